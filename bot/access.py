@@ -1,0 +1,71 @@
+"""Who may see and do what: pure decisions over a viewer's role and scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.storage.records import Person
+
+STAFF_ROLES = ("teacher", "doctor", "counselor", "admin")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A bound person with the classes or schools their role covers."""
+
+    person: Person
+    class_ids: frozenset[int] = frozenset()
+    school_ids: frozenset[int] = frozenset()
+
+    @property
+    def role(self) -> str:
+        return self.person.role
+
+    @property
+    def is_staff(self) -> bool:
+        return self.person.role in STAFF_ROLES
+
+    @property
+    def is_bureau_admin(self) -> bool:
+        return self.person.role == "admin" and self.person.school_id is None
+
+    @property
+    def is_school_admin(self) -> bool:
+        return self.person.role == "admin" and self.person.school_id is not None
+
+
+def covers_student(viewer: Viewer, student: Person) -> bool:
+    """Whether the student's health data lies in the viewer's scope."""
+    if not student.is_student:
+        return False
+    role = viewer.role
+    if role == "student":
+        return viewer.person.id == student.id
+    if role == "teacher":
+        return student.class_id in viewer.class_ids
+    if role == "doctor":
+        return student.school_id == viewer.person.school_id
+    if role == "counselor":
+        return student.school_id in viewer.school_ids
+    if role == "admin":
+        return viewer.is_bureau_admin or student.school_id == viewer.person.school_id
+    return False
+
+
+def may_manage_isolation(viewer: Viewer, student: Person) -> bool:
+    """Teachers for their own classes, admins within their scope."""
+    if viewer.role == "teacher":
+        return student.class_id in viewer.class_ids
+    if viewer.role == "admin":
+        return covers_student(viewer, student)
+    return False
+
+
+def may_see_screen_scores(viewer: Viewer) -> bool:
+    """Screen scores are for counselors; teachers see only a wellbeing flag."""
+    return viewer.role == "counselor"
+
+
+def may_see_note_text(viewer: Viewer, student: Person) -> bool:
+    """Check-in notes are addressed to the class teacher; counselors may read them too."""
+    return viewer.role in ("teacher", "counselor") and covers_student(viewer, student)

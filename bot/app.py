@@ -1,0 +1,104 @@
+"""The composition root: build_application wires handlers, jobs, delivery and lifecycle hooks.
+
+This is the one module of bot/ that imports handlers/ and jobs/; everything else in bot/ is core.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.i18n import Catalog
+from bot.services import KEY, Services, get_services
+from bot.storage.db import Database
+from bot.updates import PerChatUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+AppType = Application[Any, Any, Any, Any, Any, Any]
+
+
+def build_application(config: Config, *, token: str, clock: Clock | None = None) -> AppType:
+    """Build, but do not start, the bot. Resources open in post_init and close in post_shutdown."""
+    from bot.delivery import DeliveryWorker
+    from bot.ratelimit import SharedBudget
+    from handlers import register_handlers
+    from jobs import schedule_jobs
+
+    timeout = config.telegram.request_timeout_seconds
+    limiter = SharedBudget(config.delivery)
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .defaults(Defaults(tzinfo=config.general.tz))
+        .concurrent_updates(PerChatUpdateProcessor())
+        .rate_limiter(limiter)
+        .connect_timeout(timeout)
+        .read_timeout(timeout)
+        .write_timeout(timeout)
+        .get_updates_read_timeout(config.telegram.poll_timeout_seconds + timeout)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if config.telegram.base_url:
+        builder = builder.base_url(config.telegram.base_url)
+    if config.telegram.base_file_url:
+        builder = builder.base_file_url(config.telegram.base_file_url)
+    application: AppType = builder.build()
+    application.bot_data["_boot"] = (config, clock or SystemClock(), limiter, DeliveryWorker)
+    register_handlers(application)
+    schedule_jobs(application, config)
+    application.add_error_handler(_on_error)
+    return application
+
+
+async def _post_init(application: AppType) -> None:
+    config, clock, limiter, worker_class = application.bot_data.pop("_boot")
+    db = await Database.open(
+        config.general.database,
+        synchronous=config.storage.synchronous,
+        busy_timeout_ms=config.storage.busy_timeout_ms,
+    )
+    username = config.telegram.bot_username or application.bot.username
+    services = Services(
+        config=config,
+        db=db,
+        clock=clock,
+        catalog=Catalog.load(config.general.language),
+        bot_username=username,
+    )
+    worker = worker_class(db, application.bot, config.delivery, clock, limiter)
+    services.outbox = worker
+    application.bot_data[KEY] = services
+    await worker.start()
+    log.info("ClassCare started as @%s", username)
+
+
+async def _post_shutdown(application: AppType) -> None:
+    services = application.bot_data.get(KEY)
+    if not isinstance(services, Services):
+        return
+    if services.outbox is not None:
+        await services.outbox.stop()  # type: ignore[attr-defined]
+    await services.db.close()
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure without the update's content and tell the user something went wrong."""
+    log.error(
+        "error while handling an update: %s", type(context.error).__name__, exc_info=context.error
+    )
+    if isinstance(update, Update) and update.effective_chat is not None:
+        services = get_services(context.bot_data)
+        from bot.i18n import language_from_telegram
+
+        user = update.effective_user
+        language = language_from_telegram(user.language_code if user else None)
+        await context.bot.send_message(
+            update.effective_chat.id, services.catalog.t(language, "common.error")
+        )

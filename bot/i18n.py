@@ -1,0 +1,78 @@
+"""Message catalogs: bot/locales/<language>/<area>.toml, flattened to dotted keys."""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+from bot.config import LANGUAGES
+
+DEFAULT_LANGUAGE = "zh-CN"
+
+
+class Catalog:
+    def __init__(self, messages: Mapping[str, Mapping[str, str]], default: str = DEFAULT_LANGUAGE):
+        self._messages = messages
+        self.default = default
+
+    @classmethod
+    def load(cls, default: str = DEFAULT_LANGUAGE) -> Catalog:
+        root = resources.files("bot") / "locales"
+        messages: dict[str, dict[str, str]] = {}
+        for language in LANGUAGES:
+            flat: dict[str, str] = {}
+            for entry in sorted((root / language).iterdir(), key=lambda e: e.name):
+                if entry.name.endswith(".toml"):
+                    _flatten(tomllib.loads(entry.read_text(encoding="utf-8")), "", flat)
+            messages[language] = flat
+        return cls(messages, default)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self._messages)
+
+    def keys(self, language: str) -> set[str]:
+        return set(self._messages[language])
+
+    def raw(self, language: str, key: str) -> str:
+        return self._messages[language][key]
+
+    def t(self, language: str | None, key: str, /, **params: Any) -> str:
+        """The text for key in language (default language if unknown), filled with params."""
+        lang = language if language is not None and language in self._messages else self.default
+        template = self._messages[lang].get(key)
+        if template is None:
+            template = self._messages[self.default][key]
+        return template.format(**params) if params else template
+
+
+def _flatten(table: Mapping[str, Any], prefix: str, out: dict[str, str]) -> None:
+    for key, value in table.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _flatten(value, dotted + ".", out)
+        elif isinstance(value, str):
+            if dotted in out:
+                raise ValueError(f"catalog key {dotted} is defined twice")
+            out[dotted] = value
+        else:
+            raise ValueError(f"catalog key {dotted} must be text")
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def language_from_telegram(code: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """Map Telegram's language_code (e.g. 'zh-hans', 'en-US') onto a catalog language."""
+    if not code:
+        return default
+    code = code.lower()
+    if code.startswith("zh"):
+        return "zh-CN"
+    if code.startswith("en"):
+        return "en"
+    return default

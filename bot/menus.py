@@ -1,0 +1,17 @@
+"""The command menu each role sees (setMyCommands scoped to the person's chat)."""
+
+from __future__ import annotations
+
+# Commands per role, in menu order; descriptions come from the catalog key menu.<command>.
+MENUS: dict[str, tuple[str, ...]] = {
+    "student": ("help", "language"),
+    "teacher": ("help", "language"),
+    "doctor": ("help", "language"),
+    "counselor": ("help", "language"),
+    "admin": ("help", "language"),
+    "unbound": ("start", "help", "language"),
+}
+
+
+def menu_for(role: str) -> tuple[str, ...]:
+    return MENUS.get(role, MENUS["unbound"])

@@ -1,0 +1,107 @@
+"""Invite links: issue single-use codes, redeem them to bind a Telegram account."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from bot.storage import invites, people
+from bot.storage.db import Database
+from bot.storage.records import Person
+
+# 16 random bytes = 128 bits; token_urlsafe gives 22 characters of [A-Za-z0-9_-], well inside
+# Telegram's 64-character deep-link payload.
+CODE_BYTES = 16
+THROTTLE_WINDOW = 3600
+
+
+def new_code() -> str:
+    return secrets.token_urlsafe(CODE_BYTES)
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode("ascii", "replace")).hexdigest()
+
+
+def invite_link(bot_username: str, code: str) -> str:
+    return f"https://t.me/{bot_username}?start={code}"
+
+
+class Refusal(enum.StrEnum):
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED = "used"
+    REVOKED = "revoked"
+    THROTTLED = "throttled"
+    ACCOUNT_TAKEN = "account_taken"
+
+
+@dataclass(frozen=True)
+class Bound:
+    person: Person
+
+
+async def issue_invites(
+    db: Database, persons: list[Person], *, now: int, ttl_days: int
+) -> list[tuple[Person, str]]:
+    """One fresh code per person; older open codes of theirs stop working."""
+    issued = []
+    async with db.transaction() as tx:
+        for person in persons:
+            code = new_code()
+            await invites.replace_invite(
+                tx, person.id, hash_code(code), now, now + ttl_days * 86400
+            )
+            issued.append((person, code))
+    return issued
+
+
+async def redeem(
+    db: Database,
+    code: str,
+    *,
+    telegram_user_id: int,
+    chat_id: int,
+    language: str,
+    now: int,
+    max_failures_per_hour: int,
+) -> Bound | Refusal:
+    """Bind the account to the invite's person, or say why not (and count the failure)."""
+    if await invites.failures_since(db, telegram_user_id, now - THROTTLE_WINDOW) >= (
+        max_failures_per_hour
+    ):
+        return Refusal.THROTTLED
+    async with db.transaction() as tx:
+        invite = await invites.invite_by_hash(tx, hash_code(code))
+        refusal = _refusal(invite, now)
+        if refusal is None and invite is not None:
+            taken_by = await invites.account_taken(tx, telegram_user_id)
+            if taken_by is not None and taken_by != invite.person_id:
+                refusal = Refusal.ACCOUNT_TAKEN
+            else:
+                await invites.mark_used(tx, invite.id, telegram_user_id, now)
+                await people.bind_account(
+                    tx, invite.person_id, telegram_user_id, chat_id, language, now
+                )
+                person_id = invite.person_id
+        if refusal is not None:
+            if refusal is not Refusal.ACCOUNT_TAKEN:
+                await invites.record_failure(tx, telegram_user_id, now)
+            return refusal
+    person = await people.person_by_id(db, person_id)
+    assert person is not None
+    return Bound(person)
+
+
+def _refusal(invite: invites.InviteRow | None, now: int) -> Refusal | None:
+    if invite is None:
+        return Refusal.UNKNOWN
+    if invite.used_at is not None:
+        return Refusal.USED
+    if invite.revoked_at is not None:
+        return Refusal.REVOKED
+    if invite.expires_at <= now:
+        return Refusal.EXPIRED
+    return None

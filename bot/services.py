@@ -1,0 +1,48 @@
+"""The running bot's shared services, kept in application.bot_data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock, epoch
+from bot.config import Config
+from bot.i18n import Catalog
+from bot.storage.db import Database
+
+KEY = "classcare"
+
+
+class Waker(Protocol):
+    def wake(self) -> None: ...
+
+
+@dataclass
+class Services:
+    config: Config
+    db: Database
+    clock: Clock
+    catalog: Catalog
+    bot_username: str = ""
+    outbox: Waker | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.config.general.tz
+
+    def now(self) -> int:
+        return epoch(self.clock.now())
+
+    def wake_outbox(self) -> None:
+        """Tell the delivery worker that new rows were committed."""
+        if self.outbox is not None:
+            self.outbox.wake()
+
+
+def get_services(bot_data: dict[Any, Any]) -> Services:
+    services = bot_data.get(KEY)
+    if not isinstance(services, Services):
+        raise RuntimeError("ClassCare services are not started")
+    return services

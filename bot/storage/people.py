@@ -1,0 +1,146 @@
+"""SQL for people, their accounts, classes and schools."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from bot.storage.db import Database
+from bot.storage.records import Person, StudentInfo
+
+_PERSON = (
+    "SELECT id, role, number, name, school_id, class_id, language, guardian_consent,"
+    " telegram_user_id, chat_id, unreachable_at FROM people"
+)
+
+
+async def person_by_id(db: Database, person_id: int) -> Person | None:
+    row = await db.fetchone(f"{_PERSON} WHERE id = ?", (person_id,))
+    return None if row is None else Person.from_row(row)
+
+
+async def person_by_telegram(db: Database, telegram_user_id: int) -> Person | None:
+    row = await db.fetchone(f"{_PERSON} WHERE telegram_user_id = ?", (telegram_user_id,))
+    return None if row is None else Person.from_row(row)
+
+
+async def people_by_ids(db: Database, ids: list[int]) -> list[Person]:
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = await db.fetchall(f"{_PERSON} WHERE id IN ({marks}) ORDER BY id", ids)
+    return [Person.from_row(r) for r in rows]
+
+
+async def student_info(db: Database, student_id: int) -> StudentInfo | None:
+    row = await db.fetchone(
+        "SELECT s.name AS school_name, c.name AS class_name FROM people p"
+        " JOIN schools s ON s.id = p.school_id JOIN classes c ON c.id = p.class_id"
+        " WHERE p.id = ? AND p.role = 'student'",
+        (student_id,),
+    )
+    person = await person_by_id(db, student_id)
+    if row is None or person is None:
+        return None
+    return StudentInfo(person, row["school_name"], row["class_name"])
+
+
+async def teacher_class_ids(db: Database, person_id: int) -> frozenset[int]:
+    rows = await db.fetchall(
+        "SELECT class_id FROM staff_classes WHERE person_id = ?", (person_id,)
+    )
+    return frozenset(r[0] for r in rows)
+
+
+async def counselor_school_ids(db: Database, person_id: int) -> frozenset[int]:
+    rows = await db.fetchall(
+        "SELECT school_id FROM counselor_schools WHERE person_id = ?", (person_id,)
+    )
+    return frozenset(r[0] for r in rows)
+
+
+async def staff_for_student(db: Database, student_id: int) -> list[Person]:
+    """Every adult who may be responsible for a student: class teachers, the school's doctors,
+    counselors covering the school, school admins and bureau admins."""
+    rows = await db.fetchall(
+        f"""{_PERSON} WHERE id IN (
+            SELECT sc.person_id FROM staff_classes sc JOIN people s ON s.class_id = sc.class_id
+             WHERE s.id = :sid
+            UNION SELECT d.id FROM people d JOIN people s ON s.school_id = d.school_id
+             WHERE s.id = :sid AND d.role IN ('doctor', 'admin')
+            UNION SELECT cs.person_id FROM counselor_schools cs
+             JOIN people s ON s.school_id = cs.school_id WHERE s.id = :sid
+            UNION SELECT id FROM people WHERE role = 'admin' AND school_id IS NULL
+        ) ORDER BY id""",
+        {"sid": student_id},
+    )
+    return [Person.from_row(r) for r in rows]
+
+
+async def bind_account(
+    tx: aiosqlite.Connection,
+    person_id: int,
+    telegram_user_id: int,
+    chat_id: int,
+    language: str,
+    now: int,
+) -> None:
+    await tx.execute(
+        "UPDATE people SET telegram_user_id = ?, chat_id = ?, bound_at = ?, updated_at = ?,"
+        " language = COALESCE(language, ?), unreachable_at = NULL WHERE id = ?",
+        (telegram_user_id, chat_id, now, now, language, person_id),
+    )
+
+
+async def set_language(tx: aiosqlite.Connection, person_id: int, language: str, now: int) -> None:
+    await tx.execute(
+        "UPDATE people SET language = ?, updated_at = ? WHERE id = ?", (language, now, person_id)
+    )
+
+
+async def mark_reachable(tx: aiosqlite.Connection, person_id: int) -> None:
+    await tx.execute("UPDATE people SET unreachable_at = NULL WHERE id = ?", (person_id,))
+
+
+async def select_people(
+    db: Database,
+    *,
+    school: str | None = None,
+    class_name: str | None = None,
+    role: str | None = None,
+) -> list[tuple[Person, str, str]]:
+    """People matching the filters, with school and class names, ordered for a printed list."""
+    where = ["1 = 1"]
+    params: list[str] = []
+    if school:
+        where.append("s.name = ?")
+        params.append(school)
+    if class_name:
+        where.append(
+            "(c.name = ? OR p.id IN (SELECT sc.person_id FROM staff_classes sc"
+            " JOIN classes c2 ON c2.id = sc.class_id WHERE c2.name = ?))"
+        )
+        params += [class_name, class_name]
+    if role:
+        where.append("p.role = ?")
+        params.append(role)
+    rows = await db.fetchall(
+        "SELECT p.id, p.role, p.number, p.name, p.school_id, p.class_id, p.language,"
+        " p.guardian_consent, p.telegram_user_id, p.chat_id, p.unreachable_at,"
+        " COALESCE(s.name, '') AS school_name, COALESCE(c.name, '') AS class_name"
+        " FROM people p LEFT JOIN schools s ON s.id = p.school_id"
+        " LEFT JOIN classes c ON c.id = p.class_id"
+        f" WHERE {' AND '.join(where)} ORDER BY school_name, class_name, p.role, p.number",
+        params,
+    )
+    return [(Person.from_row(r), r["school_name"], r["class_name"]) for r in rows]
+
+
+async def viewer_scope(db: Database, person: Person) -> tuple[frozenset[int], frozenset[int]]:
+    """(class ids, school ids) a person's role covers."""
+    if person.role == "teacher":
+        return await teacher_class_ids(db, person.id), frozenset()
+    if person.role == "counselor":
+        return frozenset(), await counselor_school_ids(db, person.id)
+    if person.school_id is not None:
+        return frozenset(), frozenset({person.school_id})
+    return frozenset(), frozenset()

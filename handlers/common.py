@@ -1,0 +1,62 @@
+"""What every handler needs: services, the sender as a person, their language, replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.ext import ContextTypes
+
+from bot.access import Viewer
+from bot.i18n import language_from_telegram
+from bot.menus import menu_for
+from bot.services import Services, get_services
+from bot.storage import people
+from bot.storage.records import Person
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The Telegram user behind an update, with the person they are bound to (if any)."""
+
+    telegram_user_id: int
+    chat_id: int
+    language: str
+    person: Person | None
+
+
+def services(context: Context) -> Services:
+    return get_services(context.bot_data)
+
+
+async def sender(update: Update, context: Context) -> Sender | None:
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None:
+        return None
+    svc = services(context)
+    person = await people.person_by_telegram(svc.db, user.id)
+    fallback = language_from_telegram(user.language_code, svc.config.general.language)
+    language = person.language if person is not None and person.language else fallback
+    return Sender(user.id, chat.id, language, person)
+
+
+async def viewer_for(svc: Services, person: Person) -> Viewer:
+    class_ids, school_ids = await people.viewer_scope(svc.db, person)
+    return Viewer(person, class_ids, school_ids)
+
+
+async def reply(update: Update, context: Context, text: str) -> None:
+    """Answer the user's own action directly (it still counts against the shared budget)."""
+    chat = update.effective_chat
+    if chat is not None:
+        await context.bot.send_message(chat.id, text)
+
+
+async def set_menu(context: Context, chat_id: int, role: str, language: str) -> None:
+    """Show the person the commands of their role, in their language."""
+    catalog = services(context).catalog
+    commands = [BotCommand(c, catalog.t(language, f"menu.{c}")) for c in menu_for(role)]
+    await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))

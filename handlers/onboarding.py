@@ -1,0 +1,122 @@
+"""/start with an invite code, /help and /language."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import onboarding
+from bot.config import LANGUAGES
+from bot.onboarding import Bound, Refusal
+from bot.storage import people
+from handlers.common import Context, reply, sender, services, set_menu
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_NAMES = {"zh-CN": "中文", "en": "English"}
+
+
+async def start(update: Update, context: Context) -> None:
+    """Bind the account through an invite code, or say who the account belongs to."""
+    who = await sender(update, context)
+    if who is None:
+        return
+    svc = services(context)
+    catalog = svc.catalog
+    if who.person is not None:
+        text = catalog.t(
+            who.language,
+            "onboarding.already_bound",
+            name=who.person.name,
+            role=catalog.t(who.language, f"roles.{who.person.role}"),
+        )
+        await reply(update, context, text)
+        return
+    code = context.args[0] if context.args else ""
+    if not code:
+        await reply(update, context, catalog.t(who.language, "onboarding.need_invite"))
+        return
+    outcome = await onboarding.redeem(
+        svc.db,
+        code,
+        telegram_user_id=who.telegram_user_id,
+        chat_id=who.chat_id,
+        language=who.language,
+        now=svc.now(),
+        max_failures_per_hour=svc.config.invites.max_failures_per_hour,
+    )
+    if isinstance(outcome, Refusal):
+        log.info("invite refused: %s", outcome.value)
+        await reply(update, context, catalog.t(who.language, f"onboarding.refused.{outcome}"))
+        return
+    await _welcome(update, context, outcome)
+
+
+async def _welcome(update: Update, context: Context, bound: Bound) -> None:
+    svc = services(context)
+    person = bound.person
+    language = person.language or svc.config.general.language
+    catalog = svc.catalog
+    log.info("account bound to person %d (%s)", person.id, person.role)
+    text = "\n\n".join(
+        (
+            catalog.t(language, "onboarding.welcome", name=person.name),
+            catalog.t(language, f"onboarding.intro.{person.role}"),
+            catalog.t(
+                language, "onboarding.privacy", days=svc.config.retention.days_after_isolation
+            ),
+        )
+    )
+    await reply(update, context, text)
+    chat = update.effective_chat
+    if chat is not None:
+        await set_menu(context, chat.id, person.role, language)
+
+
+async def show_help(update: Update, context: Context) -> None:
+    """Explain what this person can do here."""
+    who = await sender(update, context)
+    if who is None:
+        return
+    role = who.person.role if who.person is not None else "unbound"
+    await reply(update, context, services(context).catalog.t(who.language, f"help.{role}"))
+
+
+async def choose_language(update: Update, context: Context) -> None:
+    """Offer the languages as buttons."""
+    who = await sender(update, context)
+    if who is None:
+        return
+    buttons = [
+        InlineKeyboardButton(LANGUAGE_NAMES[lang], callback_data=f"lang:{lang}")
+        for lang in LANGUAGES
+    ]
+    chat = update.effective_chat
+    if chat is not None:
+        await context.bot.send_message(
+            chat.id,
+            services(context).catalog.t(who.language, "language.choose"),
+            reply_markup=InlineKeyboardMarkup([buttons]),
+        )
+
+
+async def set_language(update: Update, context: Context) -> None:
+    """Store the chosen language and redraw the menu in it."""
+    query = update.callback_query
+    who = await sender(update, context)
+    if query is None or who is None:
+        return
+    svc = services(context)
+    language = (query.data or "").removeprefix("lang:")
+    if language not in LANGUAGES:
+        await query.answer(svc.catalog.t(who.language, "common.bad_button"), show_alert=True)
+        return
+    if who.person is None:
+        await query.answer(svc.catalog.t(language, "language.need_binding"), show_alert=True)
+        return
+    async with svc.db.transaction() as tx:
+        await people.set_language(tx, who.person.id, language, svc.now())
+    await query.answer()
+    await query.edit_message_text(svc.catalog.t(language, "language.set"))
+    await set_menu(context, who.chat_id, who.person.role, language)

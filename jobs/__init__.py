@@ -1,0 +1,13 @@
+"""Scheduled entry points, all scheduled in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.config import Config
+
+
+def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any], config: Config) -> None:
+    """Register the recurring jobs; each one reads what is due from the database."""
