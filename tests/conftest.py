@@ -1,0 +1,95 @@
+"""Shared fixtures: a network guard, the fake Bot API, a controlled clock and the running bot."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.config import Config
+
+if TYPE_CHECKING:
+    from tests.fakeapi import FakeBotAPI
+    from tests.harness import Harness
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# A Monday, before the morning round.
+START = datetime(2026, 11, 30, 7, 0, tzinfo=SHANGHAI)
+
+
+def _is_local(address: Any) -> bool:
+    if isinstance(address, tuple) and address:
+        host = address[0]
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+    return isinstance(address, str | bytes)  # Unix sockets
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail any test that tries to reach beyond this machine."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def guarded_connect(self: socket.socket, address: Any) -> None:
+        if not _is_local(address):
+            raise AssertionError(f"test tried to reach the network: {address!r}")
+        real_connect(self, address)
+
+    def guarded_connect_ex(self: socket.socket, address: Any) -> int:
+        if not _is_local(address):
+            raise AssertionError(f"test tried to reach the network: {address!r}")
+        return real_connect_ex(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+    yield
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    from tests.fakeapi import FakeBotAPI
+
+    fake = FakeBotAPI()
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+    assert not fake.unknown_methods, f"the bot called unimplemented methods: {fake.unknown_methods}"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def config(tmp_path: Path, api: FakeBotAPI) -> Config:
+    from tests.harness import make_config
+
+    return make_config(tmp_path, api)
+
+
+@pytest.fixture
+async def harness(config: Config, api: FakeBotAPI, clock: FakeClock) -> AsyncIterator[Harness]:
+    from tests.harness import Harness
+
+    api.now = lambda: clock.now().timestamp()
+    bot = Harness(config, api, clock)
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        await bot.stop()

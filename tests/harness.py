@@ -1,0 +1,143 @@
+"""The real ClassCare Application, polling the fake Bot API, on a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from bot.app import AppType, build_application
+from bot.clock import FakeClock
+from bot.config import Config, Telegram
+from bot.onboarding import issue_invites
+from bot.roster import parse_roster
+from bot.services import Services, get_services
+from bot.storage.people import select_people
+from bot.storage.roster import apply_roster
+from tests.fakeapi import FakeBotAPI, FakeUser
+
+TOKEN = "123456:TEST-TOKEN-classcare"
+
+
+def make_config(tmp_path: Path, api: FakeBotAPI, **sections: Any) -> Config:
+    """Defaults pointed at the fake API and a database in tmp_path; override sections by name."""
+    base = Config()
+    config = dataclasses.replace(
+        base,
+        general=dataclasses.replace(base.general, database=str(tmp_path / "classcare.db")),
+        telegram=Telegram(
+            base_url=api.base_url,
+            base_file_url=api.base_file_url,
+            bot_username="",
+            poll_timeout_seconds=1,
+            request_timeout_seconds=5.0,
+        ),
+    )
+    for name, value in sections.items():
+        config = dataclasses.replace(config, **{name: value})
+    return config
+
+
+class Harness:
+    """Start, stop and restart the bot; act on its database like an operator would."""
+
+    def __init__(self, config: Config, api: FakeBotAPI, clock: FakeClock) -> None:
+        self.config = config
+        self.api = api
+        self.clock = clock
+        self.app: AppType | None = None
+
+    @property
+    def svc(self) -> Services:
+        assert self.app is not None, "the bot is not running"
+        return get_services(self.app.bot_data)
+
+    async def start(self) -> None:
+        app = build_application(self.config, token=TOKEN, clock=self.clock)
+        await app.initialize()
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=1, drop_pending_updates=False)
+        self.app = app
+
+    async def stop(self) -> None:
+        app, self.app = self.app, None
+        if app is None:
+            return
+        assert app.updater is not None
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    async def seed(self, *, students_csv: str = "", staff_csv: str = "") -> None:
+        """Import roster text exactly as `classcare roster import` would."""
+        folder = Path(self.config.general.database).parent
+        for name, text in (("staff.csv", staff_csv), ("students.csv", students_csv)):
+            if not text:
+                continue
+            path = folder / name
+            path.write_text(text, encoding="utf-8")
+            roster = parse_roster(path)
+            assert not roster.errors, roster.errors
+            await apply_roster(self.svc.db, roster, now=self.svc.now(), tz=self.svc.tz)
+
+    async def invite_code(self, number: str) -> str:
+        matches = [p for p, _, _ in await select_people(self.svc.db) if p.number == number]
+        assert len(matches) == 1, f"expected one person numbered {number}, got {len(matches)}"
+        [(_, code)] = await issue_invites(
+            self.svc.db, matches, now=self.svc.now(), ttl_days=self.config.invites.ttl_days
+        )
+        return code
+
+    async def onboard(
+        self, number: str, *, user_id: int, language_code: str = "zh-hans", name: str = "Test"
+    ) -> FakeUser:
+        """Bind a roster person to a fresh fake Telegram user through a real invite link."""
+        code = await self.invite_code(number)
+        user = self.api.user(user_id, name, language_code=language_code)
+        mark = self.api.mark()
+        await user.send_text(f"/start {code}")
+        await self.api.wait_for(
+            lambda call: call.method == "setMyCommands" and _scope_chat(call.params) == user_id,
+            since=mark,
+        )
+        return user
+
+    async def tick(self) -> None:
+        """Run every repeating job once, at the fake clock's current time."""
+        assert self.app is not None and self.app.job_queue is not None
+        for job in self.app.job_queue.jobs():
+            await job.run(self.app)
+        self.svc.wake_outbox()
+
+    async def delivered(self, timeout: float = 10.0) -> None:
+        """Wait until the outbox has no row that is due now."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            due = await self.svc.db.scalar(
+                "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')"
+                " AND not_before <= ?",
+                (self.svc.now(),),
+            )
+            if due == 0:
+                return
+            if loop.time() > deadline:
+                raise AssertionError(f"{due} outbox rows still due after {timeout} s")
+            self.svc.wake_outbox()
+            await asyncio.sleep(0.02)
+
+
+def _scope_chat(params: dict[str, Any]) -> int | None:
+    scope = params.get("scope")
+    if isinstance(scope, dict):
+        chat_id = scope.get("chat_id")
+        return int(chat_id) if chat_id is not None else None
+    return None

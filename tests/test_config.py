@@ -1,0 +1,118 @@
+"""The settings file: defaults, validation messages and exit codes."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config, ConfigError, bot_token, load_config
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_config_states_every_default() -> None:
+    loaded = load_config(REPO / "config.toml")
+    assert dataclasses.replace(loaded, source="<defaults>") == Config()
+
+
+def test_empty_file_gives_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, ""))
+    assert config.general.timezone == "Asia/Shanghai"
+    assert config.general.language == "zh-CN"
+    assert [s.name for s in config.checkins.slots] == ["morning", "noon"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[general]\ntimezon = 'UTC'\n", "unknown key 'general.timezon'"),
+        ("[genral]\n", "unknown key 'genral'"),
+        ("[delivery]\nrate_per_second = 'fast'\n", "'delivery.rate_per_second' must be a number"),
+        ("[invites]\nttl_days = 1.5\n", "'invites.ttl_days' must be a whole number"),
+        ("[alerts]\nquiet_start = '25:00'\n", "'alerts.quiet_start' must be a time of day"),
+        ("[alerts]\nquiet_end = 700\n", "'alerts.quiet_end' must be a time of day"),
+        ("[general]\ntimezone = 'Mars/Olympus'\n", "'general.timezone' must be an IANA time zone"),
+        ("[general]\nlanguage = 'fr'\n", "'general.language' must be one of zh-CN, en"),
+        ("[checkins]\nreminder_minutes = [30, 500]\n", "'checkins.reminder_minutes'"),
+        ("[checkins]\nscreen_weekday = 'funday'\n", "'checkins.screen_weekday'"),
+        ("[[checkins.slots]]\nname = 'noon'\n", "missing a required key"),
+        ("[paid_broadcast = true\n", "not valid TOML"),
+        ("[telegram]\nbase_url = 'localhost:8081'\n", "'telegram.base_url' must start with"),
+    ],
+)
+def test_bad_settings_are_named(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(path) in str(info.value)
+    assert expected in str(info.value)
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read the config file"):
+        load_config(tmp_path / "missing.toml")
+
+
+def test_slots_from_file(tmp_path: Path) -> None:
+    config = load_config(
+        write(
+            tmp_path,
+            "[[checkins.slots]]\nname = 'early'\ntime = '06:45'\n"
+            "[[checkins.slots]]\nname = 'late'\ntime = '13:05'\n",
+        )
+    )
+    assert [(s.name, s.time.hour, s.time.minute) for s in config.checkins.slots] == [
+        ("early", 6, 45),
+        ("late", 13, 5),
+    ]
+
+
+def test_token_only_from_environment() -> None:
+    assert bot_token({"BOT_TOKEN": " 1:abc "}) == "1:abc"
+    with pytest.raises(ConfigError, match="BOT_TOKEN is not set"):
+        bot_token({})
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={"PATH": "/usr/bin:/bin", **(env or {})},
+        timeout=60,
+    )
+
+
+def test_cli_typo_in_config_exits_2(tmp_path: Path) -> None:
+    path = write(tmp_path, "[checkins]\nwindow_minuts = 120\n")
+    result = run_cli("run", "--config", str(path))
+    assert result.returncode == 2
+    assert "unknown key 'checkins.window_minuts'" in result.stderr
+
+
+def test_cli_missing_token_exits_2(tmp_path: Path) -> None:
+    path = write(tmp_path, "")
+    result = run_cli("run", "--config", str(path))
+    assert result.returncode == 2
+    assert "BOT_TOKEN is not set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["run", "--help"], ["roster", "import", "--help"], ["invites", "--help"]],
+)
+def test_cli_help(args: list[str]) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    assert "--config" in result.stdout
