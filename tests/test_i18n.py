@@ -1,0 +1,53 @@
+"""Both catalogs are complete and agree on placeholders."""
+
+from __future__ import annotations
+
+from bot.i18n import Catalog, language_from_telegram, placeholders
+from bot.menus import MENUS
+
+
+def test_catalogs_have_the_same_keys() -> None:
+    catalog = Catalog.load()
+    zh, en = catalog.keys("zh-CN"), catalog.keys("en")
+    assert zh - en == set(), f"missing in en: {sorted(zh - en)}"
+    assert en - zh == set(), f"missing in zh-CN: {sorted(en - zh)}"
+
+
+def test_placeholders_agree() -> None:
+    catalog = Catalog.load()
+    differing = [
+        key
+        for key in catalog.keys("zh-CN")
+        if placeholders(catalog.raw("zh-CN", key)) != placeholders(catalog.raw("en", key))
+    ]
+    assert differing == []
+
+
+def test_no_empty_texts() -> None:
+    catalog = Catalog.load()
+    empty = [
+        (language, key)
+        for language in catalog.languages
+        for key in catalog.keys(language)
+        if not catalog.raw(language, key).strip()
+    ]
+    assert empty == []
+
+
+def test_every_menu_command_has_a_description() -> None:
+    catalog = Catalog.load()
+    commands = {command for menu in MENUS.values() for command in menu}
+    for language in catalog.languages:
+        assert {f"menu.{c}" for c in commands} <= catalog.keys(language)
+
+
+def test_language_from_telegram() -> None:
+    assert language_from_telegram("zh-hans") == "zh-CN"
+    assert language_from_telegram("en-US") == "en"
+    assert language_from_telegram("ru") == "zh-CN"
+    assert language_from_telegram(None, "en") == "en"
+
+
+def test_unknown_language_falls_back_to_default() -> None:
+    catalog = Catalog.load()
+    assert catalog.t("fr", "roles.teacher") == catalog.t("zh-CN", "roles.teacher")

@@ -1,0 +1,71 @@
+"""The database layer: pragmas, migrations recorded once, one writer at a time."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.storage.db import Database, _migration_scripts
+
+
+async def test_pragmas_and_migrations(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    try:
+        assert await db.scalar("PRAGMA journal_mode") == "wal"
+        assert await db.scalar("PRAGMA foreign_keys") == 1
+        assert await db.scalar("PRAGMA synchronous") == 2  # FULL
+        versions = [r[0] for r in await db.fetchall("SELECT version FROM schema_migrations")]
+        assert versions == [n for n, _, _ in _migration_scripts()]
+    finally:
+        await db.close()
+    reopened = await Database.open(tmp_path / "a.db")
+    try:
+        count = await reopened.scalar("SELECT COUNT(*) FROM schema_migrations")
+        assert count == len(_migration_scripts())
+        assert await reopened.integrity_check() == "ok"
+    finally:
+        await reopened.close()
+
+
+async def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "b.db")
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO schools (name) VALUES ('x')")
+                raise RuntimeError("boom")
+        assert await db.scalar("SELECT COUNT(*) FROM schools") == 0
+    finally:
+        await db.close()
+
+
+async def test_concurrent_writers_do_not_share_a_transaction(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "c.db")
+
+    async def writer(n: int, fail: bool) -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO schools (name) VALUES (?)", (f"school {n}",))
+            await asyncio.sleep(0)
+            if fail:
+                raise ValueError(n)
+
+    try:
+        results = await asyncio.gather(
+            *(writer(n, fail=n % 3 == 0) for n in range(30)), return_exceptions=True
+        )
+        failed = sum(isinstance(r, ValueError) for r in results)
+        assert failed == 10
+        assert await db.scalar("SELECT COUNT(*) FROM schools") == 20
+    finally:
+        await db.close()
+
+
+async def test_reader_cannot_write(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "d.db")
+    try:
+        with pytest.raises(Exception, match="readonly|read-only|query_only"):
+            await db.fetchall("INSERT INTO schools (name) VALUES ('x')")
+    finally:
+        await db.close()
