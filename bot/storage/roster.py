@@ -1,0 +1,235 @@
+"""Apply a validated roster to the database: all of it in one transaction, or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from bot.clock import epoch
+from bot.roster import ParsedRoster, StaffRow, StudentRow
+from bot.storage.db import Database
+
+
+@dataclass
+class ImportSummary:
+    """What an import did; "updated" counts existing rows the file was written over."""
+
+    schools_created: int = 0
+    classes_created: int = 0
+    people_created: int = 0
+    people_updated: int = 0
+    isolations_started: int = 0
+    isolations_updated: int = 0
+    # Rows naming an isolation that was already ended with the same start date.
+    isolations_left_ended: int = 0
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.schools_created} schools and {self.classes_created} classes created,"
+            f" {self.people_created} people created and {self.people_updated} updated,"
+            f" {self.isolations_started} isolations started and"
+            f" {self.isolations_updated} updated"
+        )
+        if self.isolations_left_ended:
+            text += f", {self.isolations_left_ended} already ended and left ended"
+        return text
+
+
+async def apply_roster(
+    db: Database, roster: ParsedRoster, *, now: int, tz: ZoneInfo
+) -> ImportSummary:
+    """Create or update everyone in the roster in one transaction.
+
+    Schools and classes are created on demand, so a staff file imported before the students
+    file creates its teachers' schools and classes. Refuses a roster that has errors.
+    """
+    if roster.errors:
+        raise ValueError(f"the roster has {len(roster.errors)} errors; nothing was imported")
+    summary = ImportSummary()
+    async with db.transaction() as tx:
+        places = _Places(tx, summary)
+        for student in roster.students:
+            await _apply_student(tx, places, student, now=now, tz=tz)
+        for member in roster.staff:
+            await _apply_staff(tx, places, member, now=now)
+    return summary
+
+
+class _Places:
+    """Looks up schools and classes by name, creating and counting the missing ones."""
+
+    def __init__(self, tx: aiosqlite.Connection, summary: ImportSummary) -> None:
+        self.summary = summary
+        self._tx = tx
+        self._schools: dict[str, int] = {}
+        self._classes: dict[tuple[int, str], int] = {}
+
+    async def school(self, name: str) -> int:
+        if name not in self._schools:
+            found = await _scalar(self._tx, "SELECT id FROM schools WHERE name = ?", (name,))
+            if found is None:
+                found = await _insert(self._tx, "INSERT INTO schools (name) VALUES (?)", (name,))
+                self.summary.schools_created += 1
+            self._schools[name] = found
+        return self._schools[name]
+
+    async def class_(self, school_id: int, name: str) -> int:
+        key = (school_id, name)
+        if key not in self._classes:
+            found = await _scalar(
+                self._tx,
+                "SELECT id FROM classes WHERE school_id = ? AND name = ?",
+                (school_id, name),
+            )
+            if found is None:
+                found = await _insert(
+                    self._tx,
+                    "INSERT INTO classes (school_id, name) VALUES (?, ?)",
+                    (school_id, name),
+                )
+                self.summary.classes_created += 1
+            self._classes[key] = found
+        return self._classes[key]
+
+
+async def _apply_student(
+    tx: aiosqlite.Connection, places: _Places, row: StudentRow, *, now: int, tz: ZoneInfo
+) -> None:
+    school_id = await places.school(row.school)
+    class_id = await places.class_(school_id, row.class_name)
+    consent = int(row.guardian_consent)
+    person_id = await _scalar(
+        tx,
+        "SELECT id FROM people WHERE role = 'student' AND school_id = ? AND number = ?",
+        (school_id, row.number),
+    )
+    if person_id is None:
+        person_id = await _insert(
+            tx,
+            "INSERT INTO people (role, number, name, school_id, class_id, language,"
+            " guardian_consent, created_at, updated_at)"
+            " VALUES ('student', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row.number, row.name, school_id, class_id, row.language, consent, now, now),
+        )
+        places.summary.people_created += 1
+    else:
+        # An empty language keeps the one the person may have chosen in the bot.
+        await tx.execute(
+            "UPDATE people SET name = ?, class_id = ?, language = COALESCE(?, language),"
+            " guardian_consent = ?, updated_at = ? WHERE id = ?",
+            (row.name, class_id, row.language, consent, now, person_id),
+        )
+        places.summary.people_updated += 1
+    if row.isolation_kind is not None and row.isolation_start is not None:
+        await _apply_isolation(
+            tx,
+            places.summary,
+            person_id,
+            kind=row.isolation_kind,
+            start=row.isolation_start,
+            planned_end=row.isolation_end,
+            tz=tz,
+        )
+
+
+async def _apply_isolation(
+    tx: aiosqlite.Connection,
+    summary: ImportSummary,
+    student_id: int,
+    *,
+    kind: str,
+    start: date,
+    planned_end: date | None,
+    tz: ZoneInfo,
+) -> None:
+    """Start or correct the open episode; only an explicit action ends one, never a file."""
+    start_date = start.isoformat()
+    end_date = planned_end.isoformat() if planned_end else None
+    started_at = epoch(datetime.combine(start, time(0), tzinfo=tz))
+    open_id = await _scalar(
+        tx, "SELECT id FROM isolations WHERE student_id = ? AND ended_at IS NULL", (student_id,)
+    )
+    if open_id is not None:
+        # started_at moves only with the date: a teacher may have started it mid-day in the bot.
+        await tx.execute(
+            "UPDATE isolations SET kind = ?, planned_end_date = ?, start_date = ?,"
+            " started_at = CASE WHEN start_date = ? THEN started_at ELSE ? END WHERE id = ?",
+            (kind, end_date, start_date, start_date, started_at, open_id),
+        )
+        summary.isolations_updated += 1
+        return
+    # Re-importing an old file must not put a released student back into isolation.
+    ended_id = await _scalar(
+        tx,
+        "SELECT id FROM isolations"
+        " WHERE student_id = ? AND start_date = ? AND ended_at IS NOT NULL",
+        (student_id, start_date),
+    )
+    if ended_id is not None:
+        summary.isolations_left_ended += 1
+        return
+    await _insert(
+        tx,
+        "INSERT INTO isolations (student_id, kind, start_date, planned_end_date, started_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (student_id, kind, start_date, end_date, started_at),
+    )
+    summary.isolations_started += 1
+
+
+async def _apply_staff(
+    tx: aiosqlite.Connection, places: _Places, row: StaffRow, *, now: int
+) -> None:
+    school_ids = [await places.school(name) for name in row.schools]
+    # A counselor's own school is the first listed, so school filters find them; the schools
+    # they cover are in counselor_schools.
+    school_id = school_ids[0] if school_ids else None
+    person_id = await _scalar(
+        tx, "SELECT id FROM people WHERE role != 'student' AND number = ?", (row.number,)
+    )
+    if person_id is None:
+        person_id = await _insert(
+            tx,
+            "INSERT INTO people (role, number, name, school_id, language, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (row.role, row.number, row.name, school_id, row.language, now, now),
+        )
+        places.summary.people_created += 1
+    else:
+        await tx.execute(
+            "UPDATE people SET role = ?, name = ?, school_id = ?,"
+            " language = COALESCE(?, language), updated_at = ? WHERE id = ?",
+            (row.role, row.name, school_id, row.language, now, person_id),
+        )
+        places.summary.people_updated += 1
+    # The file is the truth for assignments: a teacher moved to another class loses the old one.
+    await tx.execute("DELETE FROM staff_classes WHERE person_id = ?", (person_id,))
+    await tx.execute("DELETE FROM counselor_schools WHERE person_id = ?", (person_id,))
+    if row.role == "teacher" and school_id is not None:
+        for name in row.classes:
+            class_id = await places.class_(school_id, name)
+            await tx.execute(
+                "INSERT INTO staff_classes (person_id, class_id) VALUES (?, ?)",
+                (person_id, class_id),
+            )
+    if row.role == "counselor":
+        await tx.executemany(
+            "INSERT INTO counselor_schools (person_id, school_id) VALUES (?, ?)",
+            [(person_id, sid) for sid in school_ids],
+        )
+
+
+async def _scalar(tx: aiosqlite.Connection, sql: str, params: tuple[object, ...]) -> int | None:
+    async with tx.execute(sql, params) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+async def _insert(tx: aiosqlite.Connection, sql: str, params: tuple[object, ...]) -> int:
+    cursor = await tx.execute(sql, params)
+    if cursor.lastrowid is None:
+        raise RuntimeError("an INSERT reported no row id")
+    return cursor.lastrowid
