@@ -429,7 +429,7 @@ def _student(
     if consent is None:
         check.fail("guardian_consent", f"{consent_text!r} is not yes or no (是/否)")
     if number and school:
-        first = seen.setdefault(("student", school, number), check.line)
+        first = seen.setdefault((school, number), check.line)
         if first != check.line:
             check.fail("number", f"student number {number} of {school} is already on line {first}")
     if len(check.errors) > before:
@@ -464,7 +464,7 @@ def _staff(
         if role != "teacher" and classes:
             check.fail("classes", f"only teachers have classes, not a {role}")
     if number:
-        first = seen.setdefault(("staff", number), check.line)
+        first = seen.setdefault((number,), check.line)
         if first != check.line:
             check.fail("number", f"staff number {number} is already on line {first}")
     if len(check.errors) > before or role is None:

@@ -187,6 +187,32 @@ async def test_reimport_moves_student_and_corrects_isolation(db: Database, tmp_p
     )
 
 
+async def test_mixed_new_and_known_students_get_their_own_episodes(
+    db: Database, tmp_path: Path
+) -> None:
+    await import_examples(db)
+    path = write(
+        tmp_path,
+        "s.csv",
+        STUDENT_HEADER
+        + "20230304,王芳,城关第一中学,初二(3)班,居家,2026-11-29,,,是\n"
+        + "20230305,新同学,城关第一中学,初二(3)班,集中,2026-11-30,,,是\n",
+    )
+
+    summary = await apply_roster(db, clean(path), now=NOW, tz=TZ)
+
+    assert summary == ImportSummary(people_created=1, people_updated=1, isolations_started=2)
+    rows = await db.fetchall(
+        "SELECT p.number, i.kind, i.start_date FROM isolations i"
+        " JOIN people p ON p.id = i.student_id WHERE p.number IN ('20230304', '20230305')"
+        " ORDER BY p.number"
+    )
+    assert [tuple(r) for r in rows] == [
+        ("20230304", "home", "2026-11-29"),
+        ("20230305", "centralized", "2026-11-30"),
+    ]
+
+
 async def test_same_start_date_keeps_started_at(db: Database, tmp_path: Path) -> None:
     path = write(
         tmp_path, "a.csv", STUDENT_HEADER + "1,张小明,一中,初二(3)班,居家,2026-11-24,,,\n"
