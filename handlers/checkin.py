@@ -1,0 +1,110 @@
+"""/checkin, the check-in buttons (ci:<id>:<verb>[:arg]) and typed temperatures and notes."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+
+from bot import checkins
+from bot.checkins import Reply, Screen
+from handlers.common import Context, Sender, reply, sender, services
+
+log = logging.getLogger(__name__)
+
+
+def _markup(screen: Screen) -> InlineKeyboardMarkup | None:
+    if not screen.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in screen.buttons
+        ]
+    )
+
+
+async def _send(context: Context, chat_id: int, answer: Reply) -> None:
+    if answer.screen is None:
+        return
+    message = await context.bot.send_message(
+        chat_id, answer.screen.text, reply_markup=_markup(answer.screen)
+    )
+    if answer.checkin_id is not None:
+        await checkins.remember_message(services(context), answer.checkin_id, message.message_id)
+
+
+def _student(who: Sender | None) -> bool:
+    return who is not None and who.person is not None and who.person.is_student
+
+
+def _private(update: Update) -> bool:
+    # Health answers and the wellbeing screen are asked only in the student's own chat.
+    chat = update.effective_chat
+    return chat is not None and chat.type == "private"
+
+
+async def start_checkin(update: Update, context: Context) -> None:
+    """Resume the open check-in at its current step, or start it."""
+    who = await sender(update, context)
+    if who is None:
+        return
+    svc = services(context)
+    if who.person is None:
+        await reply(update, context, svc.catalog.t(who.language, "common.not_bound"))
+        return
+    if not who.person.is_student:
+        await reply(update, context, svc.catalog.t(who.language, "checkin.students_only"))
+        return
+    if not _private(update):
+        await reply(update, context, svc.catalog.t(who.language, "checkin.private_only"))
+        return
+    answer = await checkins.resume(svc, who.person, who.language, svc.now())
+    await _send(context, who.chat_id, answer)
+
+
+async def answer_button(update: Update, context: Context) -> None:
+    """Store one check-in answer and show the next step in the same message."""
+    query = update.callback_query
+    if query is None:
+        return
+    who = await sender(update, context)
+    svc = services(context)
+    parts = (query.data or "").split(":")
+    language = who.language if who is not None else svc.config.general.language
+    if not _student(who) or len(parts) < 3 or not parts[1].isdigit():
+        await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
+        return
+    assert who is not None and who.person is not None
+    message = query.message
+    message_id = message.message_id if message is not None else None
+    answer = await checkins.press(
+        svc, who.person, language, int(parts[1]), parts[2], parts[3:], message_id, svc.now()
+    )
+    await query.answer(answer.toast, show_alert=answer.alert)
+    if answer.screen is None:
+        return
+    if answer.new_message or message is None:
+        await _send(context, who.chat_id, answer)
+        return
+    try:
+        await query.edit_message_text(answer.screen.text, reply_markup=_markup(answer.screen))
+    except BadRequest as exc:
+        # A double tap re-renders the same screen; Telegram refuses an edit that changes nothing.
+        if "not modified" not in exc.message.lower():
+            raise
+
+
+async def handle_text(update: Update, context: Context, who: Sender) -> bool:
+    """Take typed text if the student's open check-in waits for a temperature or a note."""
+    message = update.effective_message
+    if not _student(who) or message is None or not message.text or not _private(update):
+        return False
+    assert who.person is not None
+    svc = services(context)
+    answer = await checkins.typed(svc, who.person, who.language, message.text, svc.now())
+    if answer is None:
+        return False
+    await _send(context, who.chat_id, answer)
+    return True

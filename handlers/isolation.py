@@ -1,0 +1,116 @@
+"""/isolate and /release for class teachers (own classes) and admins (their scope)."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import isolation
+from bot.access import may_manage_isolation
+from bot.isolation import KINDS, Result
+from bot.storage import isolation as store
+from bot.storage.records import Person
+from handlers.common import Context, Sender, reply, sender, services, viewer_for
+
+
+async def _target(update: Update, context: Context, who: Sender, query: str) -> Person | None:
+    """The one student the query names and the sender may manage, or None after replying."""
+    assert who.person is not None
+    svc = services(context)
+    catalog = svc.catalog
+    matches = await store.find_students(svc.db, query)
+    if not matches:
+        await reply(update, context, catalog.t(who.language, "isolation.not_found", query=query))
+        return None
+    viewer = await viewer_for(svc, who.person)
+    allowed = [(p, c) for p, c in matches if may_manage_isolation(viewer, p)]
+    if not allowed:
+        name = matches[0][0].name if len(matches) == 1 else query
+        await reply(update, context, catalog.t(who.language, "isolation.not_allowed", name=name))
+        return None
+    if len(allowed) > 1:
+        choices = "\n".join(f"{p.number} {p.name} · {c}" for p, c in allowed)
+        await reply(
+            update,
+            context,
+            catalog.t(who.language, "isolation.ambiguous", query=query, choices=choices),
+        )
+        return None
+    return allowed[0][0]
+
+
+async def _staff(update: Update, context: Context) -> Sender | None:
+    who = await sender(update, context)
+    if who is None:
+        return None
+    catalog = services(context).catalog
+    if who.person is None:
+        await reply(update, context, catalog.t(who.language, "common.not_bound"))
+        return None
+    if who.person.role not in ("teacher", "admin"):
+        await reply(update, context, catalog.t(who.language, "common.not_allowed"))
+        return None
+    return who
+
+
+async def isolate_student(update: Update, context: Context) -> None:
+    """Start a student's isolation; the next check-in slot includes them."""
+    who = await _staff(update, context)
+    if who is None:
+        return
+    svc = services(context)
+    args = list(context.args or [])
+    kind = "home"
+    if len(args) > 1 and args[-1] in KINDS:
+        kind = args.pop()
+    if not args:
+        await reply(update, context, svc.catalog.t(who.language, "isolation.usage_isolate"))
+        return
+    student = await _target(update, context, who, " ".join(args))
+    if student is None:
+        return
+    assert who.person is not None
+    now = svc.now()
+    outcome = await isolation.start_isolation(svc, student, kind, actor_id=who.person.id, now=now)
+    episode = outcome.episode
+    assert episode is not None
+    lang = who.language
+    kind_name = svc.catalog.t(lang, f"isolation.kind.{episode.kind}")
+    if outcome.result is Result.ALREADY:
+        text = svc.catalog.t(
+            lang, "isolation.already", name=student.name, kind=kind_name, since=episode.start_date
+        )
+    else:
+        assert outcome.next_slot is not None
+        text = svc.catalog.t(
+            lang,
+            "isolation.started",
+            name=student.name,
+            kind=kind_name,
+            next=isolation.next_text(svc, lang, outcome.next_slot, now),
+        )
+    await reply(update, context, text)
+
+
+async def release_student(update: Update, context: Context) -> None:
+    """End a student's isolation: check-ins stop and the student gets the return message."""
+    who = await _staff(update, context)
+    if who is None:
+        return
+    svc = services(context)
+    query = " ".join(context.args or [])
+    if not query:
+        await reply(update, context, svc.catalog.t(who.language, "isolation.usage_release"))
+        return
+    student = await _target(update, context, who, query)
+    if student is None:
+        return
+    assert who.person is not None
+    outcome = await isolation.end_isolation(svc, student, actor_id=who.person.id, now=svc.now())
+    lang = who.language
+    if outcome.result is Result.NOT_ISOLATED:
+        text = svc.catalog.t(lang, "isolation.not_isolated", name=student.name)
+    else:
+        text = svc.catalog.t(lang, "isolation.ended", name=student.name)
+        if outcome.told:
+            text += "\n" + svc.catalog.t(lang, "isolation.ended_told", name=student.name)
+    await reply(update, context, text)

@@ -1,0 +1,34 @@
+"""The rounds job: open due check-in rounds, send due reminders, close due windows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application, ContextTypes
+
+from bot import checkins
+from bot.services import get_services
+
+INTERVAL_SECONDS = 15
+
+
+async def run_rounds(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Bring rounds in line with the clock; the first run after start-up reconciles."""
+    svc = get_services(context.bot_data)
+    await checkins.run_rounds(svc, svc.now())
+
+
+def schedule(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """One repeating job; it runs at start-up too, so a round due while down is handled then.
+
+    Lateness is allowed and runs coalesce: a busy loop delays a run, it never skips one, and
+    the work itself is read from the database, so a late or doubled run changes nothing.
+    """
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        run_rounds,
+        interval=INTERVAL_SECONDS,
+        first=0,
+        name="rounds",
+        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+    )
