@@ -4,11 +4,11 @@ from __future__ import annotations
 
 # Commands per role, in menu order; descriptions come from the catalog key menu.<command>.
 MENUS: dict[str, tuple[str, ...]] = {
-    "student": ("help", "language"),
-    "teacher": ("help", "language"),
+    "student": ("checkin", "help", "language"),
+    "teacher": ("isolate", "release", "help", "language"),
     "doctor": ("help", "language"),
     "counselor": ("help", "language"),
-    "admin": ("help", "language"),
+    "admin": ("isolate", "release", "help", "language"),
     "unbound": ("start", "help", "language"),
 }
 

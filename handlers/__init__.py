@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
 
-from handlers import onboarding
+from handlers import checkin, isolation, onboarding
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
@@ -17,6 +17,10 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("help", onboarding.show_help),
         CommandHandler("language", onboarding.choose_language),
         CallbackQueryHandler(onboarding.set_language, pattern=r"^lang:"),
+        CommandHandler("checkin", checkin.start_checkin),
+        CommandHandler("isolate", isolation.isolate_student),
+        CommandHandler("release", isolation.release_student),
+        CallbackQueryHandler(checkin.answer_button, pattern=r"^ci:"),
     ]
 
 
