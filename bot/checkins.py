@@ -100,7 +100,12 @@ async def run_rounds(svc: Services, now: int) -> RoundsReport:
     """
     opened = not_sent = prompts = reminders = closed = 0
     cfg = svc.config.checkins
+    # Slots from before the bot's first round are not rounds it failed to send: a fresh
+    # install records neither yesterday's rounds nor a window that closed before it started.
+    first = await store.first_round_at(svc.db)
     for slot in schedule.started_slots(cfg, svc.tz, now):
+        if slot.opens_at < first if first is not None else now >= slot.closes_at:
+            continue
         result = await _open_round(svc, slot, now)
         opened += result == "opened"
         not_sent += result == "not_sent"

@@ -157,6 +157,11 @@ async def round_for(tx: aiosqlite.Connection, local_date: str, slot: str) -> Rou
     return None if row is None else Round.from_row(row)
 
 
+async def first_round_at(db: Database) -> int | None:
+    value = await db.scalar("SELECT MIN(scheduled_at) FROM rounds")
+    return None if value is None else int(value)
+
+
 async def insert_round(
     tx: aiosqlite.Connection,
     *,

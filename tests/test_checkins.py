@@ -1,0 +1,425 @@
+"""Check-ins: rounds to exactly the isolated students, the answer flow, reminders, closing,
+restarts and reconciliation, driven by a controlled clock.
+
+The core tests drive bot.checkins directly on a real SQLite file and read what went into the
+outbox; the end-to-end tests at the bottom go through the real Application and the fake Bot API.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import checkins
+from bot.checkins import Reply
+from bot.clock import FakeClock
+from bot.config import Config
+from bot.i18n import Catalog
+from bot.roster import parse_roster
+from bot.services import Services
+from bot.storage import checkins as store
+from bot.storage import people
+from bot.storage.db import Database
+from bot.storage.records import Person
+from bot.storage.roster import apply_roster
+from tests.conftest import SHANGHAI, START
+from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
+
+BOUND = ("S001", "S003", "S004", "S005")
+
+
+@dataclass
+class School:
+    svc: Services
+    clock: FakeClock
+    path: Path
+
+    def at(self, hour: int, minute: int = 0, days: int = 0) -> int:
+        when = datetime(2026, 11, 30, hour, minute, tzinfo=SHANGHAI) + timedelta(days=days)
+        self.clock.set(when)
+        return self.svc.now()
+
+    async def student(self, number: str) -> Person:
+        row = await self.svc.db.fetchone(
+            "SELECT id FROM people WHERE number = ? AND role = 'student'", (number,)
+        )
+        assert row is not None
+        person = await people.person_by_id(self.svc.db, row[0])
+        assert person is not None
+        return person
+
+    async def outbox(self, like: str = "%") -> list[dict[str, Any]]:
+        rows = await self.svc.db.fetchall(
+            "SELECT dedup_key, chat_id, payload FROM outbox WHERE dedup_key LIKE ? ORDER BY id",
+            (like,),
+        )
+        return [
+            {"key": r["dedup_key"], "chat_id": r["chat_id"], **json.loads(r["payload"])}
+            for r in rows
+        ]
+
+    async def checkin_of(self, number: str) -> store.Checkin:
+        student = await self.student(number)
+        found = await store.latest_checkin(self.svc.db, student.id)
+        assert found is not None
+        return found
+
+    async def press(self, number: str, data: str) -> Reply:
+        student = await self.student(number)
+        _, checkin_id, verb, *args = data.split(":")
+        language = student.language or "zh-CN"
+        return await checkins.press(
+            self.svc, student, language, int(checkin_id), verb, args, 77, self.svc.now()
+        )
+
+    async def type(self, number: str, text: str) -> Reply | None:
+        student = await self.student(number)
+        return await checkins.typed(
+            self.svc, student, student.language or "zh-CN", text, self.svc.now()
+        )
+
+    async def rounds(self) -> checkins.RoundsReport:
+        return await checkins.run_rounds(self.svc, self.svc.now())
+
+
+async def open_school(path: Path, clock: FakeClock) -> School:
+    config = Config()
+    db = await Database.open(path)
+    svc = Services(config=config, db=db, clock=clock, catalog=Catalog.load())
+    return School(svc, clock, path)
+
+
+@pytest.fixture
+async def school(tmp_path: Path) -> AsyncIterator[School]:
+    clock = FakeClock(START)
+    place = await open_school(tmp_path / "classcare.db", clock)
+    for name, text in (("staff.csv", STAFF_CSV), ("students.csv", STUDENTS_CSV)):
+        file = tmp_path / name
+        file.write_text(text, encoding="utf-8")
+        await apply_roster(place.svc.db, parse_roster(file), now=place.svc.now(), tz=SHANGHAI)
+    for number in BOUND:
+        student = await place.student(number)
+        async with place.svc.db.transaction() as tx:
+            await people.bind_account(
+                tx, student.id, USER_IDS[number], USER_IDS[number], "zh-CN", place.svc.now()
+            )
+    try:
+        yield place
+    finally:
+        await place.svc.db.close()
+
+
+def data_of(reply: Reply, label: str) -> str:
+    """The callback data of the button whose label contains `label`."""
+    assert reply.screen is not None
+    for row in reply.screen.buttons:
+        for text, data in row:
+            if label in text:
+                return data
+    raise AssertionError(f"no button {label!r} in {reply.screen.buttons}")
+
+
+# --- rounds -------------------------------------------------------------------------------
+
+
+async def test_two_rounds_a_day_go_to_exactly_the_isolated_students(school: School) -> None:
+    school.at(7, 29)
+    await school.rounds()
+    assert await school.outbox("ci:%:prompt") == []
+
+    school.at(7, 30)
+    report = await school.rounds()
+    assert report.opened == 1
+    prompts = await school.outbox("ci:%:prompt")
+    # S001, S003, S005 are isolated and bound; S004 is not isolated; S002 and S901 have no
+    # account, so theirs is recorded as not sent.
+    assert sorted(p["chat_id"] for p in prompts) == sorted(
+        USER_IDS[n] for n in ("S001", "S003", "S005")
+    )
+    assert "晨检 07:30" in prompts[0]["text"]
+    statuses = await school.svc.db.fetchall("SELECT status, COUNT(*) FROM checkins GROUP BY 1")
+    assert dict((r[0], r[1]) for r in statuses) == {"open": 3, "not_sent": 2}
+
+    # Running again, or later in the window, changes nothing.
+    await school.rounds()
+    school.at(7, 45)
+    await school.rounds()
+    assert len(await school.outbox("ci:%:prompt")) == 3
+
+    school.at(12, 30)
+    await school.rounds()
+    noon = [p for p in await school.outbox("ci:%:prompt") if "12:30" in p["text"]]
+    assert len(noon) == 3
+    # Each in the student's language: S003 chose English.
+    by_chat = {p["chat_id"]: p["text"] for p in noon}
+    assert by_chat[USER_IDS["S003"]].startswith("Noon check-in 12:30")
+    assert by_chat[USER_IDS["S001"]].startswith("午检 12:30")
+
+
+async def test_reminders_only_to_the_unfinished_then_missed_at_closing(school: School) -> None:
+    school.at(7, 30)
+    await school.rounds()
+    # S001 finishes; S003 starts but stops at symptoms; S005 does nothing.
+    await finish(school, "S001")
+    await school.type("S003", "36.8")
+    school.at(8, 0)
+    await school.rounds()
+    reminded = {r["chat_id"] for r in await school.outbox("ci:%:remind:1")}
+    assert reminded == {USER_IDS["S003"], USER_IDS["S005"]}
+    texts = {r["chat_id"]: r["text"] for r in await school.outbox("ci:%:remind:1")}
+    assert texts[USER_IDS["S005"]] == "晨检还没有完成哦，花半分钟填一下吧。10:30 截止。"
+    assert texts[USER_IDS["S003"]] == (
+        "Morning check-in: you haven't finished yet. It only takes half a minute,"
+        " and it closes at 10:30."
+    )
+    await school.rounds()
+    assert len(await school.outbox("ci:%:remind:%")) == 2
+
+    school.at(10, 30)
+    report = await school.rounds()
+    assert report.closed == 2
+    s003, s005, s001 = (
+        await school.checkin_of("S003"),
+        await school.checkin_of("S005"),
+        await school.checkin_of("S001"),
+    )
+    assert (s001.status, s003.status, s005.status) == ("answered", "missed", "missed")
+    # A missed check-in keeps what was answered.
+    assert s003.temperature_c == 36.8 and s003.step == "symptoms"
+    assert await store.pending_evaluations(school.svc.db, 10) == []
+
+
+async def test_a_reminder_wave_missed_while_down_is_not_sent_late(school: School) -> None:
+    school.at(7, 30)
+    await school.rounds()
+    school.at(8, 45)  # both reminder times passed: only the latest wave goes out
+    await school.rounds()
+    assert await school.outbox("ci:%:remind:1") == []
+    assert len(await school.outbox("ci:%:remind:2")) == 3
+
+
+async def test_restart_across_0730_opens_the_round_once(school: School, tmp_path: Path) -> None:
+    school.at(7, 0)
+    await school.rounds()
+    await school.svc.db.close()
+    # Down from 07:00 to 08:10: the window is still open, so the round opens on start-up.
+    restarted = await open_school(school.path, school.clock)
+    school.svc = restarted.svc
+    school.at(8, 10)
+    report = await school.rounds()
+    assert report.opened == 1 and report.not_sent == 0
+    await school.rounds()
+    assert len(await school.outbox("ci:%:prompt")) == 3
+    assert len(await school.outbox("ci:%:remind:1")) == 3
+
+
+async def test_a_window_closed_while_down_is_recorded_as_not_sent(school: School) -> None:
+    school.at(7, 30)
+    await school.rounds()
+    # Down from 07:31 until 11:00 the next day: noon and the next morning passed unseen.
+    school.at(11, 0, days=1)
+    report = await school.rounds()
+    assert (report.not_sent, report.opened, report.closed) == (2, 0, 3)
+    rows = await school.svc.db.fetchall("SELECT local_date, slot, state FROM rounds ORDER BY id")
+    assert [tuple(r) for r in rows] == [
+        ("2026-11-30", "morning", "opened"),
+        ("2026-11-30", "noon", "not_sent"),
+        ("2026-12-01", "morning", "not_sent"),
+    ]
+    assert len(await school.outbox("ci:%:prompt")) == 3
+    assert (await school.checkin_of("S001")).status == "not_sent"
+    await school.rounds()
+    assert await school.svc.db.scalar("SELECT COUNT(*) FROM rounds") == 3
+    # Never blamed on the student: the not-sent ones are not handed to the alert rules.
+    missed = await school.svc.db.scalar("SELECT COUNT(*) FROM checkins WHERE status = 'missed'")
+    assert missed == 3
+    not_sent = await school.svc.db.fetchall(
+        "SELECT evaluated_at FROM checkins WHERE status = 'not_sent' AND closed_at IS NOT NULL"
+    )
+    assert not_sent and all(r[0] is None for r in not_sent)
+    student = await school.student("S001")
+    history = await store.checkin_history(school.svc.db, student.id)
+    assert [h.status for h in history][-1] == "not_sent"
+
+
+# --- the flow -----------------------------------------------------------------------------
+
+
+async def finish(school: School, number: str) -> store.Checkin:
+    """One typed number and four taps: None, a mood, Skip, Send."""
+    first = await school.type(number, "36.6")
+    assert first is not None and first.new_message
+    mood = await school.press(number, data_of(first, "没有不适"))
+    note = await school.press(number, data_of(mood, "🙂"))
+    summary = await school.press(number, data_of(note, "跳过"))
+    assert summary.screen is not None and "36.6 °C" in summary.screen.text
+    done = await school.press(number, data_of(summary, "提交"))
+    assert done.toast is not None and done.screen is not None
+    assert "已提交" in done.screen.text
+    return await school.checkin_of(number)
+
+
+async def test_a_student_finishes_in_four_taps_and_one_number(school: School) -> None:
+    school.at(7, 30)
+    await school.rounds()
+    checkin = await finish(school, "S001")
+    assert checkin.status == "answered"
+    assert (checkin.temperature_c, checkin.symptoms, checkin.mood) == (36.6, (), 4)
+    assert checkin.note is None and checkin.answered_at is not None
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("36.5", 36.5),
+        ("36,5", 36.5),
+        ("36.5°C", 36.5),
+        ("36.5度", 36.5),
+        ("３６．５", 36.5),
+    ],
+)
+async def test_accepted_temperature_forms(school: School, typed: str, expected: float) -> None:
+    school.at(7, 30)
+    await school.rounds()
+    reply = await school.type("S001", typed)
+    assert reply is not None and reply.screen is not None
+    checkin = await school.checkin_of("S001")
+    assert (checkin.temperature_c, checkin.step) == (expected, "symptoms")
+
+
+@pytest.mark.parametrize(
+    ("typed", "wording"),
+    [
+        ("abc", "没看懂这个体温"),
+        ("12", "34.0 到 42.5"),
+        ("45", "34.0 到 42.5"),
+        ("36.5 37.0", "只输入一个体温"),
+    ],
+)
+async def test_bad_temperatures_are_refused_with_what_is_expected(
+    school: School, typed: str, wording: str
+) -> None:
+    school.at(7, 30)
+    await school.rounds()
+    reply = await school.type("S001", typed)
+    assert reply is not None and reply.screen is not None
+    assert wording in reply.screen.text
+    assert data_of(reply, "没有体温计").endswith(":nt")
+    checkin = await school.checkin_of("S001")
+    assert (checkin.temperature_c, checkin.step) == (None, "temperature")
+
+
+async def test_fahrenheit_is_converted_and_confirmed(school: School) -> None:
+    school.at(7, 30)
+    await school.rounds()
+    reply = await school.type("S001", "99.5")
+    assert reply is not None and reply.screen is not None
+    assert "99.5" in reply.screen.text and "37.5 °C" in reply.screen.text
+    retype = await school.press("S001", data_of(reply, "重新输入"))
+    assert (await school.checkin_of("S001")).step == "temperature"
+    assert retype.screen is not None
+    again = await school.type("S001", "99.5")
+    assert again is not None
+    await school.press("S001", data_of(again, "对"))
+    checkin = await school.checkin_of("S001")
+    assert (checkin.temperature_c, checkin.fahrenheit_original, checkin.step) == (
+        37.5,
+        99.5,
+        "symptoms",
+    )
+
+
+async def test_no_thermometer_symptoms_and_a_note(school: School) -> None:
+    school.at(7, 30)
+    await school.rounds()
+    prompt = (await school.outbox("ci:%:prompt"))[0]
+    [[nt]] = prompt["reply_markup"]["inline_keyboard"]
+    number = next(n for n in BOUND if USER_IDS[n] == prompt["chat_id"])
+    symptoms = await school.press(number, nt["callback_data"])
+    cough = data_of(symptoms, "咳嗽")
+    ticked = await school.press(number, cough)
+    assert ticked.screen is not None and "✅ 咳嗽" in str(ticked.screen.buttons)
+    await school.press(number, data_of(ticked, "头痛"))
+    mood = await school.press(number, data_of(ticked, "完成"))
+    note = await school.press(number, data_of(mood, "😣"))
+    summary = await school.type(number, "晚上睡不好")
+    assert summary is not None and summary.new_message and summary.screen is not None
+    assert "咳嗽、头痛" in summary.screen.text and "晚上睡不好" in summary.screen.text
+    checkin = await school.checkin_of(number)
+    assert checkin.temperature_status == "not_measured" and checkin.symptoms == (
+        "cough",
+        "headache",
+    )
+    assert note.screen is not None
+
+
+async def test_stale_foreign_and_late_buttons_change_nothing(school: School) -> None:
+    school.at(7, 30)
+    await school.rounds()
+    first = await school.type("S001", "36.6")
+    assert first is not None
+    none = data_of(first, "没有不适")
+    await school.press("S001", none)
+    again = await school.press("S001", none)
+    assert again.alert and again.toast is not None and "已经填过" in again.toast
+    foreign = await school.press("S003", none)
+    assert foreign.alert and foreign.toast is not None and foreign.screen is None
+    missing = await school.press("S001", "ci:999999:nt")
+    assert missing.alert and missing.screen is None
+    # The window closed but the job has not run yet: the handler refuses on its own.
+    school.at(10, 31)
+    mood = (await school.checkin_of("S001")).id
+    late = await school.press("S001", f"ci:{mood}:md:4")
+    assert late.alert and late.toast is not None and "10:30" in late.toast
+    assert (await school.checkin_of("S001")).mood is None
+
+
+async def test_edit_keeps_answers_until_given_again(school: School) -> None:
+    school.at(7, 30)
+    await school.rounds()
+    await finish(school, "S001")
+    checkin = await school.checkin_of("S001")
+    edit = await school.press("S001", f"ci:{checkin.id}:ed")
+    assert edit.screen is not None and "36.6 °C" in str(edit.screen.buttons)
+    reopened = await school.checkin_of("S001")
+    assert (reopened.status, reopened.step, reopened.temperature_c) == (
+        "open",
+        "temperature",
+        36.6,
+    )
+    symptoms = await school.press("S001", data_of(edit, "36.6"))
+    assert symptoms.screen is not None
+    # The window closes mid-edit: the earlier submission still counts as answered.
+    school.at(10, 30)
+    await school.rounds()
+    assert (await school.checkin_of("S001")).status == "answered"
+
+
+async def test_an_answer_after_closing_is_kindly_refused(school: School) -> None:
+    school.at(7, 30)
+    await school.rounds()
+    checkin = await school.checkin_of("S001")
+    school.at(10, 30)
+    await school.rounds()
+    late = await school.press("S001", f"ci:{checkin.id}:nt")
+    assert late.toast == "这次打卡已在 10:30 截止，下一次打卡是今天 12:30。"
+    typed = await school.type("S001", "36.6")
+    assert typed is not None and typed.screen is not None
+    assert typed.screen.text == late.toast
+    assert (await school.checkin_of("S001")).temperature_status is None
+
+
+async def test_a_student_not_in_isolation_has_nothing_to_answer(school: School) -> None:
+    school.at(7, 30)
+    await school.rounds()
+    student = await school.student("S004")
+    reply = await checkins.resume(school.svc, student, "en", school.svc.now())
+    assert reply.screen is not None
+    assert reply.screen.text == "You are not in isolation, so there is nothing to answer today."
+    assert await school.type("S004", "36.6") is None
