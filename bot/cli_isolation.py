@@ -17,7 +17,7 @@ from bot.storage.db import Database
 
 
 def add_isolation_commands(
-    sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    sub: argparse._SubParsersAction,
     common: argparse.ArgumentParser,
 ) -> None:
     """Add `isolation start` and `isolation end` to the classcare command line."""

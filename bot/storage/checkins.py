@@ -447,10 +447,10 @@ async def checkin_history(db: Database, student_id: int, limit: int = 30) -> lis
 
 
 def facts(checkin: Checkin) -> CheckinFacts:
-    screen = checkin.screen
+    s1, s2, s3, s4 = checkin.screen
     complete = (
-        (screen[0], screen[1], screen[2], screen[3])
-        if all(v is not None for v in screen)
+        (s1, s2, s3, s4)
+        if s1 is not None and s2 is not None and s3 is not None and s4 is not None
         else None
     )
     return CheckinFacts(
@@ -461,5 +461,5 @@ def facts(checkin: Checkin) -> CheckinFacts:
         temperature_c=checkin.temperature_c if checkin.temperature_status == "measured" else None,
         symptoms=frozenset(checkin.symptoms or ()),
         mood=checkin.mood,
-        screen=complete,  # type: ignore[arg-type]
+        screen=complete,
     )
