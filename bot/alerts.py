@@ -1,0 +1,660 @@
+"""Alerts: raise or merge them from the rules' signals, route their cards to the right adults,
+take ownership, resolve, escalate when nobody acts, and hold non-urgent cards in quiet hours."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot import crisis, quiet, rules
+from bot.access import Viewer, covers_student, may_see_screen_scores
+from bot.clock import from_epoch
+from bot.i18n import Catalog
+from bot.services import Services
+from bot.storage import alerts as store
+from bot.storage import audit, people
+from bot.storage import checkins as checkins_store
+from bot.storage.outbox import Lane, Outgoing, enqueue
+from bot.storage.records import Person, StudentInfo
+
+log = logging.getLogger(__name__)
+
+LEVELS = ("info", "warning", "urgent")
+# Escalation steps after the routed recipients: who is added, as alert_cards.reason.
+STEPS = {1: "school_admin", 2: "bureau_admin"}
+HISTORY_ROWS = 6
+
+Markup = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Action:
+    """What a button press on a card did, and the actor's card to redraw."""
+
+    done: bool
+    alert: store.Alert | None
+    text: str = ""
+    markup: Markup | None = None
+
+
+# --- evaluating what students answered, said or failed to do ------------------------------
+
+
+def thresholds(services: Services) -> rules.Thresholds:
+    return rules.Thresholds.from_config(services.config.alerts)
+
+
+async def evaluate_checkin(services: Services, checkin_id: int) -> None:
+    """Run the rules over a settled check-in and the student's history, raise or update the
+    alerts, and mark it evaluated, all in one transaction; a second evaluation changes nothing."""
+    db = services.db
+    checkin = await checkins_store.checkin_by_id(db, checkin_id)
+    if checkin is None or checkin.status not in ("answered", "missed"):
+        return
+    info = await people.student_info(db, checkin.student_id)
+    history = await checkins_store.checkin_history(db, checkin.student_id, limit=30)
+    current = checkins_store.facts(checkin)
+    earlier = [h for h in history if h.checkin_id != checkin_id]
+    if checkin.status == "missed":
+        signals = rules.evaluate_missed(current, earlier, thresholds(services))
+    else:
+        signals = rules.evaluate_checkin(current, earlier, thresholds(services))
+    now = services.now()
+    seen_at = checkin.answered_at or now
+    async with db.transaction() as tx:
+        if info is not None:
+            for signal in signals:
+                await _apply(
+                    tx, services, info, signal, source=f"ci:{checkin_id}", seen_at=seen_at, now=now
+                )
+        await checkins_store.mark_evaluated(tx, checkin_id, now)
+    if signals:
+        log.info("check-in %d raised %d signal(s)", checkin_id, len(signals))
+        services.wake_outbox()
+
+
+async def evaluate_pending(services: Services, limit: int = 200) -> int:
+    """Evaluate settled check-ins that a crash or a closing round left unevaluated."""
+    ids = await checkins_store.pending_evaluations(services.db, limit)
+    for checkin_id in ids:
+        await evaluate_checkin(services, checkin_id)
+    return len(ids)
+
+
+async def on_unreachable(services: Services, person_id: int) -> None:
+    """The bot cannot reach this person: for a student, tell the class teacher."""
+    info = await people.student_info(services.db, person_id)
+    if info is None:
+        return
+    now = services.now()
+    since = info.person.unreachable_at or now
+    async with services.db.transaction() as tx:
+        await _apply(
+            tx,
+            services,
+            info,
+            rules.unreachable_signal(),
+            source=f"unreachable:{since}",
+            seen_at=since,
+            now=now,
+        )
+    services.wake_outbox()
+
+
+async def screen_student_text(services: Services, student: Person, text: str, source: str) -> bool:
+    """Screen anything a student typed for crisis language; on a hit, answer the student at once
+    with the hotlines and raise an urgent alert to the counselor and class teacher."""
+    if not student.is_student or not text:
+        return False
+    hit = crisis.screen_text(text)
+    if hit is None:
+        return False
+    info = await people.student_info(services.db, student.id)
+    if info is None:
+        return False
+    now = services.now()
+    ref = f"{source}:{now}:{_digest(text)}"
+    async with services.db.transaction() as tx:
+        if student.chat_id is not None:
+            language = student.language or services.config.general.language
+            await enqueue(
+                tx,
+                Outgoing(
+                    dedup_key=f"crisis:{student.id}:{ref}",
+                    lane=Lane.URGENT,
+                    chat_id=student.chat_id,
+                    method="sendMessage",
+                    payload=crisis_reply(services, language),
+                    person_id=student.id,
+                ),
+                now=now,
+            )
+        await _apply(
+            tx,
+            services,
+            info,
+            rules.crisis_signal(hit.category),
+            source=f"crisis:{ref}",
+            seen_at=now,
+            now=now,
+            extra={"source": source.split(":")[0], "language": hit.language},
+        )
+    log.warning("crisis language from student %d (%s)", student.id, hit.category)
+    services.wake_outbox()
+    return True
+
+
+def hotlines(services: Services, language: str) -> str:
+    """The configured hotlines, one a line, named in the language."""
+    return "\n".join(
+        services.catalog.t(
+            language,
+            "alerts.crisis.hotline",
+            number=h.number,
+            name=h.name_zh_cn if language == "zh-CN" else h.name_en,
+        )
+        for h in services.config.crisis.hotlines
+    )
+
+
+def crisis_reply(services: Services, language: str) -> dict[str, Any]:
+    """The caring reply with the configured hotlines and a button to reach a counselor now."""
+    catalog = services.catalog
+    text = catalog.t(language, "alerts.crisis.reply", hotlines=hotlines(services, language))
+    button = {
+        "text": catalog.t(language, "alerts.crisis.talk_now"),
+        "callback_data": "ct:counselor",
+    }
+    return {"text": text, "reply_markup": {"inline_keyboard": [[button]]}}
+
+
+# --- raising and merging -------------------------------------------------------------------
+
+
+def _signal_parts(signal: rules.Signal) -> tuple[str, str, dict[str, Any]]:
+    return _value(signal.kind), _value(signal.level), dict(signal.facts)
+
+
+def _value(item: Any) -> str:
+    return str(getattr(item, "value", item))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _higher(a: str, b: str) -> str:
+    return a if LEVELS.index(a) >= LEVELS.index(b) else b
+
+
+def _ack_seconds(services: Services, level: str) -> int | None:
+    settings = services.config.alerts
+    if level == "urgent":
+        return settings.ack_urgent_minutes * 60
+    if level == "warning":
+        return settings.ack_warning_minutes * 60
+    return None
+
+
+def _deliver_at(services: Services, level: str, now: int) -> int:
+    settings = services.config.alerts
+    when = quiet.deliver_at(
+        from_epoch(now), level, settings.quiet_start, settings.quiet_end, services.tz
+    )
+    return int(when.timestamp())
+
+
+async def _apply(
+    tx: aiosqlite.Connection,
+    services: Services,
+    info: StudentInfo,
+    signal: rules.Signal,
+    *,
+    source: str,
+    seen_at: int,
+    now: int,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Raise a new alert for the signal, or fold it into the open alert of its kind."""
+    kind, level, facts = _signal_parts(signal)
+    facts.update(extra or {})
+    key = f"{kind}:{source}:{_digest(json.dumps(facts, sort_keys=True, default=str))}"
+    if await store.signal_seen(tx, key):
+        return
+    existing = await store.open_alert(tx, info.person.id, kind)
+    student_id = info.person.id
+    if existing is None:
+        deliver = _deliver_at(services, level, now)
+        ack = _ack_seconds(services, level)
+        alert_id = await store.insert_alert(
+            tx,
+            student_id=student_id,
+            kind=kind,
+            level=level,
+            seen_at=seen_at,
+            facts=facts,
+            next_escalation_at=None if ack is None else deliver + ack,
+            now=now,
+        )
+        await store.add_event(tx, alert_id, now, None, f"raised:{level}")
+        raised = True
+    else:
+        alert_id = existing.id
+        new_level = _higher(existing.level, level)
+        raised = new_level != existing.level
+        next_at = existing.next_escalation_at
+        if existing.state == "open" and raised:
+            ack = _ack_seconds(services, new_level)
+            if ack is not None:
+                candidate = _deliver_at(services, new_level, now) + ack
+                next_at = candidate if next_at is None else min(next_at, candidate)
+        await store.merge_signal(
+            tx,
+            alert_id,
+            level=new_level,
+            seen_at=seen_at,
+            facts=facts,
+            next_escalation_at=next_at,
+            now=now,
+        )
+        await store.add_event(tx, alert_id, now, None, f"updated:{new_level}")
+    await store.claim_signal(tx, key, alert_id, now)
+    alert = await store.alert_by_id(tx, alert_id)
+    assert alert is not None
+    if existing is not None:
+        # A higher level must make a sound: the cards are sent again rather than edited.
+        await _refresh_cards(tx, services, alert, info, now=now, resend=raised)
+    routed = await _routed(services, alert)
+    await _add_cards(tx, services, alert, info, routed, reason="routed", now=now)
+
+
+async def _routed(services: Services, alert: store.Alert) -> list[Person]:
+    audiences = {
+        _value(a) for a in rules.route(rules.AlertKind(alert.kind), rules.Level(alert.level))
+    }
+    staff = await people.staff_for_student(services.db, alert.student_id)
+    return [p for p in staff if p.role in audiences]
+
+
+async def _escalation_targets(services: Services, alert: store.Alert, step: int) -> list[Person]:
+    staff = await people.staff_for_student(services.db, alert.student_id)
+    admins = [p for p in staff if p.role == "admin"]
+    if STEPS[step] == "school_admin":
+        return [p for p in admins if p.school_id is not None]
+    return [p for p in admins if p.school_id is None]
+
+
+# --- cards ---------------------------------------------------------------------------------
+
+
+def _lane(level: str) -> Lane:
+    return Lane.URGENT if level == "urgent" else Lane.ALERT
+
+
+async def _add_cards(
+    tx: aiosqlite.Connection,
+    services: Services,
+    alert: store.Alert,
+    info: StudentInfo,
+    recipients: list[Person],
+    *,
+    reason: str,
+    now: int,
+) -> int:
+    """Send a card to each recipient who has none yet; returns how many were added."""
+    deliver = _deliver_at(services, alert.level, now)
+    added = 0
+    for person in recipients:
+        if person.chat_id is None:
+            continue
+        if not await store.add_card(
+            tx, alert.id, person.id, reason=reason, deliver_at=deliver, now=now
+        ):
+            continue
+        await _send_card(tx, services, alert, info, person, deliver=deliver, now=now)
+        added += 1
+    return added
+
+
+async def _send_card(
+    tx: aiosqlite.Connection,
+    services: Services,
+    alert: store.Alert,
+    info: StudentInfo,
+    person: Person,
+    *,
+    deliver: int,
+    now: int,
+) -> None:
+    assert person.chat_id is not None
+    text, markup = await render_card(services, alert, info, person)
+    outbox_id = await enqueue(
+        tx,
+        Outgoing(
+            dedup_key=f"al:{alert.id}:{person.id}:send:{alert.revision}",
+            lane=_lane(alert.level),
+            chat_id=person.chat_id,
+            method="sendMessage",
+            payload={"text": text, "reply_markup": markup},
+            person_id=person.id,
+            not_before=deliver if deliver > now else 0,
+        ),
+        now=now,
+    )
+    if outbox_id is not None:
+        await store.point_card(tx, alert.id, person.id, outbox_id, deliver)
+
+
+async def _refresh_cards(
+    tx: aiosqlite.Connection,
+    services: Services,
+    alert: store.Alert,
+    info: StudentInfo,
+    *,
+    now: int,
+    resend: bool = False,
+    skip_person: int | None = None,
+) -> None:
+    """Bring every recipient's card up to date: edit it, or send it anew when `resend`."""
+    cards = await store.cards(tx, alert.id)
+    recipients = {
+        p.id: p for p in await people.people_by_ids(services.db, [c.person_id for c in cards])
+    }
+    for card in cards:
+        person = recipients.get(card.person_id)
+        if card.person_id == skip_person or person is None or person.chat_id is None:
+            continue
+        if resend or card.outbox_id is None:
+            deliver = max(_deliver_at(services, alert.level, now), now)
+            await _send_card(tx, services, alert, info, person, deliver=deliver, now=now)
+            continue
+        text, markup = await render_card(services, alert, info, person)
+        # An edit must not overtake the card it edits while that card waits out quiet hours.
+        not_before = card.deliver_at if card.deliver_at > now else 0
+        await enqueue(
+            tx,
+            Outgoing(
+                dedup_key=f"al:{alert.id}:{person.id}:edit:{alert.revision}",
+                lane=_lane(alert.level),
+                chat_id=person.chat_id,
+                method="editMessageText",
+                payload={"edit_of": card.outbox_id, "text": text, "reply_markup": markup},
+                person_id=person.id,
+                not_before=not_before,
+            ),
+            now=now,
+        )
+
+
+def _local(services: Services, seconds: int) -> datetime:
+    return from_epoch(seconds).astimezone(services.tz)
+
+
+def _clock_text(services: Services, seconds: int) -> str:
+    return _local(services, seconds).strftime("%m-%d %H:%M")
+
+
+def seen_text(
+    catalog: Catalog, language: str, kind: str, facts: dict[str, Any], *, scores: bool
+) -> str:
+    """What was seen, in words; screen scores only for those who may see them."""
+    if kind == "screen" and not scores:
+        return catalog.t(language, "alerts.seen.wellbeing_flag")
+    params = _seen_params(catalog, language, kind, facts)
+    return catalog.t(language, f"alerts.seen.{kind}", **params)
+
+
+def _seen_params(
+    catalog: Catalog, language: str, kind: str, facts: dict[str, Any]
+) -> dict[str, Any]:
+    return {k: v for k, v in facts.items()}
+
+
+async def render_card(
+    services: Services, alert: store.Alert, info: StudentInfo, viewer: Person
+) -> tuple[str, Markup]:
+    """The card a staff member sees for an alert, in their language, with its buttons."""
+    catalog = services.catalog
+    language = viewer.language or services.config.general.language
+    t = catalog.t
+    lines = [
+        t(language, f"alerts.level.{alert.level}")
+        + " · "
+        + t(language, f"alerts.kind.{alert.kind}"),
+        t(
+            language,
+            "alerts.card.student",
+            name=info.person.name,
+            number=info.person.number,
+            school=info.school_name,
+            class_name=info.class_name,
+        ),
+        t(
+            language,
+            "alerts.card.seen",
+            what=seen_text(
+                catalog, language, alert.kind, alert.facts, scores=viewer.role == "counselor"
+            ),
+            when=_clock_text(services, alert.seen_at),
+        ),
+    ]
+    if alert.signals > 1:
+        lines.append(
+            t(
+                language,
+                "alerts.card.repeated",
+                count=alert.signals,
+                since=_clock_text(services, alert.opened_at),
+            )
+        )
+    if alert.escalation_step:
+        lines.append(t(language, f"alerts.card.escalated{alert.escalation_step}"))
+    if alert.owner_id is not None:
+        owner = await people.person_by_id(services.db, alert.owner_id)
+        owner_name = owner.name if owner is not None else "?"
+        if alert.state == "resolved":
+            lines.append(
+                t(
+                    language,
+                    "alerts.card.resolved",
+                    name=owner_name,
+                    when=_clock_text(services, alert.resolved_at or alert.updated_at),
+                )
+            )
+        else:
+            lines.append(
+                t(
+                    language,
+                    "alerts.card.owner",
+                    name=owner_name,
+                    when=_clock_text(services, alert.acknowledged_at or alert.updated_at),
+                )
+            )
+    return "\n".join(lines), _card_buttons(catalog, language, alert)
+
+
+def _card_buttons(catalog: Catalog, language: str, alert: store.Alert) -> Markup:
+    def button(verb: str) -> dict[str, str]:
+        return {
+            "text": catalog.t(language, f"alerts.button.{verb}"),
+            "callback_data": f"al:{alert.id}:{verb}",
+        }
+
+    first = []
+    if alert.state == "open":
+        first.append(button("ack"))
+    if alert.state != "resolved":
+        first.append(button("done"))
+    rows = [first] if first else []
+    rows.append([button("msg"), button("hist")])
+    return {"inline_keyboard": rows}
+
+
+# --- what staff do with a card -------------------------------------------------------------
+
+
+async def may_act(services: Services, viewer: Viewer, alert: store.Alert) -> bool:
+    """Recipients of the alert's card and staff covering the student may act on it."""
+    if not viewer.is_staff:
+        return False
+    if await store.is_recipient(services.db, alert.id, viewer.person.id):
+        return True
+    student = await people.person_by_id(services.db, alert.student_id)
+    return student is not None and covers_student(viewer, student)
+
+
+async def acknowledge(services: Services, alert_id: int, actor: Person) -> Action:
+    """Take the alert: the first "I'm on it" wins and every other card shows who took it."""
+    return await _act(services, alert_id, actor, "acknowledged")
+
+
+async def resolve(services: Services, alert_id: int, actor: Person) -> Action:
+    """Close the alert; a new signal of its kind will then raise a fresh one."""
+    return await _act(services, alert_id, actor, "resolved")
+
+
+async def _act(services: Services, alert_id: int, actor: Person, event: str) -> Action:
+    now = services.now()
+    alert = await store.alert_by_id(services.db, alert_id)
+    if alert is None:
+        return Action(False, None)
+    info = await people.student_info(services.db, alert.student_id)
+    if info is None:
+        return Action(False, alert)
+    async with services.db.transaction() as tx:
+        if event == "acknowledged":
+            done = await store.acknowledge(tx, alert_id, actor.id, now)
+        else:
+            done = await store.resolve(tx, alert_id, actor.id, now)
+        fresh = await store.alert_by_id(tx, alert_id)
+        assert fresh is not None
+        if done:
+            await store.add_event(tx, alert_id, now, actor.id, event)
+            await _refresh_cards(tx, services, fresh, info, now=now, skip_person=actor.id)
+    if done:
+        log.info("alert %d %s by person %d", alert_id, event, actor.id)
+        services.wake_outbox()
+    text, markup = await render_card(services, fresh, info, actor)
+    return Action(done, fresh, text, markup)
+
+
+# --- escalation ----------------------------------------------------------------------------
+
+
+async def escalate_due(services: Services) -> int:
+    """Add the next rank of admins to every open alert nobody took in time; returns how many
+    alerts moved a step. Each step is recorded in alert_events."""
+    now = services.now()
+    moved = 0
+    for alert_id in await store.due_escalations(services.db, now):
+        if await _escalate(services, alert_id, now):
+            moved += 1
+    if moved:
+        services.wake_outbox()
+    return moved
+
+
+async def _escalate(services: Services, alert_id: int, now: int) -> bool:
+    alert = await store.alert_by_id(services.db, alert_id)
+    if alert is None or alert.state != "open":
+        return False
+    info = await people.student_info(services.db, alert.student_id)
+    if info is None:
+        return False
+    async with services.db.transaction() as tx:
+        current = await store.alert_by_id(tx, alert_id)
+        if current is None or current.state != "open" or current.escalation_step >= len(STEPS):
+            if current is not None and current.state == "open":
+                await store.set_escalation(tx, alert_id, len(STEPS) + 1, None, now)
+            return False
+        step = current.escalation_step
+        targets: list[Person] = []
+        # A rank with nobody reachable is recorded and passed over at once.
+        while not targets and step < len(STEPS):
+            step += 1
+            targets = [p for p in await _escalation_targets(services, current, step) if p.chat_id]
+            ack = _ack_seconds(services, current.level)
+            last = step == len(STEPS)
+            next_at = None
+            if not last and ack is not None:
+                next_at = _deliver_at(services, current.level, now) + ack
+            await store.set_escalation(tx, alert_id, step, next_at, now)
+            await store.add_event(tx, alert_id, now, None, f"escalated:{step}")
+        current = await store.alert_by_id(tx, alert_id)
+        assert current is not None
+        await _refresh_cards(tx, services, current, info, now=now)
+        await _add_cards(tx, services, current, info, targets, reason=STEPS[step], now=now)
+    log.info("alert %d escalated to step %d", alert_id, step)
+    return True
+
+
+# --- history -------------------------------------------------------------------------------
+
+
+async def history_text(services: Services, alert_id: int, viewer: Viewer) -> str | None:
+    """The student's last few check-ins as a short table, as the viewer's role may see them.
+    The view is audited. None if the alert is unknown."""
+    alert = await store.alert_by_id(services.db, alert_id)
+    if alert is None:
+        return None
+    info = await people.student_info(services.db, alert.student_id)
+    if info is None:
+        return None
+    rows = (await checkins_store.checkin_history(services.db, alert.student_id))[-HISTORY_ROWS:]
+    language = viewer.person.language or services.config.general.language
+    scores = may_see_screen_scores(viewer)
+    catalog = services.catalog
+    lines = [catalog.t(language, "alerts.history.title", name=info.person.name, count=len(rows))]
+    lines += [_history_line(services, language, row, scores) for row in rows]
+    if not rows:
+        lines.append(catalog.t(language, "alerts.history.none"))
+    async with services.db.transaction() as tx:
+        await audit.record(
+            tx,
+            actor_id=viewer.person.id,
+            action="alert_history",
+            now=services.now(),
+            student_id=alert.student_id,
+        )
+    return "\n".join(lines)
+
+
+def _history_line(services: Services, language: str, row: rules.CheckinFacts, scores: bool) -> str:
+    catalog = services.catalog
+    slots = services.config.checkins.slots
+    slot = slots[row.slot_index].name if row.slot_index < len(slots) else str(row.slot_index)
+    when = f"{row.local_date[5:]} {catalog.t(language, f'checkin.slot.{slot}')}"
+    if row.status != "answered":
+        return catalog.t(language, f"alerts.history.{row.status}", when=when)
+    temperature = "—" if row.temperature_c is None else f"{row.temperature_c:.1f}°C"
+    separator = catalog.t(language, "checkin.list_separator")
+    symptoms = (
+        separator.join(catalog.t(language, f"checkin.symptom.{s}") for s in sorted(row.symptoms))
+        if row.symptoms
+        else catalog.t(language, "alerts.history.no_symptoms")
+    )
+    parts = [when, temperature, symptoms]
+    if row.mood is not None:
+        parts.append(catalog.t(language, "alerts.history.mood", mood=row.mood))
+    if row.screen is not None:
+        total = sum(row.screen)
+        if scores:
+            parts.append(catalog.t(language, "alerts.history.screen", total=total))
+        elif _screen_flagged(services, row.screen):
+            parts.append(catalog.t(language, "alerts.seen.wellbeing_flag"))
+    return " · ".join(parts)
+
+
+def _screen_flagged(services: Services, screen: tuple[int, int, int, int]) -> bool:
+    settings = services.config.alerts
+    anxiety, depression = screen[0] + screen[1], screen[2] + screen[3]
+    return (
+        max(anxiety, depression) >= settings.screen_subscale_warning
+        or anxiety + depression >= settings.screen_total_urgent
+    )

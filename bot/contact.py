@@ -1,0 +1,248 @@
+"""Relayed conversations between a student and their teacher or counselor, and the contact log
+(who, when, which way) that shows the teacher whom they have not reached today."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from bot.access import Viewer, covers_student
+from bot.clock import from_epoch
+from bot.services import Services
+from bot.storage import contact as store
+from bot.storage import people
+from bot.storage.outbox import Lane, Outgoing, enqueue
+from bot.storage.records import Person
+
+log = logging.getLogger(__name__)
+
+# A conversation stays open this long after its last message; later texts are not relayed.
+SESSION_MINUTES = 30
+# Room left in a message for the header and hint around the relayed text.
+TEXT_LIMIT = 3500
+CAPTION_LIMIT = 800
+TARGETS = ("teacher", "counselor")
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a person sent: text, or a photo (file_id) with an optional caption."""
+
+    chat_id: int
+    message_id: int
+    text: str = ""
+    photo: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.chat_id}:{self.message_id}"
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a message goes: the student it is about, its recipients and its direction."""
+
+    student_id: int
+    recipients: tuple[int, ...]
+    direction: str
+
+
+async def open_for_student(services: Services, student: Person, target: str) -> list[Person]:
+    """Start a student's conversation with their class teacher(s) or counselor(s); returns who
+    will receive their messages (empty when nobody of that role is reachable)."""
+    staff = await people.staff_for_student(services.db, student.id)
+    peers = [p for p in staff if p.role == target and p.chat_id is not None]
+    if peers:
+        now = services.now()
+        async with services.db.transaction() as tx:
+            await store.open_session(
+                tx,
+                student.id,
+                student.id,
+                [p.id for p in peers],
+                now=now,
+                expires_at=now + SESSION_MINUTES * 60,
+            )
+    return peers
+
+
+async def open_for_staff(services: Services, viewer: Viewer, student: Person) -> bool:
+    """Start a staff member's conversation with a student they cover."""
+    if not viewer.is_staff or not covers_student(viewer, student) or student.chat_id is None:
+        return False
+    now = services.now()
+    async with services.db.transaction() as tx:
+        await store.open_session(
+            tx,
+            viewer.person.id,
+            student.id,
+            [student.id],
+            now=now,
+            expires_at=now + SESSION_MINUTES * 60,
+        )
+    return True
+
+
+async def close(services: Services, person: Person) -> bool:
+    async with services.db.transaction() as tx:
+        return await store.close_session(tx, person.id)
+
+
+async def route_for(
+    services: Services, person: Person, message: Message, reply_to: int | None
+) -> Route | None:
+    """Where this person's message goes: back along the relayed message they replied to, else
+    to their open conversation; None if it is not part of a conversation."""
+    if reply_to is not None:
+        relayed = await store.relayed_message(services.db, message.chat_id, reply_to)
+        if relayed is not None:
+            if (
+                person.is_student
+                and relayed.student_id == person.id
+                and relayed.direction == "out"
+            ):
+                return Route(person.id, (relayed.staff_id,), "in")
+            if (
+                not person.is_student
+                and relayed.staff_id == person.id
+                and relayed.direction == "in"
+            ):
+                return Route(relayed.student_id, (relayed.student_id,), "out")
+    session = await store.session_for(services.db, person.id, services.now())
+    if session is None:
+        return None
+    direction = "in" if person.is_student else "out"
+    return Route(session.student_id, session.peer_ids, direction)
+
+
+async def relay(services: Services, sender: Person, route: Route, message: Message) -> int:
+    """Pass the message on to each recipient, log each contact, and keep the conversation open:
+    the receiving student's plain replies then go back to the staff member. Returns how many
+    copies were enqueued."""
+    info = await people.student_info(services.db, route.student_id)
+    recipients = await people.people_by_ids(services.db, list(route.recipients))
+    if info is None:
+        return 0
+    now = services.now()
+    channel = "photo" if message.photo else "text"
+    sent = 0
+    async with services.db.transaction() as tx:
+        for recipient in recipients:
+            if recipient.chat_id is None:
+                continue
+            if route.direction == "in":
+                staff_id, header = (
+                    recipient.id,
+                    _header_to_staff(services, recipient, info.person.name, info.class_name),
+                )
+            else:
+                staff_id, header = sender.id, _header_to_student(services, recipient, sender)
+            outbox_id = await enqueue(
+                tx,
+                Outgoing(
+                    dedup_key=f"ct:{sender.id}:{message.ref}:{recipient.id}",
+                    lane=Lane.ALERT,
+                    chat_id=recipient.chat_id,
+                    method="sendPhoto" if message.photo else "sendMessage",
+                    payload=_payload(services, recipient, header, message),
+                    person_id=recipient.id,
+                ),
+                now=now,
+            )
+            if outbox_id is None:
+                continue
+            await store.log_contact(
+                tx,
+                student_id=info.person.id,
+                staff_id=staff_id,
+                direction=route.direction,
+                channel=channel,
+                outbox_id=outbox_id,
+                message_ref=message.ref,
+                now=now,
+            )
+            sent += 1
+        expires = now + SESSION_MINUTES * 60
+        await store.extend_session(tx, sender.id, expires)
+        if route.direction == "out":
+            await store.open_session(
+                tx, info.person.id, info.person.id, [sender.id], now=now, expires_at=expires
+            )
+    if sent:
+        log.info(
+            "relayed %s %s for student %d to %d recipient(s)",
+            channel,
+            route.direction,
+            info.person.id,
+            sent,
+        )
+        services.wake_outbox()
+    return sent
+
+
+def _language(services: Services, person: Person) -> str:
+    return person.language or services.config.general.language
+
+
+def _header_to_staff(services: Services, staff: Person, name: str, class_name: str) -> str:
+    return services.catalog.t(
+        _language(services, staff), "contact.relay.from_student", name=name, class_name=class_name
+    )
+
+
+def _header_to_student(services: Services, student: Person, staff: Person) -> str:
+    language = _language(services, student)
+    role = services.catalog.t(language, f"roles.{staff.role}")
+    return services.catalog.t(language, "contact.relay.from_staff", name=staff.name, role=role)
+
+
+def _payload(
+    services: Services, recipient: Person, header: str, message: Message
+) -> dict[str, Any]:
+    hint = services.catalog.t(_language(services, recipient), "contact.relay.reply_hint")
+    if message.photo:
+        caption = message.text[:CAPTION_LIMIT]
+        body = f"{header}\n{caption}" if caption else header
+        return {"photo": message.photo, "caption": f"{body}\n\n{hint}"}
+    text = message.text if len(message.text) <= TEXT_LIMIT else message.text[:TEXT_LIMIT] + "…"
+    return {"text": f"{header}\n{text}\n\n{hint}"}
+
+
+async def log_call(services: Services, viewer: Viewer, student: Person) -> bool:
+    """Record a phone call a staff member made outside the bot to a student they cover."""
+    if not viewer.is_staff or not covers_student(viewer, student):
+        return False
+    now = services.now()
+    async with services.db.transaction() as tx:
+        await store.log_contact(
+            tx,
+            student_id=student.id,
+            staff_id=viewer.person.id,
+            direction="call",
+            channel="phone",
+            outbox_id=None,
+            message_ref=None,
+            now=now,
+        )
+    log.info("call to student %d logged by person %d", student.id, viewer.person.id)
+    return True
+
+
+def _day_start(services: Services, now: int) -> int:
+    local = from_epoch(now).astimezone(services.tz)
+    return int(datetime.combine(local.date(), time(0), tzinfo=services.tz).timestamp())
+
+
+async def not_contacted_today(services: Services, viewer: Viewer) -> list[Person]:
+    """Isolated students of the teacher's classes nobody wrote to or phoned today."""
+    now = services.now()
+    return await store.isolated_students_without_contact(
+        services.db, viewer.class_ids, _day_start(services, now), now
+    )
+
+
+async def find_student(services: Services, viewer: Viewer, query: str) -> list[Person]:
+    """Students the viewer covers whose number or name is `query`."""
+    return [s for s in await store.find_students(services.db, query) if covers_student(viewer, s)]
