@@ -4,8 +4,8 @@ from __future__ import annotations
 
 # Commands per role, in menu order; descriptions come from the catalog key menu.<command>.
 MENUS: dict[str, tuple[str, ...]] = {
-    "student": ("checkin", "help", "language"),
-    "teacher": ("isolate", "release", "help", "language"),
+    "student": ("checkin", "talk", "help", "language"),
+    "teacher": ("isolate", "release", "contacts", "called", "help", "language"),
     "doctor": ("help", "language"),
     "counselor": ("help", "language"),
     "admin": ("isolate", "release", "help", "language"),

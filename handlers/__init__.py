@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
-from handlers import checkin, isolation, onboarding
+from handlers import alerts, checkin, contact, isolation, onboarding
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
@@ -21,6 +28,13 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("isolate", isolation.isolate_student),
         CommandHandler("release", isolation.release_student),
         CallbackQueryHandler(checkin.answer_button, pattern=r"^ci:"),
+        CommandHandler("talk", contact.offer_talk),
+        CommandHandler("contacts", contact.show_not_contacted),
+        CommandHandler("called", alerts.log_call),
+        CallbackQueryHandler(alerts.press_card, pattern=r"^al:"),
+        CallbackQueryHandler(contact.press_contact, pattern=r"^ct:"),
+        # Photos are only ever relayed messages; plain text goes through handlers.text.
+        MessageHandler(filters.PHOTO & filters.ChatType.PRIVATE, contact.relay_photo),
     ]
 
 

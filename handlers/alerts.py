@@ -1,0 +1,101 @@
+"""Alert card buttons (al:<alert_id>:ack|done|msg|hist) and /called <student>."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+
+from bot import alerts, contact
+from bot.storage import alerts as alert_store
+from bot.storage import people
+from handlers.common import Context, reply, sender, services, viewer_for
+from handlers.contact import prompt_staff
+
+log = logging.getLogger(__name__)
+
+VERBS = ("ack", "done", "msg", "hist")
+
+
+def _markup(markup: alerts.Markup | None) -> InlineKeyboardMarkup | None:
+    if not markup:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
+            for row in markup["inline_keyboard"]
+        ]
+    )
+
+
+async def press_card(update: Update, context: Context) -> None:
+    """Take, resolve, answer or look into an alert, if the presser may act on it."""
+    query = update.callback_query
+    if query is None:
+        return
+    svc = services(context)
+    who = await sender(update, context)
+    language = who.language if who is not None else svc.config.general.language
+    parts = (query.data or "").split(":")
+    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in VERBS:
+        await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
+        return
+    if who is None or who.person is None:
+        await query.answer(svc.catalog.t(language, "common.not_bound"), show_alert=True)
+        return
+    alert_id, verb = int(parts[1]), parts[2]
+    viewer = await viewer_for(svc, who.person)
+    alert = await alert_store.alert_by_id(svc.db, alert_id)
+    if alert is None or not await alerts.may_act(svc, viewer, alert):
+        log.info("person %d refused on alert %d", who.person.id, alert_id)
+        await query.answer(svc.catalog.t(language, "common.not_allowed"), show_alert=True)
+        return
+    if verb in ("ack", "done"):
+        action = await (alerts.acknowledge if verb == "ack" else alerts.resolve)(
+            svc, alert_id, who.person
+        )
+        key = f"alerts.toast.{verb}" if action.done else "alerts.toast.already"
+        await query.answer(svc.catalog.t(language, key))
+        try:
+            await query.edit_message_text(action.text, reply_markup=_markup(action.markup))
+        except BadRequest:
+            # The card already shows this state (a double tap): nothing to redraw.
+            log.debug("card for alert %d unchanged", alert_id)
+        return
+    if verb == "msg":
+        student = await people.person_by_id(svc.db, alert.student_id)
+        if student is None or not await contact.open_for_staff(svc, viewer, student):
+            await query.answer(svc.catalog.t(language, "contact.unreachable"), show_alert=True)
+            return
+        await query.answer()
+        await prompt_staff(context, who.chat_id, language, student.name)
+        return
+    text = await alerts.history_text(svc, alert_id, viewer)
+    await query.answer()
+    if text is not None:
+        await context.bot.send_message(who.chat_id, text)
+
+
+async def log_call(update: Update, context: Context) -> None:
+    """Record a phone call made outside the bot: /called <student number or name>."""
+    who = await sender(update, context)
+    if who is None:
+        return
+    svc = services(context)
+    t = svc.catalog.t
+    if who.person is None or who.person.is_student:
+        await reply(update, context, t(who.language, "common.not_allowed"))
+        return
+    query = " ".join(context.args or []).strip()
+    if not query:
+        await reply(update, context, t(who.language, "contact.called.usage"))
+        return
+    viewer = await viewer_for(svc, who.person)
+    found = await contact.find_student(svc, viewer, query)
+    if len(found) != 1:
+        key = "contact.called.not_found" if not found else "contact.called.ambiguous"
+        await reply(update, context, t(who.language, key, query=query))
+        return
+    await contact.log_call(svc, viewer, found[0])
+    await reply(update, context, t(who.language, "contact.called.logged", name=found[0].name))

@@ -1,0 +1,173 @@
+"""/talk, the contact buttons (ct:teacher|counselor|end, ct:msg:<student_id>), relayed texts and
+photos between students and staff, and /contacts: who has not been contacted today."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+
+from bot import alerts, contact
+from bot.storage import people
+from handlers.common import Context, Sender, reply, sender, services, viewer_for
+
+log = logging.getLogger(__name__)
+
+
+def _private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == "private"
+
+
+async def offer_talk(update: Update, context: Context) -> None:
+    """Offer a student the two people they can write to."""
+    who = await sender(update, context)
+    if who is None:
+        return
+    svc = services(context)
+    t = svc.catalog.t
+    if who.person is None or not who.person.is_student:
+        await reply(update, context, t(who.language, "contact.students_only"))
+        return
+    buttons = [
+        InlineKeyboardButton(
+            t(who.language, f"contact.button.{target}"), callback_data=f"ct:{target}"
+        )
+        for target in contact.TARGETS
+    ]
+    await context.bot.send_message(
+        who.chat_id, t(who.language, "contact.offer"), reply_markup=InlineKeyboardMarkup([buttons])
+    )
+
+
+async def press_contact(update: Update, context: Context) -> None:
+    """Open or end a conversation from a button."""
+    query = update.callback_query
+    if query is None:
+        return
+    svc = services(context)
+    who = await sender(update, context)
+    language = who.language if who is not None else svc.config.general.language
+    t = svc.catalog.t
+    parts = (query.data or "").split(":")
+    if who is None or who.person is None:
+        await query.answer(t(language, "common.not_bound"), show_alert=True)
+        return
+    person = who.person
+    if parts == ["ct", "end"]:
+        await contact.close(svc, person)
+        await query.answer()
+        await context.bot.send_message(who.chat_id, t(language, "contact.ended"))
+        return
+    if len(parts) == 2 and parts[1] in contact.TARGETS and person.is_student:
+        peers = await contact.open_for_student(svc, person, parts[1])
+        await query.answer()
+        if not peers:
+            text = t(
+                language, f"contact.nobody.{parts[1]}", hotlines=alerts.hotlines(svc, language)
+            )
+            await context.bot.send_message(who.chat_id, text)
+            return
+        end = InlineKeyboardButton(t(language, "contact.button.end"), callback_data="ct:end")
+        names = t(language, "contact.list_separator").join(p.name for p in peers)
+        await context.bot.send_message(
+            who.chat_id,
+            t(language, f"contact.prompt.{parts[1]}", names=names),
+            reply_markup=InlineKeyboardMarkup([[end]]),
+        )
+        return
+    if len(parts) == 3 and parts[1] == "msg" and parts[2].isdigit() and not person.is_student:
+        student = await people.person_by_id(svc.db, int(parts[2]))
+        viewer = await viewer_for(svc, person)
+        if student is None or not await contact.open_for_staff(svc, viewer, student):
+            await query.answer(t(language, "common.not_allowed"), show_alert=True)
+            return
+        await query.answer()
+        await prompt_staff(context, who.chat_id, language, student.name)
+        return
+    await query.answer(t(language, "common.bad_button"), show_alert=True)
+
+
+async def prompt_staff(context: Context, chat_id: int, language: str, name: str) -> None:
+    """Tell a staff member their next messages go to the student."""
+    catalog = services(context).catalog
+    end = InlineKeyboardButton(catalog.t(language, "contact.button.end"), callback_data="ct:end")
+    await context.bot.send_message(
+        chat_id,
+        catalog.t(language, "contact.prompt.staff", name=name, minutes=contact.SESSION_MINUTES),
+        reply_markup=InlineKeyboardMarkup([[end]]),
+    )
+
+
+async def handle_text(update: Update, context: Context, who: Sender) -> bool:
+    """Relay a text that belongs to a conversation; False if it does not belong to one."""
+    message = update.effective_message
+    if message is None or who.person is None or not message.text:
+        return False
+    return await _relay(update, context, who, message, message.text, None)
+
+
+async def relay_photo(update: Update, context: Context) -> None:
+    """Relay a photo (with its caption) that belongs to a conversation."""
+    message = update.effective_message
+    who = await sender(update, context)
+    if message is None or who is None or who.person is None or not message.photo:
+        return
+    svc = services(context)
+    caption = message.caption or ""
+    if who.person.is_student and caption:
+        # A caption is student text like any other and is screened first.
+        await alerts.screen_student_text(svc, who.person, caption, f"photo:{message.message_id}")
+    if not await _relay(update, context, who, message, caption, message.photo[-1].file_id):
+        key = "contact.photo_hint" if who.person.is_student else "contact.photo_hint_staff"
+        await reply(update, context, svc.catalog.t(who.language, key))
+
+
+async def _relay(
+    update: Update, context: Context, who: Sender, message: Message, text: str, photo: str | None
+) -> bool:
+    if not _private(update):
+        return False
+    assert who.person is not None
+    svc = services(context)
+    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    outgoing = contact.Message(who.chat_id, message.message_id, text=text, photo=photo)
+    route = await contact.route_for(svc, who.person, outgoing, reply_to)
+    if route is None:
+        return False
+    sent = await contact.relay(svc, who.person, route, outgoing)
+    key = "contact.relayed" if sent else "contact.unreachable"
+    await reply(update, context, svc.catalog.t(who.language, key))
+    return True
+
+
+async def show_not_contacted(update: Update, context: Context) -> None:
+    """List the isolated students of the teacher's classes nobody has contacted today."""
+    who = await sender(update, context)
+    if who is None:
+        return
+    svc = services(context)
+    t = svc.catalog.t
+    if who.person is None or who.person.role != "teacher":
+        await reply(update, context, t(who.language, "contact.teachers_only"))
+        return
+    viewer = await viewer_for(svc, who.person)
+    students = await contact.not_contacted_today(svc, viewer)
+    if not students:
+        await reply(update, context, t(who.language, "contact.all_contacted"))
+        return
+    lines = [t(who.language, "contact.not_contacted", count=len(students))]
+    lines += [f"· {s.number} {s.name}" for s in students]
+    lines.append(t(who.language, "contact.called.hint"))
+    buttons = [
+        [
+            InlineKeyboardButton(
+                t(who.language, "contact.button.write", name=s.name),
+                callback_data=f"ct:msg:{s.id}",
+            )
+        ]
+        for s in students[:20]
+    ]
+    await context.bot.send_message(
+        who.chat_id, "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons)
+    )

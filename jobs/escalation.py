@@ -1,0 +1,39 @@
+"""Every minute: escalate alerts nobody took in time, and evaluate check-ins left unevaluated."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram.ext import Application, ContextTypes
+
+from bot import alerts
+from bot.services import get_services
+
+log = logging.getLogger(__name__)
+
+INTERVAL_SECONDS = 30
+
+
+async def run_escalation(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Move overdue alerts up a step and pick up check-ins a crash left unevaluated."""
+    services = get_services(context.bot_data)
+    evaluated = await alerts.evaluate_pending(services)
+    moved = await alerts.escalate_due(services)
+    if evaluated or moved:
+        log.info(
+            "escalation job: %d check-in(s) evaluated, %d alert(s) escalated", evaluated, moved
+        )
+
+
+def schedule(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """One repeating job; lateness is allowed and runs coalesce, since all work is read from the
+    database and a doubled run changes nothing."""
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        run_escalation,
+        interval=INTERVAL_SECONDS,
+        first=5,
+        name="escalation",
+        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+    )
