@@ -423,3 +423,70 @@ async def test_a_student_not_in_isolation_has_nothing_to_answer(school: School) 
     assert reply.screen is not None
     assert reply.screen.text == "You are not in isolation, so there is nothing to answer today."
     assert await school.type("S004", "36.6") is None
+
+
+# --- end to end through the fake Bot API ----------------------------------------------------
+
+
+def button(message: dict[str, Any], label: str) -> str:
+    for row in message["reply_markup"]["inline_keyboard"]:
+        for key in row:
+            if label in key["text"]:
+                return str(key["callback_data"])
+    raise AssertionError(f"no button {label!r}")
+
+
+async def test_end_to_end_round_restart_mid_flow_and_release(harness: Any) -> None:
+    from tests.harness import Harness
+
+    h: Harness = harness
+    await h.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
+    student = await h.onboard("S001", user_id=USER_IDS["S001"])
+    free = await h.onboard("S004", user_id=USER_IDS["S004"])
+    teacher = await h.onboard("T01", user_id=USER_IDS["T01"])
+    h.clock.set(datetime(2026, 11, 30, 7, 30, tzinfo=SHANGHAI))
+    await h.tick()
+    await h.delivered()
+    prompt = await student.wait_for_message(contains="晨检 07:30")
+    assert not [
+        c
+        for c in h.api.calls
+        if c.params.get("chat_id") == USER_IDS["S004"] and "晨检" in str(c.params.get("text", ""))
+    ]
+
+    await student.send_text("36.6")
+    symptoms = await student.wait_for_message(contains="没有不适")
+    # Restart mid-flow: the answer is in the database and the next tap carries on.
+    await h.restart()
+    mark = h.api.mark()
+    answered_before = sum(c.method == "answerCallbackQuery" for c in h.api.calls)
+    await student.press(symptoms["message_id"], button(symptoms, "没有不适"))
+    await h.api.wait_for(
+        lambda c: c.method == "editMessageText" and "心情" in str(c.params.get("text")),
+        since=mark,
+    )
+    cid = button(symptoms, "完成").split(":")[1]
+    for data in (f"ci:{cid}:md:4", f"ci:{cid}:sk", f"ci:{cid}:ok"):
+        await student.press(symptoms["message_id"], data)
+    await h.api.wait_for(
+        lambda c: c.method == "editMessageText" and "已提交" in str(c.params.get("text")),
+        since=mark,
+    )
+    assert button(prompt, "没有体温计") == f"ci:{cid}:nt"
+    status = await h.svc.db.scalar("SELECT status FROM checkins WHERE id = ?", (int(cid),))
+    assert status == "answered"
+    # Every tap was answered (no spinning button).
+    answers = sum(c.method == "answerCallbackQuery" for c in h.api.calls) - answered_before
+    assert answers == 4
+
+    await free.send_text("/checkin")
+    await free.wait_for_message(contains="不在隔离中")
+
+    await teacher.send_text("/release S001")
+    await teacher.wait_for_message(contains="已解除张小明的隔离")
+    await h.delivered()
+    await student.wait_for_message(contains="隔离已经结束")
+    h.clock.set(datetime(2026, 11, 30, 12, 30, tzinfo=SHANGHAI))
+    await h.tick()
+    await h.delivered()
+    assert not [m for m in student.messages if "午检" in str(m.get("text"))]
