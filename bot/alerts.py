@@ -407,13 +407,49 @@ def seen_text(
     if kind == "screen" and not scores:
         return catalog.t(language, "alerts.seen.wellbeing_flag")
     params = _seen_params(catalog, language, kind, facts)
-    return catalog.t(language, f"alerts.seen.{kind}", **params)
+    try:
+        return catalog.t(language, f"alerts.seen.{kind}", **params)
+    except KeyError:
+        # Facts without a wording of their own (a rule added later): name the kind at least.
+        log.warning("no wording for the facts of a %s alert", kind)
+        return catalog.t(language, f"alerts.kind.{kind}")
 
 
 def _seen_params(
     catalog: Catalog, language: str, kind: str, facts: dict[str, Any]
 ) -> dict[str, Any]:
-    return {k: v for k, v in facts.items()}
+    """Facts as words: codes through the catalog, numbers with one decimal."""
+    params: dict[str, Any] = {}
+    for name, value in facts.items():
+        if isinstance(value, float):
+            params[name] = f"{value:.1f}"
+        elif isinstance(value, list | tuple):
+            params[name] = _joined(catalog, language, name, value)
+        else:
+            params[name] = _word(catalog, language, name, value)
+    return params
+
+
+_CODE_PREFIX = {
+    "symptoms": "checkin.symptom",
+    "category": "alerts.crisis_category",
+    "source": "alerts.source",
+}
+
+
+def _word(catalog: Catalog, language: str, name: str, value: Any) -> str:
+    prefix = _CODE_PREFIX.get(name)
+    key = f"{prefix}.{value}" if prefix else ""
+    if key and key in catalog.keys(language):
+        return catalog.t(language, key)
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+def _joined(catalog: Catalog, language: str, name: str, values: Any) -> str:
+    if name in _CODE_PREFIX:
+        separator = catalog.t(language, "checkin.list_separator")
+        return separator.join(_word(catalog, language, name, v) for v in values)
+    return " → ".join(_word(catalog, language, name, v) for v in values)
 
 
 async def render_card(
