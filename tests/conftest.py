@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -18,6 +19,10 @@ from bot.config import Config
 if TYPE_CHECKING:
     from tests.fakeapi import FakeBotAPI
     from tests.harness import Harness
+
+# Opt in to python-telegram-bot's coming timedelta durations (retry_after and friends) now,
+# rather than meet a deprecation warning, which this suite treats as an error.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Monday, before the morning round.
@@ -67,7 +72,9 @@ async def api() -> AsyncIterator[FakeBotAPI]:
         yield fake
     finally:
         await fake.stop()
-    assert not fake.unknown_methods, f"the bot called unimplemented methods: {fake.unknown_methods}"
+    assert not fake.unknown_methods, (
+        f"the bot called unimplemented methods: {fake.unknown_methods}"
+    )
 
 
 @pytest.fixture
