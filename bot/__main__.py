@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.cli_isolation import add_isolation_commands
 from bot.clock import SystemClock, epoch
 from bot.config import Config, ConfigError, bot_token, load_config
 from bot.storage.db import Database
@@ -75,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
         "--unbound-only", action="store_true", help="skip people who already linked an account"
     )
     inv.set_defaults(command=_invites)
+
+    add_isolation_commands(sub, common)
     return parser
 
 

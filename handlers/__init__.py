@@ -13,7 +13,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import alerts, checkin, contact, isolation, onboarding
+from handlers import alerts, checkin, contact, isolation, onboarding, text
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
@@ -35,6 +35,11 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(contact.press_contact, pattern=r"^ct:"),
         # Photos are only ever relayed messages; plain text goes through handlers.text.
         MessageHandler(filters.PHOTO & filters.ChatType.PRIVATE, contact.relay_photo),
+        # Last: any other text, which may be a check-in answer, a relayed message or a cry for
+        # help; commands never reach it.
+        MessageHandler(
+            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, text.route_text
+        ),
     ]
 
 

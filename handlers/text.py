@@ -1,0 +1,34 @@
+"""Plain text: screened for crisis language first, then handed to whichever flow awaits it."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import alerts
+from handlers import checkin, contact
+from handlers.common import Context, reply, sender, services
+
+
+async def route_text(update: Update, context: Context) -> None:
+    """Send a typed message to the check-in, a conversation, or explain what to do."""
+    message = update.effective_message
+    who = await sender(update, context)
+    if message is None or who is None or not message.text:
+        return
+    svc = services(context)
+    if who.person is None:
+        await reply(update, context, svc.catalog.t(who.language, "common.not_bound"))
+        return
+    crisis = False
+    if who.person.is_student:
+        # Screened before anything else so a cry for help is answered whichever flow it was
+        # typed into; the flows below still store the text as the answer it was meant to be.
+        crisis = await alerts.screen_student_text(
+            svc, who.person, message.text, f"text:{message.message_id}"
+        )
+    for flow in (checkin.handle_text, contact.handle_text):
+        if await flow(update, context, who):
+            return
+    if not crisis:
+        hint = "text.hint_student" if who.person.is_student else "text.hint_staff"
+        await reply(update, context, svc.catalog.t(who.language, hint))
