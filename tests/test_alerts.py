@@ -1,0 +1,358 @@
+"""Alerts end to end through the fake Bot API: routing, ownership, escalation, quiet hours,
+crisis care and scope."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot import alerts
+from bot.schedule import local_date
+from bot.storage import checkins as checkins_store
+from bot.storage import people
+from tests.conftest import SHANGHAI
+from tests.fakeapi import FakeUser
+from tests.harness import Harness
+from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
+
+
+def _chat(call: Any) -> int:
+    """The chat a recorded call went to (form-encoded params arrive as text)."""
+    return int(call.params.get("chat_id", 0))
+
+
+async def school(harness: Harness, *numbers: str) -> dict[str, FakeUser]:
+    """Seed the school and link the named people (English speakers get English)."""
+    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
+    users = {}
+    for number in numbers:
+        language = "en" if number in ("T02", "S003") else "zh-hans"
+        users[number] = await harness.onboard(
+            number, user_id=USER_IDS[number], language_code=language
+        )
+    return users
+
+
+async def person(harness: Harness, number: str) -> Any:
+    found = await people.person_by_telegram(harness.svc.db, USER_IDS[number])
+    assert found is not None
+    return found
+
+
+async def answer_checkin(
+    harness: Harness,
+    number: str,
+    *,
+    temperature: float | None = 36.6,
+    symptoms: str = "",
+    mood: int = 4,
+    slot_index: int = 0,
+    evaluate: bool = True,
+) -> int:
+    """Write an answered check-in for the student at the current fake time and evaluate it, as
+    the check-in flow does when the student taps Send."""
+    svc = harness.svc
+    now = svc.now()
+    student = await person(harness, number)
+    slot = svc.config.checkins.slots[slot_index]
+    async with svc.db.transaction() as tx:
+        day = local_date(now, svc.tz)
+        existing = await checkins_store.round_for(tx, day, slot.name)
+        if existing is None:
+            round_id = await checkins_store.insert_round(
+                tx,
+                local_date=day,
+                slot=slot.name,
+                slot_index=slot_index,
+                scheduled_at=now - 60,
+                closes_at=now + 3 * 3600,
+                state="opened",
+                now=now,
+            )
+            await checkins_store.add_isolated_students(
+                tx, round_id, scheduled_at=now - 60, with_screen=False, now=now
+            )
+        else:
+            round_id = existing.id
+        async with tx.execute(
+            "SELECT id FROM checkins WHERE round_id = ? AND student_id = ?",
+            (round_id, student.id),
+        ) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None, "the student is not isolated"
+        checkin_id = int(row[0])
+        await checkins_store.update_flow(
+            tx,
+            checkin_id,
+            steps=("temperature",),
+            now=now,
+            step="summary",
+            status="answered",
+            answered_at=now,
+            temperature_c=temperature,
+            temperature_status="measured" if temperature is not None else "not_measured",
+            symptoms=symptoms,
+            mood=mood,
+        )
+    if evaluate:
+        await alerts.evaluate_checkin(svc, checkin_id)
+    return checkin_id
+
+
+def card_in(user: FakeUser, *needles: str) -> dict[str, Any]:
+    """The latest message in the user's chat with all needles in its text."""
+    for message in reversed(user.messages):
+        text = message.get("text") or ""
+        if all(n in text for n in needles):
+            return message
+    raise AssertionError(f"no message with {needles} for user {user}")
+
+
+def button_data(message: dict[str, Any]) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def alert_row(harness: Harness, kind: str) -> dict[str, Any]:
+    row = await harness.svc.db.fetchone(
+        "SELECT * FROM alerts WHERE kind = ? ORDER BY id DESC LIMIT 1", (kind,)
+    )
+    assert row is not None, f"no {kind} alert"
+    return dict(row)
+
+
+async def events(harness: Harness, alert_id: int) -> list[str]:
+    rows = await harness.svc.db.fetchall(
+        "SELECT event FROM alert_events WHERE alert_id = ? ORDER BY id", (alert_id,)
+    )
+    return [r[0] for r in rows]
+
+
+async def test_fever_reaches_teacher_and_doctor_as_urgent_and_ack_updates_the_other_card(
+    harness: Harness,
+) -> None:
+    users = await school(harness, "S001", "T01", "D01", "C01", "T02")
+    await answer_checkin(harness, "S001", temperature=38.2)
+    await harness.delivered()
+    teacher_card = await users["T01"].wait_for_message(contains="38.2")
+    doctor_card = await users["D01"].wait_for_message(contains="38.2")
+    for card in (teacher_card, doctor_card):
+        assert "紧急" in card["text"] and "张小明" in card["text"] and "初二(3)班" in card["text"]
+    alert = await alert_row(harness, "fever")
+    assert alert["level"] == "urgent"
+    assert button_data(teacher_card) == [
+        f"al:{alert['id']}:ack",
+        f"al:{alert['id']}:done",
+        f"al:{alert['id']}:msg",
+        f"al:{alert['id']}:hist",
+    ]
+    # Urgent goes on the urgent lane; nobody else (counselor, other class) gets a card.
+    lanes = await harness.svc.db.fetchall(
+        "SELECT o.lane, c.person_id FROM alert_cards c JOIN outbox o ON o.id = c.outbox_id"
+    )
+    assert {r[0] for r in lanes} == {0}
+    assert len(lanes) == 2
+    assert not [m for m in users["C01"].messages if "38.2" in (m.get("text") or "")]
+
+    mark = harness.api.mark()
+    await users["D01"].press(doctor_card["message_id"], f"al:{alert['id']}:ack")
+    edited = await harness.api.wait_for(
+        lambda call: (
+            call.method == "editMessageText"
+            and _chat(call) == USER_IDS["T01"]
+            and "李医生" in call.params.get("text", "")
+        ),
+        since=mark,
+    )
+    assert f"al:{alert['id']}:ack" not in str(edited.params.get("reply_markup"))
+    assert (await alert_row(harness, "fever"))["state"] == "acknowledged"
+    # A second "I'm on it" does not take it over.
+    await users["T01"].press(teacher_card["message_id"], f"al:{alert['id']}:ack")
+    await harness.api.wait_for(
+        lambda call: call.method == "answerCallbackQuery" and "已经有人" in str(call.params),
+        since=mark,
+    )
+    row = await alert_row(harness, "fever")
+    assert row["owner_id"] == (await person(harness, "D01")).id
+    # Acknowledged in time: no escalation.
+    harness.clock.advance(minutes=30)
+    await harness.tick()
+    assert "escalated:1" not in await events(harness, alert["id"])
+
+
+async def test_unacknowledged_urgent_escalates_to_school_then_bureau(harness: Harness) -> None:
+    users = await school(harness, "S001", "T01", "D01", "A01", "B01")
+    await answer_checkin(harness, "S001", temperature=38.2)
+    await harness.delivered()
+    await users["T01"].wait_for_message(contains="38.2")
+    alert = await alert_row(harness, "fever")
+
+    harness.clock.advance(minutes=9)
+    await harness.tick()
+    await harness.delivered()
+    assert not [m for m in users["A01"].messages if "38.2" in (m.get("text") or "")]
+
+    harness.clock.advance(minutes=1)
+    await harness.tick()
+    await harness.delivered()
+    school_card = await users["A01"].wait_for_message(contains="38.2")
+    assert "学校管理员" in school_card["text"]
+    assert not [m for m in users["B01"].messages if "38.2" in (m.get("text") or "")]
+
+    harness.clock.advance(minutes=10)
+    await harness.tick()
+    await harness.delivered()
+    bureau_card = await users["B01"].wait_for_message(contains="38.2")
+    assert "教育局" in bureau_card["text"]
+    assert await events(harness, alert["id"]) == ["raised:urgent", "escalated:1", "escalated:2"]
+
+    # The bureau admin may take it; everyone's card then shows who did.
+    mark = harness.api.mark()
+    await users["B01"].press(bureau_card["message_id"], f"al:{alert['id']}:ack")
+    await harness.api.wait_for(
+        lambda call: (
+            call.method == "editMessageText"
+            and _chat(call) == USER_IDS["A01"]
+            and "刘科长" in call.params.get("text", "")
+        ),
+        since=mark,
+    )
+
+
+async def test_warning_raised_at_23_arrives_at_7(harness: Harness) -> None:
+    users = await school(harness, "S001", "T01", "D01")
+    harness.clock.set(datetime(2026, 11, 30, 23, 0, tzinfo=SHANGHAI))
+    await answer_checkin(harness, "S001", temperature=37.5, slot_index=1)
+    await harness.delivered()
+    alert = await alert_row(harness, "fever")
+    assert alert["level"] == "warning"
+    assert not [m for m in users["T01"].messages if "37.5" in (m.get("text") or "")]
+    # Escalation counts from delivery, not from 23:00.
+    assert alert["next_escalation_at"] == int(
+        datetime(2026, 12, 1, 8, 0, tzinfo=SHANGHAI).timestamp()
+    )
+
+    harness.clock.set(datetime(2026, 12, 1, 6, 59, tzinfo=SHANGHAI))
+    await harness.tick()
+    await harness.delivered()
+    assert not [m for m in users["T01"].messages if "37.5" in (m.get("text") or "")]
+
+    harness.clock.set(datetime(2026, 12, 1, 7, 0, tzinfo=SHANGHAI))
+    await harness.tick()
+    await harness.delivered()
+    card = await users["T01"].wait_for_message(contains="37.5")
+    assert "注意" in card["text"]
+    await users["D01"].wait_for_message(contains="37.5")
+
+
+async def test_same_open_alert_is_updated_not_repeated_and_evaluation_is_idempotent(
+    harness: Harness,
+) -> None:
+    users = await school(harness, "S001", "T01", "D01")
+    checkin_id = await answer_checkin(harness, "S001", temperature=37.5)
+    await alerts.evaluate_checkin(harness.svc, checkin_id)
+    await harness.delivered()
+    await users["T01"].wait_for_message(contains="37.5")
+    count = await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts")
+    assert count == 1
+    cards = await harness.svc.db.scalar("SELECT COUNT(*) FROM outbox WHERE dedup_key LIKE 'al:%'")
+    assert cards == 2
+
+    # The noon check-in is hotter: the same alert rises to urgent and the cards come again.
+    harness.clock.advance(hours=5)
+    await answer_checkin(harness, "S001", temperature=38.4, slot_index=1)
+    await harness.delivered()
+    assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 1
+    row = await alert_row(harness, "fever")
+    assert row["level"] == "urgent" and row["signals"] == 2
+    card = await users["T01"].wait_for_message(contains="38.4")
+    assert "2" in card["text"]
+
+
+async def test_crisis_sentence_gets_hotlines_at_once_and_counselor_an_urgent_card(
+    harness: Harness,
+) -> None:
+    users = await school(harness, "S001", "T01", "C01", "D01")
+    student = await person(harness, "S001")
+    hit = await alerts.screen_student_text(harness.svc, student, "我不想活了，活着没意思", "text")
+    assert hit
+    await harness.delivered()
+    reply = await users["S001"].wait_for_message(contains="12356")
+    assert "12355" in reply["text"] and "120" in reply["text"]
+    assert button_data(reply) == ["ct:counselor"]
+    counselor_card = await users["C01"].wait_for_message(contains="张小明")
+    assert "紧急" in counselor_card["text"]
+    await users["T01"].wait_for_message(contains="危机")
+    assert not [m for m in users["D01"].messages if "张小明" in (m.get("text") or "")]
+    row = await alert_row(harness, "crisis")
+    assert row["level"] == "urgent"
+    # The reply went on the urgent lane, ahead of any round.
+    lane = await harness.svc.db.scalar("SELECT lane FROM outbox WHERE dedup_key LIKE 'crisis:%'")
+    assert lane == 0
+    assert not await alerts.screen_student_text(harness.svc, student, "今天作业好多", "text")
+
+
+async def test_teacher_cannot_see_or_act_on_another_classs_alert(harness: Harness) -> None:
+    users = await school(harness, "S001", "T01", "T02", "D01")
+    await answer_checkin(harness, "S001", temperature=38.2)
+    await harness.delivered()
+    await users["T01"].wait_for_message(contains="38.2")
+    alert = await alert_row(harness, "fever")
+    assert not [m for m in users["T02"].messages if "38.2" in (m.get("text") or "")]
+
+    other = users["T02"]
+    own = other.messages[-1]
+    mark = harness.api.mark()
+    for verb in ("ack", "done", "hist", "msg"):
+        await other.press(own["message_id"], f"al:{alert['id']}:{verb}")
+    await harness.api.wait_for(
+        lambda call: call.method == "answerCallbackQuery" and "not allowed" in str(call.params),
+        since=mark,
+    )
+    await harness.delivered()
+    row = await alert_row(harness, "fever")
+    assert row["state"] == "open" and row["owner_id"] is None
+    assert not [m for m in other.messages if "张小明" in (m.get("text") or "")]
+
+
+async def test_history_shows_scores_to_counselor_and_only_a_flag_to_teacher(
+    harness: Harness,
+) -> None:
+    users = await school(harness, "S001", "T01", "D01")
+    await answer_checkin(harness, "S001", temperature=38.2, symptoms="cough")
+    await harness.delivered()
+    card = await users["T01"].wait_for_message(contains="38.2")
+    alert = await alert_row(harness, "fever")
+    await users["T01"].press(card["message_id"], f"al:{alert['id']}:hist")
+    table = await users["T01"].wait_for_message(contains="最近")
+    assert "38.2" in table["text"] and "咳嗽" in table["text"]
+    audited = await harness.svc.db.scalar(
+        "SELECT COUNT(*) FROM audit WHERE action = 'alert_history'"
+    )
+    assert audited == 1
+
+
+async def test_unreachable_student_alerts_the_class_teacher(harness: Harness) -> None:
+    users = await school(harness, "S001", "T01", "D01")
+    student = await person(harness, "S001")
+    await alerts.on_unreachable(harness.svc, student.id)
+    await alerts.on_unreachable(harness.svc, student.id)
+    await harness.delivered()
+    card = await users["T01"].wait_for_message(contains="联系不上")
+    assert "张小明" in card["text"]
+    assert not [m for m in users["D01"].messages if "张小明" in (m.get("text") or "")]
+    assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 1
+    await alerts.on_unreachable(harness.svc, (await person(harness, "T01")).id)
+    assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 1
+
+
+async def test_pending_evaluations_are_picked_up_by_the_job(harness: Harness) -> None:
+    users = await school(harness, "S001", "T01", "D01")
+    # The answer is committed but the bot stopped before evaluating it.
+    await answer_checkin(harness, "S001", temperature=38.2, evaluate=False)
+    assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 0
+    await harness.tick()
+    await harness.delivered()
+    assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 1
+    await users["T01"].wait_for_message(contains="38.2")
+    assert await alerts.evaluate_pending(harness.svc) == 0

@@ -1,0 +1,142 @@
+"""Relayed conversations through the fake Bot API, both ways, and the contact log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.storage import people
+from tests.fakeapi import FakeUser
+from tests.harness import Harness
+from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
+
+
+def _chat(call: Any) -> int:
+    """The chat a recorded call went to (form-encoded params arrive as text)."""
+    return int(call.params.get("chat_id", 0))
+
+
+async def school(harness: Harness, *numbers: str) -> dict[str, FakeUser]:
+    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
+    users = {}
+    for number in numbers:
+        language = "en" if number in ("T02", "S003") else "zh-hans"
+        users[number] = await harness.onboard(
+            number, user_id=USER_IDS[number], language_code=language
+        )
+    return users
+
+
+async def contacts(harness: Harness) -> list[dict[str, Any]]:
+    rows = await harness.svc.db.fetchall(
+        "SELECT student_id, staff_id, direction, channel FROM contacts ORDER BY id"
+    )
+    return [dict(r) for r in rows]
+
+
+async def person_id(harness: Harness, number: str) -> int:
+    found = await people.person_by_telegram(harness.svc.db, USER_IDS[number])
+    assert found is not None
+    return found.id
+
+
+async def test_student_writes_to_teacher_and_the_answer_comes_back(harness: Harness) -> None:
+    users = await school(harness, "S001", "T01", "C01")
+    student, teacher = users["S001"], users["T01"]
+
+    await student.send_text("/talk")
+    offer = await student.wait_for_message(contains="发消息")
+    await student.press(offer["message_id"], "ct:teacher")
+    await student.wait_for_message(contains="王老师")
+    await student.send_text("老师，我今天有点头疼")
+    await student.wait_for_message(contains="已发送")
+    await harness.delivered()
+    relayed = await teacher.wait_for_message(contains="我今天有点头疼")
+    assert "张小明" in relayed["text"] and "初二(3)班" in relayed["text"]
+    assert not [m for m in users["C01"].messages if "头疼" in (m.get("text") or "")]
+
+    # The teacher answers by replying to the relayed message.
+    await teacher.send_text(
+        "多喝水，好好休息，下午我打电话给你", reply_to_message_id=relayed["message_id"]
+    )
+    await teacher.wait_for_message(contains="已发送")
+    await harness.delivered()
+    answer = await student.wait_for_message(contains="多喝水")
+    assert "王老师" in answer["text"]
+
+    # The student's next plain text goes back to the same teacher.
+    await student.send_text("好的，谢谢老师")
+    await harness.delivered()
+    await teacher.wait_for_message(contains="谢谢老师")
+
+    student_id, teacher_id = await person_id(harness, "S001"), await person_id(harness, "T01")
+    assert await contacts(harness) == [
+        {"student_id": student_id, "staff_id": teacher_id, "direction": "in", "channel": "text"},
+        {"student_id": student_id, "staff_id": teacher_id, "direction": "out", "channel": "text"},
+        {"student_id": student_id, "staff_id": teacher_id, "direction": "in", "channel": "text"},
+    ]
+    # No message text is kept in the contact log.
+    columns = await harness.svc.db.fetchall("PRAGMA table_info(contacts)")
+    assert "text" not in {c["name"] for c in columns}
+
+
+async def test_counselor_writes_first_through_contacts_and_photos_go_both_ways(
+    harness: Harness,
+) -> None:
+    users = await school(harness, "S001", "C01", "T01")
+    student, counselor = users["S001"], users["C01"]
+
+    await student.send_text("/talk")
+    offer = await student.wait_for_message(contains="发消息")
+    await student.press(offer["message_id"], "ct:counselor")
+    await student.wait_for_message(contains="陈老师")
+    await student.send_photo(caption="我画的画")
+    await harness.delivered()
+    photo = await harness.api.wait_for(
+        lambda call: call.method == "sendPhoto" and _chat(call) == USER_IDS["C01"]
+    )
+    assert "张小明" in photo.params["caption"] and "我画的画" in photo.params["caption"]
+    await harness.delivered()
+    relayed = counselor.messages[-1]
+    await counselor.send_photo(caption="画得真好", reply_to_message_id=relayed["message_id"])
+    await harness.delivered()
+    await harness.api.wait_for(
+        lambda call: (
+            call.method == "sendPhoto"
+            and _chat(call) == USER_IDS["S001"]
+            and "画得真好" in call.params.get("caption", "")
+        )
+    )
+    assert [c["channel"] for c in await contacts(harness)] == ["photo", "photo"]
+
+
+async def test_texts_outside_a_conversation_are_not_relayed(harness: Harness) -> None:
+    users = await school(harness, "S001", "T01")
+    await users["S001"].send_photo(caption="")
+    await users["S001"].wait_for_message(contains="/talk")
+    await harness.delivered()
+    assert await contacts(harness) == []
+
+
+async def test_called_logs_a_phone_call_and_the_not_contacted_list_shrinks(
+    harness: Harness,
+) -> None:
+    users = await school(harness, "T01", "T02", "S001")
+    teacher = users["T01"]
+    await teacher.send_text("/contacts")
+    listing = await teacher.wait_for_message(contains="没有联系")
+    assert "S001" in listing["text"] and "S002" in listing["text"]
+    # S004 is not isolated; S005 is in another class.
+    assert "S004" not in listing["text"] and "S005" not in listing["text"]
+
+    await teacher.send_text("/called S002")
+    await teacher.wait_for_message(contains="已记录")
+    mark = harness.api.mark()
+    await teacher.send_text("/contacts")
+    again = await teacher.wait_for_message(contains="没有联系", since=mark)
+    assert "S002" not in again["text"] and "S001" in again["text"]
+
+    # Another class's teacher can neither log a call for nor see S001.
+    await users["T02"].send_text("/called S001")
+    await users["T02"].wait_for_message(contains="No student of yours")
+    calls = [c for c in await contacts(harness) if c["direction"] == "call"]
+    assert len(calls) == 1
