@@ -11,9 +11,12 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot import alerts
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.delivery import DeliveryWorker
 from bot.i18n import Catalog
+from bot.ratelimit import SharedBudget
 from bot.services import KEY, Services, get_services
 from bot.storage.db import Database
 from bot.updates import PerChatUpdateProcessor
@@ -25,8 +28,6 @@ AppType = Application[Any, Any, Any, Any, Any, Any]
 
 def build_application(config: Config, *, token: str, clock: Clock | None = None) -> AppType:
     """Build, but do not start, the bot. Resources open in post_init and close in post_shutdown."""
-    from bot.delivery import DeliveryWorker
-    from bot.ratelimit import SharedBudget
     from handlers import register_handlers
     from jobs import schedule_jobs
 
@@ -50,7 +51,7 @@ def build_application(config: Config, *, token: str, clock: Clock | None = None)
     if config.telegram.base_file_url:
         builder = builder.base_file_url(config.telegram.base_file_url)
     application: AppType = builder.build()
-    application.bot_data["_boot"] = (config, clock or SystemClock(), limiter, DeliveryWorker)
+    application.bot_data["_boot"] = (config, clock or SystemClock(), limiter)
     register_handlers(application)
     schedule_jobs(application, config)
     application.add_error_handler(_on_error)
@@ -58,7 +59,7 @@ def build_application(config: Config, *, token: str, clock: Clock | None = None)
 
 
 async def _post_init(application: AppType) -> None:
-    config, clock, limiter, worker_class = application.bot_data.pop("_boot")
+    config, clock, limiter = application.bot_data.pop("_boot")
     db = await Database.open(
         config.general.database,
         synchronous=config.storage.synchronous,
@@ -72,7 +73,12 @@ async def _post_init(application: AppType) -> None:
         catalog=Catalog.load(config.general.language),
         bot_username=username,
     )
-    worker = worker_class(db, application.bot, config.delivery, clock, limiter)
+    worker = DeliveryWorker(db, application.bot, config.delivery, clock, limiter)
+
+    async def unreachable(person_id: int) -> None:
+        await alerts.on_unreachable(services, person_id)
+
+    worker.on_unreachable = unreachable
     services.outbox = worker
     application.bot_data[KEY] = services
     await worker.start()
@@ -84,7 +90,7 @@ async def _post_shutdown(application: AppType) -> None:
     if not isinstance(services, Services):
         return
     if services.outbox is not None:
-        await services.outbox.stop()  # type: ignore[attr-defined]
+        await services.outbox.stop()
     await services.db.close()
 
 

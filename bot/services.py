@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, epoch
@@ -14,8 +14,8 @@ from bot.storage.db import Database
 KEY = "classcare"
 
 
-class Waker(Protocol):
-    def wake(self) -> None: ...
+if TYPE_CHECKING:
+    from bot.delivery import DeliveryWorker
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Services:
     clock: Clock
     catalog: Catalog
     bot_username: str = ""
-    outbox: Waker | None = None
+    outbox: DeliveryWorker | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -65,8 +65,9 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 async def api() -> AsyncIterator[FakeBotAPI]:
     from tests.fakeapi import FakeBotAPI
+    from tests.harness import TOKEN
 
-    fake = FakeBotAPI()
+    fake = FakeBotAPI(token=TOKEN)
     await fake.start()
     try:
         yield fake

@@ -56,6 +56,9 @@ class Harness:
     async def start(self) -> None:
         app = build_application(self.config, token=TOKEN, clock=self.clock)
         await app.initialize()
+        # run_polling would call these hooks; a test drives the lifecycle by hand.
+        assert app.post_init is not None
+        await app.post_init(app)
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0.0, timeout=1, drop_pending_updates=False)
@@ -71,6 +74,8 @@ class Harness:
         if app.running:
             await app.stop()
         await app.shutdown()
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
 
     async def restart(self) -> None:
         await self.stop()
