@@ -65,9 +65,8 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 async def api() -> AsyncIterator[FakeBotAPI]:
     from tests.fakeapi import FakeBotAPI
-    from tests.harness import TOKEN
 
-    fake = FakeBotAPI(token=TOKEN)
+    fake = FakeBotAPI()
     await fake.start()
     try:
         yield fake

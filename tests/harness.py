@@ -13,11 +13,10 @@ from bot.config import Config, Telegram
 from bot.onboarding import issue_invites
 from bot.roster import parse_roster
 from bot.services import Services, get_services
+from bot.storage import outbox
 from bot.storage.people import select_people
 from bot.storage.roster import apply_roster
-from tests.fakeapi import FakeBotAPI, FakeUser
-
-TOKEN = "123456:TEST-TOKEN-classcare"
+from tests.fakeapi import TOKEN, FakeBotAPI, FakeUser
 
 
 def make_config(tmp_path: Path, api: FakeBotAPI, **sections: Any) -> Config:
@@ -127,11 +126,7 @@ class Harness:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            due = await self.svc.db.scalar(
-                "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')"
-                " AND not_before <= ?",
-                (self.svc.now(),),
-            )
+            due = await outbox.due_count(self.svc.db, self.svc.now())
             if due == 0:
                 return
             if loop.time() > deadline:

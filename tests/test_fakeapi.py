@@ -18,9 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fakeapi import FakeBotAPI
-
-TOKEN = "123:TEST"
+from tests.fakeapi import TOKEN, FakeBotAPI
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -85,6 +85,14 @@ class BatchReport:
         return self.count("pending") == 0 and self.count("sending") == 0
 
 
+# Pending rows that may go once due. An edit or delete waits until the message it changes has
+# gone out (or never will), so it is not counted as due before that.
+_WAITING = (
+    "o.status = 'pending' AND (json_extract(o.payload, '$.edit_of') IS NULL OR NOT EXISTS ("
+    " SELECT 1 FROM outbox t WHERE t.id = json_extract(o.payload, '$.edit_of')"
+    " AND t.status IN ('pending', 'sending')))"
+)
+
 _INSERT = (
     "INSERT OR IGNORE INTO outbox (dedup_key, lane, batch_id, person_id, chat_id, method,"
     " payload, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -200,8 +208,7 @@ async def claim(tx: aiosqlite.Connection, lane: int, limit: int, now: int) -> li
     """Take up to limit due rows of a lane, oldest first, marking them in flight."""
     async with tx.execute(
         "SELECT id, lane, batch_id, person_id, chat_id, method, payload, attempts, created_at"
-        " FROM outbox WHERE status = 'pending' AND lane = ? AND not_before <= ?"
-        " ORDER BY id LIMIT ?",
+        f" FROM outbox o WHERE {_WAITING} AND lane = ? AND not_before <= ? ORDER BY id LIMIT ?",
         (lane, now, limit),
     ) as cursor:
         rows = list(await cursor.fetchall())
@@ -217,7 +224,7 @@ async def claim(tx: aiosqlite.Connection, lane: int, limit: int, now: int) -> li
 
 async def next_due_at(db: Database) -> int | None:
     """When the earliest waiting row becomes due (for the worker's sleep)."""
-    value = await db.scalar("SELECT MIN(not_before) FROM outbox WHERE status = 'pending'")
+    value = await db.scalar(f"SELECT MIN(o.not_before) FROM outbox o WHERE {_WAITING}")
     return None if value is None else int(value)
 
 

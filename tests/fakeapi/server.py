@@ -18,6 +18,7 @@ from tests.fakeapi.state import ApiCall, ApiError, Chat, bot_user, text_entities
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 JSON_FIELDS = ("reply_markup", "scope", "commands", "entities", "caption_entities", "media")
 DELETE_LIMIT = 48 * 3600
+TOKEN = "123456:TEST-TOKEN-classcare"
 
 
 class FakeBotAPI:
@@ -26,7 +27,7 @@ class FakeBotAPI:
     def __init__(
         self,
         *,
-        token: str = "123:TEST",
+        token: str = TOKEN,
         bot_username: str = "classcare_test_bot",
         enforce_limits: bool = False,
         global_rate: float = 30.0,
