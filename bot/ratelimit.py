@@ -10,11 +10,11 @@ start times alone draws 429s from jitter, and a token bucket lets a full burst t
 from __future__ import annotations
 
 import asyncio
+import heapq
 import itertools
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -59,24 +59,30 @@ class _Window:
 
 
 class SharedBudget(BaseRateLimiter[dict[str, Any]]):
-    """Global, per-chat and per-group limits shared by direct replies and the outbox worker."""
+    """Global, per-chat and per-group limits shared by direct replies and the outbox worker.
+
+    Waiting requests sit in one priority queue; a single dispatch step admits the most urgent
+    ones whose budgets have room whenever something changes, and sets a timer for the moment
+    the next slot frees up, so no waiter polls.
+    """
 
     def __init__(self, settings: Delivery) -> None:
         self._settings = settings
         self._global = _Window(settings.rate_per_second)
         self._paid = _Window(settings.paid_rate_per_second)
         self._chats: dict[int, _Window] = {}
-        self._waiting: list[tuple[int, int, int | None]] = []
+        self._waiting: list[tuple[int, int, int | None, bool, asyncio.Future[list[_Window]]]] = []
         self._tickets = itertools.count()
-        self._changed: asyncio.Condition | None = None
+        self._timer: asyncio.TimerHandle | None = None
         self._paused_until = 0.0
         self.retry_after_count = 0
 
     async def initialize(self) -> None:
-        self._changed = asyncio.Condition()
+        """Nothing to set up: the queue is created empty."""
 
     async def shutdown(self) -> None:
-        """Nothing to release."""
+        if self._timer is not None:
+            self._timer.cancel()
 
     @property
     def paused_for(self) -> float:
@@ -93,20 +99,33 @@ class SharedBudget(BaseRateLimiter[dict[str, Any]]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         options = rate_limit_args or {}
         if endpoint not in COUNTED:
-            await self._wait_out_pause()
+            pause = self.paused_for
+            if pause > 0:
+                await asyncio.sleep(pause)
             return await self._call(callback, args, kwargs)
         chat_id = _chat_id(data.get("chat_id"))
         paid = bool(options.get("paid"))
         lane = int(options.get("lane", REPLY_LANE))
-        windows = await self._admit(lane, chat_id, paid)
+        future: asyncio.Future[list[_Window]] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (lane, next(self._tickets), chat_id, paid, future))
+        self._dispatch()
+        try:
+            windows = await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self._release(future.result())
+            raise
         try:
             return await self._call(callback, args, kwargs)
         finally:
-            now = monotonic()
-            for window in windows:
-                window.in_flight -= 1
-                window.done.append(now)
-            await self._notify()
+            self._release(windows)
+
+    def _release(self, windows: list[_Window]) -> None:
+        now = monotonic()
+        for window in windows:
+            window.in_flight -= 1
+            window.done.append(now)
+        self._dispatch()
 
     async def _call(
         self,
@@ -125,12 +144,7 @@ class SharedBudget(BaseRateLimiter[dict[str, Any]]):
             log.warning("Telegram asked to wait %.1f s; pausing every send", seconds)
             raise
 
-    async def _wait_out_pause(self) -> None:
-        pause = self.paused_for
-        if pause > 0:
-            await asyncio.sleep(pause)
-
-    def _windows(self, chat_id: int | None, paid: bool) -> list[_Window]:
+    def _window(self, chat_id: int | None, paid: bool) -> list[_Window]:
         windows = [self._paid if paid else self._global]
         if chat_id is not None:
             window = self._chats.get(chat_id)
@@ -143,56 +157,50 @@ class SharedBudget(BaseRateLimiter[dict[str, Any]]):
             windows.append(window)
         return windows
 
-    async def _admit(self, lane: int, chat_id: int | None, paid: bool) -> list[_Window]:
-        """Wait until this request is the most urgent one that may start, then start it."""
-        assert self._changed is not None, "SharedBudget.initialize() was not called"
-        ticket = (lane, next(self._tickets), chat_id)
-        self._waiting.append(ticket)
-        try:
-            async with self._changed:
-                self._changed.notify_all()
-                while True:
-                    now = monotonic()
-                    wait = self._blocked_for(ticket, paid, now)
-                    if wait == 0.0:
-                        windows = self._windows(chat_id, paid)
-                        for window in windows:
-                            window.in_flight += 1
-                        self._forget_idle_chats(now)
-                        return windows
-                    with suppress(TimeoutError):
-                        await asyncio.wait_for(self._changed.wait(), timeout=wait)
-        finally:
-            self._waiting.remove(ticket)
-            await self._notify()
-
-    def _blocked_for(self, ticket: tuple[int, int, int | None], paid: bool, now: float) -> float:
-        """0 if the ticket may start now, else how long before it is worth looking again."""
-        if (pause := self._paused_until - now) > 0:
-            return pause
-        lane, order, chat_id = ticket
-        ready = self._windows(chat_id, paid)
-        free_at = max(w.free_at(now) for w in ready)
-        if free_at > now:
-            return max(free_at - now, 0.001)
-        # A more urgent waiter whose own chat is free goes first.
-        for other in self._waiting:
-            if other[:2] < (lane, order) and all(
-                w.free_at(now) <= now for w in self._windows(other[2], paid)
-            ):
-                return WINDOW
-        return 0.0
-
-    def _forget_idle_chats(self, now: float) -> None:
+    def _dispatch(self) -> None:
+        """Admit waiters in priority order while their budgets have room; else set a timer."""
+        now = monotonic()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if now < self._paused_until:
+            self._arm(self._paused_until)
+            return
+        blocked: list[tuple[int, int, int | None, bool, asyncio.Future[list[_Window]]]] = []
+        wake_at: float | None = None
+        shared_full = {False: False, True: False}
+        while self._waiting:
+            entry = heapq.heappop(self._waiting)
+            _, _, chat_id, paid, future = entry
+            if future.done():
+                continue
+            if shared_full[paid]:
+                blocked.append(entry)
+                continue
+            windows = self._window(chat_id, paid)
+            free_at = max(w.free_at(now) for w in windows)
+            if free_at > now:
+                blocked.append(entry)
+                wake_at = free_at if wake_at is None else min(wake_at, free_at)
+                # When the shared budget itself is full, nobody behind can start either.
+                if windows[0].free_at(now) > now:
+                    shared_full[paid] = True
+                continue
+            for window in windows:
+                window.in_flight += 1
+            future.set_result(windows)
+        for entry in blocked:
+            heapq.heappush(self._waiting, entry)
         if len(self._chats) > 10_000:
-            idle = [c for c, w in self._chats.items() if w.used(now) == 0]
-            for chat_id in idle:
-                del self._chats[chat_id]
+            for key in [c for c, w in self._chats.items() if w.used(now) == 0]:
+                del self._chats[key]
+        if wake_at is not None:
+            self._arm(wake_at)
 
-    async def _notify(self) -> None:
-        if self._changed is not None:
-            async with self._changed:
-                self._changed.notify_all()
+    def _arm(self, when: float) -> None:
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, when - monotonic()) + 0.001
+        self._timer = loop.call_later(delay, self._dispatch)
 
 
 def _chat_id(value: Any) -> int | None:

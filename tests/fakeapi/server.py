@@ -88,6 +88,7 @@ class FakeBotAPI:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
         app.router.add_get("/file/bot{token}/{path:.*}", self._serve_file)
+        app.router.add_get("/_control/stats", self._stats)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -259,6 +260,10 @@ class FakeBotAPI:
         async with self._changed:
             self._changed.notify_all()
         return web.json_response(body, status=status, dumps=_dumps)
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        """Counters for a benchmark that runs this server in another process."""
+        return web.json_response(self.counters)
 
     async def _serve_file(self, request: web.Request) -> web.Response:
         data = self.files.get(request.match_info["path"])

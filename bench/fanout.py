@@ -1,0 +1,245 @@
+"""Fan-out benchmark: the delivery worker against a fake Bot API that enforces Telegram's limits.
+
+Run from the repository root: `.venv/bin/python -m bench.fanout` (about four minutes).
+The fake API runs in its own process and answers 429 whenever a limit is broken. Printed as one
+table, with a baseline measured in the same run: python-telegram-bot's AIORateLimiter
+(max_retries=3) sending through the same fake API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from telegram.error import RetryAfter
+from telegram.ext import AIORateLimiter, ExtBot
+from telegram.request import HTTPXRequest
+
+from bot.clock import FakeClock, epoch
+from bot.config import Delivery
+from bot.delivery import DeliveryWorker
+from bot.ratelimit import SharedBudget
+from bot.storage import outbox
+from bot.storage.db import Database
+from bot.storage.outbox import Lane, Outgoing
+from tests.fakeapi import TOKEN
+
+FIRST_USER = 1_000_000
+
+
+@dataclasses.dataclass
+class Run:
+    label: str
+    budget: float
+    sent: int = 0
+    lost: int = 0
+    rate: float = 0.0
+    got_429: int = 0
+    cpu_per_1000: float = 0.0
+    alert_p50: float | None = None
+    alert_p99: float | None = None
+
+
+@asynccontextmanager
+async def fake_api(global_rate: float, users: int) -> AsyncIterator[str]:
+    """Start `python -m tests.fakeapi` enforcing limits; yield its base URL."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.fakeapi",
+        "--enforce-limits",
+        "--global-rate",
+        str(global_rate),
+        "--first-user",
+        str(FIRST_USER),
+        "--users",
+        str(users),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    line = (await process.stdout.readline()).decode().split()
+    port = int(line[1])
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+def server_stats(root: str) -> dict[str, int]:
+    with urllib.request.urlopen(f"{root}/_control/stats") as response:
+        stats: dict[str, int] = json.loads(response.read())
+    return stats
+
+
+async def worker_run(
+    label: str, recipients: int, rate: float, *, paid: bool = False, alerts: int = 0
+) -> Run:
+    """Send `recipients` messages through the outbox; raise `alerts` urgent ones meanwhile."""
+    # Teachers receiving the alerts follow the students in the same range of started users.
+    async with fake_api(rate, recipients + alerts) as root:
+        folder = tempfile.mkdtemp(prefix="fanout-")
+        db = await Database.open(Path(folder) / "bench.db")
+        settings = Delivery(rate_per_second=rate, paid_broadcast=paid, paid_rate_per_second=rate)
+        limiter = SharedBudget(settings)
+        bot = ExtBot(
+            TOKEN,
+            base_url=f"{root}/bot",
+            rate_limiter=limiter,
+            request=HTTPXRequest(connection_pool_size=256),
+        )
+        await bot.initialize()
+        clock = FakeClock(datetime.now(UTC))
+        worker = DeliveryWorker(db, bot, settings, clock, limiter)
+        sent_at: dict[int, float] = {}
+
+        async def on_sent(outbox_id: int, message_id: int) -> None:
+            sent_at[outbox_id] = time.monotonic()
+
+        worker.on_sent = on_sent
+        lane = Lane.BULK if paid else Lane.CHECKIN
+        async with db.transaction() as tx:
+            batch = await outbox.ensure_batch(tx, "bench", label, epoch(clock.now()))
+            await outbox.enqueue_many(
+                tx,
+                (
+                    Outgoing(f"b:{u}", lane, FIRST_USER + u, "sendMessage", {"text": f"晨检 {u}"})
+                    for u in range(recipients)
+                ),
+                now=epoch(clock.now()),
+                batch_id=batch,
+            )
+        cpu0 = time.process_time()
+        await worker.start()
+        raised: dict[int, float] = {}
+        expected = recipients / rate
+        for n in range(alerts):
+            await asyncio.sleep(expected / (alerts + 2))
+            async with db.transaction() as tx:
+                row = await outbox.enqueue(
+                    tx,
+                    Outgoing(
+                        f"a:{n}",
+                        Lane.URGENT,
+                        FIRST_USER + recipients + n,
+                        "sendMessage",
+                        {"text": "38.2"},
+                    ),
+                    now=epoch(clock.now()),
+                )
+            assert row is not None
+            raised[row] = time.monotonic()
+            worker.wake()
+        while True:
+            report = await outbox.batch_report(db, batch)
+            if report.finished and all(r in sent_at for r in raised):
+                break
+            await asyncio.sleep(0.2)
+        cpu = time.process_time() - cpu0
+        await worker.stop()
+        await bot.shutdown()
+        await db.close()
+        stats = server_stats(root)
+    bulk = sorted(t for i, t in sent_at.items() if i not in raised)
+    latencies = sorted(sent_at[r] - t for r, t in raised.items())
+    result = Run(label, rate)
+    result.sent = report.count("sent")
+    result.lost = recipients - result.sent
+    result.rate = (len(bulk) - 1) / (bulk[-1] - bulk[0]) if len(bulk) > 1 else 0.0
+    result.got_429 = stats.get("429", 0)
+    result.cpu_per_1000 = cpu / max(1, len(sent_at)) * 1000
+    if latencies:
+        result.alert_p50 = statistics.median(latencies)
+        result.alert_p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return result
+
+
+async def baseline_run(recipients: int, rate: float) -> Run:
+    """PTB's own AIORateLimiter with retries, broadcasting with asyncio.gather."""
+    async with fake_api(rate, recipients) as root:
+        limiter = AIORateLimiter(overall_max_rate=rate, max_retries=3)
+        bot = ExtBot(
+            TOKEN,
+            base_url=f"{root}/bot",
+            rate_limiter=limiter,
+            request=HTTPXRequest(connection_pool_size=256),
+        )
+        await bot.initialize()
+        times: list[float] = []
+        lost = 0
+
+        async def send(u: int) -> None:
+            nonlocal lost
+            try:
+                await bot.send_message(FIRST_USER + u, f"晨检 {u}")
+                times.append(time.monotonic())
+            except RetryAfter:
+                lost += 1
+
+        cpu0 = time.process_time()
+        await asyncio.gather(*(send(u) for u in range(recipients)))
+        cpu = time.process_time() - cpu0
+        await bot.shutdown()
+        stats = server_stats(root)
+    times.sort()
+    result = Run(f"baseline: AIORateLimiter(max_retries=3), {recipients} msgs", rate)
+    result.sent = len(times)
+    result.lost = lost
+    result.rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+    result.got_429 = stats.get("429", 0)
+    result.cpu_per_1000 = cpu / max(1, len(times)) * 1000
+    return result
+
+
+def table(runs: list[Run]) -> str:
+    head = (
+        "| run | budget/s | sent | lost | achieved/s | achieved ÷ budget | 429s |"
+        " CPU ms per 1,000 | urgent p50 s | urgent p99 s |"
+    )
+    lines = [head, "|" + "---|" * 10]
+    for r in runs:
+        p50 = "" if r.alert_p50 is None else f"{r.alert_p50:.2f}"
+        p99 = "" if r.alert_p99 is None else f"{r.alert_p99:.2f}"
+        lines.append(
+            f"| {r.label} | {r.budget:.0f} | {r.sent} | {r.lost} | {r.rate:.1f} |"
+            f" {r.rate / r.budget:.3f} | {r.got_429} | {r.cpu_per_1000 * 1000:.0f} |"
+            f" {p50} | {p99} |"
+        )
+    return "\n".join(lines)
+
+
+async def main(quick: bool) -> None:
+    scale = 10 if quick else 1
+    runs = [
+        await baseline_run(600 // scale, 30),
+        await worker_run(
+            f"(a)+(c) ClassCare round, {3000 // scale} msgs + 20 urgent alerts",
+            3000 // scale,
+            30,
+            alerts=20,
+        ),
+        await worker_run(
+            f"(b) ClassCare notice, paid broadcast, {20000 // scale} msgs",
+            20000 // scale,
+            1000,
+            paid=True,
+        ),
+    ]
+    print(table(runs))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the messages")
+    asyncio.run(main(parser.parse_args().quick))
