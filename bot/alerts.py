@@ -665,7 +665,7 @@ def _history_line(services: Services, language: str, row: rules.CheckinFacts, sc
     catalog = services.catalog
     slots = services.config.checkins.slots
     slot = slots[row.slot_index].name if row.slot_index < len(slots) else str(row.slot_index)
-    when = f"{row.local_date[5:]} {catalog.t(language, f'checkin.slot.{slot}')}"
+    when = f"{row.local_date.isoformat()[5:]} {catalog.t(language, f'checkin.slot.{slot}')}"
     if row.status != "answered":
         return catalog.t(language, f"alerts.history.{row.status}", when=when)
     temperature = "—" if row.temperature_c is None else f"{row.temperature_c:.1f}°C"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import Any, Literal, cast
 
 import aiosqlite
 
@@ -455,9 +456,9 @@ def facts(checkin: Checkin) -> CheckinFacts:
     )
     return CheckinFacts(
         checkin_id=checkin.id,
-        local_date=checkin.local_date,
+        local_date=date.fromisoformat(checkin.local_date),
         slot_index=checkin.slot_index,
-        status=checkin.status,
+        status=cast(Literal["answered", "missed", "not_sent"], checkin.status),
         temperature_c=checkin.temperature_c if checkin.temperature_status == "measured" else None,
         symptoms=frozenset(checkin.symptoms or ()),
         mood=checkin.mood,

@@ -1,0 +1,267 @@
+"""The alert rules: pure functions from a check-in and the student's history to signals.
+
+Sources of the defaults: 37.3 °C is the Chinese school screening line, 38.0 °C the common
+clinical fever line; PHQ-4 subscales (GAD-2, PHQ-2) flag at 3 and the total's severe band is 9-12.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from statistics import mean
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from bot.config import Alerts
+
+
+class Level(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    URGENT = "urgent"
+
+
+class Audience(StrEnum):
+    TEACHER = "teacher"
+    DOCTOR = "doctor"
+    COUNSELOR = "counselor"
+
+
+class AlertKind(StrEnum):
+    FEVER = "fever"
+    SYMPTOMS = "symptoms"
+    LOW_MOOD = "low_mood"
+    MOOD_TREND = "mood_trend"
+    # One kind for both screen levels, so a severe result updates the open subscale alert.
+    SCREEN = "screen"
+    CRISIS = "crisis"
+    MISSED_RUN = "missed"
+    UNREACHABLE = "unreachable"
+    TEMP_RISING = "temp_rising"
+    COPIED_ANSWERS = "copied"
+
+
+@dataclass(frozen=True)
+class CheckinFacts:
+    """One check-in as the rules see it."""
+
+    checkin_id: int
+    local_date: date
+    slot_index: int
+    status: Literal["answered", "missed", "not_sent"]
+    temperature_c: float | None
+    symptoms: frozenset[str]
+    mood: int | None
+    screen: tuple[int, int, int, int] | None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    fever_warning_c: float = 37.3
+    fever_urgent_c: float = 38.0
+    rising_info_c: float = 37.0
+    low_mood_max: int = 2
+    mood_run: int = 3
+    baseline_drop: float = 1.5
+    baseline_min_checks: int = 4
+    missed_run: int = 2
+    screen_subscale_warning: int = 3
+    screen_total_urgent: int = 9
+    copied_days: int = 3
+
+    @classmethod
+    def from_config(cls, alerts: Alerts) -> Thresholds:
+        return cls(
+            fever_warning_c=alerts.fever_warning_c,
+            fever_urgent_c=alerts.fever_urgent_c,
+            rising_info_c=alerts.rising_info_c,
+            low_mood_max=alerts.low_mood_max,
+            mood_run=alerts.mood_run,
+            baseline_drop=alerts.baseline_drop,
+            baseline_min_checks=alerts.baseline_min_checks,
+            missed_run=alerts.missed_run,
+            screen_subscale_warning=alerts.screen_subscale_warning,
+            screen_total_urgent=alerts.screen_total_urgent,
+            copied_days=alerts.copied_days,
+        )
+
+
+@dataclass(frozen=True)
+class Signal:
+    kind: AlertKind
+    level: Level
+    audience: frozenset[Audience]
+    facts: Mapping[str, str | int | float | tuple[str, ...]] = field(default_factory=dict)
+
+
+_T, _D, _C = Audience.TEACHER, Audience.DOCTOR, Audience.COUNSELOR
+
+# Who hears of what, by kind and level (the product's alert table).
+_ROUTES: dict[tuple[AlertKind, Level | None], frozenset[Audience]] = {
+    (AlertKind.FEVER, None): frozenset({_T, _D}),
+    (AlertKind.SYMPTOMS, None): frozenset({_T, _D}),
+    (AlertKind.TEMP_RISING, None): frozenset({_T, _D}),
+    (AlertKind.LOW_MOOD, None): frozenset({_C}),
+    (AlertKind.MOOD_TREND, None): frozenset({_C, _T}),
+    (AlertKind.SCREEN, Level.WARNING): frozenset({_C}),
+    (AlertKind.SCREEN, Level.URGENT): frozenset({_C, _T}),
+    (AlertKind.CRISIS, None): frozenset({_C, _T}),
+    (AlertKind.MISSED_RUN, None): frozenset({_T}),
+    (AlertKind.UNREACHABLE, None): frozenset({_T}),
+    (AlertKind.COPIED_ANSWERS, None): frozenset({_T}),
+}
+
+
+def route(kind: AlertKind, level: Level) -> frozenset[Audience]:
+    return _ROUTES.get((kind, level)) or _ROUTES[(kind, None)]
+
+
+def _signal(kind: AlertKind, level: Level, **facts: str | int | float | tuple[str, ...]) -> Signal:
+    return Signal(kind, level, route(kind, level), facts)
+
+
+def evaluate_checkin(
+    current: CheckinFacts, history: Sequence[CheckinFacts], t: Thresholds = Thresholds()
+) -> list[Signal]:
+    """Signals for an answered check-in; history holds the earlier ones, oldest first."""
+    if current.status != "answered":
+        return []
+    signals = [
+        *_fever(current, t),
+        *_symptoms(current),
+        *_mood(current, history, t),
+        *_screen(current, t),
+        *_rising(current, history, t),
+        *_copied(current, history, t),
+    ]
+    return signals
+
+
+def evaluate_missed(
+    current: CheckinFacts, history: Sequence[CheckinFacts], t: Thresholds = Thresholds()
+) -> list[Signal]:
+    """A missed check-in alerts once it completes a run of misses.
+
+    Rounds the bot never sent (it was down) neither count nor break the run.
+    """
+    if current.status != "missed":
+        return []
+    run = 0
+    for item in [*reversed(history)]:
+        if item.status == "not_sent":
+            continue
+        if item.status != "missed":
+            break
+        run += 1
+    run += 1
+    if run >= t.missed_run:
+        return [_signal(AlertKind.MISSED_RUN, Level.WARNING, count=run)]
+    return []
+
+
+def unreachable_signal() -> Signal:
+    return _signal(AlertKind.UNREACHABLE, Level.WARNING)
+
+
+def crisis_signal(category: str) -> Signal:
+    return _signal(AlertKind.CRISIS, Level.URGENT, category=category)
+
+
+def _fever(current: CheckinFacts, t: Thresholds) -> list[Signal]:
+    value = current.temperature_c
+    if value is None or value < t.fever_warning_c:
+        return []
+    level = Level.URGENT if value >= t.fever_urgent_c else Level.WARNING
+    return [_signal(AlertKind.FEVER, level, temperature=value)]
+
+
+def _symptoms(current: CheckinFacts) -> list[Signal]:
+    if not current.symptoms:
+        return []
+    return [_signal(AlertKind.SYMPTOMS, Level.WARNING, symptoms=tuple(sorted(current.symptoms)))]
+
+
+def _mood(current: CheckinFacts, history: Sequence[CheckinFacts], t: Thresholds) -> list[Signal]:
+    """Low mood, or a trend; a run counts answered moods only, skipping missed check-ins."""
+    if current.mood is None:
+        return []
+    moods = [h.mood for h in history if h.status == "answered" and h.mood is not None]
+    moods.append(current.mood)
+    recent = moods[-t.mood_run :]
+    before = moods[: -t.mood_run]
+    shown = ", ".join(str(m) for m in recent)
+    if len(recent) == t.mood_run:
+        baseline = mean(before) if len(before) >= t.baseline_min_checks else None
+        low_run = all(m <= t.low_mood_max for m in recent)
+        dropped = baseline is not None and baseline - mean(recent) >= t.baseline_drop
+        if low_run or dropped:
+            usual = f"{baseline:.1f}" if baseline is not None else "–"
+            return [
+                _signal(
+                    AlertKind.MOOD_TREND,
+                    Level.WARNING,
+                    moods=shown,
+                    count=len(recent),
+                    baseline=usual,
+                )
+            ]
+    if current.mood <= t.low_mood_max:
+        return [_signal(AlertKind.LOW_MOOD, Level.INFO, mood=current.mood)]
+    return []
+
+
+def _screen(current: CheckinFacts, t: Thresholds) -> list[Signal]:
+    if current.screen is None:
+        return []
+    anxiety = current.screen[0] + current.screen[1]
+    depression = current.screen[2] + current.screen[3]
+    total = anxiety + depression
+    if total >= t.screen_total_urgent:
+        level = Level.URGENT
+    elif max(anxiety, depression) >= t.screen_subscale_warning:
+        level = Level.WARNING
+    else:
+        return []
+    return [_signal(AlertKind.SCREEN, level, total=total, anxiety=anxiety, depression=depression)]
+
+
+def _rising(current: CheckinFacts, history: Sequence[CheckinFacts], t: Thresholds) -> list[Signal]:
+    """Three measured readings in a row, each higher, ending at or above the info line."""
+    if current.temperature_c is None:
+        return []
+    measured = [h.temperature_c for h in history if h.status == "answered"]
+    readings = [*measured[-2:], current.temperature_c]
+    if len(readings) < 3 or any(r is None for r in readings):
+        return []
+    values = [float(r) for r in readings if r is not None]
+    rising = values[0] < values[1] < values[2]
+    if rising and t.rising_info_c <= values[2] < t.fever_warning_c:
+        shown = ", ".join(f"{v:.1f}" for v in values)
+        return [_signal(AlertKind.TEMP_RISING, Level.INFO, temperatures=shown)]
+    return []
+
+
+def _copied(current: CheckinFacts, history: Sequence[CheckinFacts], t: Thresholds) -> list[Signal]:
+    """The same answers in the same slot on consecutive days suggest auto-filling."""
+    if current.temperature_c is None or current.mood is None:
+        return []
+    by_day = {
+        h.local_date: h
+        for h in history
+        if h.slot_index == current.slot_index and h.status == "answered"
+    }
+    days = 1
+    day = current.local_date
+    while days < t.copied_days:
+        day = date.fromordinal(day.toordinal() - 1)
+        earlier = by_day.get(day)
+        if earlier is None or _answers(earlier) != _answers(current):
+            return []
+        days += 1
+    return [_signal(AlertKind.COPIED_ANSWERS, Level.INFO, days=days)]
+
+
+def _answers(item: CheckinFacts) -> tuple[float | None, frozenset[str], int | None]:
+    return item.temperature_c, item.symptoms, item.mood
