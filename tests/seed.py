@@ -13,7 +13,13 @@ B01,教育局刘科长,,admin,,zh-CN
 T91,孙老师,实验小学,teacher,三年级(1)班,zh-CN
 """
 
-STUDENTS_CSV = """student_number,name,school,class,isolation,isolation_start,isolation_end,language,guardian_consent
+STUDENTS_HEADER = (
+    "student_number,name,school,class,isolation,isolation_start,isolation_end,language,"
+    "guardian_consent\n"
+)
+STUDENTS_CSV = (
+    STUDENTS_HEADER
+    + """\
 S001,张小明,城关一中,初二(3)班,home,2026-11-25,2026-12-05,zh-CN,yes
 S002,李华,城关一中,初二(3)班,centralized,2026-11-26,,zh-CN,yes
 S003,Tom Lee,城关一中,初二(3)班,on_campus,2026-11-27,,en,yes
@@ -21,6 +27,7 @@ S004,王芳,城关一中,初二(3)班,,,,zh-CN,yes
 S005,赵雷,城关一中,初二(4)班,home,2026-11-28,,zh-CN,no
 S901,周小,实验小学,三年级(1)班,home,2026-11-28,,zh-CN,yes
 """
+)
 
 # Telegram user ids for the people above, used consistently across tests.
 USER_IDS = {

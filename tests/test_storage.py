@@ -65,7 +65,7 @@ async def test_concurrent_writers_do_not_share_a_transaction(tmp_path: Path) -> 
 async def test_reader_cannot_write(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "d.db")
     try:
-        with pytest.raises(Exception, match="readonly|read-only|query_only"):
+        with pytest.raises(Exception, match=r"readonly|read-only|query_only"):
             await db.fetchall("INSERT INTO schools (name) VALUES ('x')")
     finally:
         await db.close()

@@ -601,6 +601,24 @@ class FakeUser:
         await self.api.push_update({"callback_query": query})
         return query_id
 
+    async def answered(self, query_id: str, *, timeout: float = 5.0) -> dict[str, Any]:
+        """The bot's answerCallbackQuery for a press, once it comes."""
+
+        def found() -> dict[str, Any] | None:
+            for answer in self.callback_answers:
+                if str(answer.get("callback_query_id")) == query_id:
+                    return answer
+            return None
+
+        try:
+            async with asyncio.timeout(timeout):
+                async with self.api._changed:
+                    while (answer := found()) is None:
+                        await self.api._changed.wait()
+                    return answer
+        except TimeoutError:
+            raise AssertionError(f"press {query_id} was never answered") from None
+
     def button(self, message: dict[str, Any], text_part: str) -> str:
         """The callback data of the button whose label contains text_part."""
         for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
@@ -626,7 +644,8 @@ class FakeUser:
                 async with self.api._changed:
                     while (message := found()) is None:
                         await self.api._changed.wait()
-                    return message
+                    # A snapshot: later edits of the message must not change what the test saw.
+                    return dict(message)
         except TimeoutError:
             shown = "\n".join(
                 f"  [{m['message_id']}] {str(m.get('text') or m.get('caption'))[:150]!r}"
@@ -676,7 +695,9 @@ async def _read_params(request: web.Request, api: FakeBotAPI) -> dict[str, Any]:
             continue
         if isinstance(value, str) and value.startswith("attach://"):
             params[key] = params.get(value.removeprefix("attach://"), value)
-        if key in JSON_FIELDS and isinstance(value, str):
+        if key not in ("text", "caption") and value in ("true", "false"):
+            params[key] = value == "true"
+        elif key in JSON_FIELDS and isinstance(value, str):
             with contextlib.suppress(ValueError):
                 params[key] = json.loads(value)
     return params

@@ -1,0 +1,152 @@
+"""Invite links end to end: binding, greetings in each language, refusals, throttling, menus."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.onboarding import hash_code
+from bot.storage import people
+from tests.harness import Harness
+from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
+
+
+async def seeded(harness: Harness) -> Harness:
+    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
+    return harness
+
+
+async def test_student_and_teacher_onboard_in_chinese_another_in_english(
+    harness: Harness,
+) -> None:
+    await seeded(harness)
+    student = await harness.onboard("S001", user_id=USER_IDS["S001"])
+    greeting = await student.wait_for_message(contains="你好，张小明")
+    assert "隐私说明" in greeting["text"]
+    assert "30 天" in greeting["text"]
+
+    teacher = await harness.onboard("T01", user_id=USER_IDS["T01"])
+    await teacher.wait_for_message(contains="你好，王老师")
+
+    english = await harness.onboard("S003", user_id=USER_IDS["S003"], language_code="en")
+    hello = await english.wait_for_message(contains="Hello, Tom Lee")
+    assert "Privacy" in hello["text"]
+
+    bound = await people.person_by_telegram(harness.svc.db, USER_IDS["S001"])
+    assert bound is not None and bound.name == "张小明"
+    menus = [c for c in harness.api.calls if c.method == "setMyCommands"]
+    teacher_menu = next(c for c in menus if c.params["scope"]["chat_id"] == USER_IDS["T01"])
+    assert {"help", "language"} <= {c["command"] for c in teacher_menu.params["commands"]}
+    english_menu = next(c for c in menus if c.params["scope"]["chat_id"] == USER_IDS["S003"])
+    assert english_menu.params["commands"][0]["description"].isascii()
+
+
+async def test_used_unknown_and_throttled_codes_are_refused(harness: Harness) -> None:
+    await seeded(harness)
+    code = await harness.invite_code("S002")
+    owner = harness.api.user(USER_IDS["S002"], "李华")
+    await owner.send_text(f"/start {code}")
+    await owner.wait_for_message(contains="你好，李华")
+
+    stranger = harness.api.user(3001, "Stranger")
+    await stranger.send_text(f"/start {code}")
+    await stranger.wait_for_message(contains="已经使用过")
+    for attempt in range(4):
+        mark = harness.api.mark()
+        await stranger.send_text(f"/start madeUpCode{attempt}")
+        await stranger.wait_for_message(contains="邀请码无效", since=mark)
+    fresh = await harness.invite_code("S004")
+    await stranger.send_text(f"/start {fresh}")
+    await stranger.wait_for_message(contains="尝试次数过多")
+    assert await people.person_by_telegram(harness.svc.db, 3001) is None
+    owner_of_fresh = [
+        p for p, _, _ in await people.select_people(harness.svc.db) if p.number == "S004"
+    ]
+    assert owner_of_fresh[0].telegram_user_id is None
+    assert await people.person_by_telegram(harness.svc.db, 3001) is None
+
+
+async def test_reissued_link_revokes_the_old_one(harness: Harness) -> None:
+    await seeded(harness)
+    old = await harness.invite_code("S004")
+    new = await harness.invite_code("S004")
+    user = harness.api.user(USER_IDS["S004"], "王芳")
+    await user.send_text(f"/start {old}")
+    await user.wait_for_message(contains="已被新的链接替换")
+    await user.send_text(f"/start {new}")
+    await user.wait_for_message(contains="你好，王芳")
+
+
+async def test_bound_account_is_told_who_it_is(harness: Harness) -> None:
+    await seeded(harness)
+    user = await harness.onboard("S001", user_id=USER_IDS["S001"])
+    other = await harness.invite_code("S002")
+    await user.send_text(f"/start {other}")
+    await user.wait_for_message(contains="已绑定为：张小明")
+    s002 = [p for p, _, _ in await people.select_people(harness.svc.db) if p.number == "S002"]
+    assert s002[0].telegram_user_id is None
+
+
+async def test_expired_link_is_refused(harness: Harness) -> None:
+    await seeded(harness)
+    code = await harness.invite_code("S005")
+    harness.clock.advance(days=15)
+    user = harness.api.user(USER_IDS["S005"], "赵雷")
+    await user.send_text(f"/start {code}")
+    await user.wait_for_message(contains="已过期")
+
+
+async def test_start_without_code_and_language_switch(harness: Harness) -> None:
+    await seeded(harness)
+    newcomer = harness.api.user(3002, "New", language_code="en")
+    await newcomer.send_text("/start")
+    await newcomer.wait_for_message(contains="personal invite link")
+
+    student = await harness.onboard("S001", user_id=USER_IDS["S001"])
+    await student.send_text("/language")
+    menu = await student.wait_for_message(contains="请选择语言")
+    await student.press(menu["message_id"], "lang:en")
+    await student.wait_for_message(contains="in English from now on")
+    person = await people.person_by_telegram(harness.svc.db, USER_IDS["S001"])
+    assert person is not None and person.language == "en"
+    forged = await student.press(menu["message_id"], "lang:xx")
+    assert (await student.answered(forged)).get("show_alert") is True
+
+
+async def test_codes_are_stored_only_as_hashes(harness: Harness) -> None:
+    await seeded(harness)
+    code = await harness.invite_code("S001")
+    stored = await harness.svc.db.fetchall("SELECT code_hash FROM invites")
+    assert all(code not in row[0] for row in stored)
+    assert hash_code(code) in {row[0] for row in stored}
+    assert len(code) >= 22  # 128 random bits in URL-safe base64
+
+
+def test_cli_invites_writes_links(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parent.parent
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[general]\ndatabase = "{tmp_path / "cli.db"}"\n[telegram]\nbot_username = "cc_bot"\n',
+        encoding="utf-8",
+    )
+    staff = tmp_path / "staff.csv"
+    staff.write_text(STAFF_CSV, encoding="utf-8")
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args, "--config", str(config)],
+            capture_output=True,
+            text=True,
+            cwd=repo,
+            timeout=60,
+        )
+
+    assert cli("roster", "import", str(staff)).returncode == 0
+    out = tmp_path / "links.csv"
+    result = cli("invites", "--role", "teacher", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "number,name,role,school,class,link"
+    assert len(lines) == 4
+    assert all("https://t.me/cc_bot?start=" in line for line in lines[1:])
