@@ -7,6 +7,9 @@ from telegram import Update
 from bot import isolation
 from bot.access import may_manage_isolation
 from bot.isolation import KINDS, Result
+
+# What a Chinese teacher types for each kind, as in the roster's 隔离方式 column.
+KIND_ALIASES = {"居家": "home", "集中": "centralized", "在校": "on_campus"}
 from bot.storage import isolation as store
 from bot.storage.records import Person
 from handlers.common import Context, Sender, reply, sender, services, viewer_for
@@ -60,8 +63,9 @@ async def isolate_student(update: Update, context: Context) -> None:
     svc = services(context)
     args = list(context.args or [])
     kind = "home"
-    if len(args) > 1 and args[-1] in KINDS:
-        kind = args.pop()
+    if len(args) > 1 and KIND_ALIASES.get(args[-1], args[-1]) in KINDS:
+        last = args.pop()
+        kind = KIND_ALIASES.get(last, last)
     if not args:
         await reply(update, context, svc.catalog.t(who.language, "isolation.usage_isolate"))
         return
