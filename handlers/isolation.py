@@ -7,12 +7,12 @@ from telegram import Update
 from bot import isolation
 from bot.access import may_manage_isolation
 from bot.isolation import KINDS, Result
-
-# What a Chinese teacher types for each kind, as in the roster's 隔离方式 column.
-KIND_ALIASES = {"居家": "home", "集中": "centralized", "在校": "on_campus"}
 from bot.storage import isolation as store
 from bot.storage.records import Person
 from handlers.common import Context, Sender, reply, sender, services, viewer_for
+
+# What a Chinese teacher types for each kind, as in the roster's 隔离方式 column.
+KIND_ALIASES = {"居家": "home", "集中": "centralized", "在校": "on_campus"}
 
 
 async def _target(update: Update, context: Context, who: Sender, query: str) -> Person | None:
