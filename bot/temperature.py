@@ -8,18 +8,23 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 CELSIUS_RANGE = (34.0, 42.5)
+# 93.0-93.1 °F convert to 33.9 °C and are refused with the rest of what lies below 34.0 °C.
 FAHRENHEIT_RANGE = (93.0, 108.0)
 
-_NUMBER = re.compile(r"\d{1,4}(?:[.,]\d{1,3})?")
-_FAHRENHEIT_MARK = re.compile(r"°\s*f|℉|华氏|fahrenheit|(?<=\d)\s*f\b", re.IGNORECASE)
-_CELSIUS_MARK = re.compile(r"°\s*c|℃|摄氏|度|(?<=\d)\s*c\b", re.IGNORECASE)
+# A sign is read so that "-36.5" is refused rather than taken for 36.5; "。" is the decimal point
+# a Chinese keyboard offers first.
+_NUMBER = re.compile(r"-?\d+(?:[.,。]\d+)?")
+# "37度5" is how 37.5 degrees is said in Chinese.
+_DU_DECIMAL = re.compile(r"(\d+)\s*度\s*(\d)(?!\d)")
+_FAHRENHEIT_MARK = re.compile(r"°\s*f|华氏|fahrenheit|(?<=\d)\s*f\b", re.IGNORECASE)
+_CELSIUS_MARK = re.compile(r"°\s*c|摄氏|度|celsius|(?<=\d)\s*c\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Reading:
-    celsius: float
+    celsius: float  # rounded to 0.1
     from_fahrenheit: bool
-    original: float
+    original: float  # the number as typed
 
 
 class TempError(StrEnum):
@@ -30,20 +35,23 @@ class TempError(StrEnum):
 
     @property
     def code(self) -> str:
+        """The key of the reply in the checkin.temp_error catalog."""
         return self.value
 
 
 def parse_temperature(text: str) -> Reading | TempError:
     """36.5, 36,5, 36.5°C, 36.5度, full-width forms; 93–108 is taken as °F and converted."""
-    normal = unicodedata.normalize("NFKC", text or "").strip()
+    # NFKC turns full-width digits and punctuation into ASCII, and ℃ / ℉ into °C / °F.
+    normal = unicodedata.normalize("NFKC", text).strip()
     if not normal:
         return TempError.EMPTY
+    normal = _DU_DECIMAL.sub(r"\1.\2度", normal)
     numbers = _NUMBER.findall(normal)
     if not numbers:
         return TempError.NOT_A_NUMBER
     if len(numbers) > 1:
         return TempError.TOO_MANY_NUMBERS
-    value = float(numbers[0].replace(",", "."))
+    value = float(numbers[0].replace(",", ".").replace("。", "."))
     says_f = bool(_FAHRENHEIT_MARK.search(normal))
     says_c = bool(_CELSIUS_MARK.search(normal))
     if says_f and says_c:
