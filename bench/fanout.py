@@ -28,7 +28,7 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import FakeClock, epoch
 from bot.config import Delivery
-from bot.delivery import DeliveryWorker
+from bot.delivery import MAX_CONCURRENCY, DeliveryWorker
 from bot.ratelimit import SharedBudget
 from bot.storage import outbox
 from bot.storage.db import Database
@@ -36,6 +36,7 @@ from bot.storage.outbox import Lane, Outgoing
 from tests.fakeapi import TOKEN
 
 FIRST_USER = 1_000_000
+POOL = MAX_CONCURRENCY + 8
 
 
 @dataclasses.dataclass
@@ -97,7 +98,7 @@ async def worker_run(
             TOKEN,
             base_url=f"{root}/bot",
             rate_limiter=limiter,
-            request=HTTPXRequest(connection_pool_size=256),
+            request=HTTPXRequest(connection_pool_size=POOL),
         )
         await bot.initialize()
         clock = FakeClock(datetime.now(UTC))
@@ -173,7 +174,7 @@ async def baseline_run(recipients: int, rate: float) -> Run:
             TOKEN,
             base_url=f"{root}/bot",
             rate_limiter=limiter,
-            request=HTTPXRequest(connection_pool_size=256),
+            request=HTTPXRequest(connection_pool_size=POOL),
         )
         await bot.initialize()
         times: list[float] = []

@@ -14,7 +14,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from bot import alerts
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.delivery import DeliveryWorker
+from bot.delivery import MAX_CONCURRENCY, DeliveryWorker
 from bot.i18n import Catalog
 from bot.ratelimit import SharedBudget
 from bot.services import KEY, Services, get_services
@@ -39,6 +39,8 @@ def build_application(config: Config, *, token: str, clock: Clock | None = None)
         .defaults(Defaults(tzinfo=config.general.tz))
         .concurrent_updates(PerChatUpdateProcessor())
         .rate_limiter(limiter)
+        # httpcore scans every pooled connection per request; the worker never needs more.
+        .connection_pool_size(MAX_CONCURRENCY + 16)
         .connect_timeout(timeout)
         .read_timeout(timeout)
         .write_timeout(timeout)
