@@ -88,37 +88,44 @@ class Thresholds:
         )
 
 
+# A fact is what the card's wording shows; a tuple is drawn as a list (codes) or a sequence.
+Fact = str | int | float | tuple[str, ...] | tuple[int, ...] | tuple[float, ...]
+
+
 @dataclass(frozen=True)
 class Signal:
     kind: AlertKind
     level: Level
     audience: frozenset[Audience]
-    facts: Mapping[str, str | int | float | tuple[str, ...]] = field(default_factory=dict)
+    facts: Mapping[str, Fact] = field(default_factory=dict)
 
 
 _T, _D, _C = Audience.TEACHER, Audience.DOCTOR, Audience.COUNSELOR
 
-# Who hears of what, by kind and level (the product's alert table).
-_ROUTES: dict[tuple[AlertKind, Level | None], frozenset[Audience]] = {
-    (AlertKind.FEVER, None): frozenset({_T, _D}),
-    (AlertKind.SYMPTOMS, None): frozenset({_T, _D}),
-    (AlertKind.TEMP_RISING, None): frozenset({_T, _D}),
-    (AlertKind.LOW_MOOD, None): frozenset({_C}),
-    (AlertKind.MOOD_TREND, None): frozenset({_C, _T}),
-    (AlertKind.SCREEN, Level.WARNING): frozenset({_C}),
+# Who hears of what (the product's alert table), by kind, whatever the level ...
+_ROUTES: dict[AlertKind, frozenset[Audience]] = {
+    AlertKind.FEVER: frozenset({_T, _D}),
+    AlertKind.SYMPTOMS: frozenset({_T, _D}),
+    AlertKind.TEMP_RISING: frozenset({_T, _D}),
+    AlertKind.LOW_MOOD: frozenset({_C}),
+    AlertKind.MOOD_TREND: frozenset({_C, _T}),
+    AlertKind.SCREEN: frozenset({_C}),
+    AlertKind.CRISIS: frozenset({_C, _T}),
+    AlertKind.MISSED_RUN: frozenset({_T}),
+    AlertKind.UNREACHABLE: frozenset({_T}),
+    AlertKind.COPIED_ANSWERS: frozenset({_T}),
+}
+# ... except where the level widens it: a severe screen result reaches the class teacher too.
+_LEVEL_ROUTES: dict[tuple[AlertKind, Level], frozenset[Audience]] = {
     (AlertKind.SCREEN, Level.URGENT): frozenset({_C, _T}),
-    (AlertKind.CRISIS, None): frozenset({_C, _T}),
-    (AlertKind.MISSED_RUN, None): frozenset({_T}),
-    (AlertKind.UNREACHABLE, None): frozenset({_T}),
-    (AlertKind.COPIED_ANSWERS, None): frozenset({_T}),
 }
 
 
 def route(kind: AlertKind, level: Level) -> frozenset[Audience]:
-    return _ROUTES.get((kind, level)) or _ROUTES[(kind, None)]
+    return _LEVEL_ROUTES.get((kind, level), _ROUTES[kind])
 
 
-def _signal(kind: AlertKind, level: Level, **facts: str | int | float | tuple[str, ...]) -> Signal:
+def _signal(kind: AlertKind, level: Level, **facts: Fact) -> Signal:
     return Signal(kind, level, route(kind, level), facts)
 
 
@@ -128,7 +135,7 @@ def evaluate_checkin(
     """Signals for an answered check-in; history holds the earlier ones, oldest first."""
     if current.status != "answered":
         return []
-    signals = [
+    return [
         *_fever(current, t),
         *_symptoms(current),
         *_mood(current, history, t),
@@ -136,7 +143,6 @@ def evaluate_checkin(
         *_rising(current, history, t),
         *_copied(current, history, t),
     ]
-    return signals
 
 
 def evaluate_missed(
@@ -148,14 +154,13 @@ def evaluate_missed(
     """
     if current.status != "missed":
         return []
-    run = 0
-    for item in [*reversed(history)]:
+    run = 1
+    for item in reversed(history):
         if item.status == "not_sent":
             continue
         if item.status != "missed":
             break
         run += 1
-    run += 1
     if run >= t.missed_run:
         return [_signal(AlertKind.MISSED_RUN, Level.WARNING, count=run)]
     return []
@@ -184,25 +189,29 @@ def _symptoms(current: CheckinFacts) -> list[Signal]:
 
 
 def _mood(current: CheckinFacts, history: Sequence[CheckinFacts], t: Thresholds) -> list[Signal]:
-    """Low mood, or a trend; a run counts answered moods only, skipping missed check-ins."""
+    """Low mood, or a trend, which says more and replaces it.
+
+    Runs and the baseline count answered moods only: a missed check-in (or one without a mood)
+    is skipped, neither breaking a run nor counting in it, since it says nothing about mood.
+    """
     if current.mood is None:
         return []
     moods = [h.mood for h in history if h.status == "answered" and h.mood is not None]
     moods.append(current.mood)
     recent = moods[-t.mood_run :]
     before = moods[: -t.mood_run]
-    shown = ", ".join(str(m) for m in recent)
     if len(recent) == t.mood_run:
         baseline = mean(before) if len(before) >= t.baseline_min_checks else None
         low_run = all(m <= t.low_mood_max for m in recent)
-        dropped = baseline is not None and baseline - mean(recent) >= t.baseline_drop
+        # Rounded, so that a drop of exactly the threshold (4.17 - 2.67) is not lost to floats.
+        dropped = baseline is not None and round(baseline - mean(recent), 9) >= t.baseline_drop
         if low_run or dropped:
             usual = f"{baseline:.1f}" if baseline is not None else "–"
             return [
                 _signal(
                     AlertKind.MOOD_TREND,
                     Level.WARNING,
-                    moods=shown,
+                    moods=tuple(recent),
                     count=len(recent),
                     baseline=usual,
                 )
@@ -228,18 +237,18 @@ def _screen(current: CheckinFacts, t: Thresholds) -> list[Signal]:
 
 
 def _rising(current: CheckinFacts, history: Sequence[CheckinFacts], t: Thresholds) -> list[Signal]:
-    """Three measured readings in a row, each higher, ending at or above the info line."""
+    """The last three measured readings each higher, ending at or above the info line but below
+    fever (which alerts on its own); check-ins without a reading are skipped, like moods."""
     if current.temperature_c is None:
         return []
-    measured = [h.temperature_c for h in history if h.status == "answered"]
-    readings = [*measured[-2:], current.temperature_c]
-    if len(readings) < 3 or any(r is None for r in readings):
+    measured = [
+        h.temperature_c for h in history if h.status == "answered" and h.temperature_c is not None
+    ]
+    values = (*measured[-2:], current.temperature_c)
+    if len(values) < 3 or not values[0] < values[1] < values[2]:
         return []
-    values = [float(r) for r in readings if r is not None]
-    rising = values[0] < values[1] < values[2]
-    if rising and t.rising_info_c <= values[2] < t.fever_warning_c:
-        shown = ", ".join(f"{v:.1f}" for v in values)
-        return [_signal(AlertKind.TEMP_RISING, Level.INFO, temperatures=shown)]
+    if t.rising_info_c <= values[2] < t.fever_warning_c:
+        return [_signal(AlertKind.TEMP_RISING, Level.INFO, temperatures=values)]
     return []
 
 
