@@ -1,0 +1,154 @@
+"""A day of check-ins as students and teachers see it in Telegram, with a controlled clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.storage import checkins as store
+from bot.storage import people
+from bot.storage.isolation import open_isolation
+from tests.conftest import SHANGHAI
+from tests.fakeapi import FakeUser
+from tests.harness import Harness
+from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
+
+
+async def at(harness: Harness, hour: int, minute: int = 0) -> None:
+    """Move the clock to a time of the seeded Monday and run what is due."""
+    harness.clock.set(datetime(2026, 11, 30, hour, minute, tzinfo=SHANGHAI))
+    await harness.tick()
+    await harness.delivered()
+
+
+async def students(harness: Harness) -> dict[str, FakeUser]:
+    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
+    return {
+        number: await harness.onboard(
+            number, user_id=USER_IDS[number], language_code="en" if number == "S003" else "zh"
+        )
+        for number in ("S001", "S003", "S004")
+    }
+
+
+def prompts(harness: Harness, slot: str) -> list[int]:
+    return sorted(
+        int(c.params["chat_id"])
+        for c in harness.api.calls
+        if c.method == "sendMessage" and slot in str(c.params.get("text"))
+    )
+
+
+def data(message: dict[str, object], label: str) -> str:
+    markup = message.get("reply_markup")
+    assert isinstance(markup, dict)
+    for row in markup["inline_keyboard"]:
+        for button in row:
+            if label in button["text"]:
+                return str(button["callback_data"])
+    raise AssertionError(f"no button {label!r} in {markup}")
+
+
+async def status_of(harness: Harness, number: str) -> str:
+    person = await people.person_by_telegram(harness.svc.db, USER_IDS[number])
+    assert person is not None
+    checkin = await store.latest_checkin(harness.svc.db, person.id)
+    assert checkin is not None
+    return checkin.status
+
+
+async def test_a_day_bad_temperatures_reminders_missed_and_noon(harness: Harness) -> None:
+    users = await students(harness)
+    catalog = harness.svc.catalog
+    await at(harness, 7, 30)
+    # S004 is not isolated; S002 and S005 never linked an account.
+    assert prompts(harness, "晨检") == [USER_IDS["S001"]]
+    assert prompts(harness, "Morning") == [USER_IDS["S003"]]
+
+    student = users["S001"]
+    for typed, code in (
+        ("abc", "not_a_number"),
+        ("45", "out_of_range"),
+        ("36.5 37", "too_many_numbers"),
+    ):
+        mark = harness.api.mark()
+        await student.send_text(typed)
+        await student.wait_for_message(
+            contains=catalog.t("zh-CN", f"checkin.temp_error.{code}"), since=mark
+        )
+    await student.send_text("３６，６")
+    step = await student.wait_for_message(contains="没有不适")
+    for label in ("没有不适", "🙂", "跳过", "提交"):
+        mark = harness.api.mark()
+        await student.press(step["message_id"], data(step, label))
+        step = await student.wait_for_message(since=mark)
+    assert "已提交" in step["text"]
+    assert await status_of(harness, "S001") == "answered"
+
+    mark = harness.api.mark()
+    await at(harness, 8, 0)
+    reminded = sorted(
+        int(c.params["chat_id"])
+        for c in harness.api.calls[mark:]
+        if c.method == "sendMessage" and "10:30" in str(c.params.get("text"))
+    )
+    assert reminded == [USER_IDS["S003"]]
+
+    await at(harness, 10, 30)
+    assert await status_of(harness, "S003") == "missed"
+    mark = harness.api.mark()
+    await users["S003"].send_text("36.6")
+    await users["S003"].wait_for_message(contains="10:30", since=mark)
+
+    await at(harness, 12, 30)
+    assert prompts(harness, "午检") == [USER_IDS["S001"]]
+    assert prompts(harness, "Noon") == [USER_IDS["S003"]]
+
+
+async def test_restart_across_0730_opens_the_round_once(harness: Harness) -> None:
+    users = await students(harness)
+    await harness.stop()
+    harness.clock.set(datetime(2026, 11, 30, 7, 45, tzinfo=SHANGHAI))
+    await harness.start()
+    await harness.tick()
+    await harness.tick()
+    await harness.delivered()
+    await users["S001"].wait_for_message(contains="晨检")
+    await harness.restart()
+    await harness.tick()
+    await harness.delivered()
+    assert prompts(harness, "晨检") == [USER_IDS["S001"]]
+
+
+async def test_a_window_closed_while_down_is_not_blamed_on_students(harness: Harness) -> None:
+    users = await students(harness)
+    # A round the bot did run earlier, so it knows the day had started before it went down.
+    await at(harness, 7, 30)
+    await at(harness, 10, 30)
+    await harness.stop()
+    harness.clock.set(datetime(2026, 11, 30, 16, 0, tzinfo=SHANGHAI))
+    await harness.start()
+    await harness.tick()
+    await harness.delivered()
+    assert prompts(harness, "午检") == []
+    rounds = await harness.svc.db.fetchall("SELECT slot, state FROM rounds ORDER BY id")
+    assert [tuple(r) for r in rounds] == [("morning", "opened"), ("noon", "not_sent")]
+    # The noon check-in exists only as a record that it was never sent: not a miss.
+    assert await status_of(harness, "S001") == "not_sent"
+    assert not any("午检" in str(m.get("text")) for m in users["S001"].messages)
+
+
+async def test_teacher_isolates_with_the_chinese_kind_and_the_next_slot_includes_them(
+    harness: Harness,
+) -> None:
+    await students(harness)
+    teacher = await harness.onboard("T01", user_id=USER_IDS["T01"])
+    harness.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI))
+    await teacher.send_text("/isolate S004 在校")
+    await teacher.wait_for_message(contains="已为王芳登记")
+    person = await people.person_by_telegram(harness.svc.db, USER_IDS["S004"])
+    assert person is not None
+    episode = await open_isolation(harness.svc.db, person.id)
+    assert episode is not None and episode.kind == "on_campus"
+    await at(harness, 12, 30)
+    assert USER_IDS["S004"] in prompts(harness, "午检")
+    assert USER_IDS["S004"] not in prompts(harness, "晨检")
