@@ -60,7 +60,9 @@ async def evaluate_checkin(services: Services, checkin_id: int) -> None:
     info = await people.student_info(db, checkin.student_id)
     history = await checkins_store.checkin_history(db, checkin.student_id, limit=30)
     current = checkins_store.facts(checkin)
-    earlier = [h for h in history if h.checkin_id != checkin_id]
+    # Only what came before: a late evaluation must not treat later check-ins as history.
+    when = (current.local_date, current.slot_index)
+    earlier = [h for h in history if (h.local_date, h.slot_index) < when]
     if checkin.status == "missed":
         signals = rules.evaluate_missed(current, earlier, thresholds(services))
     else:
