@@ -116,3 +116,15 @@ def test_cli_help(args: list[str]) -> None:
     result = run_cli(*args)
     assert result.returncode == 0, result.stderr
     assert "--config" in result.stdout
+
+
+def test_cli_rejects_a_roster_with_three_bad_rows_whole(tmp_path: Path) -> None:
+    path = write(tmp_path, f'[general]\ndatabase = "{tmp_path / "r.db"}"\n')
+    bad = REPO / "tests" / "data" / "roster" / "students_three_bad.csv"
+    result = run_cli("roster", "import", str(bad), "--config", str(path))
+    assert result.returncode == 1
+    named = [line for line in result.stderr.splitlines() if line.strip().startswith("line ")]
+    assert [line.split()[1] for line in named] == ["3", "4", "6"]
+    assert "nothing imported" in result.stderr
+    good = run_cli("roster", "import", "examples/students.csv", "--dry-run", "--config", str(path))
+    assert good.returncode == 0 and "dry run" in good.stdout
