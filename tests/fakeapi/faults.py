@@ -1,18 +1,31 @@
-"""Faults a test can inject, and Telegram's sending limits as sliding windows."""
+"""Faults a test can inject into the fake Bot API."""
 
 from __future__ import annotations
 
 import random
-from collections import deque
 from dataclasses import dataclass, field
 
 from tests.fakeapi.state import ApiError
 
-SENDING = frozenset({"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage"})
+# Answered instead of processing the request.
+ERROR_KINDS = {
+    "429": None,
+    "403": "Forbidden: bot was blocked by the user",
+    "400": "Bad Request: injected fault",
+    "500": "Internal Server Error",
+    "502": "Bad Gateway",
+}
+# Acting around processing: "timeout" and "drop" deliver the message, then fail the answer.
+TIMING_KINDS = frozenset({"timeout", "drop", "latency"})
+KINDS = frozenset(ERROR_KINDS) | TIMING_KINDS
+# A "timeout" without a delay must still outlast any client's read timeout.
+DEFAULT_TIMEOUT_DELAY = 60.0
 
 
 @dataclass
 class Fault:
+    """A rule: requests matching method and chat fail this way, `count` times or forever."""
+
     kind: str
     method: str | None = None
     chat_id: int | None = None
@@ -21,13 +34,25 @@ class Fault:
     retry_after: int = 1
     delay: float = 0.0
     cancelled: bool = False
-    rng: random.Random = field(default_factory=lambda: random.Random(7))
+    hits: int = 0
+    rng: random.Random = field(default_factory=lambda: random.Random(7), repr=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {sorted(KINDS)}")
+        if self.kind == "timeout" and not self.delay:
+            self.delay = DEFAULT_TIMEOUT_DELAY
 
     def cancel(self) -> None:
         self.cancelled = True
 
+    @property
+    def spent(self) -> bool:
+        return self.cancelled or (self.count is not None and self.count <= 0)
+
     def applies(self, method: str, chat_id: int | None) -> bool:
-        if self.cancelled or (self.count is not None and self.count <= 0):
+        """Whether this request is hit; a hit uses up one of `count`."""
+        if self.spent:
             return False
         if self.method is not None and self.method != method:
             return False
@@ -37,6 +62,7 @@ class Fault:
             return False
         if self.count is not None:
             self.count -= 1
+        self.hits += 1
         return True
 
     def error(self) -> ApiError | None:
@@ -45,35 +71,5 @@ class Fault:
             return ApiError(
                 429, f"Too Many Requests: retry after {self.retry_after}", self.retry_after
             )
-        if self.kind == "403":
-            return ApiError(403, "Forbidden: bot was blocked by the user")
-        if self.kind == "400":
-            return ApiError(400, "Bad Request: injected fault")
-        if self.kind in ("500", "502"):
-            return ApiError(int(self.kind), "Internal Server Error")
-        return None
-
-
-class Limits:
-    """Telegram's limits: global messages per second, per private chat, per group per minute."""
-
-    def __init__(self, global_rate: float, per_chat_rate: float, group_per_minute: int) -> None:
-        self.global_rate = global_rate
-        self.per_chat_rate = per_chat_rate
-        self.group_per_minute = group_per_minute
-        self._all: deque[float] = deque()
-        self._chats: dict[int, deque[float]] = {}
-
-    def check(self, now: float, chat_id: int, is_group: bool) -> None:
-        """Record a send at monotonic time now, or raise the 429 Telegram would answer."""
-        window = 60.0 if is_group else 1.0
-        allowed = self.group_per_minute if is_group else self.per_chat_rate
-        while self._all and self._all[0] <= now - 1.0:
-            self._all.popleft()
-        chat = self._chats.setdefault(chat_id, deque())
-        while chat and chat[0] <= now - window:
-            chat.popleft()
-        if len(self._all) + 1 > self.global_rate or len(chat) + 1 > allowed:
-            raise ApiError(429, "Too Many Requests: retry after 1", 1)
-        self._all.append(now)
-        chat.append(now)
+        description = ERROR_KINDS.get(self.kind)
+        return None if description is None else ApiError(int(self.kind), description)
