@@ -1,0 +1,225 @@
+"""SQL for the ledger (台账) and the per-student view: check-ins, their alerts and contacts."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from bot.storage.db import Database
+from bot.storage.records import Isolation, Person
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which students a read covers: None means no limit on that level."""
+
+    class_ids: frozenset[int] | None = None
+    school_ids: frozenset[int] | None = None
+    student_id: int | None = None
+
+    def where(self, alias: str = "p") -> tuple[str, list[int]]:
+        """A SQL condition over the people table aliased `alias`, with its parameters."""
+        clauses: list[str] = []
+        params: list[int] = []
+        for column, ids in (("class_id", self.class_ids), ("school_id", self.school_ids)):
+            if ids is None:
+                continue
+            if not ids:
+                clauses.append("0")
+                continue
+            clauses.append(f"{alias}.{column} IN ({','.join('?' * len(ids))})")
+            params += sorted(ids)
+        if self.student_id is not None:
+            clauses.append(f"{alias}.id = ?")
+            params.append(self.student_id)
+        return (" AND ".join(clauses) or "1"), params
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One student's check-in in one round, with the names a ledger row shows."""
+
+    checkin_id: int
+    local_date: str
+    slot: str
+    slot_index: int
+    scheduled_at: int
+    student_id: int
+    number: str
+    name: str
+    class_id: int
+    class_name: str
+    school_name: str
+    isolation_kind: str
+    status: str
+    answered_at: int | None
+    temperature_c: float | None
+    temperature_status: str | None
+    symptoms: str | None
+    mood: int | None
+    with_screen: bool
+    screen: tuple[int, int, int, int] | None
+    has_note: bool
+    # Only filled when the reader may see note text (counselors).
+    note: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> LedgerRow:
+        scores = (row["screen_1"], row["screen_2"], row["screen_3"], row["screen_4"])
+        screen = (
+            None
+            if any(s is None for s in scores)
+            else (scores[0], scores[1], scores[2], scores[3])
+        )
+        return cls(
+            checkin_id=row["id"],
+            local_date=row["local_date"],
+            slot=row["slot"],
+            slot_index=row["slot_index"],
+            scheduled_at=row["scheduled_at"],
+            student_id=row["student_id"],
+            number=row["number"],
+            name=row["name"],
+            class_id=row["class_id"],
+            class_name=row["class_name"],
+            school_name=row["school_name"],
+            isolation_kind=row["kind"],
+            status=row["status"],
+            answered_at=row["answered_at"],
+            temperature_c=row["temperature_c"],
+            temperature_status=row["temperature_status"],
+            symptoms=row["symptoms"],
+            mood=row["mood"],
+            with_screen=bool(row["with_screen"]),
+            screen=screen,
+            has_note=bool(row["has_note"]),
+            note=row["note"],
+        )
+
+
+@dataclass(frozen=True)
+class Contact:
+    student_id: int
+    at: int
+    direction: str
+    channel: str
+    staff_name: str
+
+
+@dataclass(frozen=True)
+class CheckinAlert:
+    checkin_id: int
+    kind: str
+    level: str
+
+
+async def checkin_rows(
+    db: Database,
+    *,
+    date_from: str,
+    date_to: str,
+    scope: Scope,
+    with_note_text: bool = False,
+    isolation_id: int | None = None,
+) -> list[LedgerRow]:
+    """Every check-in of the scope's students in rounds dated date_from..date_to (inclusive),
+    except those cancelled by the end of isolation; ordered by date, slot, school, class,
+    student number."""
+    condition, params = scope.where("p")
+    note = "c.note" if with_note_text else "NULL"
+    sql = (
+        "SELECT c.id, r.local_date, r.slot, r.slot_index, r.scheduled_at, c.student_id,"
+        " p.number, p.name, p.class_id, cl.name AS class_name, s.name AS school_name, i.kind,"
+        " c.status, c.answered_at, c.temperature_c, c.temperature_status, c.symptoms, c.mood,"
+        " c.with_screen, c.screen_1, c.screen_2, c.screen_3, c.screen_4,"
+        " (c.note IS NOT NULL AND c.note != '') AS has_note,"
+        f" {note} AS note"
+        " FROM rounds r JOIN checkins c ON c.round_id = r.id"
+        " JOIN people p ON p.id = c.student_id"
+        " JOIN classes cl ON cl.id = p.class_id JOIN schools s ON s.id = p.school_id"
+        " JOIN isolations i ON i.id = c.isolation_id"
+        " WHERE r.local_date BETWEEN ? AND ? AND c.status != 'cancelled'"
+        f" AND {condition}"
+    )
+    args: list[object] = [date_from, date_to, *params]
+    if isolation_id is not None:
+        sql += " AND c.isolation_id = ?"
+        args.append(isolation_id)
+    sql += " ORDER BY r.local_date, r.slot_index, s.name, cl.name, p.number, p.id"
+    return [LedgerRow.from_row(r) for r in await db.fetchall(sql, args)]
+
+
+async def checkin_alerts(
+    db: Database, *, start_at: int, end_at: int, scope: Scope
+) -> list[CheckinAlert]:
+    """Alerts that a check-in's answer (or its miss) raised or fed, for signals applied in
+    [start_at, end_at). A check-in's signals carry the source `ci:<id>` in their key."""
+    condition, params = scope.where("p")
+    rows = await db.fetchall(
+        "SELECT g.key, a.kind, a.level FROM alert_signals g"
+        " JOIN alerts a ON a.id = g.alert_id JOIN people p ON p.id = a.student_id"
+        " WHERE g.at >= ? AND g.at < ? AND g.key LIKE '%:ci:%'"
+        f" AND {condition} ORDER BY g.at, a.id",
+        [start_at, end_at, *params],
+    )
+    found = []
+    for row in rows:
+        parts = str(row["key"]).split(":")
+        if len(parts) >= 3 and parts[1] == "ci" and parts[2].isdigit():
+            found.append(CheckinAlert(int(parts[2]), row["kind"], row["level"]))
+    return found
+
+
+async def contacts(db: Database, *, start_at: int, end_at: int, scope: Scope) -> list[Contact]:
+    """Relayed messages and logged calls between staff and the scope's students, oldest first."""
+    condition, params = scope.where("p")
+    rows = await db.fetchall(
+        "SELECT ct.student_id, ct.at, ct.direction, ct.channel, st.name AS staff_name"
+        " FROM contacts ct JOIN people p ON p.id = ct.student_id"
+        " JOIN people st ON st.id = ct.staff_id"
+        f" WHERE ct.at >= ? AND ct.at < ? AND {condition} ORDER BY ct.at, ct.id",
+        [start_at, end_at, *params],
+    )
+    return [
+        Contact(r["student_id"], r["at"], r["direction"], r["channel"], r["staff_name"])
+        for r in rows
+    ]
+
+
+async def find_students(db: Database, query: str, *, limit: int = 20) -> list[tuple[Person, str]]:
+    """Students whose number is `query` or whose name contains it, with their class name;
+    an exact number or name comes first."""
+    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = await db.fetchall(
+        "SELECT p.id, p.role, p.number, p.name, p.school_id, p.class_id, p.language,"
+        " p.guardian_consent, p.telegram_user_id, p.chat_id, p.unreachable_at,"
+        " c.name AS class_name FROM people p JOIN classes c ON c.id = p.class_id"
+        " WHERE p.role = 'student' AND (p.number = ? OR p.name LIKE ? ESCAPE '\\')"
+        " ORDER BY (p.number = ? OR p.name = ?) DESC, p.school_id, c.name, p.number LIMIT ?",
+        (query, f"%{escaped}%", query, query, limit),
+    )
+    return [(Person.from_row(r), r["class_name"]) for r in rows]
+
+
+async def latest_isolation(db: Database, student_id: int) -> Isolation | None:
+    """The student's current isolation, or the one that ended last."""
+    row = await db.fetchone(
+        "SELECT id, student_id, kind, start_date, planned_end_date, started_at, ended_at"
+        " FROM isolations WHERE student_id = ? AND purged_at IS NULL"
+        " ORDER BY (ended_at IS NULL) DESC, started_at DESC, id DESC LIMIT 1",
+        (student_id,),
+    )
+    return None if row is None else Isolation.from_row(row)
+
+
+async def school_ids_named(db: Database, name: str) -> frozenset[int]:
+    rows = await db.fetchall("SELECT id FROM schools WHERE name = ?", (name,))
+    return frozenset(r[0] for r in rows)
+
+
+async def class_ids_named(
+    db: Database, name: str, school_ids: frozenset[int] | None
+) -> frozenset[int]:
+    """Classes called `name`, within the given schools if any (names repeat across schools)."""
+    rows = await db.fetchall("SELECT id, school_id FROM classes WHERE name = ?", (name,))
+    return frozenset(r[0] for r in rows if school_ids is None or r[1] in school_ids)

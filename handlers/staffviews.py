@@ -1,0 +1,150 @@
+"""/student <name or number> (with sv:<student_id> buttons when several match) and
+/ledger [date | from to] for class teachers, doctors, counselors and admins."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+
+from bot import ledger, studentview
+from bot.access import STAFF_ROLES, Viewer
+from bot.clock import from_epoch
+from bot.ledger import RangeError
+from handlers.common import Context, Sender, reply, sender, services, viewer_for
+
+log = logging.getLogger(__name__)
+
+
+async def _staff_viewer(update: Update, context: Context) -> tuple[Sender, Viewer] | None:
+    """The sender and their scope if they are bound staff; otherwise refuse and return None."""
+    who = await sender(update, context)
+    if who is None:
+        return None
+    svc = services(context)
+    if who.person is None:
+        await reply(update, context, svc.catalog.t(who.language, "common.not_bound"))
+        return None
+    if who.person.role not in STAFF_ROLES:
+        await reply(update, context, svc.catalog.t(who.language, "common.not_allowed"))
+        return None
+    return who, await viewer_for(svc, who.person)
+
+
+async def show_student(update: Update, context: Context) -> None:
+    """Show one student's isolation so far, or let the sender choose among several matches."""
+    found = await _staff_viewer(update, context)
+    if found is None:
+        return
+    who, viewer = found
+    svc = services(context)
+    t = svc.catalog.t
+    query = " ".join(context.args or []).strip()
+    if not query:
+        await reply(update, context, t(who.language, "staffviews.student.usage"))
+        return
+    lookup = await studentview.find_students(svc, viewer, query)
+    if lookup.outside:
+        await reply(update, context, t(who.language, "staffviews.student.outside", query=query))
+        return
+    if not lookup.matches:
+        await reply(update, context, t(who.language, "staffviews.student.not_found", query=query))
+        return
+    if len(lookup.matches) > 1:
+        buttons = [
+            [InlineKeyboardButton(m.label, callback_data=f"sv:{m.student.id}")]
+            for m in lookup.matches
+        ]
+        await context.bot.send_message(
+            who.chat_id,
+            t(who.language, "staffviews.student.choose", query=query),
+            reply_markup=InlineKeyboardMarkup(buttons),
+        )
+        return
+    await _send_view(context, who, viewer, lookup.matches[0].student.id)
+
+
+async def choose_student(update: Update, context: Context) -> None:
+    """Show the student a sv:<student_id> button names, if the presser may see them."""
+    query = update.callback_query
+    if query is None:
+        return
+    svc = services(context)
+    who = await sender(update, context)
+    language = who.language if who is not None else svc.config.general.language
+    t = svc.catalog.t
+    parts = (query.data or "").split(":")
+    if who is None or who.person is None:
+        await query.answer(t(language, "common.not_bound"), show_alert=True)
+        return
+    if len(parts) != 2 or not parts[1].isdigit() or who.person.is_student:
+        await query.answer(t(language, "common.bad_button"), show_alert=True)
+        return
+    viewer = await viewer_for(svc, who.person)
+    if not await _send_view(context, who, viewer, int(parts[1]), query_answered=False):
+        await query.answer(t(language, "staffviews.student.not_allowed"), show_alert=True)
+        return
+    await query.answer()
+
+
+async def _send_view(
+    context: Context, who: Sender, viewer: Viewer, student_id: int, *, query_answered: bool = True
+) -> bool:
+    svc = services(context)
+    view = await studentview.student_view(svc, viewer, student_id, who.language)
+    if view is None:
+        if query_answered:
+            text = svc.catalog.t(who.language, "staffviews.student.not_allowed")
+            await context.bot.send_message(who.chat_id, text)
+        return False
+    await context.bot.send_message(who.chat_id, view.text)
+    if view.chart is not None:
+        await context.bot.send_photo(
+            who.chat_id, InputFile(view.chart, filename="chart.png"), caption=view.caption
+        )
+    return True
+
+
+async def export_ledger(update: Update, context: Context) -> None:
+    """Send the ledger of the sender's scope for today, a day, or a period, as an XLSX file."""
+    found = await _staff_viewer(update, context)
+    if found is None:
+        return
+    who, viewer = found
+    svc = services(context)
+    t = svc.catalog.t
+    scope = ledger.scope_for(viewer)
+    if scope is None:
+        await reply(update, context, t(who.language, "staffviews.ledger.not_allowed"))
+        return
+    today = from_epoch(svc.now()).astimezone(svc.tz).date()
+    try:
+        date_from, date_to = ledger.parse_range(list(context.args or []), today)
+    except RangeError as error:
+        await reply(update, context, t(who.language, error.key))
+        return
+    export = await ledger.export_ledger(
+        svc.db,
+        svc.catalog,
+        svc.config,
+        scope=scope,
+        date_from=date_from,
+        date_to=date_to,
+        language=who.language,
+        counselor=ledger.viewer_sees_scores(viewer),
+        actor_id=viewer.person.id,
+        now=svc.now(),
+    )
+    log.info("ledger export: %d rows for %d students", export.rows, export.students)
+    span = date_from.isoformat() if date_from == date_to else f"{date_from} – {date_to}"
+    caption = t(
+        who.language,
+        "staffviews.ledger.caption",
+        span=span,
+        students=export.students,
+        rows=export.rows,
+        abnormal=export.abnormal,
+    )
+    await context.bot.send_document(
+        who.chat_id, InputFile(export.content, filename=export.filename), caption=caption
+    )
