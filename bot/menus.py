@@ -5,10 +5,19 @@ from __future__ import annotations
 # Commands per role, in menu order; descriptions come from the catalog key menu.<command>.
 MENUS: dict[str, tuple[str, ...]] = {
     "student": ("checkin", "talk", "help", "language"),
-    "teacher": ("isolate", "release", "contacts", "called", "help", "language"),
-    "doctor": ("help", "language"),
-    "counselor": ("help", "language"),
-    "admin": ("isolate", "release", "help", "language"),
+    "teacher": (
+        "isolate",
+        "release",
+        "contacts",
+        "called",
+        "student",
+        "ledger",
+        "help",
+        "language",
+    ),
+    "doctor": ("student", "ledger", "help", "language"),
+    "counselor": ("student", "ledger", "help", "language"),
+    "admin": ("isolate", "release", "student", "ledger", "help", "language"),
     "unbound": ("start", "help", "language"),
 }
 

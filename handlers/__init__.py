@@ -13,7 +13,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import alerts, checkin, contact, isolation, onboarding, text
+from handlers import alerts, checkin, contact, isolation, onboarding, staffviews, text
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
@@ -33,6 +33,9 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("called", alerts.log_call),
         CallbackQueryHandler(alerts.press_card, pattern=r"^al:"),
         CallbackQueryHandler(contact.press_contact, pattern=r"^ct:"),
+        CommandHandler("student", staffviews.show_student),
+        CommandHandler("ledger", staffviews.export_ledger),
+        CallbackQueryHandler(staffviews.choose_student, pattern=r"^sv:"),
         # Photos are only ever relayed messages; plain text goes through handlers.text.
         MessageHandler(filters.PHOTO & filters.ChatType.PRIVATE, contact.relay_photo),
         # Last: any other text, which may be a check-in answer, a relayed message or a cry for
