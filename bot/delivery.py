@@ -3,9 +3,10 @@
 Rows are claimed in small batches (marked 'sending' in one transaction) only when the worker's
 in-memory backlog runs low, and outcomes are written in group commits every FLUSH_SECONDS. After
 kill -9 the rows still 'sending' are sent again, so the possible duplicates are bounded by what
-was claimed but not yet recorded: at most the backlog (rate x BACKLOG_SECONDS, at least
-MIN_BACKLOG) plus the sends in flight (MAX_CONCURRENCY) plus FLUSH_SECONDS of completed sends.
-At 30 msg/s that is at most 30 + 30 + 3 rows; the worker logs the count it re-sends at start.
+was claimed but not yet recorded: the backlog and the sends in flight, each at most
+rate x BACKLOG_SECONDS (at least MIN_BACKLOG, the sends at most MAX_CONCURRENCY), plus
+FLUSH_SECONDS of completed sends. At 30 msg/s that is at most 15 + 15 + 2 = 32 rows, of which
+only those whose request had left can reach a phone twice; the worker logs the count at start.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class DeliveryWorker:
         self._outcomes: list[Outcome] = []
         self._unreachable: list[int] = []
         self._wake = asyncio.Event()
-        self._slots = asyncio.Semaphore(MAX_CONCURRENCY)
+        self._slots = asyncio.Semaphore(min(MAX_CONCURRENCY, self.backlog_limit))
         self._sending: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
