@@ -279,8 +279,11 @@ class World:
             raise ApiError(400, "Bad Request: message to copy not found")
         keys = ("text", "entities", "photo", "document", "caption", "caption_entities")
         content = {key: original[key] for key in keys if key in original}
-        if "file_bytes" in original:
-            content["file_bytes"] = original["file_bytes"]
+        data = original.get("file_bytes")
+        if data is None and (file_id := _file_id(original)) is not None:
+            data = self.files.get(file_id)
+        if data is not None:
+            content["file_bytes"] = data
         return chat, content
 
     def _file(self, params: dict[str, Any], field: str) -> tuple[str, bytes]:
@@ -373,6 +376,14 @@ class World:
             raise ApiError(400, QUERY_INVALID)
         self.answers.setdefault(user_id, []).append(params)
         return True
+
+
+def _file_id(message: dict[str, Any]) -> str | None:
+    if "photo" in message:
+        return str(message["photo"][-1]["file_id"])
+    if "document" in message:
+        return str(message["document"]["file_id"])
+    return None
 
 
 def _commands_key(params: dict[str, Any]) -> tuple[str, str]:

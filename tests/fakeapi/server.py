@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from tests.fakeapi.control import add_control_routes
 from tests.fakeapi.faults import Fault
@@ -57,6 +57,8 @@ class FakeBotAPI:
         # Off in long benchmarks: calls are then only counted (errors are still kept).
         self.record_calls = True
         self.webhook: tuple[str, str | None] | None = None
+        # Why webhook deliveries failed (each is retried): refused connections, 403 on a secret.
+        self.webhook_errors: list[str] = []
         self.port = 0
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -253,13 +255,12 @@ class FakeBotAPI:
     # -- updates --------------------------------------------------------------------------------
 
     async def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
-        """Hand an update to the bot: POST it to the webhook, or queue it for getUpdates."""
+        """Hand an update to the bot: queue it for getUpdates, or for the webhook if one is set."""
         update["update_id"] = next(self._update_ids)
+        self._updates.append(update)
         if self.webhook is not None:
-            await self._post_webhook(update)
-        else:
-            self._updates.append(update)
-            self._notify()
+            self._start_flush()
+        self._notify()
         return update
 
     async def post_message(
@@ -293,20 +294,35 @@ class FakeBotAPI:
         self.world.open_callbacks[query_id] = user_id
         return query_id
 
-    async def _post_webhook(self, update: dict[str, Any]) -> None:
-        assert self.webhook is not None
-        url, secret = self.webhook
-        if self._session is None:
-            self._session = ClientSession(timeout=ClientTimeout(total=10))
-        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
-        async with self._session.post(url, json=update, headers=headers) as response:
-            if response.status != 200:
-                raise AssertionError(f"webhook {url} answered {response.status} to an update")
+    def _start_flush(self) -> None:
+        if self._flush is None or self._flush.done():
+            self._flush = asyncio.create_task(self._flush_to_webhook())
 
     async def _flush_to_webhook(self) -> None:
-        """Deliver what was queued for getUpdates once a webhook is set, as Telegram does."""
-        while self._updates and self.webhook is not None:
-            await self._post_webhook(self._updates.pop(0))
+        """POST queued updates to the webhook in order, retrying as Telegram does until taken."""
+        backoff = 0.02
+        while self._updates and self.webhook is not None and not self._closing.is_set():
+            url, secret = self.webhook
+            if self._session is None:
+                self._session = ClientSession(timeout=ClientTimeout(total=10))
+            headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+            try:
+                async with self._session.post(
+                    url, json=self._updates[0], headers=headers
+                ) as response:
+                    status = response.status
+            except (ClientError, TimeoutError) as error:
+                status, reason = 0, type(error).__name__
+            else:
+                reason = f"HTTP {status}"
+            if status == 200:
+                self._updates.pop(0)
+                backoff = 0.02
+                continue
+            self.webhook_errors.append(reason)
+            log.warning("webhook delivery failed (%s); retrying", reason)
+            await self._sleep(backoff)
+            backoff = min(backoff * 2, 1.0)
 
     # -- HTTP -----------------------------------------------------------------------------------
 
@@ -422,8 +438,8 @@ class FakeBotAPI:
             if params.get("drop_pending_updates"):
                 self._updates.clear()
             self.webhook = (url, params.get("secret_token"))
-            if self._updates and (self._flush is None or self._flush.done()):
-                self._flush = asyncio.create_task(self._flush_to_webhook())
+            if self._updates:
+                self._start_flush()
             return True
         if method == "deleteWebhook":
             return self._delete_webhook(params)
