@@ -1,0 +1,399 @@
+"""The ledger (台账) end to end: /ledger for every role through the fake Bot API on a seeded
+fortnight, the XLSX read back with openpyxl, scope and counselor-only columns, the CLI export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.workbook.workbook import Workbook
+
+from bot.cli_ledger import add_ledger_commands
+from bot.clock import epoch
+from bot.ledger import FILL_INFO, FILL_URGENT, FILL_WARNING, RangeError, parse_range
+from tests.conftest import SHANGHAI
+from tests.fakeapi import FakeUser
+from tests.harness import Harness
+from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
+
+FIRST = date(2026, 11, 30)
+LAST = date(2026, 12, 13)
+SLOTS = (("morning", 7, 30), ("noon", 12, 30))
+ISOLATED = ("S001", "S002", "S003", "S005", "S901")
+SCREEN_DAY = date(2026, 12, 2)  # a Wednesday: the noon slot carries the wellbeing screen
+
+
+@dataclass
+class Fortnight:
+    """Ids of what the seed wrote, for assertions."""
+
+    people: dict[str, int] = field(default_factory=dict)
+    checkins: dict[tuple[str, str, str], int] = field(default_factory=dict)
+
+
+def _at(day: date, hour: int, minute: int) -> int:
+    return epoch(datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI))
+
+
+def _answer(number: str, day: date, slot: str) -> dict[str, Any]:
+    """What the student answered: ordinary, except a few abnormal check-ins tests look for."""
+    index = (day - FIRST).days
+    answer: dict[str, Any] = {
+        "status": "answered",
+        "temperature_c": 36.5 + (index % 3) / 10,
+        "temperature_status": "measured",
+        "symptoms": "",
+        "mood": 4,
+        "screen": (None, None, None, None),
+        "note": None,
+    }
+    if (number, index, slot) == ("S001", 2, "morning"):
+        answer["temperature_c"] = 38.2
+    if (number, index, slot) == ("S001", 3, "morning"):
+        answer["temperature_c"] = 37.5
+    if (number, index, slot) == ("S001", 0, "noon"):
+        answer["note"] = "今天有点头疼"
+    if (number, index, slot) == ("S002", 4, "noon"):
+        answer["symptoms"] = "cough,sore_throat"
+    if (number, index, slot) == ("S002", 5, "morning"):
+        answer.update(temperature_c=None, temperature_status="not_measured")
+    if (number, index) == ("S005", 6):
+        answer["mood"] = 1
+    if (number, index, slot) in (("S003", 1, "morning"), ("S003", 1, "noon")):
+        answer.update(status="missed", temperature_c=None, temperature_status=None)
+        answer.update(symptoms=None, mood=None)
+    if day == SCREEN_DAY and slot == "noon" and answer["status"] == "answered":
+        answer["mood"] = None
+        answer["screen"] = (2, 2, 1, 1) if number == "S001" else (0, 0, 0, 0)
+    return answer
+
+
+async def seed_fortnight(harness: Harness) -> Fortnight:
+    """Import the seed school, then write 14 days of rounds and check-ins with plain SQL, as if
+    the rounds had run; all settled and evaluated, so no job acts on them."""
+    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
+    seeded = Fortnight()
+    db = harness.svc.db
+    for row in await db.fetchall("SELECT id, number FROM people"):
+        seeded.people[row["number"]] = row["id"]
+    isolations = {
+        row["student_id"]: row["id"]
+        for row in await db.fetchall("SELECT id, student_id FROM isolations")
+    }
+    async with db.transaction() as tx:
+        for offset in range((LAST - FIRST).days + 1):
+            day = FIRST + timedelta(days=offset)
+            for index, (slot, hour, minute) in enumerate(SLOTS):
+                scheduled = _at(day, hour, minute)
+                cursor = await tx.execute(
+                    "INSERT INTO rounds (local_date, slot, slot_index, scheduled_at, closes_at,"
+                    " state, opened_at, closed_at, created_at) VALUES (?, ?, ?, ?, ?, 'opened',"
+                    " ?, ?, ?)",
+                    (
+                        day.isoformat(),
+                        slot,
+                        index,
+                        scheduled,
+                        scheduled + 10800,
+                        scheduled,
+                        scheduled + 10800,
+                        scheduled,
+                    ),
+                )
+                round_id = cursor.lastrowid
+                for number in ISOLATED:
+                    student = seeded.people[number]
+                    a = _answer(number, day, slot)
+                    answered = scheduled + 600 if a["status"] == "answered" else None
+                    cursor = await tx.execute(
+                        "INSERT INTO checkins (round_id, student_id, isolation_id, with_screen,"
+                        " step, temperature_c, temperature_status, symptoms, mood, screen_1,"
+                        " screen_2, screen_3, screen_4, note, status, created_at, answered_at,"
+                        " closed_at, evaluated_at) VALUES"
+                        " (?, ?, ?, ?, 'summary', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            round_id,
+                            student,
+                            isolations[student],
+                            int(day == SCREEN_DAY and slot == "noon"),
+                            a["temperature_c"],
+                            a["temperature_status"],
+                            a["symptoms"],
+                            a["mood"],
+                            *a["screen"],
+                            a["note"],
+                            a["status"],
+                            scheduled,
+                            answered,
+                            scheduled + 10800,
+                            scheduled + 10800,
+                        ),
+                    )
+                    assert cursor.lastrowid is not None
+                    seeded.checkins[(number, day.isoformat(), slot)] = cursor.lastrowid
+        # The fever check-in raised an urgent alert; the teacher phoned the student that day.
+        fever = seeded.checkins[("S001", "2026-12-02", "morning")]
+        at = _at(date(2026, 12, 2), 7, 45)
+        cursor = await tx.execute(
+            "INSERT INTO alerts (student_id, kind, level, state, opened_at, updated_at, seen_at)"
+            " VALUES (?, 'fever', 'urgent', 'resolved', ?, ?, ?)",
+            (seeded.people["S001"], at, at, at),
+        )
+        await tx.execute(
+            "INSERT INTO alert_signals (key, alert_id, at) VALUES (?, ?, ?)",
+            (f"fever:ci:{fever}:0123abcd", cursor.lastrowid, at),
+        )
+        await tx.execute(
+            "INSERT INTO contacts (student_id, staff_id, at, direction, channel)"
+            " VALUES (?, ?, ?, 'call', 'phone')",
+            (seeded.people["S001"], seeded.people["T01"], _at(date(2026, 12, 2), 9, 12)),
+        )
+    harness.clock.set(datetime(2026, 12, 13, 18, 0, tzinfo=SHANGHAI))
+    return seeded
+
+
+async def onboard(harness: Harness, number: str) -> FakeUser:
+    language = "en" if number in ("T02", "S003") else "zh-hans"
+    return await harness.onboard(number, user_id=USER_IDS[number], language_code=language)
+
+
+async def ledger_of(user: FakeUser, command: str) -> Workbook:
+    """Send the command and open the XLSX that comes back."""
+    await user.send_text(command)
+    await user.api.wait_for(
+        lambda call: call.method == "sendDocument" and int(call.params["chat_id"]) == user.id
+    )
+    message = next(m for m in reversed(user.messages) if m.get("document"))
+    assert message["document"]["file_name"].endswith(".xlsx")
+    return load_workbook(io.BytesIO(message["file_bytes"]))
+
+
+def rows(sheet: Any) -> list[list[Any]]:
+    return [list(r) for r in sheet.iter_rows(values_only=True)]
+
+
+def column(sheet: Any, header: str) -> int:
+    return rows(sheet)[0].index(header)
+
+
+def fill(cell: Any) -> str | None:
+    if cell.fill is None or cell.fill.fill_type != "solid":
+        return None
+    return str(cell.fill.fgColor.rgb)[-6:]
+
+
+async def audit_rows(harness: Harness, action: str) -> list[dict[str, Any]]:
+    found = await harness.svc.db.fetchall(
+        "SELECT actor_id, student_id, scope FROM audit WHERE action = ? ORDER BY id", (action,)
+    )
+    return [dict(r) for r in found]
+
+
+def student_numbers(sheet: Any) -> set[str]:
+    return {r[0] for r in rows(sheet)[1:]}
+
+
+async def test_teachers_ledger_for_a_fortnight(harness: Harness) -> None:
+    seeded = await seed_fortnight(harness)
+    teacher = await onboard(harness, "T01")
+    book = await ledger_of(teacher, "/ledger 2026-11-30 2026-12-13")
+
+    days = [(FIRST + timedelta(days=n)).isoformat() for n in range(14)]
+    assert book.sheetnames == ["汇总", *days]
+    sheet = book["2026-12-02"]
+    assert sheet.freeze_panes == "A2"
+    header = rows(sheet)[0]
+    assert header == [
+        "学号", "姓名", "班级", "隔离方式", "时段", "打卡时间", "体温（°C）", "症状",
+        "心情（1–5）", "留言", "提醒", "老师联系",
+    ]  # fmt: skip
+    assert all(sheet.cell(1, n).font.bold for n in range(1, len(header) + 1))
+    # One row per student of the teacher's class per slot; S005 (another class) and S901
+    # (another school) are not there, nor S004 (not isolated).
+    for name in days:
+        assert len(rows(book[name])) == 1 + 3 * 2
+        assert student_numbers(book[name]) == {"S001", "S002", "S003"}
+
+    table = rows(sheet)
+    fever_row = next(i for i, r in enumerate(table) if r[0] == "S001" and r[4] == "晨检")
+    temperature = column(sheet, "体温（°C）")
+    assert table[fever_row][temperature] == 38.2
+    assert fill(sheet.cell(fever_row + 1, temperature + 1)) == FILL_URGENT.fgColor.rgb[-6:]
+    assert table[fever_row][column(sheet, "提醒")] == "发热"
+    assert fill(sheet.cell(fever_row + 1, column(sheet, "提醒") + 1)) == "FFC7CE"
+    assert table[fever_row][column(sheet, "老师联系")] == "09:12 王老师打电话"
+    assert table[fever_row][column(sheet, "打卡时间")] == "07:40"
+    # The screen slot: teachers see that it was done, not the scores.
+    screen_row = next(r for r in table if r[0] == "S001" and r[4] == "午检")
+    assert screen_row[column(sheet, "心情（1–5）")] == "已做心理筛查"
+    assert not any("PHQ" in str(v) for r in table for v in r)
+
+    warm = book["2026-12-03"]
+    warm_row = next(i for i, r in enumerate(rows(warm)) if r[0] == "S001" and r[4] == "晨检")
+    assert fill(warm.cell(warm_row + 1, temperature + 1)) == FILL_WARNING.fgColor.rgb[-6:]
+
+    missed = book["2026-12-01"]
+    table = rows(missed)
+    s003 = [i for i, r in enumerate(table) if r[0] == "S003"]
+    assert [table[i][column(missed, "打卡时间")] for i in s003] == ["未打卡", "未打卡"]
+    assert all(fill(missed.cell(i + 1, column(missed, "打卡时间") + 1)) for i in s003)
+
+    symptoms = book["2026-12-04"]
+    table = rows(symptoms)
+    row = next(i for i, r in enumerate(table) if r[0] == "S002" and r[4] == "午检")
+    assert table[row][column(symptoms, "症状")] == "咳嗽、喉咙痛"
+    assert fill(symptoms.cell(row + 1, column(symptoms, "症状") + 1)) == "FFEB9C"
+
+    # The note is marked as present; its text is not in a teacher's ledger.
+    first = rows(book["2026-11-30"])
+    assert next(r for r in first if r[0] == "S001" and r[4] == "午检")[9] == "有"
+    assert not any(
+        "头疼" in str(v) for name in book.sheetnames for r in rows(book[name]) for v in r
+    )
+
+    summary = rows(book["汇总"])
+    assert summary[0][:3] == ["日期", "班级", "学生数"]
+    totals = {r[0]: r for r in summary[1:] if r[1] == "全部"}
+    assert set(totals) == set(days)
+    names = summary[0]
+    assert totals["2026-12-02"][names.index("体温 ≥38.0")] == 1
+    assert totals["2026-12-01"][names.index("未打卡")] == 2
+    assert totals["2026-12-10"][names.index("提醒数")] == 0  # a zero report
+
+    audited = await audit_rows(harness, "ledger_export")
+    assert {r["student_id"] for r in audited} == {
+        seeded.people[n] for n in ("S001", "S002", "S003")
+    }
+    assert {r["actor_id"] for r in audited} == {seeded.people["T01"]}
+    assert all("2026-11-30..2026-12-13" in r["scope"] for r in audited)
+
+
+async def test_counselor_ledger_alone_has_screen_scores_and_note_text(harness: Harness) -> None:
+    await seed_fortnight(harness)
+    counselor = await onboard(harness, "C01")
+    book = await ledger_of(counselor, "/ledger 2026-11-30 2026-12-02")
+    assert book.sheetnames == ["汇总", "2026-11-30", "2026-12-01", "2026-12-02"]
+    sheet = book["2026-12-02"]
+    header = rows(sheet)[0]
+    assert header[-2:] == ["心理筛查得分", "留言内容"]
+    assert student_numbers(sheet) == {"S001", "S002", "S003", "S005"}
+    s001 = next(i for i, r in enumerate(rows(sheet)) if r[0] == "S001" and r[4] == "午检")
+    assert rows(sheet)[s001][-2] == "PHQ-4 6（焦虑 4，抑郁 2）"
+    assert fill(sheet.cell(s001 + 1, len(header) - 1)) == "FFEB9C"
+    note = next(r for r in rows(book["2026-11-30"]) if r[0] == "S001" and r[4] == "午检")
+    assert note[-1] == "今天有点头疼"
+
+
+async def test_english_teacher_gets_english_headers_for_their_class(harness: Harness) -> None:
+    await seed_fortnight(harness)
+    teacher = await onboard(harness, "T02")
+    book = await ledger_of(teacher, "/ledger 12-06")
+    assert book.sheetnames == ["Summary", "2026-12-06"]
+    sheet = book["2026-12-06"]
+    assert rows(sheet)[0][:6] == [
+        "Student no.",
+        "Name",
+        "Class",
+        "Isolation",
+        "Check-in",
+        "Answered at",
+    ]
+    assert student_numbers(sheet) == {"S005"}
+    mood = column(sheet, "Mood (1–5)")
+    assert {r[mood] for r in rows(sheet)[1:]} == {1}
+    assert fill(sheet.cell(2, mood + 1)) == FILL_INFO.fgColor.rgb[-6:]
+    assert rows(sheet)[1][3] == "home isolation"
+    caption = next(m for m in reversed(teacher.messages) if m.get("document"))["caption"]
+    assert "1 students" in caption and "2 check-ins" in caption
+
+
+async def test_doctor_school_admin_and_bureau_admin_see_their_scope(harness: Harness) -> None:
+    await seed_fortnight(harness)
+    doctor = await onboard(harness, "D01")
+    book = await ledger_of(doctor, "/ledger 2026-11-30")
+    assert student_numbers(book["2026-11-30"]) == {"S001", "S002", "S003", "S005"}
+    assert rows(book["2026-11-30"])[0][-1] == "老师联系"  # no counselor columns
+    assert not any("头疼" in str(v) for r in rows(book["2026-11-30"]) for v in r)
+
+    school_admin = await onboard(harness, "A01")
+    book = await ledger_of(school_admin, "/ledger 2026-11-30")
+    assert student_numbers(book["2026-11-30"]) == {"S001", "S002", "S003", "S005"}
+
+    bureau = await onboard(harness, "B01")
+    book = await ledger_of(bureau, "/ledger")  # today
+    assert book.sheetnames == ["汇总", "2026-12-13"]
+    sheet = book["2026-12-13"]
+    assert student_numbers(sheet) == set(ISOLATED)
+    classes = {r[2] for r in rows(sheet)[1:]}
+    assert "实验小学 三年级(1)班" in classes and "城关一中 初二(3)班" in classes
+    summary = rows(book["汇总"])
+    # The day's total, then its three classes.
+    assert [r[1] for r in summary[1:]] == ["全部", "城关一中 初二(3)班", "城关一中 初二(4)班",
+                                           "实验小学 三年级(1)班"]  # fmt: skip
+
+
+async def test_students_unbound_and_bad_ranges_are_refused(harness: Harness) -> None:
+    await seed_fortnight(harness)
+    student = await onboard(harness, "S001")
+    await student.send_text("/ledger")
+    await student.wait_for_message(contains="没有权限")
+    stranger = harness.api.user(4242, "Nobody", language_code="en")
+    await stranger.send_text("/ledger")
+    await stranger.wait_for_message(contains="not linked")
+
+    teacher = await onboard(harness, "T01")
+    await teacher.send_text("/ledger 2026-12-13 2026-11-30")
+    await teacher.wait_for_message(contains="开始日期不能晚于结束日期")
+    await teacher.send_text("/ledger 2026-10-01 2026-12-13")
+    await teacher.wait_for_message(contains="最多导出 31 天")
+    await teacher.send_text("/ledger 昨天")
+    await teacher.wait_for_message(contains="日期看不懂")
+    assert harness.api.count("sendDocument") == 0
+    assert await audit_rows(harness, "ledger_export") == []
+
+
+def test_parse_range() -> None:
+    today = date(2026, 12, 13)
+    assert parse_range([], today) == (today, today)
+    assert parse_range(["2026/12/1"], today) == (date(2026, 12, 1),) * 2
+    assert parse_range(["11-30", "20261205"], today) == (date(2026, 11, 30), date(2026, 12, 5))
+    # A month and day later than today means last year.
+    assert parse_range(["12-20"], today) == (date(2025, 12, 20),) * 2
+    for bad in (["2026-02-30"], ["a", "b", "c"], ["2026-12-05", "2026-12-01"]):
+        with pytest.raises(RangeError):
+            parse_range(bad, today)
+
+
+async def test_cli_export_writes_the_ledger_and_audits_without_an_actor(
+    harness: Harness, tmp_path: Path
+) -> None:
+    await seed_fortnight(harness)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config")
+    parser = argparse.ArgumentParser(parents=[common])
+    add_ledger_commands(parser.add_subparsers(), common)
+    out = tmp_path / "ledger.xlsx"
+    args = parser.parse_args(
+        ["ledger", "export", "--from", "2026-12-01", "--to", "2026-12-02", "--school", "城关一中",
+         "--class", "初二(3)班", "--out", str(out), "--lang", "en"]
+    )  # fmt: skip
+    # The command runs its own event loop, as it does from a shell.
+    assert await asyncio.to_thread(args.command, args, harness.config) == 0
+    book = load_workbook(out)
+    assert book.sheetnames == ["Summary", "2026-12-01", "2026-12-02"]
+    assert student_numbers(book["2026-12-01"]) == {"S001", "S002", "S003"}
+    audited = await audit_rows(harness, "ledger_export")
+    assert len(audited) == 3 and {r["actor_id"] for r in audited} == {None}
+
+    unknown = parser.parse_args(
+        ["ledger", "export", "--from", "2026-12-01", "--to", "2026-12-02",
+         "--school", "没有这个学校", "--out", str(out)]
+    )  # fmt: skip
+    assert await asyncio.to_thread(unknown.command, unknown, harness.config) == 1
