@@ -137,6 +137,9 @@ async def test_errors_like_telegram(api: FakeBotAPI, bot: Bot) -> None:
     with pytest.raises(Forbidden, match="bot was blocked by the user"):
         await bot.send_message(user.id, "hi")
     user.unblock()
+    # The bot hears of both, as a my_chat_member update from Telegram.
+    changes = [u.my_chat_member for u in await bot.get_updates()]
+    assert [c.new_chat_member.status for c in changes if c] == ["kicked", "member"]
     with pytest.raises(EndPointNotFound):
         await bot.do_api_request("sendSecretThing", api_kwargs={"chat_id": user.id})
     assert api.unknown_methods == ["sendSecretThing"]

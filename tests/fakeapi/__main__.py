@@ -22,6 +22,7 @@ async def serve(args: argparse.Namespace) -> None:
     )
     # Calls are counted, not kept: a long benchmark would otherwise fill memory.
     api.record_calls = False
+    api.world.max_messages_per_chat = args.keep_messages
     for user_id in range(args.first_user, args.first_user + args.users):
         api.user(user_id, started=True)
     await api.start(args.port)
@@ -45,6 +46,9 @@ def main() -> None:
     parser.add_argument("--group-per-minute", type=int, default=20)
     parser.add_argument("--first-user", type=int, default=1_000_000)
     parser.add_argument("--users", type=int, default=0, help="users who have started the bot")
+    parser.add_argument(
+        "--keep-messages", type=int, default=20, help="latest bot messages kept per chat"
+    )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(parser.parse_args()))
 

@@ -40,6 +40,8 @@ class World:
         self.answers: dict[int, list[dict[str, Any]]] = {}
         # Index of the call being answered; stored messages carry it so tests can ask "since".
         self.seq = 0
+        # A cap for long benchmarks: older messages of a chat are forgotten beyond it.
+        self.max_messages_per_chat: int | None = None
         self._file_ids = itertools.count(1)
         self._media_groups = itertools.count(1)
         self.methods: dict[str, Method] = {
@@ -187,6 +189,8 @@ class World:
                 raise ApiError(400, "Bad Request: message to be replied not found")
             message["reply_to_message"] = public(original)
         chat.messages[message["message_id"]] = dict(message, seq=self.seq)
+        if self.max_messages_per_chat and len(chat.messages) > self.max_messages_per_chat:
+            del chat.messages[next(iter(chat.messages))]
         return message
 
     def send_message(self, params: dict[str, Any]) -> Any:

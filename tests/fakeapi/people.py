@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tests.fakeapi.state import Chat, public, text_entities
+from tests.fakeapi.state import Chat, bot_user, public, text_entities
 
 if TYPE_CHECKING:
     from tests.fakeapi.server import FakeBotAPI
@@ -109,10 +109,26 @@ class FakeUser(ChatView):
         return self.chat.started
 
     def block(self) -> None:
-        self.chat.blocked = True
+        """Block the bot: sends fail with 403, and a my_chat_member update tells the bot."""
+        if not self.chat.blocked:
+            self.chat.blocked = True
+            self._member_update("member", "kicked")
 
     def unblock(self) -> None:
-        self.chat.blocked = False
+        if self.chat.blocked:
+            self.chat.blocked = False
+            self._member_update("kicked", "member")
+
+    def _member_update(self, old: str, new: str) -> None:
+        bot = bot_user(self.api.bot_username)
+        change = {
+            "chat": self.chat.as_json(),
+            "from": self.json,
+            "date": self.api.world.now(),
+            "old_chat_member": _member(old, bot),
+            "new_chat_member": _member(new, bot),
+        }
+        self.api.queue_update({"my_chat_member": change})
 
     async def send_text(
         self, text: str, *, reply_to_message_id: int | None = None
@@ -207,3 +223,10 @@ class FakeGroup(ChatView):
         if entities := text_entities(text):
             content["entities"] = entities
         return await self.api.post_message(self.chat, member.json, content, None)
+
+
+def _member(status: str, user: dict[str, Any]) -> dict[str, Any]:
+    member: dict[str, Any] = {"status": status, "user": user}
+    if status == "kicked":
+        member["until_date"] = 0
+    return member

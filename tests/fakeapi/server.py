@@ -256,6 +256,10 @@ class FakeBotAPI:
 
     async def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Hand an update to the bot: queue it for getUpdates, or for the webhook if one is set."""
+        return self.queue_update(update)
+
+    def queue_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """push_update for code that cannot await."""
         update["update_id"] = next(self._update_ids)
         self._updates.append(update)
         if self.webhook is not None:
