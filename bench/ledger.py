@@ -1,0 +1,249 @@
+"""Ledger and chart benchmark: the 台账 of a 2,000-student school over 14 days, and one
+student's chart, each against a bare baseline measured in the same run.
+
+Run from the repository root: `.venv/bin/python -m bench.ledger` (about a minute).
+Baselines: a bare openpyxl write-only workbook with the same sheets and the same number of plain
+cells; a bare matplotlib line plot of the same points with no CJK text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import random
+import statistics
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from openpyxl import Workbook
+
+from bot import charts, ledger
+from bot.clock import epoch
+from bot.config import Config
+from bot.i18n import Catalog
+from bot.storage.db import Database
+from bot.storage.ledger import Scope
+
+TZ = ZoneInfo("Asia/Shanghai")
+FIRST = date(2026, 11, 30)
+DAYS = 14
+SLOTS = (("morning", 7, 30), ("noon", 12, 30))
+CLASS_SIZE = 50
+
+
+async def seed(db: Database, students: int) -> None:
+    """A school with `students` isolated students answering every check-in for DAYS days,
+    about one in twenty abnormal, with a few alerts and calls (plain SQL, as tests do)."""
+    rng = random.Random(7)
+    now = epoch(datetime(2026, 11, 29, tzinfo=TZ))
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO schools (id, name) VALUES (1, '城关一中')")
+        await tx.executemany(
+            "INSERT INTO classes (id, school_id, name) VALUES (?, 1, ?)",
+            [(c, f"初二({c})班") for c in range(1, students // CLASS_SIZE + 2)],
+        )
+        await tx.execute(
+            "INSERT INTO people (id, role, number, name, school_id, created_at, updated_at)"
+            " VALUES (1, 'admin', 'A01', '赵校长', 1, ?, ?)",
+            (now, now),
+        )
+        await tx.executemany(
+            "INSERT INTO people (id, role, number, name, school_id, class_id, created_at,"
+            " updated_at) VALUES (?, 'student', ?, ?, 1, ?, ?, ?)",
+            [
+                (10 + s, f"S{s:05d}", f"学生{s}", 1 + s // CLASS_SIZE, now, now)
+                for s in range(students)
+            ],
+        )
+        await tx.executemany(
+            "INSERT INTO isolations (id, student_id, kind, start_date, started_at)"
+            " VALUES (?, ?, 'home', '2026-11-29', ?)",
+            [(10 + s, 10 + s, now) for s in range(students)],
+        )
+        checkins = []
+        signals = []
+        calls = []
+        checkin_id = 0
+        for offset in range(DAYS):
+            day = FIRST + timedelta(days=offset)
+            for index, (slot, hour, minute) in enumerate(SLOTS):
+                at = epoch(datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ))
+                cursor = await tx.execute(
+                    "INSERT INTO rounds (local_date, slot, slot_index, scheduled_at, closes_at,"
+                    " state, opened_at, closed_at, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, 'opened', ?, ?, ?)",
+                    (day.isoformat(), slot, index, at, at + 10800, at, at + 10800, at),
+                )
+                for s in range(students):
+                    checkin_id += 1
+                    roll = rng.random()
+                    missed = roll < 0.02
+                    temperature = None if missed else round(rng.gauss(36.6, 0.25), 1)
+                    if roll > 0.98:
+                        temperature = 38.1
+                    symptoms = None if missed else ("cough" if roll > 0.97 else "")
+                    checkins.append(
+                        (
+                            checkin_id,
+                            cursor.lastrowid,
+                            10 + s,
+                            10 + s,
+                            temperature,
+                            None if missed else "measured",
+                            symptoms,
+                            None if missed else rng.randint(1, 5),
+                            "missed" if missed else "answered",
+                            at,
+                            None if missed else at + 600,
+                        )
+                    )
+                    if roll > 0.98:
+                        signals.append((f"fever:ci:{checkin_id}:x", 10 + s, at + 700))
+                    if roll < 0.01:
+                        calls.append((10 + s, at + 3600))
+        await tx.executemany(
+            "INSERT INTO checkins (id, round_id, student_id, isolation_id, temperature_c,"
+            " temperature_status, symptoms, mood, status, created_at, answered_at, evaluated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            checkins,
+        )
+        for key, student, at in signals:
+            cursor = await tx.execute(
+                "INSERT INTO alerts (student_id, kind, level, state, opened_at, updated_at,"
+                " seen_at) VALUES (?, 'fever', 'urgent', 'resolved', ?, ?, ?)",
+                (student, at, at, at),
+            )
+            await tx.execute(
+                "INSERT INTO alert_signals (key, alert_id, at) VALUES (?, ?, ?)",
+                (key, cursor.lastrowid, at),
+            )
+        await tx.executemany(
+            "INSERT INTO contacts (student_id, staff_id, at, direction, channel)"
+            " VALUES (?, 1, ?, 'call', 'phone')",
+            calls,
+        )
+
+
+def bare_workbook(sheets: int, rows_per_sheet: int, columns: int) -> bytes:
+    """The baseline: the same sheets and plain cells, no styles, no lookups."""
+    workbook = Workbook(write_only=True)
+    for n in range(sheets):
+        sheet = workbook.create_sheet(f"s{n}")
+        for r in range(rows_per_sheet):
+            sheet.append([f"S{r:05d}", "学生", "初二(1)班", "居家隔离", "晨检", "07:40", 36.6,
+                          "无", 4, None, None, None][:columns])  # fmt: skip
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def bare_chart(points: list[charts.Point]) -> bytes:
+    figure = Figure(figsize=(8, 5.2), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
+    axes.plot([p.temperature_c or 36.5 for p in points], marker="o")
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+def timed(repeat: int, work: object) -> tuple[float, float]:
+    """(median, best) seconds of `repeat` calls."""
+    assert callable(work)
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs), min(runs)
+
+
+async def main(students: int, repeat: int) -> None:
+    config = Config()
+    catalog = Catalog.load()
+    with tempfile.TemporaryDirectory() as folder:
+        db = await Database.open(Path(folder) / "bench.db")
+        try:
+            await seed(db, students)
+            scope = Scope(school_ids=frozenset({1}))
+            last = FIRST + timedelta(days=DAYS - 1)
+            reads, exports = [], []
+            export = None
+            for _ in range(repeat):
+                start = time.perf_counter()
+                data = await ledger.read_ledger(
+                    db, scope=scope, date_from=FIRST, date_to=last, tz=TZ, counselor=False
+                )
+                reads.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                export = await ledger.export_ledger(
+                    db,
+                    catalog,
+                    config,
+                    scope=scope,
+                    date_from=FIRST,
+                    date_to=last,
+                    language="zh-CN",
+                    counselor=False,
+                    actor_id=1,
+                    now=epoch(datetime(2026, 12, 14, tzinfo=TZ)),
+                )
+                exports.append(time.perf_counter() - start)
+        finally:
+            await db.close()
+    assert export is not None
+    thresholds = ledger.Thresholds.from_config(config)
+    build, _ = timed(
+        repeat,
+        lambda: ledger.build_workbook(
+            data, catalog=catalog, language="zh-CN", tz=TZ, thresholds=thresholds
+        ),
+    )
+    columns = len(ledger.DAY_COLUMNS)
+    baseline, _ = timed(repeat, lambda: bare_workbook(DAYS + 1, students * 2, columns))
+
+    points = [
+        charts.Point(f"12-{1 + n // 2:02d} {('晨检', '午检')[n % 2]}", 36.5 + n % 5 / 5, 1 + n % 5)
+        for n in range(DAYS * 2)
+    ]
+    labels = charts.Labels("学生1：体温和心情", "体温（°C）", "心情（1–5）", "37.3 °C 筛查线",
+                           "38.0 °C 发热线", "未打卡")  # fmt: skip
+    charts.render_student_chart(points, labels)  # font registration and caches, not timed
+    bare_chart(points)
+    chart, _ = timed(repeat * 5, lambda: charts.render_student_chart(points, labels))
+    chart_base, _ = timed(repeat * 5, lambda: bare_chart(points))
+
+    cells = export.rows * columns
+    size = len(export.content) / 1e6
+    print(f"ledger: {students} students, {DAYS} days, {export.rows} rows, {cells} cells, "
+          f"{size:.1f} MB; median of {repeat} runs (charts: {repeat * 5})")  # fmt: skip
+    print()
+    print("| run | median s | ÷ baseline | target |")
+    print("|---|---|---|---|")
+    print(f"| baseline: bare openpyxl write-only, {DAYS + 1} sheets, {cells} plain cells | "
+          f"{baseline:.2f} | 1.00 | |")  # fmt: skip
+    print(
+        f"| ledger: read (SQL: check-ins, alerts, contacts) | {statistics.median(reads):.2f} | | |"
+    )
+    print(f"| ledger: build the workbook | {build:.2f} | {build / baseline:.2f} | |")
+    total = statistics.median(exports)
+    print(f"| ledger: export end to end (read, build, audit {export.students} rows) | "
+          f"{total:.2f} | {total / baseline:.2f} | < 3 s |")  # fmt: skip
+    print(f"| baseline: bare matplotlib line plot, no CJK text | {chart_base * 1000:.0f} ms "
+          "| 1.00 | |")  # fmt: skip
+    print(f"| chart: {len(points)} check-ins, CJK labels, two panels | {chart * 1000:.0f} ms | "
+          f"{chart / chart_base:.2f} | < 500 ms |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=3)
+    options = parser.parse_args()
+    asyncio.run(main(options.students, options.repeat))
