@@ -30,6 +30,15 @@ def configure_logging(level: str, token: str) -> None:
     redactor = RedactingFilter([token])
     for handler in logging.getLogger().handlers:
         handler.addFilter(redactor)
-    # httpx logs every request URL at INFO, and the Bot API URL carries the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    quiet_libraries()
+
+
+# Loggers whose detail carries what students wrote: python-telegram-bot logs whole updates at
+# DEBUG, aiosqlite every statement with its parameters, httpx every URL (with the token) at INFO.
+# They stay at WARNING whatever level the bot itself logs at.
+CHATTY = ("telegram", "httpx", "httpcore", "aiosqlite", "apscheduler", "aiohttp")
+
+
+def quiet_libraries() -> None:
+    for name in CHATTY:
+        logging.getLogger(name).setLevel(logging.WARNING)

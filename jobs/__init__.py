@@ -7,10 +7,11 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.config import Config
-from jobs import escalation, rounds
+from jobs import escalation, purge, rounds
 
 
 def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any], config: Config) -> None:
     """Register the recurring jobs; each one reads what is due from the database."""
     rounds.schedule(application)
     escalation.schedule(application)
+    purge.schedule(application, config)
