@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli_isolation import add_isolation_commands
+from bot.cli_ledger import add_ledger_commands
 from bot.clock import SystemClock, epoch
 from bot.config import Config, ConfigError, bot_token, load_config
 from bot.storage.db import Database
@@ -78,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     inv.set_defaults(command=_invites)
 
     add_isolation_commands(sub, common)
+    add_ledger_commands(sub, common)
     return parser
 
 
