@@ -13,7 +13,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import alerts, checkin, contact, isolation, onboarding, staffviews, text
+from handlers import alerts, checkin, contact, isolation, notices, onboarding, staffviews, text
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
@@ -33,6 +33,9 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("called", alerts.log_call),
         CallbackQueryHandler(alerts.press_card, pattern=r"^al:"),
         CallbackQueryHandler(contact.press_contact, pattern=r"^ct:"),
+        CommandHandler("notice", notices.start_notice),
+        CommandHandler("notices", notices.list_notices),
+        CallbackQueryHandler(notices.press_button, pattern=r"^nt:"),
         CommandHandler("student", staffviews.show_student),
         CommandHandler("ledger", staffviews.export_ledger),
         CallbackQueryHandler(staffviews.choose_student, pattern=r"^sv:"),
