@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 from bot.app import build_application
-from bot.clock import FakeClock
+from bot.clock import FakeClock, epoch
 from bot.config import Config
 from bot.onboarding import issue_invites
+from bot.roster import parse_roster
+from bot.storage.db import Database
 from bot.storage.people import select_people
+from bot.storage.roster import apply_roster
 from tests.fakeapi import TOKEN, FakeBotAPI
-from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
 
 SECRET = "s3cret-Header_value"
@@ -23,14 +26,16 @@ def free_port() -> int:
 
 
 async def test_onboarding_through_a_webhook_with_a_secret(
-    config: Config, api: FakeBotAPI, clock: FakeClock
+    tmp_path: Path, config: Config, api: FakeBotAPI, clock: FakeClock
 ) -> None:
-    seeding = Harness(config, api, clock)
-    await seeding.start()
-    await seeding.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
-    student = [p for p, _, _ in await select_people(seeding.svc.db) if p.number == "S001"]
-    [(_, code)] = await issue_invites(seeding.svc.db, student, now=seeding.svc.now(), ttl_days=14)
-    await seeding.stop()
+    db = await Database.open(config.general.database)
+    for name, text in (("staff.csv", STAFF_CSV), ("students.csv", STUDENTS_CSV)):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        await apply_roster(db, parse_roster(path), now=epoch(clock.now()), tz=config.general.tz)
+    student = [p for p, _, _ in await select_people(db) if p.number == "S001"]
+    [(_, code)] = await issue_invites(db, student, now=epoch(clock.now()), ttl_days=14)
+    await db.close()
 
     app = build_application(config, token=TOKEN, clock=clock)
     port = free_port()
@@ -45,12 +50,14 @@ async def test_onboarding_through_a_webhook_with_a_secret(
         webhook_url=f"http://127.0.0.1:{port}/classcare",
         secret_token=SECRET,
     )
+    start = api.mark()
     try:
         assert api.webhook == (f"http://127.0.0.1:{port}/classcare", SECRET)
         user = api.user(USER_IDS["S001"], "小明")
         await user.send_text(f"/start {code}")
         await user.wait_for_message(contains="你好，张小明", timeout=10)
-        assert api.count("getUpdates") == 0 and not api.webhook_errors
+        assert not [c for c in api.calls[start:] if c.method == "getUpdates"]
+        assert not api.webhook_errors
 
         # An update without the secret is turned away by the bot's webhook server.
         api.webhook = (api.webhook[0], "wrong")
