@@ -152,3 +152,36 @@ async def test_teacher_isolates_with_the_chinese_kind_and_the_next_slot_includes
     await at(harness, 12, 30)
     assert USER_IDS["S004"] in prompts(harness, "午检")
     assert USER_IDS["S004"] not in prompts(harness, "晨检")
+
+
+async def test_weekly_screen_replaces_mood_and_routes_scores_by_role(harness: Harness) -> None:
+    users = await students(harness)
+    teacher = await harness.onboard("T01", user_id=USER_IDS["T01"])
+    counselor = await harness.onboard("C01", user_id=USER_IDS["C01"])
+    # Wednesday, the configured screen day.
+    harness.clock.set(datetime(2026, 12, 2, 7, 30, tzinfo=SHANGHAI))
+    await harness.tick()
+    await harness.delivered()
+    student = users["S001"]
+    await student.wait_for_message(contains="晨检")
+    await student.send_text("36.7")
+    step = await student.wait_for_message(contains="没有不适")
+    mark = harness.api.mark()
+    await student.press(step["message_id"], data(step, "没有不适"))
+    step = await student.wait_for_message(contains="1/4", since=mark)
+    assert "心情怎么样" not in step["text"]
+    for item in range(1, 5):
+        mark = harness.api.mark()
+        await student.press(step["message_id"], data(step, "几乎每天"))
+        step = await student.wait_for_message(since=mark)
+        if item < 4:
+            assert f"{item + 1}/4" in step["text"]
+    for label in ("跳过", "提交"):
+        mark = harness.api.mark()
+        await student.press(step["message_id"], data(step, label))
+        step = await student.wait_for_message(since=mark)
+    await harness.delivered()
+    card = await counselor.wait_for_message(contains="PHQ-4 总分 12")
+    assert "焦虑 6" in card["text"] and "抑郁 6" in card["text"]
+    flagged = await teacher.wait_for_message(contains="心理关注标记")
+    assert "PHQ-4" not in flagged["text"] and "焦虑" not in flagged["text"]
