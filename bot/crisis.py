@@ -1,174 +1,385 @@
 """Screening what a student types for crisis language, in Chinese and English.
 
-Pure and conservative in one direction only: a miss can cost a life, a false alarm costs a
-counselor a message. Idioms that merely contain 死 or "kill" (笑死了, "this is killing me") do not
-match because the patterns name the self, the wish or the method; fear of dying ("I don't want
-to die", 我不想死) is negated, while a negated wish to live (我不想活了) is itself the signal.
+Pure and deliberately lopsided: a miss can cost a life, a false alarm costs a counselor a message.
+A hit needs a phrase that names the wish, the plan or the method (idioms that merely contain 死 or
+"kill" never match), and is then dropped only for a reason that can be read off the same clause:
+the wish itself is negated (我不想死, "I'd never kill myself"), someone else is its subject (news,
+a book, 他), or a known hyperbole frames it (尴尬得想消失, "die of embarrassment"). A negated wish
+to live (我不想活了, "I don't want to be alive") is itself the signal, never a negation.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 Category = Literal["suicide", "self_harm", "death_wish", "overdose"]
-
-# Traditional characters that appear in these patterns, mapped to their simplified forms.
-_SIMPLIFIED = str.maketrans(
-    "殺輕結麼沒樓藥飲盡斷腕覺這個們會從給還見裡死傷劃點過頭後讓離開尋吞滅亂為種該"
-    "歡氣樂們緒厭棄難絕",
-    "杀轻结么没楼药饮尽断腕觉这个们会从给还见里死伤划点过头后让离开寻吞灭乱为种该"
-    "欢气乐们绪厌弃难绝",
-)
-
-_NEGATION_ZH = re.compile(
-    r"(?:(?<!要)不|没有?|没想过|从没|从来没|别|并不|不会|才不)[^，。！？,.!?]{0,2}$"
-)
-_NEGATION_EN = re.compile(
-    r"\b(?:don'?t|do not|doesn'?t|never|not|no|won'?t|wouldn'?t|didn'?t|am not|i'm not|"
-    r"isn'?t|dont)\b(?:\s+\w+){0,2}\s*$"
-)
+Language = Literal["zh", "en"]
 
 
 @dataclass(frozen=True)
 class CrisisHit:
     category: Category
-    language: Literal["zh", "en"]
+    language: Language
+
+
+# Traditional forms of the characters these phrases and their guards use (and of common words
+# around them), as traditional/simplified pairs; characters shared by both scripts are absent.
+_TRADITIONAL_PAIRS = """
+殺杀 殘残 傷伤 劃划 輕轻 結结 麼么 沒没 樓楼 藥药 飲饮 盡尽 斷断 覺觉 這这 個个 們们 會会
+從从 給给 還还 見见 裡里 裏里 後后 讓让 離离 開开 尋寻 滅灭 亂乱 為为 種种 該该 氣气 樂乐
+緒绪 厭厌 棄弃 難难 絕绝 義义 著着 燒烧 農农 軌轨 遺遗 書书 來来 壓压 夠够 願愿 無无 熱热
+餓饿 嚇吓 煩烦 機机 電电 頭头 體体 說说 話话 時时 間间 實实 點点 題题 終终 幫帮 對对 學学
+師师 媽妈 聽听 認认 識识 獨独 單单 憂忧 鬱郁 寧宁 戀恋 愛爱 報报 導导 視视 頻频 發发 現现
+聞闻 劇剧 歲岁 將将 脫脱 爺爷 邊边 陽阳 臺台 層层 橋桥 顆颗 過过 於于 與与 應应 當当 嗎吗
+謝谢 課课 網网 誰谁 讀读 寫写 處处 總总 鬧闹 極极 爛烂 廢废 親亲 錯错 節节 隨随 攢攒 劑剂
+預预 講讲 臉脸 醫医 樣样 睏困 試试 準准 備备 慮虑 決决 險险 護护 請请 靜静 餘余 飯饭 貓猫
+淚泪 壞坏 驚惊 罵骂 腦脑 撐撑 釋释 悶闷 許许 麗丽 慘惨 糾纠 紮扎 燙烫 勁劲 帶带 頂顶 戲戏
+遊游 貼贴 價价 膩腻 憑凭 鬆松 幾几 嘗尝 門门 關关 專专 員员 習习 選选 錢钱 齊齐 啟启 斃毙
+尷尴 丟丢 災灾 殞殒 線线 擔担 態态 狀状 掛挂 歡欢 術术 紀纪 錄录
+"""
+_TRADITIONAL = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL_PAIRS.split()})
+
+_HAN = r"\u3400-\u9fff"
+_INVISIBLE = str.maketrans({"\u200b": None, "\u200c": None, "\u200d": None, "\ufeff": None})
+# Spaces and decoration between two Chinese characters ("想 自 杀", "想…死") hide nothing.
+_HAN_GAP = re.compile(rf"(?<=[{_HAN}])[ \t~*_\-.·・]+(?=[{_HAN}a-z])|(?<=[{_HAN}])[ \t]+")
+_REPEATS = re.compile(r"([^\W\d_])\1{2,}")  # "dieeee", "啊啊啊": the letter once
+_SPACES = re.compile(r"[ \t\xa0]+")
+# A clause ends at punctuation or a line break; a full stop inside a number ("36.6") does not.
+_CLAUSE_END = re.compile(r"[。！？!?；;，,、:：\n\r]|\.(?!\d)|(?<!\d)\.")
+_WINDOW = 40
+
+# Leetspeak and masking only inside words, so "want 2 die" and "吃了2片" keep their digits.
+_LEET = str.maketrans("013457@$!", "oieastasi")
+_LEET_CHAR = re.compile(r"(?<=[a-z])[013457@$!](?=[a-z])|(?<![a-z0-9])\$(?=[a-z])")
+# Letters spelled out one by one: "k m s", "s.u.i.c.i.d.e".
+_SPELLED = re.compile(r"(?<![a-z])[a-z](?:[ .\-_*][a-z](?![a-z])){2,}")
 
 
 @dataclass(frozen=True)
 class _Pattern:
     regex: re.Pattern[str]
     category: Category
-    language: Literal["zh", "en"]
-    negatable: bool
+    language: Language
+    # The phrase names someone ("myself", "me") so the clause's subject cannot be someone else.
+    self_named: bool = False
+    # A phrase-specific reading as an idiom or accident, given the clause before and after it.
+    idiom: Callable[[str, str], bool] | None = None
 
 
-def _zh(pattern: str, category: Category, *, negatable: bool = False) -> _Pattern:
-    return _Pattern(re.compile(pattern), category, "zh", negatable)
+def _zh(
+    pattern: str, category: Category, idiom: Callable[[str, str], bool] | None = None
+) -> _Pattern:
+    return _Pattern(re.compile(pattern), category, "zh", idiom=idiom)
 
 
-def _en(pattern: str, category: Category, *, negatable: bool = False) -> _Pattern:
-    return _Pattern(re.compile(pattern), category, "en", negatable)
+def _en(
+    pattern: str,
+    category: Category,
+    *,
+    self_named: bool = False,
+    idiom: Callable[[str, str], bool] | None = None,
+) -> _Pattern:
+    return _Pattern(re.compile(pattern), category, "en", self_named, idiom)
 
+
+# ---------------------------------------------------------------------------------------------
+# Idioms and accidents, each judged on the clause before the phrase and the clause after it.
+
+_ZH_SHAME = re.compile(r"尴尬|丢人|丢脸|社死|害羞|难为情")
+_ZH_HYPERBOLE_BEFORE_DE = re.compile(r"(?:热|冷|饿|困|累|笑|烦|无聊|尴尬|气|吵|闷|晒|撑)得$")
+# 想死你们了, 想死火锅了: "miss someone or something terribly".
+_ZH_MISSING = re.compile(r"^(?:你|您|[^\s了算掉的去吧啊呀呢好也就还不没]{1,4}(?:了|啦))")
+_ZH_ACCIDENT = re.compile(r"不小心|意外|切菜|削|摔|磕|碰到|打球|做饭")
+_ZH_DEATH_HYPERBOLE = re.compile(r"(?:热|冷|饿|困|累|笑|烦|气|吓|忙|疼|痛|急|闷|难|无聊|丑|美)$")
+_EN_SHAME = re.compile(
+    r"embarrass|cringe|awkward|humiliat|of (?:boredom|laughter|laughing|shame)|laughing"
+)
+_EN_ACCIDENT = re.compile(
+    r"accident|by mistake|shaving|cooking|\bwhile\b|\bfell\b|slipped|tripped|"
+    r"\bon (?:a|the|some|my) (?:piece of )?(?:paper|glass|nail|knife|stove|pan|oven|fence|can|"
+    r"edge|table|rock|iron)"
+)
+# "overdosed on chocolate": anything after "on" that is not a medicine or a possessive.
+_EN_OVERDOSE_IDIOM = re.compile(
+    r"^\s*on (?!(?:my|the|his|her|some|a lot of|all|purpose|pills|meds|medicine|medication|drugs|"
+    r"sleeping|tablets|painkillers|paracetamol|tylenol|ibuprofen|insulin|xanax|antidep)\b)"
+)
+
+
+def _zh_want_to_die_idiom(before: str, after: str) -> bool:
+    return bool(
+        _ZH_MISSING.match(after)
+        or _ZH_SHAME.search(before)
+        or _ZH_HYPERBOLE_BEFORE_DE.search(before)
+    )
+
+
+def _zh_shame(before: str, after: str) -> bool:
+    return bool(_ZH_SHAME.search(before))
+
+
+def _zh_dead_already_idiom(before: str, after: str) -> bool:
+    # 累死了算了 and friends describe the weather or homework, not the self.
+    return bool(_ZH_DEATH_HYPERBOLE.search(before))
+
+
+def _zh_accident(before: str, after: str) -> bool:
+    return bool(_ZH_ACCIDENT.search(before) or _ZH_ACCIDENT.search(after))
+
+
+def _en_shame(before: str, after: str) -> bool:
+    return bool(_EN_SHAME.search(before) or _EN_SHAME.search(after))
+
+
+def _en_accident(before: str, after: str) -> bool:
+    return bool(_EN_ACCIDENT.search(before) or _EN_ACCIDENT.search(after))
+
+
+def _en_overdose_idiom(before: str, after: str) -> bool:
+    return bool(_EN_OVERDOSE_IDIOM.match(after))
+
+
+_NOT_PUNCT = r"[^，。！？,.!?;；\n]"
 
 _PATTERNS: tuple[_Pattern, ...] = (
-    # Chinese: the wish, the plan, the method.
-    _zh(r"(?:想|要|准备|打算|考虑|会|去|决定)(?:要)?自杀", "suicide", negatable=True),
+    # --- Chinese -------------------------------------------------------------------------------
+    _zh(r"自杀|自尽|轻生|寻短见|紫砂(?![壶锅杯陶泥茶])|自\s?sha(?![a-z])|\bzi\s?sha\b", "suicide"),
     _zh(
-        r"自杀(?:的)?(?:念头|想法|算了|好了)|自杀过|轻生|寻短见|自尽|了结(?:自己|生命)", "suicide"
-    ),
-    _zh(r"结束(?:自己的?|我的)?生命|结束自己|结束这一切", "suicide"),
-    _zh(
-        r"(?:我|想|要|准备|打算|去|会|考虑)[^，。！？,.!?]{0,4}(?:跳楼|跳河|跳桥|跳江|上吊|烧炭|喝农药|卧轨)",
+        r"了结(?:我?自己|生命|这条命)|结束(?:我?自己的?|我的)?生命|结束自己|结束这一切|"
+        r"一了百了|一死了之|不如一死|遗书",
         "suicide",
-        negatable=True,
     ),
     _zh(
-        r"自残|自伤|割腕|割手腕|割自己|划(?:自己|手臂|手腕)|伤害自己|弄伤自己|打自己",
-        "self_harm",
-        negatable=True,
+        r"跳楼(?!价|大甩卖|甩卖)|跳河|跳江|跳海|跳桥|跳湖|上吊|烧炭|喝农药|卧轨|"
+        rf"(?:从|在){_NOT_PUNCT}{{0,6}}(?:楼顶|楼上|阳台|窗户|窗台|天台|桥上|屋顶)"
+        rf"{_NOT_PUNCT}{{0,3}}跳(?:下|出)",
+        "suicide",
     ),
     _zh(
-        r"不想活|活不下去|活着没(?:有)?(?:意思|意义|必要)|没有活下去的|不想再活|活够了",
-        "death_wish",
-    ),
-    _zh(
-        r"(?<![不没别])想死(?!你|您|他|她|我们|你们|大家|了你)|好想死|真想死|想去死", "death_wish"
-    ),
-    _zh(
-        r"想si|想s[iǐ]|死了算了|死了就好了|不如死了|还不如死|死了(?:也)?没人(?:在乎|会难过|管)",
-        "death_wish",
-    ),
-    _zh(r"想消失|想从这个世界消失|离开这个世界|不想存在|没人在乎我(?:是)?死", "death_wish"),
-    _zh(
-        r"(?:吃|吞|喝)(?:了|掉)?(?:一|整|半)?(?:瓶|把|盒|堆|大把)(?:的)?(?:安眠药|药|药片)",
+        r"(?:吃|吞|喝)(?:了|掉|下)?(?:一|整|半|好几|几十|二十|三十|很多|好多|一大)?整?"
+        rf"(?:瓶|把|盒|板|堆|大把){_NOT_PUNCT}{{0,4}}(?:安眠药|药)|"
+        r"安眠药.{0,4}(?:吃|吞)(?:了|掉|下)?(?:一|整|半|好几|很多|好多|全)?整?(?:瓶|盒|把|板|堆|光)|"
+        r"(?:药|药片|安眠药)(?:都|全|全部)(?:吃|吞)(?:了|掉|下|光)|"
+        r"攒(?:了)?.{0,4}安眠药|一次(?:性)?(?:吃完|吞下|全吃)|过量服药|服药过量|药物过量|"
+        r"吃药自杀|吞药|吞安眠药",
         "overdose",
     ),
     _zh(
-        r"安眠药.{0,6}(?:吃|吞)|(?:吃|吞|攒).{0,6}安眠药|过量服药|吃药自杀|吞药",
-        "overdose",
-        negatable=True,
-    ),
-    # English.
-    _en(
-        r"\b(?:kill|killing|end|ending|hurt|hurting|harm|harming)\s+my\s?self\b",
-        "suicide",
-        negatable=True,
-    ),
-    _en(r"\b(?:kms|kys|unalive|unaliving)\b", "suicide"),
-    _en(
-        r"\bsuicidal\b|\bsuicide\s+(?:thoughts?|plan)|\bcommit(?:ting)?\s+suicide\b|"
-        r"\b(?:i|i'm|im|me|my)\b[^.!?]{0,25}\bsuicide\b",
-        "suicide",
-        negatable=True,
-    ),
-    _en(
-        r"\bend\s+(?:it\s+all|my\s+life|everything|things)\b|\btake\s+my\s+(?:own\s+)?life\b",
-        "suicide",
-        negatable=True,
-    ),
-    _en(r"\bjump\s+off\s+(?:a|the|our|my)\s+(?:bridge|building|roof|balcony)", "suicide"),
-    _en(
-        r"\b(?:cut|cutting|burn|burning)\s+my\s?self\b|\bself[\s-]?harm|\bslit\s+my\s+wrists?",
+        r"自残|自伤|割腕|割(?:了)?(?:自己|手腕|手臂|胳膊|大腿)|"
+        r"(?:划|扎|烫)(?:了|伤)?(?:自己|手腕|手臂|胳膊|大腿)|伤害(?:我)?自己|故意弄伤自己|"
+        r"(?:拿|用)头撞墙",
         "self_harm",
-        negatable=True,
+        _zh_accident,
     ),
-    _en(
-        r"\b(?:want|wanted|going)\s+(?:to|2)\s+die\b|\bwanna\s+die\b|\bwant\s+to\s+be\s+dead\b",
+    _zh(
+        r"不想(?:再|继续)?活|活不下去|不愿(?:意)?(?:再)?活|活够了|活腻了|不想(?:再)?醒(?:来|过来)|"
+        rf"(?:希望|但愿){_NOT_PUNCT}{{0,6}}(?:不要|不会|别|再也不)醒|不想(?:再)?存在|"
+        r"不(?:该|配)活着|"
+        r"活着(?:真|好|都|还|也|又|实在)?(?:没(?:有)?|有什么|有啥|毫无|无)(?:什么|啥)?"
+        r"(?:意思|意义|必要|盼头|希望)|人生(?:真|好)?(?:没(?:有)?|毫无)(?:意义|希望)|"
+        rf"(?:没有我|我消失了?|我死了|我不在了?){_NOT_PUNCT}{{0,6}}"
+        r"(?:更好|轻松|没人在乎|没人会难过|没人会在意|也没人|没人会发现)",
         "death_wish",
-        negatable=True,
     ),
-    _en(
-        r"\bwish\s+i\s+(?:was|were)\s+(?:dead|never\s+born|gone)\b|\bbetter\s+off\s+dead\b|"
-        r"\bbetter\s+off\s+without\s+me\b",
+    _zh(r"想(?:去)?死|想\s?(?:s[iǐí]|sǐ)(?![a-z])|要去死", "death_wish", _zh_want_to_die_idiom),
+    _zh(
+        r"死(?:了|掉)(?:算了|就好了|好了|最好|就解脱|才好)|不如死(?:了|掉)|还不如死|"
+        r"不如去死|去死(?:好了|算了)",
         "death_wish",
+        _zh_dead_already_idiom,
     ),
-    _en(r"\bno\s+(?:reason|point)\s+(?:to|in)\s+(?:live|living|going\s+on)\b", "death_wish"),
+    _zh(
+        r"想(?:要)?(?:永远)?消失|从(?:这个)?世界(?:上)?消失|离开这个世界|不想待在这个世界",
+        "death_wish",
+        _zh_shame,
+    ),
+    # --- English -------------------------------------------------------------------------------
     _en(
-        r"\b(?:don'?t|do\s+not|dont)\s+want\s+to\s+(?:live|be\s+alive|exist|wake\s+up)\b|"
+        r"\bkil+(?:ing|ed)?\s*(?:my\s*self|me\s*self)\b|\bkms\b|\bkys\b|"
+        r"\bend(?:ing)?\s+my\s+(?:own\s+)?life\b|\btak(?:e|ing)\s+my\s+(?:own\s+)?life\b|"
+        r"\bhang(?:ing)?\s*my\s*self\b|\bunaliv(?:e|ed|ing)\s*my\s*self\b",
+        "suicide",
+        self_named=True,
+    ),
+    _en(
+        r"\bs[u*][i*1]?[cs]{1,2}[i*1]?d(?:e|es|al|ial|ally)?\b|\bunaliv(?:e|ed|ing)\b|"
+        r"\bsewer\s*slide\b|\bcommit(?:t?ing)?\s+sudoku\b|\bend(?:ing)?\s+it\s+all\b|"
+        r"\bjump(?:ing)?\s+(?:off|from)\s+(?:a|the|our|my|this)\s+(?:\w+\s+)?"
+        r"(?:bridge|building|roof|rooftop|balcony|window|cliff)\b|"
+        r"\bjump(?:ing)?\s+in\s+front\s+of\s+(?:a|the)\s+(?:train|car|bus|truck)\b",
+        "suicide",
+    ),
+    _en(
+        r"\boverdos(?:e|ed|ing)\b|\bod'(?:ed|d)\b|"
+        r"\b(?:took|take|taking|swallow(?:ed|ing)?|downed|ate)\s+(?:a\s+(?:lot|bunch|ton)\s+of\s+"
+        r"|all\s+(?:of\s+)?(?:my|the)\s+|a\s+(?:whole\s+)?(?:bottle|box|handful|pack)\s+of\s+"
+        r"|(?:\d{2,}|twenty|thirty|forty|fifty|a\s+hundred)\s+(?:of\s+)?(?:my\s+|the\s+)?)"
+        r"(?:\w+\s+)?(?:pills|tablets|meds|medication|painkillers|panadol|paracetamol|tylenol)\b|"
+        r"\b(?:saving|saved|stockpil\w*|hoard\w*|collecting)\s+(?:up\s+)?(?:my\s+|some\s+)?"
+        r"(?:pills|meds|tablets|sleeping\s+pills)\b",
+        "overdose",
+        idiom=_en_overdose_idiom,
+    ),
+    _en(
+        r"\bself[\s-]*harm\w*|\bslit(?:ting)?\s+my\s+wrists?\b|"
+        r"\b(?:cut|cutting|burn|burning|harm|harming|scratch|scratching)\s*my\s*self\b|"
+        r"\bcut(?:ting)?\s+my\s+(?:wrists?|arms?|thighs?|legs?)\b|"
+        r"\b(?:want|wanna|going|gonna|urges?|keep|kept|been|started|start|tried|try|trying|"
+        r"thinking\s+(?:about|of)|thought\s+(?:about|of)|feel\s+like)\s+(?:to\s+)?"
+        r"hurt(?:ing)?\s*my\s*self\b|\bhurt(?:ing)?\s*my\s*self\s+on\s+purpose\b|"
+        r"\b(?:been|started|start|keep|kept|relapsed\s+(?:on|into))\s+cutting\b|"
+        r"\bcutting\s+again\b",
+        "self_harm",
+        self_named=True,
+        idiom=_en_accident,
+    ),
+    _en(
+        r"\bbetter\s+off\s+without\s+me\b|"
+        r"\bbetter\s+off\s+if\s+i\s+(?:was|were|wasn'?t|weren'?t)\s+(?:dead|gone|here|around)\b|"
+        r"\b(?:nobody|no\s*one|no-one)\s+(?:would|will|'d)\s+(?:even\s+)?"
+        r"(?:care|notice|miss\s+me)\s+if\s+i\b|"
+        r"\b(?:nobody|no\s*one|no-one)\s+(?:would|will)\s+(?:even\s+)?miss\s+me\b|"
+        r"\b(?:i'?m|i\s+am|i'?d\s+be)\s+better\s+off\s+dead\b|"
+        r"\bwish\s+i\s+(?:was|were|could\s+be)\s+(?:dead|never\s+born|gone)\b|"
+        r"\bwish\s+i\s+(?:could\s+)?(?:just\s+)?die\b|"
+        r"\bwish\s+i\s+(?:didn'?t|did\s+not)\s+exist\b|"
+        r"\b(?:hope|wish)\s+i\s+(?:don'?t|never|do\s+not|won'?t)\s+wake\s+up\b|"
+        r"\b(?:don'?t|do\s+not|no\s+longer)\s+(?:really\s+)?want\s+to\s+(?:be\s+alive|exist|"
+        r"wake\s+up|be\s+here\s+anymore|live(?!\s+(?:here|there|in|with|at|near|on|alone)\b))|"
+        r"\b(?:don'?t|do\s+not|can'?t|cannot)\s+see\s+(?:a|any|the)\s+(?:reason|point)\s+"
+        r"(?:to|in|of)\s+(?:liv\w*|keep\w*\s+(?:going|living)|go\w*\s+on|being\s+alive)\b|"
         r"\bcan'?t\s+(?:go\s+on|keep\s+going)\s+(?:living|anymore)\b|"
-        r"\btired\s+of\s+(?:living|being\s+alive)\b",
+        r"\btired\s+of\s+(?:living|being\s+alive|life|existing)\b",
         "death_wish",
+        self_named=True,
     ),
     _en(
-        r"\bnobody\s+would\s+(?:care|notice|miss\s+me)\s+if\s+i\b|\bdisappear\s+forever\b",
+        r"\b(?:want(?:ed|ing)?|need)\s*(?:to|2)\s*die\b|\bwann?a\s*die\b|\bwant\s+to\s+be\s+dead\b|"
+        r"\bshould\s+(?:just\s+)?die\b|\bdeserve\s+to\s+die\b|"
+        r"\bno\s+(?:reason|point)\s+(?:to|in|of)\s+(?:liv\w*|go\w*\s+on|keep\w*\s+(?:going|living)"
+        r"|being\s+alive)\b|"
+        r"\bwhat'?s\s+the\s+point\s+(?:of|in)\s+(?:living|life|being\s+alive|going\s+on)\b|"
+        r"\blife\s+(?:isn'?t|is\s+not|ain'?t)\s+worth\s+living\b|"
+        r"\bsleep\s+(?:and|&)\s+never\s+wake\s+up\b|\bsleep\s+forever\b|"
+        r"\b(?:want|wanna|wish\s+i\s+could)\s+(?:to\s+)?(?:just\s+)?disappear\b",
         "death_wish",
+        idiom=_en_shame,
     ),
-    _en(
-        r"\boverdos(?:e|ed|ing)\b|\b(?:took|take|swallowed|swallow)\s+(?:a\s+lot\s+of|all\s+(?:of\s+)?"
-        r"(?:my|the)|a\s+bottle\s+of|a\s+handful\s+of)\s+(?:pills|tablets|sleeping\s+pills)",
-        "overdose",
-        negatable=True,
-    ),
+)
+
+# ---------------------------------------------------------------------------------------------
+# Negation and the subject of the clause.
+
+
+# A negator followed only by auxiliaries before the phrase negates it (我不想死, 我没有想过
+# 自杀, 我才不会伤害自己); 我受不了了想自杀 is not (了 ends the negated verb), nor is a question
+# (要不要跳楼).
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_ZH_NEGATED = re.compile(
+    r"(?:(?<![要是会想有能敢])不(?:会|要|是)?|(?<!有)没有?|别|未|从未|绝不|并不|才不)"
+    r"(?:想|要|会|再|过|有|曾|曾经|真的|真|是|去|敢|打算|准备|考虑|愿意|觉得|认为|可能|其实|"
+    r"得|的|的话|一点|有过)*$"
+)
+_EN_NEGATORS = _words(
+    "not never no don't dont doesn't doesnt didn't didnt won't wont wouldn't wouldnt isn't isnt"
+    " aren't arent ain't aint nor"
+)
+_EN_FILLERS = _words(
+    "really ever even actually honestly seriously truly at all going gonna to want wanna wanted"
+    " trying try tried plan planning intend be been feel feeling am have has had thinking think"
+    " thought about of would will could just like do want wish"
+)
+_EN_TOKEN = re.compile(r"[a-z']+")
+
+_ZH_SUBJECT = re.compile(
+    r"我|俺|本人|(他|她|它|你|您|有人|别人|人家|某人|同学|朋友|邻居|网友|明星|演员|主角|角色|人物|"
+    r"新闻|报道|电影|小说|书里|剧里|故事|视频|网上|预防|防止|干预|讲座|奶奶|爷爷|姥姥|姥爷|外婆|"
+    r"外公|爸爸|妈妈|哥哥|姐姐|弟弟|妹妹|叔叔|阿姨)"
+)
+_ZH_AFTER_TOPIC = re.compile(r"^的?(?:新闻|报道|视频|电影|案件|事件|预防|热线|干预|讲座|率)")
+_EN_FIRST = _words("i i'm im i've ive i'd i'll me myself")
+_EN_THIRD = _words(
+    "he she they him her them his their he's she's they're hes shes theyre someone somebody"
+    " people character characters news movie film book show article video story documentary"
+    " friend friends classmate classmates cousin brother sister mom mum dad grandpa grandma"
+    " uncle aunt celebrity singer actor guy girl boy man woman kid student cat dog you your"
+    " you're youre"
+)
+_EN_AFTER_TOPIC = re.compile(
+    r"^\s*(?:prevention|hotline|helpline|lifeline|awareness|squad|rates?|statistics)\b"
 )
 
 
 def screen_text(text: str) -> CrisisHit | None:
-    """The first crisis pattern found in the text, or None."""
+    """The first crisis phrase in the text that is not negated, reported or an idiom, or None."""
     if not text:
         return None
     normal = _normalise(text)
+    compact = _compact(normal)
     for pattern in _PATTERNS:
-        for match in pattern.regex.finditer(normal):
-            if pattern.negatable and _negated(normal, match.start(), pattern.language):
-                continue
-            return CrisisHit(pattern.category, pattern.language)
+        views = (normal,) if pattern.language == "zh" or compact == normal else (normal, compact)
+        for view in views:
+            for match in pattern.regex.finditer(view):
+                if _counts(pattern, view, match.start(), match.end()):
+                    return CrisisHit(pattern.category, pattern.language)
     return None
 
 
 def _normalise(text: str) -> str:
-    folded = unicodedata.normalize("NFKC", text[:10_000]).lower().translate(_SIMPLIFIED)
-    folded = folded.replace("’", "'")
-    # Spaces and filler between Chinese characters ("想 自 杀", "想…死") hide nothing here.
-    folded = re.sub(r"(?<=[\u4e00-\u9fff])[\s~～…·*_-]+(?=[\u4e00-\u9fff])", "", folded)
-    return re.sub(r"\s+", " ", folded)
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_TRADITIONAL)
+    folded = folded.translate(_INVISIBLE).replace("’", "'").replace("‘", "'")
+    folded = _HAN_GAP.sub("", folded)
+    folded = _REPEATS.sub(r"\1", folded)
+    return _SPACES.sub(" ", folded)
 
 
-def _negated(text: str, start: int, language: str) -> bool:
-    before = text[max(0, start - 24) : start]
-    if language == "zh":
-        return bool(_NEGATION_ZH.search(before))
-    return bool(_NEGATION_EN.search(before))
+def _compact(normal: str) -> str:
+    unleet = _LEET_CHAR.sub(lambda m: m.group().translate(_LEET), normal)
+    return _SPELLED.sub(lambda m: re.sub(r"[ .\-_]", "", m.group()), unleet)
+
+
+def _counts(pattern: _Pattern, text: str, start: int, end: int) -> bool:
+    before = _CLAUSE_END.split(text[max(0, start - _WINDOW) : start])[-1]
+    after = _CLAUSE_END.split(text[end : end + _WINDOW])[0]
+    if pattern.idiom is not None and pattern.idiom(before, after):
+        return False
+    if pattern.language == "zh":
+        return not (
+            _ZH_NEGATED.search(before) or _zh_someone_else(before) or _ZH_AFTER_TOPIC.match(after)
+        )
+    tokens = _EN_TOKEN.findall(before)
+    if _en_negated(tokens):
+        return False
+    return pattern.self_named or not (_en_someone_else(tokens) or _EN_AFTER_TOPIC.match(after))
+
+
+def _zh_someone_else(before: str) -> bool:
+    # findall yields "" for the first person and the marker itself for anyone else.
+    subjects = _ZH_SUBJECT.findall(before)
+    return bool(subjects) and subjects[-1] != ""
+
+
+def _en_negated(tokens: list[str]) -> bool:
+    for back, token in enumerate(reversed(tokens[-6:])):
+        if token in _EN_NEGATORS:
+            return True
+        if token not in _EN_FILLERS or back >= 4:
+            return False
+    return False
+
+
+def _en_someone_else(tokens: list[str]) -> bool:
+    for token in reversed(tokens):
+        if token in _EN_FIRST:
+            return False
+        if token in _EN_THIRD:
+            return True
+    return False
