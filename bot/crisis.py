@@ -93,7 +93,7 @@ def _en(
 _ZH_SHAME = re.compile(r"尴尬|丢人|丢脸|社死|害羞|难为情")
 _ZH_HYPERBOLE_BEFORE_DE = re.compile(r"(?:热|冷|饿|困|累|笑|烦|无聊|尴尬|气|吵|闷|晒|撑)得$")
 # 想死你们了, 想死火锅了: "miss someone or something terribly".
-_ZH_MISSING = re.compile(r"^(?:你|您|[^\s了算掉的去吧啊呀呢好也就还不没]{1,4}(?:了|啦))")
+_ZH_MISSING = re.compile(r"^(?:你|您|[^\s了算掉的去吧啊呀呢好也就还不没]{1,6}(?:了|啦))")
 _ZH_ACCIDENT = re.compile(r"不小心|意外|切菜|削|摔|磕|碰到|打球|做饭")
 _ZH_DEATH_HYPERBOLE = re.compile(r"(?:热|冷|饿|困|累|笑|烦|气|吓|忙|疼|痛|急|闷|难|无聊|丑|美)$")
 _EN_SHAME = re.compile(
@@ -150,8 +150,9 @@ _PATTERNS: tuple[_Pattern, ...] = (
     # --- Chinese -------------------------------------------------------------------------------
     _zh(r"自杀|自尽|轻生|寻短见|紫砂(?![壶锅杯陶泥茶])|自\s?sha(?![a-z])|\bzi\s?sha\b", "suicide"),
     _zh(
-        r"了结(?:我?自己|生命|这条命)|结束(?:我?自己的?|我的)?生命|结束自己|结束这一切|"
-        r"一了百了|一死了之|不如一死|遗书",
+        r"了结(?:我?自己|生命|这条命)|结束(?:我?自己的?|我的)?生命|结束自己|结束(?:这)?一切|"
+        r"一了百了|一死了之|不如一死|遗书|怎(?:么|样)(?:才能|才会|可以)?死(?![的了])|死法|"
+        r"几楼才|跳楼要几楼",
         "suicide",
     ),
     _zh(
@@ -177,13 +178,17 @@ _PATTERNS: tuple[_Pattern, ...] = (
         _zh_accident,
     ),
     _zh(
-        r"不想(?:再|继续)?活|活不下去|不愿(?:意)?(?:再)?活|活够了|活腻了|不想(?:再)?醒(?:来|过来)|"
+        r"不想(?:再|继续)?活|活不下去|撑不下去|不想(?:再)?撑下去|(?:再也|永远)(?:不|别)(?:想|要|会)?醒|"
+        r"一睡不醒|不愿(?:意)?(?:再)?活|活够了|活腻了|不想(?:再)?醒(?:来|过来)|"
         rf"(?:希望|但愿){_NOT_PUNCT}{{0,6}}(?:不要|不会|别|再也不)醒|不想(?:再)?存在|"
         r"不(?:该|配)活着|"
         r"活着(?:真|好|都|还|也|又|实在)?(?:没(?:有)?|有什么|有啥|毫无|无)(?:什么|啥)?"
         r"(?:意思|意义|必要|盼头|希望)|人生(?:真|好)?(?:没(?:有)?|毫无)(?:意义|希望)|"
         rf"(?:没有我|我消失了?|我死了|我不在了?){_NOT_PUNCT}{{0,6}}"
-        r"(?:更好|轻松|没人在乎|没人会难过|没人会在意|也没人|没人会发现)",
+        r"(?:更好|轻松|没人在乎|没人会难过|没人会在意|也没人|没人会发现|不用操心|不用担心|解脱)|"
+        r"我(?:要是|如果)?死了(?:就|也|的话|以后|之后)|(?:如果|要是|假如)我死了|我(?:要是|如果)死了|"
+        # Feeling a burden is among the strongest warning signs, however it is phrased.
+        r"(?:我|自己)(?:就|只)?是(?:个|一个)?(?:累赘|负担|多余的)",
         "death_wish",
     ),
     _zh(r"想(?:去)?死|想\s?(?:s[iǐí]|sǐ)(?![a-z])|要去死", "death_wish", _zh_want_to_die_idiom),
@@ -194,7 +199,7 @@ _PATTERNS: tuple[_Pattern, ...] = (
         _zh_dead_already_idiom,
     ),
     _zh(
-        r"想(?:要)?(?:永远)?消失|从(?:这个)?世界(?:上)?消失|离开这个世界|不想待在这个世界",
+        r"想(?:要)?(?:永远)?消失|消失(?:算了|就好了|最好)|从(?:这个)?世界(?:上)?消失|离开这个世界|不想待在这个世界",
         "death_wish",
         _zh_shame,
     ),
@@ -211,7 +216,10 @@ _PATTERNS: tuple[_Pattern, ...] = (
         r"\bsewer\s*slide\b|\bcommit(?:t?ing)?\s+sudoku\b|\bend(?:ing)?\s+it\s+all\b|"
         r"\bjump(?:ing)?\s+(?:off|from)\s+(?:a|the|our|my|this)\s+(?:\w+\s+)?"
         r"(?:bridge|building|roof|rooftop|balcony|window|cliff)\b|"
-        r"\bjump(?:ing)?\s+in\s+front\s+of\s+(?:a|the)\s+(?:train|car|bus|truck)\b",
+        r"\bjump(?:ing)?\s+in\s+front\s+of\s+(?:a|the)\s+(?:train|car|bus|truck)\b|"
+        r"\b(?:should|gonna|going\s+to|want\s+to|wanna|will|could)\s+(?:just\s+)?end\s+it\b"
+        r"(?!\s+with)|\bhow\s+many\s+(?:pills|tablets)\s+(?:it\s+takes|would|to\s+(?:die|kill))|"
+        r"\b(?:painless|easiest|quickest|best)\s+way\s+to\s+die\b",
         "suicide",
     ),
     _en(
@@ -228,7 +236,8 @@ _PATTERNS: tuple[_Pattern, ...] = (
     _en(
         r"\bself[\s-]*harm\w*|\bslit(?:ting)?\s+my\s+wrists?\b|"
         r"\b(?:cut|cutting|burn|burning|harm|harming|scratch|scratching)\s*my\s*self\b|"
-        r"\bcut(?:ting)?\s+my\s+(?:wrists?|arms?|thighs?|legs?)\b|"
+        r"\b(?:cut|cutting|scratch\w*|burn|burning)\s+my\s+(?:wrists?|arms?|thighs?|legs?)\b|"
+        r"\buntil\s+(?:it|they|i)\s+bleeds?\b|\bmake\s+myself\s+bleed\b|"
         r"\b(?:want|wanna|going|gonna|urges?|keep|kept|been|started|start|tried|try|trying|"
         r"thinking\s+(?:about|of)|thought\s+(?:about|of)|feel\s+like)\s+(?:to\s+)?"
         r"hurt(?:ing)?\s*my\s*self\b|\bhurt(?:ing)?\s*my\s*self\s+on\s+purpose\b|"
@@ -254,7 +263,9 @@ _PATTERNS: tuple[_Pattern, ...] = (
         r"\b(?:don'?t|do\s+not|can'?t|cannot)\s+see\s+(?:a|any|the)\s+(?:reason|point)\s+"
         r"(?:to|in|of)\s+(?:liv\w*|keep\w*\s+(?:going|living)|go\w*\s+on|being\s+alive)\b|"
         r"\bcan'?t\s+(?:go\s+on|keep\s+going)\s+(?:living|anymore)\b|"
-        r"\btired\s+of\s+(?:living|being\s+alive|life|existing)\b",
+        r"\btired\s+of\s+(?:living|being\s+alive|life|existing)\b|"
+        r"\b(?:i'?m|i\s+am)\s+(?:just\s+|such\s+)?a\s+burden\b|"
+        r"\b(?:stop|quit)\s+(?:existing|being\s+alive)\b|\bwant\s+to\s+stop\s+living\b",
         "death_wish",
         self_named=True,
     ),
