@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from bot import alerts, contact
 from bot.storage import alerts as alert_store
 from bot.storage import people
-from handlers.common import Context, reply, sender, services, viewer_for
+from handlers.common import Context, bound_press, reply, sender, services, viewer_for
 from handlers.contact import prompt_staff
 
 log = logging.getLogger(__name__)
@@ -31,29 +31,24 @@ def _markup(markup: alerts.Markup | None) -> InlineKeyboardMarkup | None:
 
 async def press_card(update: Update, context: Context) -> None:
     """Take, resolve, answer or look into an alert, if the presser may act on it."""
-    query = update.callback_query
-    if query is None:
+    press = await bound_press(update, context)
+    if press is None:
         return
     svc = services(context)
-    who = await sender(update, context)
-    language = who.language if who is not None else svc.config.general.language
-    parts = (query.data or "").split(":")
+    query, who, parts, language = press.query, press.who, press.parts, press.who.language
     if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in VERBS:
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
-    if who is None or who.person is None:
-        await query.answer(svc.catalog.t(language, "common.not_bound"), show_alert=True)
-        return
     alert_id, verb = int(parts[1]), parts[2]
-    viewer = await viewer_for(svc, who.person)
+    viewer = await viewer_for(svc, press.person)
     alert = await alert_store.alert_by_id(svc.db, alert_id)
     if alert is None or not await alerts.may_act(svc, viewer, alert):
-        log.info("person %d refused on alert %d", who.person.id, alert_id)
+        log.info("person %d refused on alert %d", press.person.id, alert_id)
         await query.answer(svc.catalog.t(language, "common.not_allowed"), show_alert=True)
         return
     if verb in ("ack", "done"):
         action = await (alerts.acknowledge if verb == "ack" else alerts.resolve)(
-            svc, alert_id, who.person
+            svc, alert_id, press.person
         )
         key = f"alerts.toast.{verb}" if action.done else "alerts.toast.already"
         await query.answer(svc.catalog.t(language, key))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import BotCommand, BotCommandScopeChat, CallbackQuery, Update
 from telegram.ext import ContextTypes
 
 from bot.access import Viewer
@@ -60,3 +60,27 @@ async def set_menu(context: Context, chat_id: int, role: str, language: str) -> 
     catalog = services(context).catalog
     commands = [BotCommand(c, catalog.t(language, f"menu.{c}")) for c in menu_for(role)]
     await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button press by a person the account is bound to, with its callback data split."""
+
+    query: CallbackQuery
+    who: Sender
+    person: Person
+    parts: list[str]
+
+
+async def bound_press(update: Update, context: Context) -> Press | None:
+    """The press and its presser; an unbound presser is told so, and None comes back."""
+    query = update.callback_query
+    who = await sender(update, context)
+    if query is None or who is None:
+        return None
+    if who.person is None:
+        await query.answer(
+            services(context).catalog.t(who.language, "common.not_bound"), show_alert=True
+        )
+        return None
+    return Press(query, who, who.person, (query.data or "").split(":"))

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot import alerts, contact
 from bot.storage import people
-from handlers.common import Context, Sender, reply, sender, services, viewer_for
+from handlers.common import Context, Sender, bound_press, reply, sender, services, viewer_for
 
 log = logging.getLogger(__name__)
 
@@ -42,18 +42,13 @@ async def offer_talk(update: Update, context: Context) -> None:
 
 async def press_contact(update: Update, context: Context) -> None:
     """Open or end a conversation from a button."""
-    query = update.callback_query
-    if query is None:
+    press = await bound_press(update, context)
+    if press is None:
         return
     svc = services(context)
-    who = await sender(update, context)
-    language = who.language if who is not None else svc.config.general.language
     t = svc.catalog.t
-    parts = (query.data or "").split(":")
-    if who is None or who.person is None:
-        await query.answer(t(language, "common.not_bound"), show_alert=True)
-        return
-    person = who.person
+    query, who, person, parts = press.query, press.who, press.person, press.parts
+    language = who.language
     if parts == ["ct", "end"]:
         await contact.close(svc, person)
         await query.answer()

@@ -11,7 +11,7 @@ from bot import ledger, studentview
 from bot.access import STAFF_ROLES, Viewer
 from bot.clock import from_epoch
 from bot.ledger import RangeError
-from handlers.common import Context, Sender, reply, sender, services, viewer_for
+from handlers.common import Context, Sender, bound_press, reply, sender, services, viewer_for
 
 log = logging.getLogger(__name__)
 
@@ -66,21 +66,16 @@ async def show_student(update: Update, context: Context) -> None:
 
 async def choose_student(update: Update, context: Context) -> None:
     """Show the student a sv:<student_id> button names, if the presser may see them."""
-    query = update.callback_query
-    if query is None:
+    press = await bound_press(update, context)
+    if press is None:
         return
     svc = services(context)
-    who = await sender(update, context)
-    language = who.language if who is not None else svc.config.general.language
     t = svc.catalog.t
-    parts = (query.data or "").split(":")
-    if who is None or who.person is None:
-        await query.answer(t(language, "common.not_bound"), show_alert=True)
-        return
-    if len(parts) != 2 or not parts[1].isdigit() or who.person.is_student:
+    query, who, parts, language = press.query, press.who, press.parts, press.who.language
+    if len(parts) != 2 or not parts[1].isdigit() or press.person.is_student:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
-    viewer = await viewer_for(svc, who.person)
+    viewer = await viewer_for(svc, press.person)
     if not await _send_view(context, who, viewer, int(parts[1]), query_answered=False):
         await query.answer(t(language, "staffviews.student.not_allowed"), show_alert=True)
         return
