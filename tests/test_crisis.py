@@ -5,65 +5,187 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.crisis import screen_text
+from bot.crisis import CrisisHit, screen_text
 
 DATA = Path(__file__).parent / "data" / "crisis_sentences.tsv"
+MIN_RECALL = 0.95
+MAX_FALSE_POSITIVE_RATE = 0.05
 
 
 def labelled() -> list[tuple[str, str, str]]:
-    with DATA.open(encoding="utf-8") as handle:
-        return [(r["label"], r["lang"], r["text"]) for r in csv.DictReader(handle, delimiter="\t")]
+    with DATA.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        return [(row["label"], row["lang"], row["text"]) for row in reader]
+
+
+ROWS = labelled()
+CRISIS = [text for label, _, text in ROWS if label == "crisis"]
+
+
+def test_labelled_set_is_large_and_balanced() -> None:
+    counts: dict[tuple[str, str], int] = {}
+    for label, lang, _ in ROWS:
+        counts[label, lang] = counts.get((label, lang), 0) + 1
+    assert {label for label, _ in counts} == {"crisis", "ambiguous", "benign"}
+    assert all(counts.get((label, lang), 0) > 0 for label, _ in counts for lang in ("zh", "en"))
+    assert len(ROWS) >= 150
+    assert counts["crisis", "zh"] + counts["crisis", "en"] >= 60
+    assert counts["ambiguous", "zh"] + counts["ambiguous", "en"] >= 40
+    assert len({text for _, _, text in ROWS}) == len(ROWS), "duplicate sentences"
 
 
 def test_labelled_set_recall_and_false_positives() -> None:
-    rows = labelled()
-    crisis = [text for label, _, text in rows if label == "crisis"]
-    others = [text for label, _, text in rows if label != "crisis"]
-    missed = [text for text in crisis if screen_text(text) is None]
+    others = [text for label, _, text in ROWS if label != "crisis"]
+    missed = [text for text in CRISIS if screen_text(text) is None]
     false_alarms = [text for text in others if screen_text(text) is not None]
-    recall = 1 - len(missed) / len(crisis)
+    recall = 1 - len(missed) / len(CRISIS)
     fpr = len(false_alarms) / len(others)
     figures = (
-        f"crisis set: {len(rows)} sentences, recall {recall:.3f} ({len(missed)} missed),"
-        f" false-positive rate {fpr:.3f} ({len(false_alarms)} of {len(others)})"
+        f"crisis set: {len(ROWS)} sentences, recall {recall:.3f} ({len(missed)} of {len(CRISIS)}"
+        f" missed), false-positive rate {fpr:.3f} ({len(false_alarms)} of {len(others)})"
     )
     print(figures)
-    assert len(rows) >= 150 and len(crisis) >= 60
-    assert recall >= 0.95, f"{figures}; missed: {missed}"
-    assert fpr <= 0.05, f"{figures}; false alarms: {false_alarms}"
+    assert recall >= MIN_RECALL, f"{figures}; missed: {missed}"
+    assert fpr <= MAX_FALSE_POSITIVE_RATE, f"{figures}; false alarms: {false_alarms}"
 
 
-def test_negation_of_the_wish_but_not_of_living() -> None:
-    assert screen_text("我不想死") is None
-    assert screen_text("I don't want to die") is None
-    hit = screen_text("我不想活了")
-    assert hit is not None and hit.category == "death_wish" and hit.language == "zh"
-    assert screen_text("i don't want to be alive anymore") is not None
+def test_detected_language_matches_the_label() -> None:
+    wrong = [
+        (lang, text)
+        for label, lang, text in ROWS
+        if label == "crisis" and (hit := screen_text(text)) is not None and hit.language != lang
+    ]
+    assert wrong == []
 
 
-def test_full_width_traditional_spacing_and_case() -> None:
-    assert screen_text("ＫＭＳ") is not None
-    assert screen_text("我想自殺") is not None
-    assert screen_text("想 自 杀") is not None
-    assert screen_text("I Want To DIE") is not None
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我不想死", None),
+        ("我没有想自杀", None),
+        ("我从来没想过自杀", None),
+        ("I don't want to die", None),
+        ("I'm not suicidal", None),
+        ("I would never kill myself", None),
+        ("我不想活了", CrisisHit("death_wish", "zh")),
+        ("有时候觉得死了算了", CrisisHit("death_wish", "zh")),
+        ("我在想要不要跳楼", CrisisHit("suicide", "zh")),
+        ("i don't want to be alive anymore", CrisisHit("death_wish", "en")),
+        ("im not ok i want to die", CrisisHit("death_wish", "en")),
+        ("nobody would care if i was gone", CrisisHit("death_wish", "en")),
+    ],
+)
+def test_negation_of_the_wish_but_not_of_living(text: str, expected: CrisisHit | None) -> None:
+    assert screen_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "笑死我了",
+        "累死了",
+        "热死了",
+        "死机了",
+        "想死你们了",
+        "this homework is killing me",
+        "dying to see my friends",
+        "I could kill for a pizza",
+        "the phone died",
+        "killing time",
+        "my grandpa wanted to die at home",
+        "电影里的主角最后自杀了",
+        "we had a suicide prevention talk",
+    ],
+)
+def test_idioms_and_other_peoples_deaths_do_not_fire(text: str) -> None:
+    assert screen_text(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("ＫＭＳ", "suicide"),
+        ("ｉ ｗａｎｔ ｔｏ ｄｉｅ", "death_wish"),
+        ("我想自殺", "suicide"),
+        ("活著沒有意義", "death_wish"),
+        ("我又自殘了", "self_harm"),
+        ("想 自 杀", "suicide"),
+        ("想…死", "death_wish"),
+        ("I Want To DIE", "death_wish"),
+        ("I WANNA DIEEEE", "death_wish"),
+        ("want 2 die", "death_wish"),
+        ("k m s", "suicide"),
+        ("su1c1de", "suicide"),
+        ("unalive", "suicide"),
+        ("想si", "death_wish"),
+        ("i want to kill my\u200bself", "suicide"),
+    ],
+)
+def test_full_width_traditional_spacing_case_and_spelling(text: str, category: str) -> None:
+    hit = screen_text(text)
+    assert hit is not None and hit.category == category
 
 
 def test_categories() -> None:
-    cut = screen_text("I cut myself again")
-    pills = screen_text("我把安眠药吃了一瓶")
-    assert cut is not None and cut.category == "self_harm"
-    assert pills is not None and pills.category == "overdose"
+    assert screen_text("I cut myself again") == CrisisHit("self_harm", "en")
+    assert screen_text("我把安眠药吃了一瓶") == CrisisHit("overdose", "zh")
+    assert screen_text("i took all my sleeping pills") == CrisisHit("overdose", "en")
+    assert screen_text("割腕") == CrisisHit("self_harm", "zh")
+    assert screen_text("I want to end it all") == CrisisHit("suicide", "en")
 
 
-@settings(max_examples=300, deadline=None)
+def test_empty_and_punctuation_only() -> None:
+    assert screen_text("") is None
+    assert screen_text("。。。!!!???") is None
+
+
+@settings(max_examples=400, deadline=None)
 @given(st.text())
 def test_never_raises(text: str) -> None:
+    hit = screen_text(text)
+    assert hit is None or isinstance(hit, CrisisHit)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(before=st.text(), sentence=st.sampled_from(CRISIS), after=st.text())
+def test_a_crisis_line_is_found_whatever_surrounds_it(
+    before: str, sentence: str, after: str
+) -> None:
+    """Negation, subjects and idioms are read within the clause, so other lines change nothing."""
+    if screen_text(sentence) is not None:
+        assert screen_text(f"{before}\n{sentence}\n{after}") is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "啊" * 9_000 + "我不想活了",
+        "a " * 20_000 + "i want to die",
+        "不" * 10_000 + "\n想死",
+        "s" * 10_000 + "u" * 10_000 + "icide " + "want to" * 3_000 + "\nkms",
+        ("my " * 5_000) + "\nkill myself",
+    ],
+)
+def test_long_adversarial_input_is_screened_to_the_end(text: str) -> None:
+    assert screen_text(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a " * 20_000,
+        "不想" * 5_000,
+        "想死你" * 5_000,
+        "s*" * 10_000,
+        "k m " * 10_000,
+        "d1" * 10_000,
+        "he wants to die " * 2_000,
+    ],
+)
+def test_long_repetitive_input_finishes(text: str) -> None:
+    """Each of these would take minutes if any pattern backtracked catastrophically."""
     screen_text(text)
-
-
-def test_long_input_is_screened() -> None:
-    assert screen_text("啊" * 9_000 + "我不想活了") is not None
-    assert screen_text("a " * 20_000) is None
