@@ -93,6 +93,12 @@ async def crash_trial(tmp_path: Path, api: FakeBotAPI, rng: random.Random) -> di
     bot = await run("run", config=config)
     try:
         await api.wait_for(lambda _: len(delivered(api)) >= STUDENTS, timeout=60)
+        # Rows the first run sent but never recorded go out again; wait for those too.
+        await api.until(
+            lambda: True if unsent_rows(tmp_path / "crash.db") == 0 else None,
+            timeout=60,
+            explain=lambda: "the restarted bot left rows unsent",
+        )
     finally:
         bot.send_signal(signal.SIGINT)
         await bot.wait()
@@ -103,9 +109,7 @@ async def crash_trial(tmp_path: Path, api: FakeBotAPI, rng: random.Random) -> di
         rounds = conn.execute("SELECT COUNT(*) FROM rounds").fetchone()[0]
         checkins = conn.execute("SELECT COUNT(*) FROM checkins").fetchone()[0]
         resent = conn.execute("SELECT SUM(resent_after_crash) FROM outbox").fetchone()[0] or 0
-        unsent = conn.execute(
-            "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')"
-        ).fetchone()[0]
+    unsent = unsent_rows(tmp_path / "crash.db")
     return {
         "students": len(got),
         "duplicates": sum(n - 1 for n in got.values()),
@@ -115,6 +119,15 @@ async def crash_trial(tmp_path: Path, api: FakeBotAPI, rng: random.Random) -> di
         "unsent": unsent,
         "integrity_ok": int(integrity == "ok"),
     }
+
+
+def unsent_rows(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(
+            conn.execute(
+                "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')"
+            ).fetchone()[0]
+        )
 
 
 def delivered(api: FakeBotAPI) -> Counter[int]:
