@@ -69,3 +69,28 @@ async def test_reader_cannot_write(tmp_path: Path) -> None:
             await db.fetchall("INSERT INTO schools (name) VALUES ('x')")
     finally:
         await db.close()
+
+
+async def test_a_writer_cancelled_mid_transaction_leaves_the_connection_usable(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "e.db")
+
+    async def slow_writer() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO schools (name) VALUES ('lost')")
+            await asyncio.sleep(10)
+
+    try:
+        for _ in range(3):
+            task = asyncio.create_task(slow_writer())
+            await asyncio.sleep(0.01)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO schools (name) VALUES ('kept')")
+        names = [r[0] for r in await db.fetchall("SELECT name FROM schools")]
+        assert names == ["kept"]
+    finally:
+        await db.close()

@@ -56,13 +56,16 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction; commits on success, rolls back on any exception."""
         async with self._lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
             try:
+                await self._writer.execute("BEGIN IMMEDIATE")
                 yield self._writer
+                await self._writer.commit()
             except BaseException:
-                await self._writer.rollback()
+                # Queued behind whatever the writer thread still has to run, even a BEGIN whose
+                # awaiting task was cancelled, so the connection never stays in a dead
+                # transaction; shielded so a second cancellation cannot skip it.
+                await asyncio.shield(self._writer.rollback())
                 raise
-            await self._writer.commit()
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         async with self._reader.execute(sql, params) as cursor:
