@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import alerts
-from handlers import checkin, contact
+from handlers import checkin, contact, notices
 from handlers.common import Context, reply, sender, services
 
 
@@ -26,7 +26,7 @@ async def route_text(update: Update, context: Context) -> None:
         crisis = await alerts.screen_student_text(
             svc, who.person, message.text, f"text:{message.message_id}"
         )
-    for flow in (checkin.handle_text, contact.handle_text):
+    for flow in (checkin.handle_text, notices.handle_text, contact.handle_text):
         if await flow(update, context, who):
             return
     if not crisis:
