@@ -167,13 +167,15 @@ _PATTERNS: tuple[_Pattern, ...] = (
         r"安眠药.{0,4}(?:吃|吞)(?:了|掉|下)?(?:一|整|半|好几|很多|好多|全)?整?(?:瓶|盒|把|板|堆|光)|"
         r"(?:药|药片|安眠药)(?:都|全|全部)(?:吃|吞)(?:了|掉|下|光)|"
         r"攒(?:了)?.{0,4}安眠药|一次(?:性)?(?:吃完|吞下|全吃)|过量服药|服药过量|药物过量|"
-        r"吃药自杀|吞药|吞安眠药",
+        r"吃药自杀|吞药|吞安眠药|"
+        rf"药{_NOT_PUNCT}{{0,6}}偷偷(?:攒|存|藏)|偷偷(?:攒|存|藏){_NOT_PUNCT}{{0,4}}药",
         "overdose",
     ),
     _zh(
         r"自残|自伤|割腕|割(?:了)?(?:自己|手腕|手臂|胳膊|大腿)|"
         r"(?:划|扎|烫)(?:了|伤)?(?:自己|手腕|手臂|胳膊|大腿)|伤害(?:我)?自己|故意弄伤自己|"
-        r"(?:拿|用)头撞墙",
+        r"(?:拿|用)头撞墙|(?:刀片|小刀|美工刀)(?:又)?(?:划|割)(?:了|伤)?"
+        r"(?:手(?!机)|自己|胳膊|手臂|手腕|大腿|腿)",
         "self_harm",
         _zh_accident,
     ),
@@ -258,14 +260,15 @@ _PATTERNS: tuple[_Pattern, ...] = (
         r"\bwish\s+i\s+(?:could\s+)?(?:just\s+)?die\b|"
         r"\bwish\s+i\s+(?:didn'?t|did\s+not)\s+exist\b|"
         r"\b(?:hope|wish)\s+i\s+(?:don'?t|never|do\s+not|won'?t)\s+wake\s+up\b|"
-        r"\b(?:don'?t|do\s+not|no\s+longer)\s+(?:really\s+)?want\s+to\s+(?:be\s+alive|exist|"
+        r"\b(?:don'?t|do\s+not|no\s+longer)\s+(?:really\s+)?(?:want\s+to|wanna)\s+(?:be\s+alive|exist|"
         r"wake\s+up|be\s+here\s+anymore|live(?!\s+(?:here|there|in|with|at|near|on|alone)\b))|"
         r"\b(?:don'?t|do\s+not|can'?t|cannot)\s+see\s+(?:a|any|the)\s+(?:reason|point)\s+"
         r"(?:to|in|of)\s+(?:liv\w*|keep\w*\s+(?:going|living)|go\w*\s+on|being\s+alive)\b|"
         r"\bcan'?t\s+(?:go\s+on|keep\s+going)\s+(?:living|anymore)\b|"
         r"\btired\s+of\s+(?:living|being\s+alive|life|existing)\b|"
         r"\b(?:i'?m|i\s+am)\s+(?:just\s+|such\s+)?a\s+burden\b|"
-        r"\b(?:stop|quit)\s+(?:existing|being\s+alive)\b|\bwant\s+to\s+stop\s+living\b",
+        r"\b(?:stop|quit)\s+(?:existing|being\s+alive)\b|\bwant\s+to\s+stop\s+living\b|"
+        r"\b(?:i'?m|i\s+am)\s+(?:so\s+|just\s+)?done\s+with\s+(?:life|living|being\s+alive)\b",
         "death_wish",
         self_named=True,
     ),
@@ -310,10 +313,12 @@ _EN_FILLERS = _words(
 )
 _EN_TOKEN = re.compile(r"[a-z']+")
 
+# A person followed by 的 (妈妈的药, 他的话) names an owner, not the one who acts; a source
+# (剧里的女主) still reports someone else.
 _ZH_SUBJECT = re.compile(
-    r"我|俺|本人|(他|她|它|你|您|有人|别人|人家|某人|同学|朋友|邻居|网友|明星|演员|主角|角色|人物|"
-    r"新闻|报道|电影|小说|书里|剧里|故事|视频|网上|预防|防止|干预|讲座|奶奶|爷爷|姥姥|姥爷|外婆|"
-    r"外公|爸爸|妈妈|哥哥|姐姐|弟弟|妹妹|叔叔|阿姨)"
+    r"我|俺|本人|((?:他|她|它|你|您|有人|别人|人家|某人|同学|朋友|邻居|网友|明星|演员|主角|角色|"
+    r"人物|奶奶|爷爷|姥姥|姥爷|外婆|外公|爸爸|妈妈|哥哥|姐姐|弟弟|妹妹|叔叔|阿姨)(?!的)|"
+    r"新闻|报道|电影|小说|书里|剧里|故事|视频|网上|预防|防止|防|干预|讲座)"
 )
 _ZH_AFTER_TOPIC = re.compile(r"^的?(?:新闻|报道|视频|电影|案件|事件|预防|热线|干预|讲座|率)")
 _EN_FIRST = _words("i i'm im i've ive i'd i'll me myself")

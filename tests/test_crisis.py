@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.crisis import CrisisHit, screen_text
@@ -32,7 +32,7 @@ def test_labelled_set_is_large_and_balanced() -> None:
         counts[label, lang] = counts.get((label, lang), 0) + 1
     assert {label for label, _ in counts} == {"crisis", "ambiguous", "benign"}
     assert all(counts.get((label, lang), 0) > 0 for label, _ in counts for lang in ("zh", "en"))
-    assert len(ROWS) >= 150
+    assert len(ROWS) >= 160
     assert counts["crisis", "zh"] + counts["crisis", "en"] >= 60
     assert counts["ambiguous", "zh"] + counts["ambiguous", "en"] >= 40
     assert len({text for _, _, text in ROWS}) == len(ROWS), "duplicate sentences"
@@ -77,6 +77,8 @@ def test_detected_language_matches_the_label() -> None:
         ("i don't want to be alive anymore", CrisisHit("death_wish", "en")),
         ("im not ok i want to die", CrisisHit("death_wish", "en")),
         ("nobody would care if i was gone", CrisisHit("death_wish", "en")),
+        ("i dont wanna live anymore", CrisisHit("death_wish", "en")),
+        ("i dont wanna live in this tiny room forever", None),
     ],
 )
 def test_negation_of_the_wish_but_not_of_living(text: str, expected: CrisisHit | None) -> None:
@@ -99,6 +101,8 @@ def test_negation_of_the_wish_but_not_of_living(text: str, expected: CrisisHit |
         "my grandpa wanted to die at home",
         "电影里的主角最后自杀了",
         "we had a suicide prevention talk",
+        "我们班今天讲了防自杀的心理课",
+        "电视剧里的女主跳河了",
     ],
 )
 def test_idioms_and_other_peoples_deaths_do_not_fire(text: str) -> None:
@@ -136,6 +140,9 @@ def test_categories() -> None:
     assert screen_text("i took all my sleeping pills") == CrisisHit("overdose", "en")
     assert screen_text("割腕") == CrisisHit("self_harm", "zh")
     assert screen_text("I want to end it all") == CrisisHit("suicide", "en")
+    assert screen_text("昨晚又用刀片划手了") == CrisisHit("self_harm", "zh")
+    # Someone else's medicine, hoarded by the student: the owner is not the one who acts.
+    assert screen_text("我把妈妈的药都偷偷攒起来了") == CrisisHit("overdose", "zh")
 
 
 def test_empty_and_punctuation_only() -> None:
@@ -146,6 +153,16 @@ def test_empty_and_punctuation_only() -> None:
 @settings(max_examples=400, deadline=None)
 @given(st.text())
 def test_never_raises(text: str) -> None:
+    hit = screen_text(text)
+    assert hit is None or isinstance(hit, CrisisHit)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example("死" * 10_000)
+@example("想" * 9_999 + "死")
+@given(st.text(min_size=1, max_size=40).map(lambda chunk: (chunk * 10_000)[:10_000]))
+def test_never_raises_on_10000_characters(text: str) -> None:
+    assert len(text) == 10_000
     hit = screen_text(text)
     assert hit is None or isinstance(hit, CrisisHit)
 
