@@ -27,7 +27,8 @@ AppType = Application[Any, Any, Any, Any, Any, Any]
 
 
 def build_application(config: Config, *, token: str, clock: Clock | None = None) -> AppType:
-    """Build, but do not start, the bot. Resources open in post_init and close in post_shutdown."""
+    """Build, but do not start, the bot. Resources open in post_init and close in post_stop and
+    post_shutdown."""
     from handlers import register_handlers
     from jobs import schedule_jobs
 
@@ -46,6 +47,7 @@ def build_application(config: Config, *, token: str, clock: Clock | None = None)
         .write_timeout(timeout)
         .get_updates_read_timeout(config.telegram.poll_timeout_seconds + timeout)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if config.telegram.base_url:
@@ -87,13 +89,21 @@ async def _post_init(application: AppType) -> None:
     log.info("ClassCare started as @%s", username)
 
 
+async def _post_stop(application: AppType) -> None:
+    """Stop the delivery worker while the bot's HTTP client still works.
+
+    Sends in flight must finish and be recorded before shutdown closes the client; a send cut
+    off there could reach Telegram, be recorded as failed, and go out again.
+    """
+    services = application.bot_data.get(KEY)
+    if isinstance(services, Services) and services.outbox is not None:
+        await services.outbox.stop()
+
+
 async def _post_shutdown(application: AppType) -> None:
     services = application.bot_data.get(KEY)
-    if not isinstance(services, Services):
-        return
-    if services.outbox is not None:
-        await services.outbox.stop()
-    await services.db.close()
+    if isinstance(services, Services):
+        await services.db.close()
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

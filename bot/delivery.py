@@ -120,9 +120,7 @@ class DeliveryWorker:
         if self._sending:
             await asyncio.wait(self._sending, timeout=5)
         if self._flusher is not None:
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
+            await self._flusher
         await self._flush()
         unsent = [row.id for queue in self._lanes.values() for row, _ in queue]
         if unsent:
@@ -280,7 +278,9 @@ class DeliveryWorker:
     # -- recording -----------------------------------------------------------------------------
 
     async def _flush_loop(self) -> None:
-        while True:
+        # Ends between flushes, never inside one: a flush cut short would leave rows that were
+        # sent marked 'sending', and the next start would send them again.
+        while not self._stopping:
             await asyncio.sleep(FLUSH_SECONDS)
             try:
                 await self._flush()
@@ -297,7 +297,7 @@ class DeliveryWorker:
                 await outbox.record(tx, outcomes)
                 if unreachable:
                     await outbox.mark_unreachable(tx, unreachable, self._now())
-        except Exception:
+        except BaseException:
             self._outcomes = outcomes + self._outcomes
             self._unreachable = unreachable + self._unreachable
             raise

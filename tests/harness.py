@@ -72,6 +72,9 @@ class Harness:
             await app.updater.stop()
         if app.running:
             await app.stop()
+        # run_polling would call these hooks; a test drives the lifecycle by hand.
+        assert app.post_stop is not None
+        await app.post_stop(app)
         await app.shutdown()
         assert app.post_shutdown is not None
         await app.post_shutdown(app)

@@ -69,6 +69,8 @@ async def test_onboarding_through_a_webhook_with_a_secret(
         api.webhook = None
         await app.updater.stop()
         await app.stop()
+        assert app.post_stop is not None
+        await app.post_stop(app)
         await app.shutdown()
         assert app.post_shutdown is not None
         await app.post_shutdown(app)
