@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.cli_isolation import add_isolation_commands
 from bot.cli_ledger import add_ledger_commands
+from bot.cli_notice import add_notice_commands
 from bot.clock import SystemClock, epoch
 from bot.config import Config, ConfigError, bot_token, load_config
 from bot.storage.db import Database
@@ -80,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_isolation_commands(sub, common)
     add_ledger_commands(sub, common)
+    add_notice_commands(sub, common)
     return parser
 
 

@@ -401,15 +401,15 @@ async def insert_recipients(
 async def link_outbox(tx: aiosqlite.Connection, notice_id: int, media: bool) -> None:
     """Point each recipient at the outbox rows just queued for them (found by dedup key)."""
     await tx.execute(
-        "UPDATE notice_recipients SET outbox_id = (SELECT o.id FROM outbox o"
-        " WHERE o.dedup_key = 'nt:' || notice_id || ':' || person_id) WHERE notice_id = ?",
+        "UPDATE notice_recipients AS r SET outbox_id = (SELECT o.id FROM outbox o"
+        " WHERE o.dedup_key = 'nt:' || r.notice_id || ':' || r.person_id) WHERE r.notice_id = ?",
         (notice_id,),
     )
     if media:
         await tx.execute(
-            "UPDATE notice_recipients SET media_outbox_id = (SELECT o.id FROM outbox o"
-            " WHERE o.dedup_key = 'nt:' || notice_id || ':' || person_id || ':m')"
-            " WHERE notice_id = ?",
+            "UPDATE notice_recipients AS r SET media_outbox_id = (SELECT o.id FROM outbox o"
+            " WHERE o.dedup_key = 'nt:' || r.notice_id || ':' || r.person_id || ':m')"
+            " WHERE r.notice_id = ?",
             (notice_id,),
         )
 
