@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from telegram import BotCommand, BotCommandScopeChat, CallbackQuery, Update
 from telegram.ext import ContextTypes
 
-from bot.access import Viewer
+from bot.access import STAFF_ROLES, Viewer
 from bot.i18n import language_from_telegram
 from bot.menus import menu_for
 from bot.services import Services, get_services
@@ -84,3 +84,18 @@ async def bound_press(update: Update, context: Context) -> Press | None:
         )
         return None
     return Press(query, who, who.person, (query.data or "").split(":"))
+
+
+async def staff_viewer(update: Update, context: Context) -> tuple[Sender, Viewer] | None:
+    """The sender and their scope if they are bound staff; otherwise refuse and return None."""
+    who = await sender(update, context)
+    if who is None:
+        return None
+    svc = services(context)
+    if who.person is None:
+        await reply(update, context, svc.catalog.t(who.language, "common.not_bound"))
+        return None
+    if who.person.role not in STAFF_ROLES:
+        await reply(update, context, svc.catalog.t(who.language, "common.not_allowed"))
+        return None
+    return who, await viewer_for(svc, who.person)

@@ -8,32 +8,25 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
 from bot import ledger, studentview
-from bot.access import STAFF_ROLES, Viewer
+from bot.access import Viewer
 from bot.clock import from_epoch
 from bot.ledger import RangeError
-from handlers.common import Context, Sender, bound_press, reply, sender, services, viewer_for
+from handlers.common import (
+    Context,
+    Sender,
+    bound_press,
+    reply,
+    services,
+    staff_viewer,
+    viewer_for,
+)
 
 log = logging.getLogger(__name__)
 
 
-async def _staff_viewer(update: Update, context: Context) -> tuple[Sender, Viewer] | None:
-    """The sender and their scope if they are bound staff; otherwise refuse and return None."""
-    who = await sender(update, context)
-    if who is None:
-        return None
-    svc = services(context)
-    if who.person is None:
-        await reply(update, context, svc.catalog.t(who.language, "common.not_bound"))
-        return None
-    if who.person.role not in STAFF_ROLES:
-        await reply(update, context, svc.catalog.t(who.language, "common.not_allowed"))
-        return None
-    return who, await viewer_for(svc, who.person)
-
-
 async def show_student(update: Update, context: Context) -> None:
     """Show one student's isolation so far, or let the sender choose among several matches."""
-    found = await _staff_viewer(update, context)
+    found = await staff_viewer(update, context)
     if found is None:
         return
     who, viewer = found
@@ -102,7 +95,7 @@ async def _send_view(
 
 async def export_ledger(update: Update, context: Context) -> None:
     """Send the ledger of the sender's scope for today, a day, or a period, as an XLSX file."""
-    found = await _staff_viewer(update, context)
+    found = await staff_viewer(update, context)
     if found is None:
         return
     who, viewer = found
