@@ -6,6 +6,7 @@ from __future__ import annotations
 MENUS: dict[str, tuple[str, ...]] = {
     "student": ("checkin", "talk", "help", "language"),
     "teacher": (
+        "today",
         "isolate",
         "release",
         "contacts",
@@ -17,9 +18,10 @@ MENUS: dict[str, tuple[str, ...]] = {
         "help",
         "language",
     ),
-    "doctor": ("student", "ledger", "help", "language"),
-    "counselor": ("student", "ledger", "help", "language"),
+    "doctor": ("today", "student", "ledger", "help", "language"),
+    "counselor": ("today", "student", "ledger", "help", "language"),
     "admin": (
+        "today",
         "isolate",
         "release",
         "student",

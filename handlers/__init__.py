@@ -13,7 +13,17 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import alerts, checkin, contact, isolation, notices, onboarding, staffviews, text
+from handlers import (
+    alerts,
+    checkin,
+    contact,
+    isolation,
+    notices,
+    onboarding,
+    staffviews,
+    text,
+    today,
+)
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
@@ -39,6 +49,8 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("student", staffviews.show_student),
         CommandHandler("ledger", staffviews.export_ledger),
         CallbackQueryHandler(staffviews.choose_student, pattern=r"^sv:"),
+        CommandHandler("today", today.show_today),
+        CallbackQueryHandler(today.press_remind, pattern=r"^td:"),
         # Photos are only ever relayed messages; plain text goes through handlers.text.
         MessageHandler(filters.PHOTO & filters.ChatType.PRIVATE, contact.relay_photo),
         # Last: any other text, which may be a check-in answer, a relayed message or a cry for

@@ -1,4 +1,5 @@
-"""The rounds job: open due check-in rounds, send due reminders, close due windows."""
+"""The rounds job: open due check-in rounds, send due reminders, close due windows, then queue
+the digests and reports that the closed rounds and the clock make due."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from bot import checkins
+from bot import checkins, digest
 from bot.services import get_services
 
 INTERVAL_SECONDS = 15
@@ -15,7 +16,10 @@ INTERVAL_SECONDS = 15
 async def run_rounds(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Bring rounds in line with the clock; the first run after start-up reconciles."""
     svc = get_services(context.bot_data)
-    await checkins.run_rounds(svc, svc.now())
+    now = svc.now()
+    await checkins.run_rounds(svc, now)
+    # Right after closing, so the day's digest follows its last round without a second job.
+    await digest.send_due(svc, now)
 
 
 def schedule(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

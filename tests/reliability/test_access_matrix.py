@@ -349,6 +349,19 @@ TABLE: list[Row] = [
         None,
         {"student": NA, **staff(ANY), "unbound": NB},
     ),
+    # The day at a glance: staff see their scope; a forged round or a student's press is refused.
+    Row(
+        "/today",
+        None,
+        {"student": NA, **staff(("allowed", "today.title")), "unbound": NB},
+        changes=("view",),
+    ),
+    Row(
+        "td:999:remind",
+        None,
+        {"student": NA, **staff(BAD), "unbound": NB},
+    ),
+    Row("td:x", None, {"student": BAD, **staff(BAD), "unbound": NB}),
     # Notices: teachers and admins write them; nobody touches another author's draft.
     Row(
         "/notice",

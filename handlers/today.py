@@ -1,0 +1,62 @@
+"""/today for staff, and its td:<round_id>:remind button."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import today
+from handlers.common import Context, bound_press, services, staff_viewer, viewer_for
+
+
+async def show_today(update: Update, context: Context) -> None:
+    """Show the sender's classes or schools today, with a remind button while a round is open."""
+    found = await staff_viewer(update, context)
+    if found is None:
+        return
+    who, viewer = found
+    svc = services(context)
+    view = await today.view_today(svc, viewer, who.language)
+    if view is None:
+        await context.bot.send_message(
+            who.chat_id, svc.catalog.t(who.language, "common.not_allowed")
+        )
+        return
+    markup = None
+    if view.remind is not None and view.remind.round_id is not None:
+        count = view.remind.waiting + view.remind.in_progress
+        label = svc.catalog.t(who.language, "today.remind_button", count=count)
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(label, callback_data=f"td:{view.remind.round_id}:remind")]]
+        )
+    await context.bot.send_message(who.chat_id, view.text, reply_markup=markup)
+
+
+async def press_remind(update: Update, context: Context) -> None:
+    """Remind the presser's students who have not finished the round, once per round."""
+    press = await bound_press(update, context)
+    if press is None:
+        return
+    svc = services(context)
+    language = press.who.language
+    parts = press.parts
+    if len(parts) != 3 or not parts[1].isdigit() or parts[2] != "remind":
+        await press.query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
+        return
+    if press.person.is_student:
+        await press.query.answer(svc.catalog.t(language, "common.not_allowed"), show_alert=True)
+        return
+    viewer = await viewer_for(svc, press.person)
+    done = await today.remind_unanswered(svc, viewer, int(parts[1]))
+    if done is None:
+        await press.query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
+        return
+    if done.outcome != "sent":
+        key = f"today.remind.{done.outcome}"
+    elif not done.queued:
+        key = "today.remind.already"
+    elif done.already:
+        key = "today.remind.sent_some"
+    else:
+        key = "today.remind.sent"
+    text = svc.catalog.t(language, key, count=done.queued, already=done.already)
+    await press.query.answer(text, show_alert=True)
