@@ -1,9 +1,11 @@
-"""Ledger and chart benchmark: the 台账 of a 2,000-student school over 14 days, and one
-student's chart, each against a bare baseline measured in the same run.
+"""Ledger, /today and chart benchmark: the 台账 of a 2,000-student school over 14 days, a class
+teacher's /today for one 60-student class of it, and one student's chart, each against a bare
+baseline measured in the same run.
 
 Run from the repository root: `.venv/bin/python -m bench.ledger` (about a minute).
 Baselines: a bare openpyxl write-only workbook with the same sheets and the same number of plain
-cells; a bare matplotlib line plot of the same points with no CJK text.
+cells; one SQL query counting the class's check-ins of the day; a bare matplotlib line plot of
+the same points with no CJK text.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import statistics
 import tempfile
 import time
 from datetime import date, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -23,18 +26,22 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from openpyxl import Workbook
 
-from bot import charts, ledger
-from bot.clock import epoch
+from bot import charts, ledger, today
+from bot.access import Viewer
+from bot.clock import FakeClock, epoch
 from bot.config import Config
 from bot.i18n import Catalog
+from bot.services import Services
 from bot.storage.db import Database
 from bot.storage.ledger import Scope
+from bot.storage.people import person_by_id
 
 TZ = ZoneInfo("Asia/Shanghai")
 FIRST = date(2026, 11, 30)
 DAYS = 14
 SLOTS = (("morning", 7, 30), ("noon", 12, 30))
-CLASS_SIZE = 50
+CLASS_SIZE = 60
+TEACHER = 2
 
 
 async def seed(db: Database, students: int) -> None:
@@ -52,6 +59,14 @@ async def seed(db: Database, students: int) -> None:
             "INSERT INTO people (id, role, number, name, school_id, created_at, updated_at)"
             " VALUES (1, 'admin', 'A01', '赵校长', 1, ?, ?)",
             (now, now),
+        )
+        await tx.execute(
+            "INSERT INTO people (id, role, number, name, school_id, created_at, updated_at)"
+            " VALUES (?, 'teacher', 'T01', '王老师', 1, ?, ?)",
+            (TEACHER, now, now),
+        )
+        await tx.execute(
+            "INSERT INTO staff_classes (person_id, class_id) VALUES (?, 1)", (TEACHER,)
         )
         await tx.executemany(
             "INSERT INTO people (id, role, number, name, school_id, class_id, created_at,"
@@ -153,6 +168,33 @@ def bare_chart(points: list[charts.Point]) -> bytes:
     return out.getvalue()
 
 
+async def time_today(
+    db: Database, config: Config, catalog: Catalog, repeat: int
+) -> tuple[float, float]:
+    """Median seconds of a class teacher's /today (read, render, audit) on the last day, and
+    of the baseline query."""
+    teacher = await person_by_id(db, TEACHER)
+    assert teacher is not None
+    clock = FakeClock(datetime.combine(FIRST + timedelta(days=DAYS - 1), time_of_day(16), TZ))
+    svc = Services(config, db, clock, catalog)
+    viewer = Viewer(teacher, class_ids=frozenset({1}))
+    runs, bases = [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        view = await today.view_today(svc, viewer, "zh-CN")
+        runs.append(time.perf_counter() - start)
+        assert view is not None and "隔离中的学生：60 人" in view.text, view
+        start = time.perf_counter()
+        await db.fetchall(
+            "SELECT c.status, COUNT(*) FROM checkins c JOIN rounds r ON r.id = c.round_id"
+            " JOIN people p ON p.id = c.student_id WHERE r.local_date = ? AND p.class_id = 1"
+            " GROUP BY c.status",
+            ((FIRST + timedelta(days=DAYS - 1)).isoformat(),),
+        )
+        bases.append(time.perf_counter() - start)
+    return statistics.median(runs), statistics.median(bases)
+
+
 def timed(repeat: int, work: object) -> tuple[float, float]:
     """(median, best) seconds of `repeat` calls."""
     assert callable(work)
@@ -195,6 +237,7 @@ async def main(students: int, repeat: int) -> None:
                     now=epoch(datetime(2026, 12, 14, tzinfo=TZ)),
                 )
                 exports.append(time.perf_counter() - start)
+            glance, glance_base = await time_today(db, config, catalog, repeat * 10)
         finally:
             await db.close()
     assert export is not None
@@ -235,6 +278,10 @@ async def main(students: int, repeat: int) -> None:
     total = statistics.median(exports)
     print(f"| ledger: export end to end (read, build, audit {export.students} rows) | "
           f"{total:.2f} | {total / baseline:.2f} | < 3 s |")  # fmt: skip
+    print(f"| baseline: one SQL count of the class's check-ins that day | "
+          f"{glance_base * 1000:.1f} ms | 1.00 | |")  # fmt: skip
+    print(f"| /today: {CLASS_SIZE}-student class (read, render, audit) | {glance * 1000:.1f} ms | "
+          f"{glance / glance_base:.1f} | < 100 ms |")  # fmt: skip
     print(f"| baseline: bare matplotlib line plot, no CJK text | {chart_base * 1000:.0f} ms "
           "| 1.00 | |")  # fmt: skip
     print(f"| chart: {len(points)} check-ins, CJK labels, two panels | {chart * 1000:.0f} ms | "
