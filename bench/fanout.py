@@ -26,14 +26,21 @@ from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
+from bot import notices
+from bot.audience import Audience
 from bot.clock import FakeClock, epoch
-from bot.config import Delivery
+from bot.config import Config, Delivery
 from bot.delivery import MAX_CONCURRENCY, DeliveryWorker
+from bot.i18n import Catalog
 from bot.ratelimit import SharedBudget
-from bot.storage import outbox
+from bot.roster import parse_roster
+from bot.services import Services
+from bot.storage import outbox, people
 from bot.storage.db import Database
 from bot.storage.outbox import Lane, Outgoing
+from bot.storage.roster import apply_roster
 from tests.fakeapi import TOKEN
+from tests.seed import STUDENTS_HEADER
 
 FIRST_USER = 1_000_000
 POOL = MAX_CONCURRENCY + 8
@@ -84,14 +91,40 @@ def server_stats(root: str) -> dict[str, int]:
     return stats
 
 
+async def enroll(db: Database, folder: Path, students: int, now: int, config: Config) -> None:
+    """Import a roster of `students` and link each to a started fake user, in roster order."""
+    path = folder / "students.csv"
+    rows = (f"N{u:05d},学生{u},城关一中,初二(3)班,,,,zh-CN,yes\n" for u in range(students))
+    path.write_text(STUDENTS_HEADER + "".join(rows), encoding="utf-8")
+    roster = parse_roster(path)
+    assert not roster.errors, roster.errors[:3]
+    await apply_roster(db, roster, now=now, tz=config.general.tz)
+    enrolled = sorted(
+        (p.number, p.id) for p, _, _ in await people.select_people(db, role="student")
+    )
+    async with db.transaction() as tx:
+        for u, (_, person_id) in enumerate(enrolled):
+            await people.bind_account(tx, person_id, FIRST_USER + u, FIRST_USER + u, "zh-CN", now)
+
+
 async def worker_run(
-    label: str, recipients: int, rate: float, *, paid: bool = False, alerts: int = 0
+    label: str,
+    recipients: int,
+    rate: float,
+    *,
+    paid: bool = False,
+    alerts: int = 0,
+    notice: bool = False,
 ) -> Run:
-    """Send `recipients` messages through the outbox; raise `alerts` urgent ones meanwhile."""
+    """Send `recipients` messages through the outbox; raise `alerts` urgent ones meanwhile.
+
+    With `notice`, the messages are one notice to every student of an imported roster, queued
+    by notices.queue_notice as the /notice flow and `classcare notice send` queue it.
+    """
     # Teachers receiving the alerts follow the students in the same range of started users.
     async with fake_api(rate, recipients + alerts) as root:
-        folder = tempfile.mkdtemp(prefix="fanout-")
-        db = await Database.open(Path(folder) / "bench.db")
+        folder = Path(tempfile.mkdtemp(prefix="fanout-"))
+        db = await Database.open(folder / "bench.db")
         settings = Delivery(rate_per_second=rate, paid_broadcast=paid, paid_rate_per_second=rate)
         limiter = SharedBudget(settings)
         bot = ExtBot(
@@ -109,19 +142,34 @@ async def worker_run(
             sent_at[outbox_id] = time.monotonic()
 
         worker.on_sent = on_sent
-        lane = Lane.BULK if paid else Lane.CHECKIN
-        async with db.transaction() as tx:
-            batch = await outbox.ensure_batch(tx, "bench", label, epoch(clock.now()))
-            await outbox.enqueue_many(
-                tx,
-                (
-                    Outgoing(f"b:{u}", lane, FIRST_USER + u, "sendMessage", {"text": f"晨检 {u}"})
-                    for u in range(recipients)
-                ),
-                now=epoch(clock.now()),
-                batch_id=batch,
-            )
+        now = epoch(clock.now())
+        config = dataclasses.replace(Config(), delivery=settings)
+        if notice:
+            await enroll(db, folder, recipients, now, config)
         cpu0 = time.process_time()
+        if notice:
+            svc = Services(config, db, clock, Catalog.load(), outbox=worker)
+            queued = await notices.queue_notice(
+                svc, Audience("students"), "明天起恢复到校上课，请按时返校。"
+            )
+            assert queued.queued == recipients, queued
+            async with db.transaction() as tx:
+                batch = await outbox.ensure_batch(tx, "notice", str(queued.notice_id), now)
+        else:
+            lane = Lane.BULK if paid else Lane.CHECKIN
+            async with db.transaction() as tx:
+                batch = await outbox.ensure_batch(tx, "bench", label, now)
+                await outbox.enqueue_many(
+                    tx,
+                    (
+                        Outgoing(
+                            f"b:{u}", lane, FIRST_USER + u, "sendMessage", {"text": f"晨检 {u}"}
+                        )
+                        for u in range(recipients)
+                    ),
+                    now=now,
+                    batch_id=batch,
+                )
         await worker.start()
         raised: dict[int, float] = {}
         expected = recipients / rate
@@ -231,10 +279,11 @@ async def main(quick: bool) -> None:
             alerts=20,
         ),
         await worker_run(
-            f"(b) ClassCare notice, paid broadcast, {20000 // scale} msgs",
+            f"(b) ClassCare notice to {20000 // scale} students via queue_notice, paid broadcast",
             20000 // scale,
             1000,
             paid=True,
+            notice=True,
         ),
     ]
     print(table(runs))
