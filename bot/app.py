@@ -10,11 +10,13 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
 
 from bot import alerts
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.delivery import MAX_CONCURRENCY, DeliveryWorker
+from bot.delivery import DeliveryWorker
+from bot.httppool import PooledRequest
 from bot.i18n import Catalog
 from bot.ratelimit import SharedBudget
 from bot.services import KEY, Services, get_services
@@ -40,12 +42,15 @@ def build_application(config: Config, *, token: str, clock: Clock | None = None)
         .defaults(Defaults(tzinfo=config.general.tz))
         .concurrent_updates(PerChatUpdateProcessor())
         .rate_limiter(limiter)
-        # httpcore scans every pooled connection per request; the worker never needs more.
-        .connection_pool_size(MAX_CONCURRENCY + 16)
-        .connect_timeout(timeout)
-        .read_timeout(timeout)
-        .write_timeout(timeout)
-        .get_updates_read_timeout(config.telegram.poll_timeout_seconds + timeout)
+        .request(PooledRequest.with_timeout(timeout))
+        .get_updates_request(
+            HTTPXRequest(
+                connection_pool_size=1,
+                read_timeout=config.telegram.poll_timeout_seconds + timeout,
+                write_timeout=timeout,
+                connect_timeout=timeout,
+            )
+        )
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
