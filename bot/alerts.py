@@ -18,7 +18,7 @@ from bot.clock import from_epoch
 from bot.i18n import Catalog
 from bot.services import Services
 from bot.storage import alerts as store
-from bot.storage import audit, people
+from bot.storage import audit, outbox, people
 from bot.storage import checkins as checkins_store
 from bot.storage.outbox import Lane, Outgoing, enqueue
 from bot.storage.records import Person, StudentInfo
@@ -373,6 +373,9 @@ async def _refresh_cards(
         if card.person_id == skip_person or person is None or person.chat_id is None:
             continue
         if resend or card.outbox_id is None:
+            if card.outbox_id is not None:
+                # A card still held for quiet hours would arrive after the louder one.
+                await outbox.withdraw_unsent(tx, card.outbox_id)
             deliver = max(_deliver_at(services, alert.level, now), now)
             await _send_card(tx, services, alert, info, person, deliver=deliver, now=now)
             continue

@@ -245,6 +245,32 @@ async def test_warning_raised_at_23_arrives_at_7(harness: Harness) -> None:
     await users["D01"].wait_for_message(contains="37.5")
 
 
+async def test_a_held_warning_card_gives_way_when_the_alert_turns_urgent(
+    harness: Harness,
+) -> None:
+    users = await school(harness, "S001", "T01", "D01")
+    harness.clock.set(datetime(2026, 11, 30, 23, 0, tzinfo=SHANGHAI))
+    await answer_checkin(harness, "S001", temperature=37.5, slot_index=1)
+    await harness.delivered()
+    # A second reading (written into the day's other round) folds into the open fever alert.
+    harness.clock.set(datetime(2026, 11, 30, 23, 20, tzinfo=SHANGHAI))
+    await answer_checkin(harness, "S001", temperature=38.6, slot_index=0)
+    await harness.delivered()
+    urgent = await users["T01"].wait_for_message(contains="38.6")
+    assert "紧急" in urgent["text"]
+
+    harness.clock.set(datetime(2026, 12, 1, 7, 0, tzinfo=SHANGHAI))
+    await harness.tick()
+    await harness.delivered()
+    for number in ("T01", "D01"):
+        cards = [m for m in users[number].messages if "学生：张小明" in str(m.get("text"))]
+        assert len(cards) == 1, [m.get("text") for m in cards]
+        assert "紧急" in cards[0]["text"]
+    statuses = await outbox_statuses(harness)
+    assert statuses.get("failed", 0) == 0 and statuses.get("pending", 0) == 0
+    assert statuses["cancelled"] == 2
+
+
 async def test_same_open_alert_is_updated_not_repeated_and_evaluation_is_idempotent(
     harness: Harness,
 ) -> None:
@@ -356,3 +382,8 @@ async def test_pending_evaluations_are_picked_up_by_the_job(harness: Harness) ->
     assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 1
     await users["T01"].wait_for_message(contains="38.2")
     assert await alerts.evaluate_pending(harness.svc) == 0
+
+
+async def outbox_statuses(harness: Harness) -> dict[str, int]:
+    rows = await harness.svc.db.fetchall("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+    return {str(r[0]): int(r[1]) for r in rows}

@@ -187,6 +187,16 @@ async def cancel_pending(tx: aiosqlite.Connection, batch_id: int) -> int:
     return cursor.rowcount
 
 
+async def withdraw_unsent(tx: aiosqlite.Connection, outbox_id: int) -> int:
+    """Cancel a message that has not gone out yet, with the pending edits of it."""
+    cursor = await tx.execute(
+        "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending'"
+        " AND (id = ? OR json_extract(payload, '$.edit_of') = ?)",
+        (outbox_id, outbox_id),
+    )
+    return cursor.rowcount
+
+
 async def release_in_flight(tx: aiosqlite.Connection) -> int:
     """After a crash: rows claimed but not recorded go out again (the bounded duplicates)."""
     cursor = await tx.execute(
