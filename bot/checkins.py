@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import schedule
+from bot.i18n import Catalog
 from bot.services import Services
 from bot.storage import checkins as store
 from bot.storage import isolation as isolation_store
-from bot.storage.checkins import Checkin, Round
+from bot.storage.checkins import Checkin, Recipient, Round
 from bot.storage.outbox import Lane, Outgoing, enqueue_many, ensure_batch
 from bot.storage.records import Person
 from bot.temperature import Reading, parse_temperature
@@ -238,28 +239,7 @@ async def _remind(svc: Services, rnd: Round, now: int) -> int:
                     slot=_slot_name(svc, language, rnd.slot),
                     closes=schedule.clock_time(rnd.closes_at, svc.tz),
                 )
-                items.append(
-                    Outgoing(
-                        dedup_key=f"ci:{r.checkin_id}:remind:{wave}",
-                        lane=Lane.CHECKIN,
-                        chat_id=r.chat_id,
-                        method="sendMessage",
-                        payload={
-                            "text": text,
-                            "reply_markup": {
-                                "inline_keyboard": [
-                                    [
-                                        {
-                                            "text": svc.catalog.t(language, "checkin.btn.resume"),
-                                            "callback_data": f"ci:{r.checkin_id}:go",
-                                        }
-                                    ]
-                                ]
-                            },
-                        },
-                        person_id=r.student_id,
-                    )
-                )
+                items.append(nudge(svc, f"ci:{r.checkin_id}:remind:{wave}", r, language, text))
             count = await enqueue_many(tx, items, now=now, batch_id=batch)
         await store.mark_reminded(tx, rnd.id, wave)
     return count
@@ -710,8 +690,29 @@ def _header(svc: Services, language: str, slot: str, scheduled_at: int) -> str:
 
 
 def _slot_name(svc: Services, language: str, slot: str) -> str:
+    return slot_name(svc.catalog, language, slot)
+
+
+def slot_name(catalog: Catalog, language: str, slot: str) -> str:
+    """A slot as students read it (晨检); a slot the catalog does not name keeps its own name."""
     key = f"checkin.slot.{slot}"
-    return svc.catalog.t(language, key) if key in svc.catalog.keys(language) else slot
+    return catalog.t(language, key) if key in catalog.keys(language) else slot
+
+
+def nudge(svc: Services, dedup_key: str, to: Recipient, language: str, text: str) -> Outgoing:
+    """A reminder to finish a check-in, with the button that takes the student back to it."""
+    button = {
+        "text": svc.catalog.t(language, "checkin.btn.resume"),
+        "callback_data": f"ci:{to.checkin_id}:go",
+    }
+    return Outgoing(
+        dedup_key=dedup_key,
+        lane=Lane.CHECKIN,
+        chat_id=to.chat_id,
+        method="sendMessage",
+        payload={"text": text, "reply_markup": {"inline_keyboard": [[button]]}},
+        person_id=to.student_id,
+    )
 
 
 def _after_symptoms(c: Checkin) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from bot import schedule
+from bot import checkins, schedule
 from bot.access import Viewer
 from bot.clock import epoch, from_epoch
 from bot.i18n import Catalog
@@ -18,7 +18,7 @@ from bot.storage import audit
 from bot.storage import today as store
 from bot.storage.checkins import Round
 from bot.storage.ledger import Scope
-from bot.storage.outbox import Lane, Outgoing, enqueue_many
+from bot.storage.outbox import enqueue_many
 from bot.storage.today import DayCheckin, IsolatedStudent, OpenAlert
 
 # A list longer than this on a phone is a wall of names; the rest is counted, not named.
@@ -98,12 +98,12 @@ class DaySummary:
 def slot_lines(
     planned: Sequence[schedule.SlotTimes],
     rounds: Sequence[Round],
-    checkins: Sequence[DayCheckin],
+    answers: Sequence[DayCheckin],
     now: int,
 ) -> tuple[SlotLine, ...]:
     by_slot = {r.slot: r for r in rounds}
     by_round: dict[int, list[DayCheckin]] = defaultdict(list)
-    for c in checkins:
+    for c in answers:
         by_round[c.round_id].append(c)
     lines = []
     for slot in planned:
@@ -136,7 +136,7 @@ def slot_lines(
 
 def flag_students(
     students: Sequence[IsolatedStudent],
-    checkins: Sequence[DayCheckin],
+    answers: Sequence[DayCheckin],
     slot_of_round: dict[int, str],
     alerts: Sequence[OpenAlert],
     thresholds: Thresholds,
@@ -145,13 +145,13 @@ def flag_students(
     the most serious first."""
     reasons: dict[int, list[Reason]] = defaultdict(list)
     hottest: dict[int, float] = {}
-    for c in checkins:
+    for c in answers:
         if c.temperature_c is not None and c.temperature_c >= thresholds.fever_warning_c:
             hottest[c.student_id] = max(c.temperature_c, hottest.get(c.student_id, 0.0))
     for student_id, celsius in hottest.items():
         level = "urgent" if celsius >= thresholds.fever_urgent_c else "warning"
         reasons[student_id].append(Reason("temperature", f"{celsius:.1f}", level))
-    for c in checkins:
+    for c in answers:
         have = {r.code for r in reasons[c.student_id]}
         if c.symptoms and "symptoms" not in have:
             reasons[c.student_id].append(Reason("symptoms"))
@@ -195,10 +195,6 @@ def render(
     def t(key: str, **params: object) -> str:
         return catalog.t(language, f"today.{key}", **params)
 
-    def slot_name(slot: str) -> str:
-        key = f"checkin.slot.{slot}"
-        return catalog.t(language, key) if key in catalog.keys(language) else slot
-
     lines = [title, t("isolated", count=summary.isolated)]
     for s in summary.schools:
         lines.append(t("school", school=s.name, isolated=s.isolated, flagged=s.flagged))
@@ -213,7 +209,12 @@ def render(
             closes=tz_clock[line.closes_at],
         )
         lines.append(
-            t("slot_line", slot=slot_name(line.slot), time=tz_clock[line.starts_at], counts=counts)
+            t(
+                "slot_line",
+                slot=checkins.slot_name(catalog, language, line.slot),
+                time=tz_clock[line.starts_at],
+                counts=counts,
+            )
         )
     lines.append("")
     if summary.flagged:
@@ -250,8 +251,7 @@ def _reason(catalog: Catalog, language: str, reason: Reason) -> str:
             kind=catalog.t(language, f"alerts.kind.{reason.value}"),
         )
     if reason.code == "missed":
-        key = f"checkin.slot.{reason.value}"
-        slot = catalog.t(language, key) if key in catalog.keys(language) else reason.value
+        slot = checkins.slot_name(catalog, language, reason.value)
         return catalog.t(language, "today.reason.missed", slot=slot)
     return catalog.t(language, f"today.reason.{reason.code}", value=reason.value)
 
@@ -268,7 +268,7 @@ async def summarize(svc: Services, scope: Scope, now: int, *, by_school: bool) -
     day = local_day(svc, now)
     planned = schedule.slot_times(svc.config.checkins, day, svc.tz)
     rounds = await store.rounds_on(svc.db, day.isoformat())
-    checkins = await store.day_checkins(svc.db, day.isoformat(), scope)
+    answers = await store.day_checkins(svc.db, day.isoformat(), scope)
     students = await store.isolated_students(svc.db, scope, now)
     alerts = await store.open_alerts(svc.db, scope)
     midnight = epoch(datetime.combine(day, time(0), svc.tz))
@@ -276,7 +276,7 @@ async def summarize(svc: Services, scope: Scope, now: int, *, by_school: bool) -
     isolated_ids = {s.id for s in students}
     flagged = flag_students(
         students,
-        [c for c in checkins if c.student_id in isolated_ids],
+        [c for c in answers if c.student_id in isolated_ids],
         {r.id: r.slot for r in rounds},
         alerts,
         Thresholds.from_config(svc.config),
@@ -284,7 +284,7 @@ async def summarize(svc: Services, scope: Scope, now: int, *, by_school: bool) -
     return DaySummary(
         day.isoformat(),
         len(students),
-        slot_lines(planned, rounds, checkins, now),
+        slot_lines(planned, rounds, answers, now),
         flagged,
         tuple(s for s in students if s.id not in contacted),
         school_lines(students, flagged) if by_school else (),
@@ -375,28 +375,9 @@ async def remind_unanswered(svc: Services, viewer: Viewer, round_id: int) -> Rem
     items = []
     for s in students:
         language = s.language or svc.catalog.default
-        slot_key = f"checkin.slot.{found.slot}"
-        slot = (
-            svc.catalog.t(language, slot_key)
-            if slot_key in svc.catalog.keys(language)
-            else found.slot
-        )
-        button = {"text": svc.catalog.t(language, "checkin.btn.resume")}
-        items.append(
-            Outgoing(
-                dedup_key=f"ci:{s.checkin_id}:nudge",
-                lane=Lane.CHECKIN,
-                chat_id=s.chat_id,
-                method="sendMessage",
-                payload={
-                    "text": svc.catalog.t(language, "today.nudge", slot=slot, closes=closes),
-                    "reply_markup": {
-                        "inline_keyboard": [[{**button, "callback_data": f"ci:{s.checkin_id}:go"}]]
-                    },
-                },
-                person_id=s.student_id,
-            )
-        )
+        slot = checkins.slot_name(svc.catalog, language, found.slot)
+        text = svc.catalog.t(language, "today.nudge", slot=slot, closes=closes)
+        items.append(checkins.nudge(svc, f"ci:{s.checkin_id}:nudge", s, language, text))
     async with svc.db.transaction() as tx:
         queued = await enqueue_many(tx, items, now=now)
         await audit.record(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.storage.checkins import Recipient as Student
 from bot.storage.checkins import Round
 from bot.storage.db import Database
 from bot.storage.ledger import Scope
@@ -38,14 +39,6 @@ class OpenAlert:
     student_id: int
     kind: str
     level: str
-
-
-@dataclass(frozen=True)
-class Unanswered:
-    checkin_id: int
-    student_id: int
-    chat_id: int
-    language: str | None
 
 
 @dataclass(frozen=True)
@@ -118,7 +111,7 @@ async def contacted_since(db: Database, scope: Scope, since: int) -> frozenset[i
     return frozenset(int(r[0]) for r in rows)
 
 
-async def unanswered(db: Database, round_id: int, scope: Scope) -> list[Unanswered]:
+async def unanswered(db: Database, round_id: int, scope: Scope) -> list[Student]:
     """The scope's bound students whose check-in in this round is still open."""
     condition, params = scope.where("p")
     rows = await db.fetchall(
@@ -128,7 +121,7 @@ async def unanswered(db: Database, round_id: int, scope: Scope) -> list[Unanswer
         f" AND p.unreachable_at IS NULL AND {condition} ORDER BY c.id",
         [round_id, *params],
     )
-    return [Unanswered(*r) for r in rows]
+    return [Student(*r) for r in rows]
 
 
 async def batch_exists(db: Database, kind: str, ref: str) -> bool:
