@@ -1,0 +1,152 @@
+"""A 60,000-student school district in a real SQLite file, shared by bench.memory and
+bench.startup.
+
+The roster goes in through `python -m bot roster import`, exactly as an operator would load it;
+every student's account is then linked with plain SQL (onboarding is tested elsewhere), so a
+check-in round prompts all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sqlite3
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from tests.fakeapi import TOKEN
+from tests.seed import STUDENTS_HEADER
+
+REPO = Path(__file__).resolve().parents[1]
+STUDENTS = 60_000
+CLASS_SIZE = 50
+CLASSES_PER_SCHOOL = 24
+FIRST_USER = 2_000_000
+DATABASE = "classcare.db"
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _school(n: int) -> str:
+    return f"第{n + 1}中学"
+
+
+def _class(n: int) -> str:
+    return f"{n // 8 + 7}年级({n % 8 + 1})班"
+
+
+def roster_files(folder: Path, students: int) -> tuple[Path, Path]:
+    """Write a students CSV (all isolated at home) and a staff CSV with one teacher a class."""
+    start = datetime.now(TZ) - timedelta(days=3)
+    classes = -(-students // CLASS_SIZE)
+    student_rows = []
+    for n in range(students):
+        klass = n // CLASS_SIZE
+        school = _school(klass // CLASSES_PER_SCHOOL)
+        student_rows.append(
+            f"P{n:06d},学生{n},{school},{_class(klass % CLASSES_PER_SCHOOL)},home,"
+            f"{start:%Y-%m-%d},,zh-CN,yes"
+        )
+    staff_rows = [
+        f"T{k:05d},老师{k},{_school(k // CLASSES_PER_SCHOOL)},teacher,"
+        f"{_class(k % CLASSES_PER_SCHOOL)},zh-CN"
+        for k in range(classes)
+    ]
+    students_csv = folder / "students.csv"
+    students_csv.write_text(STUDENTS_HEADER + "\n".join(student_rows) + "\n", "utf-8")
+    staff_csv = folder / "staff.csv"
+    staff_csv.write_text(
+        "staff_number,name,school,role,classes,language\n" + "\n".join(staff_rows) + "\n",
+        "utf-8",
+    )
+    return staff_csv, students_csv
+
+
+def write_config(
+    folder: Path,
+    base_url: str,
+    *,
+    slot_in_minutes: int = -1,
+    rate_per_second: float = 30.0,
+    poll_timeout_seconds: int = 1,
+) -> Path:
+    """A config.toml for `python -m bot` with one check-in slot `slot_in_minutes` from now.
+
+    The default, a slot that began a minute ago, makes the first rounds job after start-up open
+    the round.
+    """
+    slot = datetime.now(TZ) + timedelta(minutes=slot_in_minutes)
+    config = folder / "config.toml"
+    config.write_text(
+        f'[general]\ndatabase = "{folder / DATABASE}"\nlog_level = "WARNING"\n'
+        f'[telegram]\nbase_url = "{base_url}"\nbot_username = "classcare_test_bot"\n'
+        f"poll_timeout_seconds = {poll_timeout_seconds}\n"
+        f"[delivery]\nrate_per_second = {rate_per_second}\n"
+        "[checkins]\nwindow_minutes = 600\nreminder_minutes = [500]\n"
+        f'[[checkins.slots]]\nname = "morning"\ntime = "{slot:%H:%M}"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+async def run_cli(*args: str, config: Path) -> None:
+    """Run `python -m bot ARGS --config CONFIG` to completion; fail loudly if it fails."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        "--config",
+        str(config),
+        cwd=REPO,
+        env={**os.environ, "BOT_TOKEN": TOKEN},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"python -m bot {' '.join(args)} failed: {err.decode()[-2000:]}")
+
+
+def bind_all(database: Path) -> int:
+    """Link every student to Telegram account FIRST_USER + n; returns how many were linked."""
+    with sqlite3.connect(database) as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM people WHERE role = 'student'")]
+        conn.executemany(
+            "UPDATE people SET telegram_user_id = ?, chat_id = ?, language = 'zh-CN' WHERE id = ?",
+            [(FIRST_USER + n, FIRST_USER + n, person_id) for n, person_id in enumerate(ids)],
+        )
+    return len(ids)
+
+
+async def build(folder: Path, students: int = STUDENTS) -> Path:
+    """Import the roster into folder/classcare.db and link every student; returns the file."""
+    config = write_config(folder, "http://127.0.0.1:9/bot")
+    staff_csv, students_csv = roster_files(folder, students)
+    await run_cli("roster", "import", str(staff_csv), config=config)
+    await run_cli("roster", "import", str(students_csv), config=config)
+    database = folder / DATABASE
+    linked = bind_all(database)
+    if linked != students:
+        raise RuntimeError(f"expected {students} students in the database, found {linked}")
+    return database
+
+
+def fresh_copy(database: Path, folder: Path) -> Path:
+    """Copy the built database (checkpointed first) to folder/classcare.db for one run."""
+    with sqlite3.connect(database) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / DATABASE
+    shutil.copyfile(database, target)
+    return target
+
+
+def vm_hwm_kib(pid: int) -> int:
+    """Peak resident set size of a live process, from /proc/<pid>/status."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmHWM for process {pid}")
