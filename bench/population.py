@@ -78,6 +78,7 @@ def write_config(
     the round.
     """
     slot = datetime.now(TZ) + timedelta(minutes=slot_in_minutes)
+    folder.mkdir(parents=True, exist_ok=True)
     config = folder / "config.toml"
     config.write_text(
         f'[general]\ndatabase = "{folder / DATABASE}"\nlog_level = "WARNING"\n'
