@@ -84,13 +84,20 @@ async def next_screen(api: FakeBotAPI, user: FakeUser, mark: int) -> dict[str, o
     leaves the student looking at a screen whose buttons no longer apply.
     """
 
+    # Calls already looked at: every waiter wakes on every call, so rescanning would be O(n²).
+    scanned = mark
+
     def found() -> tuple[dict[str, object] | None] | None:
+        nonlocal scanned
         for message in reversed(user.messages):
             if message["seq"] >= mark:
                 return (dict(message),)
-        for call in api.calls[mark:]:
+        calls = api.calls
+        for index in range(scanned, len(calls)):
+            call = calls[index]
             if call.chat_id == user.id and call.method == "editMessageText" and not call.ok:
                 return (None,)
+        scanned = len(calls)
         return None
 
     (screen,) = await api.until(
