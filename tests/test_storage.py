@@ -94,3 +94,30 @@ async def test_a_writer_cancelled_mid_transaction_leaves_the_connection_usable(
         assert names == ["kept"]
     finally:
         await db.close()
+
+
+async def test_a_read_after_a_commit_sees_it_while_other_reads_overlap(tmp_path: Path) -> None:
+    """Overlapping reads must not pin the reader to a snapshot from before the commit: each
+    writer reads back its own row at once, as a handler does after storing an answer."""
+    db = await Database.open(tmp_path / "t.db")
+    try:
+        async with db.transaction() as tx:
+            await tx.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+            await tx.executemany("INSERT INTO t (v) VALUES (?)", [("x",)] * 500)
+
+        async def busy_reader() -> None:
+            for _ in range(40):
+                await db.fetchone("SELECT COUNT(*) FROM t WHERE v = 'x'")
+
+        async def write_then_read(n: int) -> bool:
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO t (id, v) VALUES (?, 'new')", (10_000 + n,))
+            return await db.fetchone("SELECT v FROM t WHERE id = ?", (10_000 + n,)) is not None
+
+        results = await asyncio.gather(
+            *(busy_reader() for _ in range(10)), *(write_then_read(n) for n in range(200))
+        )
+        found = [r for r in results if r is not None]
+        assert found == [True] * 200, f"{found.count(False)} reads missed their own commit"
+    finally:
+        await db.close()
