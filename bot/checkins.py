@@ -22,6 +22,9 @@ from bot.storage.records import Person
 from bot.temperature import Reading, parse_temperature
 
 log = logging.getLogger(__name__)
+# Prompts are built and queued this many at a time, all in the round's one transaction, so a
+# 60,000-student round never holds every prompt in memory at once.
+PROMPT_PAGE = 2000
 
 # Stable codes: stored in the database and the alert rules read them; order is the keyboard's.
 SYMPTOMS = (
@@ -195,27 +198,30 @@ async def _enqueue_prompts(
     scheduled_at: int,
     now: int,
 ) -> int:
-    recipients = await store.unprompted(tx, round_id)
-    if not recipients:
-        return 0
-    batch = await ensure_batch(tx, "round", f"{local_date}:{slot}", now)
-    items = []
-    for r in recipients:
-        language = _language(svc, r.language)
-        header = _header(svc, language, slot, scheduled_at)
-        screen = _temperature_screen(svc, language, r.checkin_id, header, kept=None)
-        items.append(
-            Outgoing(
-                dedup_key=f"ci:{r.checkin_id}:prompt",
-                lane=Lane.CHECKIN,
-                chat_id=r.chat_id,
-                method="sendMessage",
-                payload=screen.payload(),
-                person_id=r.student_id,
+    batch = None
+    count = 0
+    after = 0
+    while recipients := await store.unprompted(tx, round_id, after=after, limit=PROMPT_PAGE):
+        if batch is None:
+            batch = await ensure_batch(tx, "round", f"{local_date}:{slot}", now)
+        items = []
+        for r in recipients:
+            language = _language(svc, r.language)
+            header = _header(svc, language, slot, scheduled_at)
+            screen = _temperature_screen(svc, language, r.checkin_id, header, kept=None)
+            items.append(
+                Outgoing(
+                    dedup_key=f"ci:{r.checkin_id}:prompt",
+                    lane=Lane.CHECKIN,
+                    chat_id=r.chat_id,
+                    method="sendMessage",
+                    payload=screen.payload(),
+                    person_id=r.student_id,
+                )
             )
-        )
-    count = await enqueue_many(tx, items, now=now, batch_id=batch)
-    await store.link_prompts(tx, round_id)
+        count += await enqueue_many(tx, items, now=now, batch_id=batch)
+        after = recipients[-1].checkin_id
+        await store.link_prompts(tx, round_id, recipients[0].checkin_id, after)
     return count
 
 

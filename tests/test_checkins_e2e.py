@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
+from bot import checkins
 from bot.storage import checkins as store
 from bot.storage import people
 from bot.storage.isolation import open_isolation
@@ -185,3 +188,20 @@ async def test_weekly_screen_replaces_mood_and_routes_scores_by_role(harness: Ha
     assert "焦虑 6" in card["text"] and "抑郁 6" in card["text"]
     flagged = await teacher.wait_for_message(contains="心理关注标记")
     assert "PHQ-4" not in flagged["text"] and "焦虑" not in flagged["text"]
+
+
+async def test_a_round_larger_than_a_page_prompts_everyone_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(checkins, "PROMPT_PAGE", 1)
+    await students(harness)
+    await at(harness, 7, 30)
+    await at(harness, 7, 31)
+    assert prompts(harness, "晨检") == [USER_IDS["S001"]]
+    assert prompts(harness, "Morning") == [USER_IDS["S003"]]
+    rows = await harness.svc.db.fetchall(
+        "SELECT c.prompt_outbox_id, o.dedup_key FROM checkins c"
+        " LEFT JOIN outbox o ON o.id = c.prompt_outbox_id WHERE c.status = 'open'"
+    )
+    assert len(rows) == 2
+    assert all(r["dedup_key"] and r["dedup_key"].endswith(":prompt") for r in rows)

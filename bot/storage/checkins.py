@@ -231,26 +231,32 @@ async def record_not_sent(
     return cursor.rowcount
 
 
-async def unprompted(tx: aiosqlite.Connection, round_id: int) -> list[Recipient]:
-    """Open check-ins of a round whose prompt is not enqueued yet."""
+async def unprompted(
+    tx: aiosqlite.Connection, round_id: int, *, after: int = 0, limit: int = -1
+) -> list[Recipient]:
+    """Open check-ins of a round whose prompt is not enqueued yet, by id from `after` on."""
     rows = await _fetchall(
         tx,
         "SELECT c.id, c.student_id, p.chat_id, p.language FROM checkins c"
         " JOIN people p ON p.id = c.student_id"
-        " WHERE c.round_id = ? AND c.status = 'open' AND c.prompt_outbox_id IS NULL"
-        " AND p.chat_id IS NOT NULL ORDER BY c.id",
-        (round_id,),
+        " WHERE c.round_id = ? AND c.id > ? AND c.status = 'open' AND c.prompt_outbox_id IS NULL"
+        " AND p.chat_id IS NOT NULL ORDER BY c.id LIMIT ?",
+        (round_id, after, limit),
     )
     return [Recipient(r[0], r[1], r[2], r[3]) for r in rows]
 
 
-async def link_prompts(tx: aiosqlite.Connection, round_id: int) -> None:
-    """Point each check-in at the outbox row of its prompt (found by its dedup key)."""
+async def link_prompts(
+    tx: aiosqlite.Connection, round_id: int, first_id: int = 0, last_id: int = -1
+) -> None:
+    """Point each check-in (with an id in first_id..last_id, or any) at the outbox row of its
+    prompt, found by its dedup key."""
     await tx.execute(
         "UPDATE checkins SET prompt_outbox_id ="
         " (SELECT o.id FROM outbox o WHERE o.dedup_key = 'ci:' || checkins.id || ':prompt')"
-        " WHERE round_id = ? AND prompt_outbox_id IS NULL",
-        (round_id,),
+        " WHERE round_id = ? AND prompt_outbox_id IS NULL AND id >= ?"
+        " AND (? < 0 OR id <= ?)",
+        (round_id, first_id, last_id, last_id),
     )
 
 
