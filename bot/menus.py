@@ -28,6 +28,8 @@ MENUS: dict[str, tuple[str, ...]] = {
         "ledger",
         "notice",
         "notices",
+        "stats",
+        "audit",
         "help",
         "language",
     ),

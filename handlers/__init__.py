@@ -14,6 +14,7 @@ from telegram.ext import (
 )
 
 from handlers import (
+    adminviews,
     alerts,
     checkin,
     contact,
@@ -50,6 +51,8 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("ledger", staffviews.export_ledger),
         CallbackQueryHandler(staffviews.choose_student, pattern=r"^sv:"),
         CommandHandler("today", today.show_today),
+        CommandHandler("stats", adminviews.show_stats),
+        CommandHandler("audit", adminviews.show_audit),
         CallbackQueryHandler(today.press_remind, pattern=r"^td:"),
         # Photos are only ever relayed messages; plain text goes through handlers.text.
         MessageHandler(filters.PHOTO & filters.ChatType.PRIVATE, contact.relay_photo),
