@@ -362,6 +362,61 @@ TABLE: list[Row] = [
         {"student": NA, **staff(BAD), "unbound": NB},
     ),
     Row("td:x", None, {"student": BAD, **staff(BAD), "unbound": NB}),
+    # Admins' figures and audit trail: everyone else is refused; a school admin reads only
+    # their own school's students and staff.
+    Row(
+        "/stats",
+        None,
+        {
+            **dict.fromkeys(("student", "teacher", "doctor", "counselor"), NA),
+            **dict.fromkeys(
+                ("school_admin", "bureau_admin"), ("allowed", "adminviews.stats.title")
+            ),
+            "unbound": NB,
+        },
+    ),
+    Row(
+        "/audit",
+        None,
+        {
+            **dict.fromkeys(("student", "teacher", "doctor", "counselor"), NA),
+            **dict.fromkeys(
+                ("school_admin", "bureau_admin"), ("allowed", "adminviews.audit.title")
+            ),
+            "unbound": NB,
+        },
+    ),
+    Row(
+        "/audit {num}",
+        "own",
+        {
+            **dict.fromkeys(("student", "teacher", "doctor", "counselor"), NA),
+            **dict.fromkeys(
+                ("school_admin", "bureau_admin"), ("allowed", "adminviews.audit.title_student")
+            ),
+            "unbound": NB,
+        },
+    ),
+    Row(
+        "/audit {num}",
+        "other",
+        {
+            **dict.fromkeys(("student", "teacher", "doctor", "counselor"), NA),
+            "school_admin": ("refused", "adminviews.audit.outside"),
+            "unbound": NB,
+        },
+    ),
+    Row(
+        "/audit T01",
+        None,
+        {
+            **dict.fromkeys(("student", "teacher", "doctor", "counselor"), NA),
+            **dict.fromkeys(
+                ("school_admin", "bureau_admin"), ("allowed", "adminviews.audit.none_staff")
+            ),
+            "unbound": NB,
+        },
+    ),
     # Notices: teachers and admins write them; nobody touches another author's draft.
     Row(
         "/notice",
