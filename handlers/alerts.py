@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from bot import alerts, contact
 from bot.storage import alerts as alert_store
 from bot.storage import people
-from handlers.common import Context, bound_press, reply, sender, services, viewer_for
+from handlers.common import Context, bound_press, is_id, reply, sender, services, viewer_for
 from handlers.contact import prompt_staff
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ async def press_card(update: Update, context: Context) -> None:
         return
     svc = services(context)
     query, who, parts, language = press.query, press.who, press.parts, press.who.language
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in VERBS:
+    if len(parts) != 3 or not is_id(parts[1]) or parts[2] not in VERBS:
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
     alert_id, verb = int(parts[1]), parts[2]

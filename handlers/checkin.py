@@ -9,7 +9,7 @@ from telegram.error import BadRequest
 
 from bot import checkins
 from bot.checkins import Reply, Screen
-from handlers.common import Context, Sender, reply, sender, services
+from handlers.common import Context, Sender, is_id, reply, sender, services
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ async def answer_button(update: Update, context: Context) -> None:
     svc = services(context)
     parts = (query.data or "").split(":")
     language = who.language if who is not None else svc.config.general.language
-    if not _student(who) or len(parts) < 3 or not parts[1].isdigit():
+    if not _student(who) or len(parts) < 3 or not is_id(parts[1]):
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
     assert who is not None and who.person is not None

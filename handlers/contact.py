@@ -9,7 +9,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot import alerts, contact
 from bot.storage import people
-from handlers.common import Context, Sender, bound_press, reply, sender, services, viewer_for
+from handlers.common import (
+    Context,
+    Sender,
+    bound_press,
+    is_id,
+    reply,
+    sender,
+    services,
+    viewer_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +80,7 @@ async def press_contact(update: Update, context: Context) -> None:
             reply_markup=InlineKeyboardMarkup([[end]]),
         )
         return
-    if len(parts) == 3 and parts[1] == "msg" and parts[2].isdigit() and not person.is_student:
+    if len(parts) == 3 and parts[1] == "msg" and is_id(parts[2]) and not person.is_student:
         student = await people.person_by_id(svc.db, int(parts[2]))
         viewer = await viewer_for(svc, person)
         if student is None or not await contact.open_for_staff(svc, viewer, student):

@@ -19,7 +19,7 @@ from bot.access import Viewer
 from bot.audience import may_compose
 from bot.notices import Markup, Media, Options
 from bot.storage.notices import Draft
-from handlers.common import Context, Sender, reply, sender, services, viewer_for
+from handlers.common import Context, Sender, is_id, reply, sender, services, viewer_for
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +198,7 @@ async def press_button(update: Update, context: Context) -> None:
     language = who.language if who is not None else svc.config.general.language
     t = svc.catalog.t
     parts = (query.data or "").split(":")
-    if len(parts) < 3 or not parts[1].isdigit():
+    if len(parts) < 3 or not is_id(parts[1]):
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
     if who is None or who.person is None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
@@ -15,6 +16,7 @@ from handlers.common import (
     Context,
     Sender,
     bound_press,
+    is_id,
     reply,
     services,
     staff_viewer,
@@ -65,7 +67,7 @@ async def choose_student(update: Update, context: Context) -> None:
     svc = services(context)
     t = svc.catalog.t
     query, who, parts, language = press.query, press.who, press.parts, press.who.language
-    if len(parts) != 2 or not parts[1].isdigit() or press.person.is_student:
+    if len(parts) != 2 or not is_id(parts[1]) or press.person.is_student:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
     viewer = await viewer_for(svc, press.person)
@@ -110,6 +112,10 @@ async def export_ledger(update: Update, context: Context) -> None:
         date_from, date_to = ledger.parse_range(list(context.args or []), today)
     except RangeError as error:
         await reply(update, context, t(who.language, error.key))
+        return
+    if date_to == date.max:
+        # The export runs to the midnight after the last day, which no date can hold.
+        await reply(update, context, t(who.language, "staffviews.ledger.bad_date"))
         return
     export = await ledger.export_ledger(
         svc.db,

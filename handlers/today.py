@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import today
-from handlers.common import Context, bound_press, services, staff_viewer, viewer_for
+from handlers.common import Context, bound_press, is_id, services, staff_viewer, viewer_for
 
 
 async def show_today(update: Update, context: Context) -> None:
@@ -39,7 +39,7 @@ async def press_remind(update: Update, context: Context) -> None:
     svc = services(context)
     language = press.who.language
     parts = press.parts
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] != "remind":
+    if len(parts) != 3 or not is_id(parts[1]) or parts[2] != "remind":
         await press.query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
     if press.person.is_student:
