@@ -1,5 +1,6 @@
-"""A check-in round under a 429 storm, failing and slow calls and blocked students: every answer
-is stored, every outbox row ends in a final state, and nobody gets a prompt twice."""
+"""A check-in round and a notice under a 429 storm, failing and slow calls and blocked students:
+every answer is stored, every outbox row ends in a final state, and nobody gets a prompt or a
+notice twice."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from bot import notices
+from bot.audience import Audience
 from bot.clock import FakeClock
 from bot.storage import checkins, outbox, people
+from bot.storage import notices as notice_store
 from bot.storage.people import select_people
+from handlers.common import viewer_for
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeBotAPI
 from tests.harness import Harness, make_config
@@ -23,6 +28,9 @@ from tests.seed import STAFF_CSV, STUDENTS_HEADER
 STUDENTS = 60
 FIRST_ID = 70_000
 FINAL = {"sent", "failed", "unreachable", "unknown"}
+
+
+NOTICE = "明天上午8点复课，请带好口罩和体温记录。"
 
 
 def roster() -> str:
@@ -83,10 +91,7 @@ async def test_round_under_faults_loses_nothing_and_repeats_nothing(stormy: Harn
     blocked = users[:: len(users) // (len(users) // 10)][: len(users) // 10]
     for user_id in blocked:
         api.user(user_id).block()
-    api.inject("429", probability=0.05, retry_after=1)
-    api.inject("500", probability=0.1)
-    api.inject("timeout", method="sendMessage", probability=0.1, delay=0.8)
-    api.inject("latency", delay=0.2)
+    storm(api)
 
     stormy.clock.set(datetime(2026, 11, 30, 7, 30, tzinfo=SHANGHAI))
     await stormy.tick()
@@ -112,6 +117,74 @@ async def test_round_under_faults_loses_nothing_and_repeats_nothing(stormy: Harn
             stored = [await temperature_of(stormy, u) for u in answering]
             stored = [t for t in stored if t is not None]
     assert stored == [36.8] * len(answering)
+
+
+def storm(api: FakeBotAPI) -> None:
+    """The round's faults: a 429 storm, 5xx and timeouts, and 200 ms on every call."""
+    api.inject("429", probability=0.05, retry_after=1)
+    api.inject("500", probability=0.1)
+    api.inject("timeout", method="sendMessage", probability=0.1, delay=0.8)
+    api.inject("latency", delay=0.2)
+
+
+async def test_notice_under_faults_loses_nothing_and_repeats_nothing(stormy: Harness) -> None:
+    api = stormy.api
+    await stormy.seed(staff_csv=STAFF_CSV, students_csv=roster())
+    users = await bind_everyone(stormy)
+    blocked = users[:: len(users) // (len(users) // 10)][: len(users) // 10]
+    for user_id in blocked:
+        api.user(user_id).block()
+    storm(api)
+    admin = next(p for p, _, _ in await select_people(stormy.svc.db) if p.number == "A01")
+    queued = await notices.queue_notice(
+        stormy.svc,
+        Audience("students"),
+        NOTICE,
+        needs_confirmation=True,
+        author=await viewer_for(stormy.svc, admin),
+    )
+    assert queued.queued == STUDENTS
+    await settle(stormy)
+
+    rows = await stormy.svc.db.fetchall(
+        "SELECT o.chat_id, o.status, o.error FROM notice_recipients r"
+        " JOIN outbox o ON o.id = r.outbox_id WHERE r.notice_id = ?",
+        (queued.notice_id,),
+    )
+    assert len(rows) == STUDENTS
+    statuses = Counter(str(r["status"]) for r in rows)
+    assert set(statuses) <= FINAL, statuses
+    assert all(r["error"] for r in rows if r["status"] == "failed"), "a failure without why"
+    unreachable = {int(r["chat_id"]) for r in rows if r["status"] == "unreachable"}
+    assert set(blocked) <= unreachable
+
+    copies = Counter(
+        int(c.params["chat_id"])
+        for c in api.calls
+        if c.method == "sendMessage" and c.status == 200 and NOTICE in str(c.params.get("text"))
+    )
+    assert max(copies.values()) == 1, "a student got the notice twice"
+    assert not set(copies) & set(blocked)
+    sent = {int(r["chat_id"]) for r in rows if r["status"] == "sent"}
+    assert sent <= set(copies), "a copy counted as sent never reached the student"
+
+    counts = await notice_store.copy_counts(stormy.svc.db, queued.notice_id)
+    assert counts == dict(statuses)
+    notice = await notice_store.notice_by_id(stormy.svc.db, queued.notice_id)
+    assert notice is not None
+    report = await notices.report_text(stormy.svc, "zh-CN", notice)
+    expected = stormy.svc.catalog.t(
+        "zh-CN",
+        "notices.report.counts",
+        targeted=STUDENTS,
+        waiting=0,
+        sent=statuses["sent"],
+        failed=statuses["failed"],
+        unreachable=statuses["unreachable"],
+        unknown=statuses["unknown"],
+        no_account=0,
+    )
+    assert expected in report, report
 
 
 async def temperature_of(harness: Harness, user_id: int) -> float | None:
