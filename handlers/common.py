@@ -95,8 +95,11 @@ async def bound_press(update: Update, context: Context) -> Press | None:
     return Press(query, who, who.person, (query.data or "").split(":"))
 
 
-async def staff_viewer(update: Update, context: Context) -> tuple[Sender, Viewer] | None:
-    """The sender and their scope if they are bound staff; otherwise refuse and return None."""
+async def staff_viewer(
+    update: Update, context: Context, roles: tuple[str, ...] = STAFF_ROLES
+) -> tuple[Sender, Viewer] | None:
+    """The sender and their scope if they are bound staff of one of `roles`; otherwise refuse
+    and return None."""
     who = await sender(update, context)
     if who is None:
         return None
@@ -104,7 +107,7 @@ async def staff_viewer(update: Update, context: Context) -> tuple[Sender, Viewer
     if who.person is None:
         await reply(update, context, svc.catalog.t(who.language, "common.not_bound"))
         return None
-    if who.person.role not in STAFF_ROLES:
+    if who.person.role not in roles:
         await reply(update, context, svc.catalog.t(who.language, "common.not_allowed"))
         return None
     return who, await viewer_for(svc, who.person)
