@@ -1,4 +1,5 @@
-"""Kill -9 the real bot process in the middle of a round, restart it, and check what survived.
+"""Kill -9 the real bot process in the middle of a round or of a notice's delivery, restart it,
+and check what survived.
 
 A reduced version of the crash script: a few trials here, `python -m bench.crash` for 20+.
 """
@@ -22,10 +23,14 @@ from tests.seed import STAFF_CSV, STUDENTS_HEADER
 REPO = Path(__file__).resolve().parents[2]
 STUDENTS = 150
 FIRST_ID = 90_000
+NOTICE = "明天上午8点复课，请带好口罩和体温记录。"
+FINAL = ("sent", "failed", "unreachable", "unknown")
 
 
-def write_files(tmp_path: Path, api: FakeBotAPI) -> Path:
+def write_files(tmp_path: Path, api: FakeBotAPI, *, round_now: bool = True) -> Path:
+    """Config and roster; with round_now False the only slot is hours away, so no round runs."""
     now = datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(minutes=1)
+    slot = now if round_now else now + timedelta(hours=6)
     config = tmp_path / "config.toml"
     config.write_text(
         f'[general]\ndatabase = "{tmp_path / "crash.db"}"\n'
@@ -33,7 +38,7 @@ def write_files(tmp_path: Path, api: FakeBotAPI) -> Path:
         "poll_timeout_seconds = 1\n"
         # One slot that has just begun, so the first rounds job after start-up opens it.
         f"[checkins]\nwindow_minutes = 600\nreminder_minutes = [500]\n"
-        f'[[checkins.slots]]\nname = "morning"\ntime = "{now:%H:%M}"\n',
+        f'[[checkins.slots]]\nname = "morning"\ntime = "{slot:%H:%M}"\n',
         encoding="utf-8",
     )
     rows = [
@@ -42,6 +47,17 @@ def write_files(tmp_path: Path, api: FakeBotAPI) -> Path:
     ]
     (tmp_path / "students.csv").write_text(STUDENTS_HEADER + "\n".join(rows) + "\n", "utf-8")
     (tmp_path / "staff.csv").write_text(STAFF_CSV, "utf-8")
+    return config
+
+
+async def prepare(tmp_path: Path, api: FakeBotAPI, *, round_now: bool = True) -> Path:
+    """Write the files, import the roster and bind every student; the config's path."""
+    config = write_files(tmp_path, api, round_now=round_now)
+    for name in ("staff.csv", "students.csv"):
+        process = await run("roster", "import", str(tmp_path / name), config=config)
+        assert await process.wait() == 0
+    for user_id in bind_all(tmp_path / "crash.db"):
+        api.user(user_id).chat.started = True
     return config
 
 
@@ -73,13 +89,7 @@ def bind_all(db: Path) -> list[int]:
 
 
 async def crash_trial(tmp_path: Path, api: FakeBotAPI, rng: random.Random) -> dict[str, int]:
-    config = write_files(tmp_path, api)
-    for name in ("staff.csv", "students.csv"):
-        process = await run("roster", "import", str(tmp_path / name), config=config)
-        assert await process.wait() == 0
-    users = bind_all(tmp_path / "crash.db")
-    for user_id in users:
-        api.user(user_id).chat.started = True
+    config = await prepare(tmp_path, api)
 
     bot = await run("run", config=config)
     # Kill somewhere inside the round: after the first prompts, before the last.
@@ -121,6 +131,76 @@ async def crash_trial(tmp_path: Path, api: FakeBotAPI, rng: random.Random) -> di
     }
 
 
+async def notice_trial(tmp_path: Path, api: FakeBotAPI, rng: random.Random) -> dict[str, int]:
+    """Queue a notice to every student from the command line while the bot runs, kill -9 the
+    bot during its delivery, restart it and count what each student got."""
+    config = await prepare(tmp_path, api, round_now=False)
+    text = tmp_path / "notice.txt"
+    text.write_text(NOTICE + "\n", encoding="utf-8")
+    bot = await run("run", config=config)
+    await api.wait_for(lambda c: c.method == "getUpdates", timeout=30)
+    queue = await run(
+        "notice", "send", "--audience", "students", "--text-file", str(text), config=config
+    )
+    assert await queue.wait() == 0
+    await api.wait_for(lambda c: c.method == "sendMessage", timeout=30)
+    await asyncio.sleep(rng.uniform(0.05, 2.5))
+    sent_at_kill = len(notice_copies(api))
+    bot.send_signal(signal.SIGKILL)
+    await bot.wait()
+    assert sent_at_kill < STUDENTS, "the notice was out before the kill; nothing was tested"
+
+    bot = await run("run", config=config)
+    try:
+        await api.wait_for(lambda _: len(notice_copies(api)) >= STUDENTS, timeout=60)
+        await api.until(
+            lambda: True if unsent_rows(tmp_path / "crash.db") == 0 else None,
+            timeout=60,
+            explain=lambda: "the restarted bot left rows unsent",
+        )
+    finally:
+        bot.send_signal(signal.SIGINT)
+        await bot.wait()
+
+    got = notice_copies(api)
+    with sqlite3.connect(tmp_path / "crash.db") as conn:
+        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        notices = conn.execute("SELECT COUNT(*) FROM notices").fetchone()[0]
+        rows = conn.execute(
+            "SELECT o.status, o.resent_after_crash FROM notice_recipients r"
+            " JOIN outbox o ON o.id = r.outbox_id"
+        ).fetchall()
+    return {
+        "sent_at_kill": sent_at_kill,
+        "students": len(got),
+        "duplicates": sum(n - 1 for n in got.values()),
+        "in_flight_at_kill": sum(resent for _, resent in rows),
+        "notices": notices,
+        "rows": len(rows),
+        "not_final": sum(status not in FINAL for status, _ in rows),
+        "integrity_ok": int(integrity == "ok"),
+    }
+
+
+def notice_ok(result: dict[str, int]) -> bool:
+    return (
+        result["students"] == STUDENTS
+        and result["rows"] == STUDENTS
+        and result["notices"] == 1
+        and result["duplicates"] <= result["in_flight_at_kill"]
+        and result["not_final"] == 0
+        and result["integrity_ok"] == 1
+    )
+
+
+def notice_copies(api: FakeBotAPI) -> Counter[int]:
+    return Counter(
+        int(c.params["chat_id"])
+        for c in api.calls
+        if c.method == "sendMessage" and c.status == 200 and NOTICE in str(c.params.get("text"))
+    )
+
+
 def unsent_rows(db: Path) -> int:
     with sqlite3.connect(db) as conn:
         return int(
@@ -144,3 +224,9 @@ async def test_kill_during_a_round_loses_nothing(tmp_path: Path, api: FakeBotAPI
     assert result["duplicates"] <= result["in_flight_at_kill"] <= 32, result
     assert result["rounds"] == 1 and result["checkins"] == STUDENTS, result
     assert result["unsent"] == 0 and result["integrity_ok"] == 1, result
+
+
+async def test_kill_during_a_notice_loses_nothing(tmp_path: Path, api: FakeBotAPI) -> None:
+    result = await notice_trial(tmp_path, api, random.Random(2026))
+    assert notice_ok(result), result
+    assert result["in_flight_at_kill"] <= 32, result
