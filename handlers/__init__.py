@@ -17,6 +17,7 @@ from handlers import (
     adminviews,
     alerts,
     checkin,
+    common,
     contact,
     isolation,
     notices,
@@ -54,6 +55,8 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("stats", adminviews.show_stats),
         CommandHandler("audit", adminviews.show_audit),
         CallbackQueryHandler(today.press_remind, pattern=r"^td:"),
+        # After every known prefix: a forged or outdated button is still answered.
+        CallbackQueryHandler(common.refuse_unknown_button),
         # Photos are only ever relayed messages; plain text goes through handlers.text.
         MessageHandler(filters.PHOTO & filters.ChatType.PRIVATE, contact.relay_photo),
         # Last: any other text, which may be a check-in answer, a relayed message or a cry for

@@ -111,3 +111,14 @@ async def staff_viewer(
         await reply(update, context, svc.catalog.t(who.language, "common.not_allowed"))
         return None
     return who, await viewer_for(svc, who.person)
+
+
+async def refuse_unknown_button(update: Update, context: Context) -> None:
+    """Answer a press whose data no handler knows, so the user's spinner stops with a reason."""
+    query = update.callback_query
+    who = await sender(update, context)
+    if query is None or who is None:
+        return
+    await query.answer(
+        services(context).catalog.t(who.language, "common.bad_button"), show_alert=True
+    )
