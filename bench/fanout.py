@@ -31,7 +31,7 @@ from bot.audience import Audience
 from bot.clock import FakeClock, epoch
 from bot.config import Config, Delivery
 from bot.delivery import MAX_CONCURRENCY, DeliveryWorker
-from bot.httppool import PooledRequest
+from bot.httprequest import AiohttpRequest
 from bot.i18n import Catalog
 from bot.ratelimit import SharedBudget
 from bot.roster import parse_roster
@@ -132,7 +132,7 @@ async def worker_run(
             TOKEN,
             base_url=f"{root}/bot",
             rate_limiter=limiter,
-            request=PooledRequest.with_timeout(20.0),
+            request=AiohttpRequest(timeout=20.0),
         )
         await bot.initialize()
         clock = FakeClock(datetime.now(UTC))

@@ -16,7 +16,7 @@ from bot import alerts
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.delivery import DeliveryWorker
-from bot.httppool import PooledRequest
+from bot.httprequest import AiohttpRequest
 from bot.i18n import Catalog
 from bot.ratelimit import SharedBudget
 from bot.services import KEY, Services, get_services
@@ -42,7 +42,7 @@ def build_application(config: Config, *, token: str, clock: Clock | None = None)
         .defaults(Defaults(tzinfo=config.general.tz))
         .concurrent_updates(PerChatUpdateProcessor())
         .rate_limiter(limiter)
-        .request(PooledRequest.with_timeout(timeout))
+        .request(AiohttpRequest(timeout=timeout))
         .get_updates_request(
             HTTPXRequest(
                 connection_pool_size=1,

@@ -19,12 +19,12 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.clock import Clock, epoch
 from bot.config import Delivery
+from bot.httprequest import never_sent
 from bot.ratelimit import SharedBudget
 from bot.storage import outbox
 from bot.storage.db import Database
@@ -232,7 +232,7 @@ class DeliveryWorker:
                 return Outcome(row.id, "sent", now)
             return Outcome(row.id, "failed", now, error=exc.message[:200])
         except TimedOut as exc:
-            if _never_left(exc):
+            if never_sent(exc):
                 return self._retry(row, now, "timeout before sending")
             return Outcome(row.id, "unknown", now, error="timed out after the request left")
         except NetworkError as exc:
@@ -334,9 +334,3 @@ class DeliveryWorker:
             )
         async with self._db.transaction() as tx:
             await outbox.mark_summarized(tx, finished, self._now())
-
-
-def _never_left(exc: TimedOut) -> bool:
-    """Whether a timeout happened before the request reached Telegram (safe to resend)."""
-    cause = exc.__cause__ or exc.__context__
-    return isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout)

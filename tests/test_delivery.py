@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
 from bot.clock import FakeClock, epoch
 from bot.config import Delivery
 from bot.delivery import DeliveryWorker
+from bot.httprequest import AiohttpRequest
 from bot.ratelimit import SharedBudget
 from bot.storage import outbox
 from bot.storage.db import Database
@@ -39,7 +39,7 @@ class Rig:
             TOKEN,
             base_url=api.base_url,
             rate_limiter=self.limiter,
-            request=HTTPXRequest(read_timeout=timeout, connection_pool_size=128),
+            request=AiohttpRequest(timeout=timeout),
         )
         self.worker = DeliveryWorker(db, self.bot, settings, self.clock, self.limiter)
         self.unreachable: list[int] = []
