@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import sys
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -100,18 +101,7 @@ async def crash_trial(tmp_path: Path, api: FakeBotAPI, rng: random.Random) -> di
     await bot.wait()
     assert sent_at_kill < STUDENTS, "the round finished before the kill; nothing was tested"
 
-    bot = await run("run", config=config)
-    try:
-        await api.wait_for(lambda _: len(delivered(api)) >= STUDENTS, timeout=60)
-        # Rows the first run sent but never recorded go out again; wait for those too.
-        await api.until(
-            lambda: True if unsent_rows(tmp_path / "crash.db") == 0 else None,
-            timeout=60,
-            explain=lambda: "the restarted bot left rows unsent",
-        )
-    finally:
-        bot.send_signal(signal.SIGINT)
-        await bot.wait()
+    await restart_until_sent(config, api, tmp_path, lambda: len(delivered(api)) >= STUDENTS)
 
     got = delivered(api)
     with sqlite3.connect(tmp_path / "crash.db") as conn:
@@ -129,6 +119,28 @@ async def crash_trial(tmp_path: Path, api: FakeBotAPI, rng: random.Random) -> di
         "unsent": unsent,
         "integrity_ok": int(integrity == "ok"),
     }
+
+
+async def restart_until_sent(
+    config: Path, api: FakeBotAPI, tmp_path: Path, reached: Callable[[], bool]
+) -> None:
+    """Restart the killed bot and stop it once everyone is reached and no row is left unsent
+    (rows the first run sent but never recorded go out again)."""
+    bot = await run("run", config=config)
+    try:
+        await api.until(
+            lambda: True if reached() else None,
+            timeout=60,
+            explain=lambda: "the restarted bot did not reach everyone",
+        )
+        await api.until(
+            lambda: True if unsent_rows(tmp_path / "crash.db") == 0 else None,
+            timeout=60,
+            explain=lambda: "the restarted bot left rows unsent",
+        )
+    finally:
+        bot.send_signal(signal.SIGINT)
+        await bot.wait()
 
 
 async def notice_trial(tmp_path: Path, api: FakeBotAPI, rng: random.Random) -> dict[str, int]:
@@ -150,17 +162,7 @@ async def notice_trial(tmp_path: Path, api: FakeBotAPI, rng: random.Random) -> d
     await bot.wait()
     assert sent_at_kill < STUDENTS, "the notice was out before the kill; nothing was tested"
 
-    bot = await run("run", config=config)
-    try:
-        await api.wait_for(lambda _: len(notice_copies(api)) >= STUDENTS, timeout=60)
-        await api.until(
-            lambda: True if unsent_rows(tmp_path / "crash.db") == 0 else None,
-            timeout=60,
-            explain=lambda: "the restarted bot left rows unsent",
-        )
-    finally:
-        bot.send_signal(signal.SIGINT)
-        await bot.wait()
+    await restart_until_sent(config, api, tmp_path, lambda: len(notice_copies(api)) >= STUDENTS)
 
     got = notice_copies(api)
     with sqlite3.connect(tmp_path / "crash.db") as conn:
