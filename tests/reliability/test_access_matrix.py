@@ -466,9 +466,6 @@ TABLE: list[Row] = [
     Row("nt:x", None, dict.fromkeys(ROLES, BAD)),
 ]
 
-# Cases (action, scope, role) that show a real bug; each runs on its own as a strict xfail.
-KNOWN_BUGS: dict[tuple[str, str | None, str], str] = {}
-
 
 @pytest.fixture
 def config(tmp_path: Path, api: FakeBotAPI) -> Config:
@@ -644,9 +641,7 @@ def cases_for(role: str) -> list[Row]:
     return [
         r
         for r in TABLE
-        if role in r.expect
-        and (r.action, r.scope, role) not in KNOWN_BUGS
-        and not (role == "bureau_admin" and r.scope in OUTSIDE)
+        if role in r.expect and not (role == "bureau_admin" and r.scope in OUTSIDE)
     ]
 
 
@@ -661,20 +656,6 @@ async def test_access_matrix(harness: Harness, role: str) -> None:
     elapsed = time.monotonic() - started
     print(f"{role}: {len(rows)} cases in {elapsed:.1f} s")
     assert not problems, "\n".join(problems)
-
-
-@pytest.mark.parametrize(
-    ("action", "scope", "role"),
-    [
-        pytest.param(*case, marks=pytest.mark.xfail(strict=True, reason=reason))
-        for case, reason in KNOWN_BUGS.items()
-    ]
-    or [pytest.param("/help", None, "student", marks=pytest.mark.skip(reason="no known bugs"))],
-)
-async def test_known_bug(harness: Harness, action: str, scope: str | None, role: str) -> None:
-    school = await open_school(harness, role)
-    row = next(r for r in TABLE if (r.action, r.scope) == (action, scope))
-    assert not await run_case(school, row)
 
 
 def test_table_covers_every_role_and_registered_handler() -> None:
