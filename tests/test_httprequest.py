@@ -51,7 +51,7 @@ async def test_a_late_answer_may_have_arrived_but_a_full_pool_never_sent(
     try:
         # The one connection is busy with a call Telegram is slow to answer.
         slow = asyncio.create_task(request.do_request(url, "POST", params(chat_id=5001, text="a")))
-        await asyncio.sleep(0.05)
+        await api.wait_for(lambda c: c.method == "sendMessage", timeout=5)
         with pytest.raises(TimedOut) as queued:
             await request.do_request(
                 url, "POST", params(chat_id=5001, text="b"), connect_timeout=0.1, pool_timeout=0.1
