@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import signal
 import sys
 import tempfile
@@ -23,7 +22,6 @@ import urllib.request
 from pathlib import Path
 
 from bench import population
-from tests.fakeapi import TOKEN
 
 
 async def start_fake_api(users: int) -> tuple[asyncio.subprocess.Process, str]:
@@ -70,18 +68,6 @@ async def wait_for(root: str, key: str, count: int, timeout: float) -> float:
     return time.monotonic() - started
 
 
-async def spawn(*args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        *args,
-        cwd=population.REPO,
-        env={**os.environ, "BOT_TOKEN": TOKEN},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-
-
 async def peak_kib(process: asyncio.subprocess.Process) -> int:
     """Read the process's peak RSS, then stop it as an operator would (SIGINT)."""
     try:
@@ -101,7 +87,7 @@ async def main(students: int, prompts: int, rate: float) -> None:
         api, root = await start_fake_api(students)
         try:
             base_url = f"{root}/bot"
-            baseline = await spawn("bench.baseline", "--base-url", base_url)
+            baseline = await population.spawn("bench.baseline", "--base-url", base_url)
             await wait_for(root, "getUpdates", 3, 60)
             baseline_kib = await peak_kib(baseline)
             reset(root)
@@ -109,7 +95,7 @@ async def main(students: int, prompts: int, rate: float) -> None:
             run = Path(folder) / "run"
             population.fresh_copy(built, run)
             config = population.write_config(run, base_url, rate_per_second=rate)
-            bot = await spawn("bot", "run", "--config", str(config))
+            bot = await population.spawn("bot", "run", "--config", str(config))
             seconds = await wait_for(root, "sendMessage", prompts, 600)
             sent = stats(root).get("sendMessage", 0)
             bot_kib = await peak_kib(bot)

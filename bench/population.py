@@ -92,20 +92,24 @@ def write_config(
     return config
 
 
-async def run_cli(*args: str, config: Path) -> None:
-    """Run `python -m bot ARGS --config CONFIG` to completion; fail loudly if it fails."""
-    process = await asyncio.create_subprocess_exec(
+async def spawn(
+    *args: str, stderr: int = asyncio.subprocess.DEVNULL
+) -> asyncio.subprocess.Process:
+    """`python -m ARGS` from the repository root, with the fake API's token."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot",
         *args,
-        "--config",
-        str(config),
         cwd=REPO,
         env={**os.environ, "BOT_TOKEN": TOKEN},
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+        stderr=stderr,
     )
+
+
+async def run_cli(*args: str, config: Path) -> None:
+    """Run `python -m bot ARGS --config CONFIG` to completion; fail loudly if it fails."""
+    process = await spawn("bot", *args, "--config", str(config), stderr=asyncio.subprocess.PIPE)
     _, err = await process.communicate()
     if process.returncode != 0:
         raise RuntimeError(f"python -m bot {' '.join(args)} failed: {err.decode()[-2000:]}")

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from bench import population
-from tests.fakeapi import TOKEN, FakeBotAPI
+from tests.fakeapi import FakeBotAPI
 
 
 class WatchedAPI(FakeBotAPI):
@@ -40,15 +38,7 @@ async def time_to_poll(api: WatchedAPI, *args: str) -> float:
     """Spawn `python -m ARGS`, wait for its first getUpdates, stop it; seconds to that poll."""
     api.first_poll = None
     started = time.monotonic()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        *args,
-        cwd=population.REPO,
-        env={**os.environ, "BOT_TOKEN": TOKEN},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    process = await population.spawn(*args)
     try:
         first = await api.until(
             lambda: api.first_poll, timeout=60, explain=lambda: "the bot never polled"

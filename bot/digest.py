@@ -30,7 +30,7 @@ async def send_due(svc: Services, now: int) -> int:
     """Queue whichever of today's digests and reports are due and not yet queued."""
     day = today.local_day(svc, now).isoformat()
     queued = 0
-    if await _rounds_done(svc, day) and not await store.batch_exists(svc.db, "digest", day):
+    if not await store.batch_exists(svc.db, "digest", day) and await _rounds_done(svc, day):
         queued += await _queue(svc, "digest", day, await _digests(svc, now), now)
     report_time = svc.config.digest.school_report_time
     report_at = epoch(datetime.combine(today.local_day(svc, now), report_time, svc.tz))

@@ -552,17 +552,14 @@ async def export_ledger(
     students = sorted({r.student_id for r in data.rows})
     where = scope_text(scope, date_from, date_to)
     async with db.transaction() as tx:
-        if students:
-            await audit.record_many(
-                tx,
-                actor_id=actor_id,
-                action="ledger_export",
-                now=now,
-                student_ids=students,
-                scope=where,
-            )
-        else:
-            await audit.record(tx, actor_id=actor_id, action="ledger_export", now=now, scope=where)
+        await audit.record_view(
+            tx,
+            actor_id=actor_id,
+            action="ledger_export",
+            now=now,
+            student_ids=students,
+            scope=where,
+        )
     stem = catalog.t(language, "staffviews.ledger.file")
     span = date_from.isoformat() if date_from == date_to else f"{date_from}_{date_to}"
     return Export(

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 
 from bot import checkins, schedule
 from bot.access import Viewer
-from bot.clock import epoch, from_epoch
+from bot.clock import from_epoch
 from bot.i18n import Catalog
-from bot.ledger import Thresholds, scope_for, scope_text
+from bot.ledger import Thresholds, day_bounds, scope_for, scope_text
 from bot.services import Services
 from bot.storage import audit
 from bot.storage import today as store
@@ -271,7 +271,7 @@ async def summarize(svc: Services, scope: Scope, now: int, *, by_school: bool) -
     answers = await store.day_checkins(svc.db, day.isoformat(), scope)
     students = await store.isolated_students(svc.db, scope, now)
     alerts = await store.open_alerts(svc.db, scope)
-    midnight = epoch(datetime.combine(day, time(0), svc.tz))
+    midnight, _ = day_bounds(day, day, svc.tz)
     contacted = await store.contacted_since(svc.db, scope, midnight)
     isolated_ids = {s.id for s in students}
     flagged = flag_students(
@@ -324,24 +324,14 @@ async def view_today(svc: Services, viewer: Viewer, language: str) -> TodayView 
     text = render(summary, svc.catalog, language, title=title, tz_clock=clock_labels(svc, summary))
     day = date.fromisoformat(summary.local_date)
     async with svc.db.transaction() as tx:
-        shown = sorted(f.student.id for f in summary.flagged)
-        if shown:
-            await audit.record_many(
-                tx,
-                actor_id=viewer.person.id,
-                action="today",
-                now=now,
-                student_ids=shown,
-                scope=scope_text(scope, day, day),
-            )
-        else:
-            await audit.record(
-                tx,
-                actor_id=viewer.person.id,
-                action="today",
-                now=now,
-                scope=scope_text(scope, day, day),
-            )
+        await audit.record_view(
+            tx,
+            actor_id=viewer.person.id,
+            action="today",
+            now=now,
+            student_ids=sorted(f.student.id for f in summary.flagged),
+            scope=scope_text(scope, day, day),
+        )
     return TodayView(text, summary.remindable)
 
 

@@ -34,3 +34,21 @@ async def record_many(
         "INSERT INTO audit (at, actor_id, action, student_id, scope) VALUES (?, ?, ?, ?, ?)",
         [(now, actor_id, action, sid, scope) for sid in student_ids],
     )
+
+
+async def record_view(
+    tx: aiosqlite.Connection,
+    *,
+    actor_id: int | None,
+    action: str,
+    now: int,
+    student_ids: list[int],
+    scope: str,
+) -> None:
+    """Note a view of a scope: one row per student shown, or one for the scope if none was."""
+    if student_ids:
+        await record_many(
+            tx, actor_id=actor_id, action=action, now=now, student_ids=student_ids, scope=scope
+        )
+    else:
+        await record(tx, actor_id=actor_id, action=action, now=now, scope=scope)
