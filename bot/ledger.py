@@ -4,20 +4,14 @@ check-in slot, abnormal cells filled, headers in the reader's language, scoped t
 from __future__ import annotations
 
 import asyncio
-import io
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
+from bot import xlsx
 from bot.access import Viewer, may_see_screen_scores
 from bot.clock import epoch, from_epoch
 from bot.config import Config
@@ -33,10 +27,10 @@ MAX_DAYS_CLI = 366
 
 # Excel's own "neutral", "bad" and a light blue: what Chinese school sheets colour abnormal
 # values with, and readable when printed in grey.
-FILL_WARNING = PatternFill("solid", fgColor="FFEB9C")
-FILL_URGENT = PatternFill("solid", fgColor="FFC7CE")
-FILL_INFO = PatternFill("solid", fgColor="DDEBF7")
-FILL_HEADER = PatternFill("solid", fgColor="D9D9D9")
+FILL_WARNING = "FFEB9C"
+FILL_URGENT = "FFC7CE"
+FILL_INFO = "DDEBF7"
+FILL_HEADER = "D9D9D9"
 FILLS = {"warning": FILL_WARNING, "urgent": FILL_URGENT, "info": FILL_INFO}
 LEVEL_ORDER = {"info": 0, "warning": 1, "urgent": 2}
 
@@ -286,7 +280,7 @@ def build_workbook(
 ) -> bytes:
     """The ledger as XLSX bytes: a summary sheet first, then one sheet per day in the range."""
     words = _Words(catalog, language)
-    workbook = Workbook(write_only=True)
+    book = xlsx.Book(FILLS, header_fill=FILL_HEADER)
     by_day: dict[str, list[LedgerRow]] = defaultdict(list)
     for row in data.rows:
         by_day[row.local_date].append(row)
@@ -296,8 +290,11 @@ def build_workbook(
         "warning": f"{thresholds.fever_warning_c:.1f}",
         "urgent": f"{thresholds.fever_urgent_c:.1f}",
     }
-    summary = workbook.create_sheet(words("staffviews.sheet.summary"))
-    _start_sheet(summary, SUMMARY_COLUMNS, words, "staffviews.sum", limits)
+    summary = book.sheet(
+        words("staffviews.sheet.summary"),
+        [WIDTHS.get(c, 10) for c in SUMMARY_COLUMNS],
+        [words(f"staffviews.sum.{c}").format(**limits) for c in SUMMARY_COLUMNS],
+    )
     for day in days(data.date_from, data.date_to):
         day_rows = by_day.get(day.isoformat(), [])
         for values in _summary_rows(
@@ -306,42 +303,14 @@ def build_workbook(
             summary.append(values)
 
     columns = DAY_COLUMNS + (COUNSELOR_COLUMNS if data.counselor else ())
+    widths = [WIDTHS.get(c, 10) for c in columns]
+    header = [words(f"staffviews.col.{c}") for c in columns]
     separator = words("checkin.list_separator")
     for day in days(data.date_from, data.date_to):
-        sheet = workbook.create_sheet(day.isoformat())
-        _start_sheet(sheet, columns, words, "staffviews.col", {})
+        sheet = book.sheet(day.isoformat(), widths, header)
         for row in by_day.get(day.isoformat(), []):
-            sheet.append(
-                _day_cells(sheet, row, data, words, tz, thresholds, separator, many_schools)
-            )
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _start_sheet(
-    sheet: Any, columns: Sequence[str], words: _Words, prefix: str, values: dict[str, str]
-) -> None:
-    """Widths, a frozen header row and the bold, grey header (write-only: before any row)."""
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(column, 10)
-    sheet.freeze_panes = "A2"
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, words(f"{prefix}.{column}").format(**values))
-        cell.font = Font(bold=True)
-        cell.fill = FILL_HEADER
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-        header.append(cell)
-    sheet.append(header)
-
-
-def _filled(sheet: Any, value: object, fill: PatternFill | None) -> object:
-    if fill is None:
-        return value
-    cell = WriteOnlyCell(sheet, value)
-    cell.fill = fill
-    return cell
+            sheet.append(*_day_cells(row, data, words, tz, thresholds, separator, many_schools))
+    return book.close()
 
 
 def _slot_name(words: _Words, slot: str) -> str:
@@ -353,7 +322,6 @@ def _class_name(row: LedgerRow, many_schools: bool) -> str:
 
 
 def _day_cells(
-    sheet: Any,
     row: LedgerRow,
     data: LedgerData,
     words: _Words,
@@ -361,7 +329,9 @@ def _day_cells(
     thresholds: Thresholds,
     separator: str,
     many_schools: bool,
-) -> list[object]:
+) -> tuple[list[object], dict[int, str]]:
+    """One row's values and the alert level of each abnormal one, by column index."""
+    levels: dict[int, str] = {}
     cells: list[object] = [
         row.number,
         row.name,
@@ -369,37 +339,44 @@ def _day_cells(
         words(f"isolation.kind.{row.isolation_kind}", fallback=row.isolation_kind),
         _slot_name(words, row.slot),
     ]
-    answered = row.status == "answered"
-    if answered and row.answered_at is not None:
-        cells.append(from_epoch(row.answered_at).astimezone(tz).strftime("%H:%M"))
+    if row.status == "answered" and row.answered_at is not None:
+        cells.append(_hh_mm(row.answered_at, tz))
     else:
-        status_fill = FILL_WARNING if row.status == "missed" else None
-        cells.append(_filled(sheet, words(f"staffviews.status.{row.status}"), status_fill))
+        if row.status == "missed":
+            levels[5] = "warning"
+        cells.append(words(f"staffviews.status.{row.status}"))
 
     if row.temperature_c is not None:
         level = _temperature_level(row.temperature_c, thresholds)
-        cells.append(_filled(sheet, round(row.temperature_c, 1), FILLS.get(level or "")))
+        if level:
+            levels[6] = level
+        cells.append(round(row.temperature_c, 1))
     elif row.temperature_status == "not_measured":
         cells.append(words("staffviews.cell.not_measured"))
     else:
         cells.append(None)
 
     if row.symptoms:
-        names = separator.join(
-            words(f"checkin.symptom.{code}", fallback=code) for code in row.symptoms.split(",")
+        levels[7] = "warning"
+        cells.append(
+            separator.join(
+                words(f"checkin.symptom.{code}", fallback=code) for code in row.symptoms.split(",")
+            )
         )
-        cells.append(_filled(sheet, names, FILL_WARNING))
     elif row.symptoms == "":
         cells.append(words("staffviews.cell.no_symptoms"))
     else:
         cells.append(None)
 
     if row.mood is not None:
-        low = row.mood <= thresholds.low_mood_max
-        cells.append(_filled(sheet, row.mood, FILL_INFO if low else None))
+        if row.mood <= thresholds.low_mood_max:
+            levels[8] = "info"
+        cells.append(row.mood)
     elif row.with_screen and row.screen is not None:
         level = thresholds.screen_level(row.screen)
-        cells.append(_filled(sheet, words("staffviews.cell.screen_done"), FILLS.get(level or "")))
+        if level:
+            levels[8] = level
+        cells.append(words("staffviews.cell.screen_done"))
     else:
         cells.append(None)
 
@@ -407,36 +384,45 @@ def _day_cells(
 
     alerts = data.alerts.get(row.checkin_id, [])
     if alerts:
-        top = max(alerts, key=lambda a: LEVEL_ORDER.get(a.level, 0)).level
-        text = separator.join(words(f"alerts.kind.{a.kind}", fallback=a.kind) for a in alerts)
-        cells.append(_filled(sheet, text, FILLS.get(top)))
+        levels[10] = max(alerts, key=lambda a: LEVEL_ORDER.get(a.level, 0)).level
+        cells.append(
+            separator.join(words(f"alerts.kind.{a.kind}", fallback=a.kind) for a in alerts)
+        )
     else:
         cells.append(None)
 
-    contacts = data.contacts.get(row.checkin_id, [])
+    contacts = data.contacts.get(row.checkin_id)
     cells.append(
         "; ".join(
             words(f"staffviews.contact.{c.direction}").format(
-                time=from_epoch(c.at).astimezone(tz).strftime("%H:%M"), name=c.staff_name
+                time=_hh_mm(c.at, tz), name=c.staff_name
             )
             for c in contacts
         )
-        or None
+        if contacts
+        else None
     )
 
     if data.counselor:
         if row.screen is not None:
             anxiety, depression = row.screen[0] + row.screen[1], row.screen[2] + row.screen[3]
-            text = words("staffviews.cell.screen_score").format(
-                total=anxiety + depression, anxiety=anxiety, depression=depression
-            )
+            level = thresholds.screen_level(row.screen)
+            if level:
+                levels[12] = level
             cells.append(
-                _filled(sheet, text, FILLS.get(thresholds.screen_level(row.screen) or ""))
+                words("staffviews.cell.screen_score").format(
+                    total=anxiety + depression, anxiety=anxiety, depression=depression
+                )
             )
         else:
             cells.append(None)
         cells.append(row.note or None)
-    return cells
+    return cells, levels
+
+
+def _hh_mm(at: int, tz: ZoneInfo) -> str:
+    local = from_epoch(at).astimezone(tz)
+    return f"{local.hour:02d}:{local.minute:02d}"
 
 
 def _temperature_level(celsius: float, thresholds: Thresholds) -> str | None:

@@ -27,6 +27,7 @@ FIRST = date(2026, 11, 30)
 LAST = date(2026, 12, 13)
 SLOTS = (("morning", 7, 30), ("noon", 12, 30))
 ISOLATED = ("S001", "S002", "S003", "S005", "S901")
+FORMULA_NOTE = '=HYPERLINK("http://example.com/x","点我")'
 SCREEN_DAY = date(2026, 12, 2)  # a Wednesday: the noon slot carries the wellbeing screen
 
 
@@ -60,6 +61,9 @@ def _answer(number: str, day: date, slot: str) -> dict[str, Any]:
         answer["temperature_c"] = 37.5
     if (number, index, slot) == ("S001", 0, "noon"):
         answer["note"] = "今天有点头疼"
+    if (number, index, slot) == ("S002", 1, "noon"):
+        # A note typed to look like a spreadsheet formula must reach the sheet as text.
+        answer["note"] = FORMULA_NOTE
     if (number, index, slot) == ("S002", 4, "noon"):
         answer["symptoms"] = "cough,sore_throat"
     if (number, index, slot) == ("S002", 5, "morning"):
@@ -225,7 +229,7 @@ async def test_teachers_ledger_for_a_fortnight(harness: Harness) -> None:
     fever_row = next(i for i, r in enumerate(table) if r[0] == "S001" and r[4] == "晨检")
     temperature = column(sheet, "体温（°C）")
     assert table[fever_row][temperature] == 38.2
-    assert fill(sheet.cell(fever_row + 1, temperature + 1)) == FILL_URGENT.fgColor.rgb[-6:]
+    assert fill(sheet.cell(fever_row + 1, temperature + 1)) == FILL_URGENT
     assert table[fever_row][column(sheet, "提醒")] == "发热"
     assert fill(sheet.cell(fever_row + 1, column(sheet, "提醒") + 1)) == "FFC7CE"
     assert table[fever_row][column(sheet, "老师联系")] == "09:12 王老师打电话"
@@ -237,7 +241,7 @@ async def test_teachers_ledger_for_a_fortnight(harness: Harness) -> None:
 
     warm = book["2026-12-03"]
     warm_row = next(i for i, r in enumerate(rows(warm)) if r[0] == "S001" and r[4] == "晨检")
-    assert fill(warm.cell(warm_row + 1, temperature + 1)) == FILL_WARNING.fgColor.rgb[-6:]
+    assert fill(warm.cell(warm_row + 1, temperature + 1)) == FILL_WARNING
 
     missed = book["2026-12-01"]
     table = rows(missed)
@@ -289,6 +293,10 @@ async def test_counselor_ledger_alone_has_screen_scores_and_note_text(harness: H
     assert fill(sheet.cell(s001 + 1, len(header) - 1)) == "FFEB9C"
     note = next(r for r in rows(book["2026-11-30"]) if r[0] == "S001" and r[4] == "午检")
     assert note[-1] == "今天有点头疼"
+    sheet = book["2026-12-01"]
+    s002 = next(i for i, r in enumerate(rows(sheet)) if r[0] == "S002" and r[4] == "午检")
+    cell = sheet.cell(s002 + 1, len(header))
+    assert (cell.value, cell.data_type) == (FORMULA_NOTE, "s")
 
 
 async def test_english_teacher_gets_english_headers_for_their_class(harness: Harness) -> None:
@@ -308,7 +316,7 @@ async def test_english_teacher_gets_english_headers_for_their_class(harness: Har
     assert student_numbers(sheet) == {"S005"}
     mood = column(sheet, "Mood (1–5)")
     assert {r[mood] for r in rows(sheet)[1:]} == {1}
-    assert fill(sheet.cell(2, mood + 1)) == FILL_INFO.fgColor.rgb[-6:]
+    assert fill(sheet.cell(2, mood + 1)) == FILL_INFO
     assert rows(sheet)[1][3] == "home isolation"
     caption = next(m for m in reversed(teacher.messages) if m.get("document"))["caption"]
     assert "1 students" in caption and "2 check-ins" in caption

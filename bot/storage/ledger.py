@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.storage.db import Database
 from bot.storage.records import Isolation, Person
@@ -35,9 +35,9 @@ class Scope:
         return (" AND ".join(clauses) or "1"), params
 
 
-@dataclass(frozen=True)
-class LedgerRow:
-    """One student's check-in in one round, with the names a ledger row shows."""
+class LedgerRow(NamedTuple):
+    """One student's check-in in one round, with the names a ledger row shows. The fields are
+    checkin_rows' columns in order: a fortnight of a school is 56,000 rows, built as tuples."""
 
     checkin_id: int
     local_date: str
@@ -57,44 +57,23 @@ class LedgerRow:
     temperature_status: str | None
     symptoms: str | None
     mood: int | None
-    with_screen: bool
-    screen: tuple[int, int, int, int] | None
-    has_note: bool
+    # SQLite's 0 or 1.
+    with_screen: int
+    screen_1: int | None
+    screen_2: int | None
+    screen_3: int | None
+    screen_4: int | None
+    has_note: int
     # Only filled when the reader may see note text (counselors).
     note: str | None
 
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> LedgerRow:
-        scores = (row["screen_1"], row["screen_2"], row["screen_3"], row["screen_4"])
-        screen = (
-            None
-            if any(s is None for s in scores)
-            else (scores[0], scores[1], scores[2], scores[3])
-        )
-        return cls(
-            checkin_id=row["id"],
-            local_date=row["local_date"],
-            slot=row["slot"],
-            slot_index=row["slot_index"],
-            scheduled_at=row["scheduled_at"],
-            student_id=row["student_id"],
-            number=row["number"],
-            name=row["name"],
-            class_id=row["class_id"],
-            class_name=row["class_name"],
-            school_name=row["school_name"],
-            isolation_kind=row["kind"],
-            status=row["status"],
-            answered_at=row["answered_at"],
-            temperature_c=row["temperature_c"],
-            temperature_status=row["temperature_status"],
-            symptoms=row["symptoms"],
-            mood=row["mood"],
-            with_screen=bool(row["with_screen"]),
-            screen=screen,
-            has_note=bool(row["has_note"]),
-            note=row["note"],
-        )
+    @property
+    def screen(self) -> tuple[int, int, int, int] | None:
+        """The four screen answers, or None until all four are in."""
+        a, b, c, d = self.screen_1, self.screen_2, self.screen_3, self.screen_4
+        if a is None or b is None or c is None or d is None:
+            return None
+        return a, b, c, d
 
 
 @dataclass(frozen=True)
@@ -111,6 +90,15 @@ class CheckinAlert:
     checkin_id: int
     kind: str
     level: str
+
+
+_CHECKINS_FROM = (
+    " FROM rounds r JOIN checkins c ON c.round_id = r.id"
+    " JOIN people p ON p.id = c.student_id"
+    " JOIN classes cl ON cl.id = p.class_id JOIN schools s ON s.id = p.school_id"
+    " JOIN isolations i ON i.id = c.isolation_id"
+    " WHERE r.local_date BETWEEN ? AND ? AND c.status != 'cancelled'"
+)
 
 
 async def checkin_rows(
@@ -134,19 +122,14 @@ async def checkin_rows(
         " c.with_screen, c.screen_1, c.screen_2, c.screen_3, c.screen_4,"
         " (c.note IS NOT NULL AND c.note != '') AS has_note,"
         f" {note} AS note"
-        " FROM rounds r JOIN checkins c ON c.round_id = r.id"
-        " JOIN people p ON p.id = c.student_id"
-        " JOIN classes cl ON cl.id = p.class_id JOIN schools s ON s.id = p.school_id"
-        " JOIN isolations i ON i.id = c.isolation_id"
-        " WHERE r.local_date BETWEEN ? AND ? AND c.status != 'cancelled'"
-        f" AND {condition}"
+        f"{_CHECKINS_FROM} AND {condition}"
     )
     args: list[object] = [date_from, date_to, *params]
     if isolation_id is not None:
         sql += " AND c.isolation_id = ?"
         args.append(isolation_id)
     sql += " ORDER BY r.local_date, r.slot_index, s.name, cl.name, p.number, p.id"
-    return [LedgerRow.from_row(r) for r in await db.fetchall(sql, args)]
+    return [LedgerRow._make(r) for r in await db.fetchall(sql, args)]
 
 
 async def checkin_alerts(

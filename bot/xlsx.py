@@ -1,0 +1,71 @@
+"""XLSX workbooks written in memory with XlsxWriter, row by row. Text always stays text (a name
+or a note starting with "=" never becomes a formula), numbers stay numbers, a cell given a fill
+name is shaded, and a sheet's header row is bold, grey and frozen."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import xlsxwriter
+
+HEADER_FILL = "D9D9D9"
+
+
+class Book:
+    """One workbook; `fills` maps the names rows use to RRGGBB colours."""
+
+    def __init__(self, fills: Mapping[str, str], header_fill: str = HEADER_FILL) -> None:
+        self._out = io.BytesIO()
+        # In memory: the data never lands in a temporary file (they hold health data of minors).
+        self._book = xlsxwriter.Workbook(self._out, {"in_memory": True})
+        self._fills = {
+            name: self._book.add_format({"pattern": 1, "bg_color": f"#{colour}"})
+            for name, colour in fills.items()
+        }
+        self._header = self._book.add_format(
+            {"bold": True, "pattern": 1, "bg_color": f"#{header_fill}", "valign": "vcenter",
+             "text_wrap": True}
+        )  # fmt: skip
+
+    def sheet(
+        self, name: str, widths: Sequence[float], header: Sequence[str] | None = None
+    ) -> Sheet:
+        """A new sheet with these column widths and, if given, a frozen header row."""
+        sheet = Sheet(self._book.add_worksheet(name), self._fills)
+        for column, width in enumerate(widths):
+            sheet.worksheet.set_column(column, column, width)
+        if header is not None:
+            sheet.worksheet.freeze_panes(1, 0)
+            for column, title in enumerate(header):
+                sheet.worksheet.write_string(0, column, title, self._header)
+            sheet.next_row = 1
+        return sheet
+
+    def close(self) -> bytes:
+        self._book.close()
+        return self._out.getvalue()
+
+
+class Sheet:
+    def __init__(self, worksheet: Any, fills: Mapping[str, Any]) -> None:
+        self.worksheet = worksheet
+        self.next_row = 0
+        self._fills = fills
+
+    def append(self, values: Sequence[object], fills: Mapping[int, str] | None = None) -> None:
+        """One row; `fills` names the fill of some cells by column index. None leaves a cell
+        empty."""
+        row, worksheet = self.next_row, self.worksheet
+        self.next_row += 1
+        for column, value in enumerate(values):
+            if value is None:
+                continue
+            style = self._fills[fills[column]] if fills and column in fills else None
+            if isinstance(value, str):
+                worksheet.write_string(row, column, value, style)
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                worksheet.write_number(row, column, value, style)
+            else:
+                worksheet.write_string(row, column, str(value), style)
