@@ -24,6 +24,10 @@ from bot.storage.ledger import CheckinAlert, Contact, LedgerRow, Scope
 # A Telegram request builds the workbook in memory; a month is the longest range it may ask.
 MAX_DAYS_BOT = 31
 MAX_DAYS_CLI = 366
+# And at most this many check-in rows: a fortnight of a 2,000-student school (56,000 rows)
+# takes about 2.6 s and 110 MB to build (bench/ledger.py); a county's month would take minutes
+# and gigabytes inside the bot, so it is for `classcare ledger export`.
+MAX_ROWS_BOT = 60_000
 
 # Excel's own "neutral", "bad" and a light blue: what Chinese school sheets colour abnormal
 # values with, and readable when printed in grey.
@@ -90,6 +94,21 @@ class RangeError(ValueError):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
+
+
+class TooLarge(Exception):
+    """A ledger with more rows than the caller allows; nothing was read or audited."""
+
+    def __init__(self, rows: int, limit: int, days: int) -> None:
+        super().__init__(f"{rows} rows over {days} days, limit {limit}")
+        self.rows = rows
+        self.limit = limit
+        self.days = days
+
+    @property
+    def days_that_fit(self) -> int:
+        """About how many days of the same scope fit under the limit (at least one)."""
+        return max(1, self.limit * self.days // self.rows)
 
 
 @dataclass(frozen=True)
@@ -525,10 +544,17 @@ async def export_ledger(
     counselor: bool,
     actor_id: int | None,
     now: int,
+    max_rows: int | None = None,
 ) -> Export:
-    """Read, build (off the event loop) and audit one ledger export."""
+    """Read, build (off the event loop) and audit one ledger export; TooLarge past max_rows."""
     tz = config.general.tz
     thresholds = Thresholds.from_config(config)
+    if max_rows is not None:
+        count = await store.count_checkin_rows(
+            db, date_from=date_from.isoformat(), date_to=date_to.isoformat(), scope=scope
+        )
+        if count > max_rows:
+            raise TooLarge(count, max_rows, (date_to - date_from).days + 1)
     data = await read_ledger(
         db, scope=scope, date_from=date_from, date_to=date_to, tz=tz, counselor=counselor
     )

@@ -117,18 +117,30 @@ async def export_ledger(update: Update, context: Context) -> None:
         # The export runs to the midnight after the last day, which no date can hold.
         await reply(update, context, t(who.language, "staffviews.ledger.bad_date"))
         return
-    export = await ledger.export_ledger(
-        svc.db,
-        svc.catalog,
-        svc.config,
-        scope=scope,
-        date_from=date_from,
-        date_to=date_to,
-        language=who.language,
-        counselor=ledger.viewer_sees_scores(viewer),
-        actor_id=viewer.person.id,
-        now=svc.now(),
-    )
+    try:
+        export = await ledger.export_ledger(
+            svc.db,
+            svc.catalog,
+            svc.config,
+            scope=scope,
+            date_from=date_from,
+            date_to=date_to,
+            language=who.language,
+            counselor=ledger.viewer_sees_scores(viewer),
+            actor_id=viewer.person.id,
+            now=svc.now(),
+            max_rows=ledger.MAX_ROWS_BOT,
+        )
+    except ledger.TooLarge as large:
+        text = t(
+            who.language,
+            "staffviews.ledger.too_large",
+            rows=large.rows,
+            limit=large.limit,
+            days=large.days_that_fit,
+        )
+        await reply(update, context, text)
+        return
     log.info("ledger export: %d rows for %d students", export.rows, export.students)
     span = date_from.isoformat() if date_from == date_to else f"{date_from} – {date_to}"
     caption = t(

@@ -15,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
+from bot import ledger
 from bot.cli_ledger import add_ledger_commands
 from bot.clock import epoch
 from bot.ledger import FILL_INFO, FILL_URGENT, FILL_WARNING, RangeError, parse_range
@@ -297,6 +298,24 @@ async def test_counselor_ledger_alone_has_screen_scores_and_note_text(harness: H
     s002 = next(i for i, r in enumerate(rows(sheet)) if r[0] == "S002" and r[4] == "午检")
     cell = sheet.cell(s002 + 1, len(header))
     assert (cell.value, cell.data_type) == (FORMULA_NOTE, "s")
+
+
+async def test_a_range_too_large_for_the_bot_is_refused_with_what_fits(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await seed_fortnight(harness)
+    # The teacher's class has 3 isolated students: 6 rows a day, 84 for the fortnight.
+    monkeypatch.setattr(ledger, "MAX_ROWS_BOT", 30)
+    teacher = await onboard(harness, "T01")
+    await teacher.send_text("/ledger 2026-11-30 2026-12-13")
+    refusal = await teacher.wait_for_message(contains="84 条打卡记录")
+    assert "最多导出 30 条" in refusal["text"] and "大约 5 天以内" in refusal["text"]
+    assert harness.api.count("sendDocument") == 0
+    assert await audit_rows(harness, "ledger_export") == []
+
+    book = await ledger_of(teacher, "/ledger 2026-11-30 2026-12-04")
+    assert book.sheetnames == ["汇总", *(f"2026-{d}" for d in ("11-30", "12-01", "12-02",
+                                                             "12-03", "12-04"))]  # fmt: skip
 
 
 async def test_english_teacher_gets_english_headers_for_their_class(harness: Harness) -> None:
