@@ -132,7 +132,7 @@ async def screen_student_text(services: Services, student: Person, text: str, so
                     lane=Lane.URGENT,
                     chat_id=student.chat_id,
                     method="sendMessage",
-                    payload=crisis_reply(services, language),
+                    payload=crisis_reply(services, language, about=hit.about),
                     person_id=student.id,
                 ),
                 now=now,
@@ -141,7 +141,9 @@ async def screen_student_text(services: Services, student: Person, text: str, so
             tx,
             services,
             info,
-            rules.crisis_signal(hit.category),
+            # A report about a friend is the reporter's alert: the counselor reaches the
+            # friend through them, and the card says whose wish it was.
+            rules.crisis_signal(hit.category if hit.about == "self" else f"{hit.category}_other"),
             source=f"crisis:{ref}",
             seen_at=now,
             now=now,
@@ -165,10 +167,12 @@ def hotlines(services: Services, language: str) -> str:
     )
 
 
-def crisis_reply(services: Services, language: str) -> dict[str, Any]:
-    """The caring reply with the configured hotlines and a button to reach a counselor now."""
+def crisis_reply(services: Services, language: str, about: str = "self") -> dict[str, Any]:
+    """The caring reply with the configured hotlines and a button to reach a counselor now;
+    to a student worried about a friend, thanks and what to do if the friend is in danger."""
     catalog = services.catalog
-    text = catalog.t(language, "alerts.crisis.reply", hotlines=hotlines(services, language))
+    key = "alerts.crisis.reply" if about == "self" else "alerts.crisis.reply_other"
+    text = catalog.t(language, key, hotlines=hotlines(services, language))
     button = {
         "text": catalog.t(language, "alerts.crisis.talk_now"),
         "callback_data": "ct:counselor",

@@ -20,10 +20,15 @@ Category = Literal["suicide", "self_harm", "death_wish", "overdose"]
 Language = Literal["zh", "en"]
 
 
+About = Literal["self", "other"]
+
+
 @dataclass(frozen=True)
 class CrisisHit:
     category: Category
     language: Language
+    # "other": the student reports a friend, classmate or sibling, who may be in danger too.
+    about: About = "self"
 
 
 # Traditional forms of the characters these phrases and their guards use (and of common words
@@ -69,6 +74,8 @@ class _Pattern:
     self_named: bool = False
     # A phrase-specific reading as an idiom or accident, given the clause before and after it.
     idiom: Callable[[str, str], bool] | None = None
+    # The phrase names someone else ("herself"): it counts only as a report about a peer.
+    others_only: bool = False
 
 
 def _zh(
@@ -83,8 +90,9 @@ def _en(
     *,
     self_named: bool = False,
     idiom: Callable[[str, str], bool] | None = None,
+    others_only: bool = False,
 ) -> _Pattern:
-    return _Pattern(re.compile(pattern), category, "en", self_named, idiom)
+    return _Pattern(re.compile(pattern), category, "en", self_named, idiom, others_only)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,7 +281,20 @@ _PATTERNS: tuple[_Pattern, ...] = (
         self_named=True,
     ),
     _en(
-        r"\b(?:want(?:ed|ing)?|need)\s*(?:to|2)\s*die\b|\bwann?a\s*die\b|\bwant\s+to\s+be\s+dead\b|"
+        r"\b(?:kil+(?:s|ing|ed)?|hang(?:s|ing|ed)?|unaliv(?:e|es|ed|ing))\s+"
+        r"(?:him|her|them)sel(?:f|ves)\b",
+        "suicide",
+        others_only=True,
+    ),
+    _en(
+        r"\b(?:cut|cuts|cutting|burn|burns|burning|harm|harms|harming|hurt|hurts|hurting)\s+"
+        r"(?:him|her|them)sel(?:f|ves)\b",
+        "self_harm",
+        idiom=_en_accident,
+        others_only=True,
+    ),
+    _en(
+        r"\b(?:want(?:s|ed|ing)?|needs?)\s*(?:to|2)\s*die\b|\bwann?a\s*die\b|\bwant\s+to\s+be\s+dead\b|"
         r"\bshould\s+(?:just\s+)?die\b|\bdeserve\s+to\s+die\b|"
         r"\bno\s+(?:reason|point)\s+(?:to|in|of)\s+(?:liv\w*|go\w*\s+on|keep\w*\s+(?:going|living)"
         r"|being\s+alive)\b|"
@@ -316,26 +337,49 @@ _EN_TOKEN = re.compile(r"[a-z']+")
 # A person followed by 的 (妈妈的药, 他的话) names an owner, not the one who acts; a source
 # (剧里的女主) still reports someone else.
 _ZH_SUBJECT = re.compile(
-    r"我|俺|本人|((?:他|她|它|你|您|有人|别人|人家|某人|同学|朋友|邻居|网友|明星|演员|主角|角色|"
-    r"人物|奶奶|爷爷|姥姥|姥爷|外婆|外公|爸爸|妈妈|哥哥|姐姐|弟弟|妹妹|叔叔|阿姨)(?!的)|"
-    r"新闻|报道|电影|小说|书里|剧里|故事|视频|网上|预防|防止|防|干预|讲座)"
+    r"我|俺|本人|((?:他|她|它|你|您|有人|别人|人家|某人|同学|朋友|好友|同桌|室友|舍友|闺蜜|哥们|"
+    r"邻居|网友|明星|演员|主角|角色|人物|奶奶|爷爷|姥姥|姥爷|外婆|外公|爸爸|妈妈|哥哥|姐姐|弟弟|"
+    r"妹妹|叔叔|阿姨)(?!的)|新闻|报道|电影|小说|书里|剧里|故事|视频|网上|预防|防止|防|干预|讲座)"
 )
+# Children their own age (and siblings) whom a student would report: the one kind of someone
+# else whose wish counts, as a report. A pronoun counts when such a peer was named just before.
+_ZH_PEERS = _words("同学 朋友 好友 同桌 室友 舍友 闺蜜 哥们 哥哥 姐姐 弟弟 妹妹")
+_ZH_PRONOUNS = _words("他 她")
+_ZH_SOURCES = _words(
+    "新闻 报道 电影 小说 书里 剧里 故事 视频 网上 预防 防止 防 干预 讲座 明星 演员 主角 角色 人物"
+    " 网友"
+)
+_ZH_PEER = re.compile("|".join(sorted(_ZH_PEERS, key=len, reverse=True)))
 _ZH_AFTER_TOPIC = re.compile(r"^的?(?:新闻|报道|视频|电影|案件|事件|预防|热线|干预|讲座|率)")
 _EN_FIRST = _words("i i'm im i've ive i'd i'll me myself")
-_EN_THIRD = _words(
-    "he she they him her them his their he's she's they're hes shes theyre someone somebody"
-    " people character characters news movie film book show article video story documentary"
-    " friend friends classmate classmates cousin brother sister mom mum dad grandpa grandma"
-    " uncle aunt celebrity singer actor guy girl boy man woman kid student cat dog you your"
-    " you're youre"
+_EN_PEERS = _words(
+    "friend friends classmate classmates roommate roommates deskmate bestie bff buddy mate"
+    " brother sister bro sis cousin"
+)
+_EN_PRONOUNS = _words("he she they he's she's they're hes shes theyre")
+_EN_SOURCES = _words(
+    "news movie film book show article video story documentary character characters celebrity"
+    " singer actor"
+)
+_EN_THIRD = (
+    _words(
+        "him her them his their someone somebody people uncle aunt mom mum dad grandpa grandma"
+        " guy girl boy man woman kid student cat dog you your you're youre"
+    )
+    | _EN_PEERS
+    | _EN_PRONOUNS
+    | _EN_SOURCES
 )
 _EN_AFTER_TOPIC = re.compile(
     r"^\s*(?:prevention|hotline|helpline|lifeline|awareness|squad|rates?|statistics)\b"
 )
+# How far back a pronoun looks for the peer it stands for ("我同桌昨天跟我说，她想死").
+_PEER_WINDOW = 80
 
 
 def screen_text(text: str) -> CrisisHit | None:
-    """The first crisis phrase in the text that is not negated, reported or an idiom, or None."""
+    """The first crisis phrase in the text that is not negated, reported about a stranger or a
+    story, or an idiom; or None."""
     if not text:
         return None
     normal = _normalise(text)
@@ -344,8 +388,9 @@ def screen_text(text: str) -> CrisisHit | None:
         views = (normal,) if pattern.language == "zh" or compact == normal else (normal, compact)
         for view in views:
             for match in pattern.regex.finditer(view):
-                if _counts(pattern, view, match.start(), match.end()):
-                    return CrisisHit(pattern.category, pattern.language)
+                about = _about(pattern, view, match.start(), match.end())
+                if about is not None:
+                    return CrisisHit(pattern.category, pattern.language, about)
     return None
 
 
@@ -362,25 +407,42 @@ def _compact(normal: str) -> str:
     return _SPELLED.sub(lambda m: re.sub(r"[ .\-_]", "", m.group()), unleet)
 
 
-def _counts(pattern: _Pattern, text: str, start: int, end: int) -> bool:
+def _about(pattern: _Pattern, text: str, start: int, end: int) -> About | None:
+    """Whose wish the phrase at text[start:end] states, or None when it does not count."""
     before = _CLAUSE_END.split(text[max(0, start - _WINDOW) : start])[-1]
     after = _CLAUSE_END.split(text[end : end + _WINDOW])[0]
+    earlier = text[max(0, start - _PEER_WINDOW) : start]
     if pattern.idiom is not None and pattern.idiom(before, after):
-        return False
+        return None
     if pattern.language == "zh":
-        return not (
-            _ZH_NEGATED.search(before) or _zh_someone_else(before) or _ZH_AFTER_TOPIC.match(after)
-        )
-    tokens = _EN_TOKEN.findall(before)
-    if _en_negated(tokens):
-        return False
-    return pattern.self_named or not (_en_someone_else(tokens) or _EN_AFTER_TOPIC.match(after))
+        if _ZH_NEGATED.search(before) or _ZH_AFTER_TOPIC.match(after):
+            return None
+        about = _zh_subject(before, earlier)
+    else:
+        tokens = _EN_TOKEN.findall(before)
+        if _en_negated(tokens):
+            return None
+        if pattern.self_named:
+            return "self"
+        if _EN_AFTER_TOPIC.match(after):
+            return None
+        about = _en_subject(tokens, _EN_TOKEN.findall(earlier))
+    if pattern.others_only and about != "other":
+        return None
+    return about
 
 
-def _zh_someone_else(before: str) -> bool:
+def _zh_subject(before: str, earlier: str) -> About | None:
     # findall yields "" for the first person and the marker itself for anyone else.
     subjects = _ZH_SUBJECT.findall(before)
-    return bool(subjects) and subjects[-1] != ""
+    if not subjects or subjects[-1] == "":
+        return "self"
+    if _ZH_SOURCES.intersection(subjects):
+        return None
+    last = subjects[-1]
+    if last in _ZH_PEERS or (last in _ZH_PRONOUNS and _ZH_PEER.search(earlier)):
+        return "other"
+    return None
 
 
 def _en_negated(tokens: list[str]) -> bool:
@@ -392,10 +454,16 @@ def _en_negated(tokens: list[str]) -> bool:
     return False
 
 
-def _en_someone_else(tokens: list[str]) -> bool:
+def _en_subject(tokens: list[str], earlier: list[str]) -> About | None:
+    if _EN_SOURCES.intersection(tokens):
+        return None
     for token in reversed(tokens):
         if token in _EN_FIRST:
-            return False
+            return "self"
+        if token in _EN_PEERS:
+            return "other"
+        if token in _EN_PRONOUNS:
+            return "other" if _EN_PEERS.intersection(earlier) else None
         if token in _EN_THIRD:
-            return True
-    return False
+            return None
+    return "self"

@@ -308,6 +308,9 @@ async def test_crisis_sentence_gets_hotlines_at_once_and_counselor_an_urgent_car
     assert button_data(reply) == ["ct:counselor"]
     counselor_card = await users["C01"].wait_for_message(contains="张小明")
     assert "紧急" in counselor_card["text"]
+    # The category in words: the screener's codes all have a catalog entry.
+    assert "不想活下去的念头" in counselor_card["text"]
+    assert "death_wish" not in counselor_card["text"]
     await users["T01"].wait_for_message(contains="危机")
     assert not [m for m in users["D01"].messages if "张小明" in (m.get("text") or "")]
     row = await alert_row(harness, "crisis")
@@ -316,6 +319,25 @@ async def test_crisis_sentence_gets_hotlines_at_once_and_counselor_an_urgent_car
     lane = await harness.svc.db.scalar("SELECT lane FROM outbox WHERE dedup_key LIKE 'crisis:%'")
     assert lane == 0
     assert not await alerts.screen_student_text(harness.svc, student, "今天作业好多", "text")
+
+
+async def test_a_student_worried_about_a_friend_is_thanked_and_the_counselor_told(
+    harness: Harness,
+) -> None:
+    users = await school(harness, "S001", "T01", "C01")
+    student = await person(harness, "S001")
+    text = "我同桌昨天跟我说，她不想活了"
+    assert await alerts.screen_student_text(harness.svc, student, text, "text")
+    await harness.delivered()
+    reply = await users["S001"].wait_for_message(contains="你做得对")
+    assert "12356" in reply["text"] and "告诉身边的大人" in reply["text"]
+    assert "你的感受很重要" not in reply["text"]
+    assert button_data(reply) == ["ct:counselor"]
+    card = await users["C01"].wait_for_message(contains="张小明")
+    assert "紧急" in card["text"]
+    assert "提到同学、朋友或兄弟姐妹可能不想活下去" in card["text"]
+    await users["T01"].wait_for_message(contains="提到同学、朋友或兄弟姐妹")
+    assert (await alert_row(harness, "crisis"))["level"] == "urgent"
 
 
 async def test_teacher_cannot_see_or_act_on_another_classs_alert(harness: Harness) -> None:

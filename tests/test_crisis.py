@@ -110,6 +110,36 @@ def test_idioms_and_other_peoples_deaths_do_not_fire(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我朋友想自杀", CrisisHit("suicide", "zh", "other")),
+        ("我同桌昨天跟我说，她想死", CrisisHit("death_wish", "zh", "other")),
+        ("我同学说她不想活了", CrisisHit("death_wish", "zh", "other")),
+        ("我妹妹说她想消失", CrisisHit("death_wish", "zh", "other")),
+        ("my friend wants to die", CrisisHit("death_wish", "en", "other")),
+        ("my friend said she wants to kill herself", CrisisHit("suicide", "en", "other")),
+        ("my friend told me she cuts herself", CrisisHit("self_harm", "en", "other")),
+        ("I told my friend I want to die", CrisisHit("death_wish", "en", "self")),
+        ("同学都不理我想死", CrisisHit("death_wish", "zh", "self")),
+        # Not a report about a peer: a stranger, a story, a negation, an idiom, an accident.
+        ("他想死", None),
+        ("she wants to die", None),
+        ("我朋友不想死", None),
+        ("my friend doesn't want to die", None),
+        ("我朋友想死你们了", None),
+        ("my friend fell and cut herself", None),
+        ("our history lesson was about a king who killed himself", None),
+        ("my friend showed me a movie where the hero kills himself", None),
+        ("朋友推荐的小说里主角自杀了", None),
+    ],
+)
+def test_a_peer_at_risk_is_a_report_about_someone_else(
+    text: str, expected: CrisisHit | None
+) -> None:
+    assert screen_text(text) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "category"),
     [
         ("ＫＭＳ", "suicide"),

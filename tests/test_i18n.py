@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
+from bot.crisis import Category
 from bot.i18n import Catalog, language_from_telegram, placeholders
 from bot.menus import MENUS
 
@@ -39,6 +42,15 @@ def test_every_menu_command_has_a_description() -> None:
     commands = {command for menu in MENUS.values() for command in menu}
     for language in catalog.languages:
         assert {f"menu.{c}" for c in commands} <= catalog.keys(language)
+
+
+def test_every_crisis_category_has_words_on_the_card() -> None:
+    catalog = Catalog.load()
+    codes = {f"alerts.crisis_category.{c}{about}" for c in get_args(Category)
+             for about in ("", "_other")}  # fmt: skip
+    for language in catalog.languages:
+        prefixed = {k for k in catalog.keys(language) if k.startswith("alerts.crisis_category.")}
+        assert prefixed == codes, language
 
 
 def test_language_from_telegram() -> None:
