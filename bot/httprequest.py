@@ -9,8 +9,6 @@ client: one call at a time, nothing to gain.
 from __future__ import annotations
 
 import aiohttp
-from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
-from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -49,16 +47,17 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = DEFAULT_NONE,
-        write_timeout: ODVInput[float] = DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+        # PTB's own annotation names private types; `object` accepts all it may pass.
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
-        read = self._timeout if isinstance(read_timeout, DefaultValue) else read_timeout
-        connect = self._timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
-        pool = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
+        read = _seconds(read_timeout, self._timeout)
+        connect = _seconds(connect_timeout, self._timeout)
+        pool = _seconds(pool_timeout, self._pool_timeout)
         # aiohttp's `connect` covers waiting for a free pooled connection and connecting.
         timeout = aiohttp.ClientTimeout(
             connect=None if connect is None or pool is None else connect + pool,
@@ -97,3 +96,12 @@ def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str]
 def never_sent(error: TimedOut) -> bool:
     """Whether a timeout happened before the request left (so it is safe to send again)."""
     return isinstance(error.__cause__, aiohttp.ConnectionTimeoutError)
+
+
+def _seconds(given: object, default: float | None) -> float | None:
+    """A timeout as PTB passed it: ours when it passed none, None for no limit."""
+    if given is BaseRequest.DEFAULT_NONE:
+        return default
+    if given is None or isinstance(given, int | float):
+        return given
+    raise TypeError(f"a timeout must be a number of seconds or None, not {type(given).__name__}")
