@@ -54,6 +54,9 @@ def _export(args: argparse.Namespace, config: Config) -> int:
             file=sys.stderr,
         )
         return 2
+    if not args.out.parent.is_dir():
+        print(f"--out: no folder {str(args.out.parent)!r} to write the file in", file=sys.stderr)
+        return 2
     return asyncio.run(_run(args, config, date_from, date_to))
 
 
@@ -70,10 +73,11 @@ async def _run(args: argparse.Namespace, config: Config, date_from: date, date_t
         language = args.lang or config.general.language
         # An operator at the command line exports what an administrator would: no screen
         # scores and no note text, which are for counselors only.
-        export = await ledger.export_ledger(
+        totals = await ledger.export_ledger_file(
             db,
             Catalog.load(config.general.language),
             config,
+            path=args.out,
             scope=scope,
             date_from=date_from,
             date_to=date_to,
@@ -84,10 +88,9 @@ async def _run(args: argparse.Namespace, config: Config, date_from: date, date_t
         )
     finally:
         await db.close()
-    args.out.write_bytes(export.content)
     print(
-        f"wrote {args.out}: {export.rows} check-ins of {export.students} students, "
-        f"{export.abnormal} abnormal"
+        f"wrote {args.out}: {totals.rows} check-ins of {totals.students} students, "
+        f"{totals.abnormal} abnormal"
     )
     return 0
 

@@ -85,4 +85,5 @@ def receipts_workbook(
             ],
             unconfirmed if notice.needs_confirmation and r.confirmed_at is None else None,
         )
-    return book.close()
+    book.close()
+    return book.content()

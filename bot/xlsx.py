@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import xlsxwriter
@@ -14,12 +15,26 @@ HEADER_FILL = "D9D9D9"
 
 
 class Book:
-    """One workbook; `fills` maps the names rows use to RRGGBB colours."""
+    """One workbook; `fills` maps the names rows use to RRGGBB colours.
 
-    def __init__(self, fills: Mapping[str, str], header_fill: str = HEADER_FILL) -> None:
+    Without a path it is built in memory (fastest; every cell is held until close) and
+    `content()` returns it. With a path each row goes to a temporary file (one a sheet, beside
+    the output, readable by this user only, removed on close) as soon as the next row starts, so
+    memory stays flat whatever the size; rows must then come in order within each sheet.
+    """
+
+    def __init__(
+        self, fills: Mapping[str, str], header_fill: str = HEADER_FILL, path: Path | None = None
+    ) -> None:
         self._out = io.BytesIO()
-        # In memory: the data never lands in a temporary file (they hold health data of minors).
-        self._book = xlsxwriter.Workbook(self._out, {"in_memory": True})
+        # Health data of minors goes nowhere the output itself does not: the bot's workbook stays
+        # in memory, a file's temporary rows sit in the file's own folder.
+        options: dict[str, object] = (
+            {"in_memory": True}
+            if path is None
+            else {"constant_memory": True, "tmpdir": str(path.parent)}
+        )
+        self._book = xlsxwriter.Workbook(self._out if path is None else str(path), options)
         self._fills = {
             name: self._book.add_format({"pattern": 1, "bg_color": f"#{colour}"})
             for name, colour in fills.items()
@@ -43,8 +58,11 @@ class Book:
             sheet.next_row = 1
         return sheet
 
-    def close(self) -> bytes:
+    def close(self) -> None:
         self._book.close()
+
+    def content(self) -> bytes:
+        """The closed workbook's bytes, when built in memory."""
         return self._out.getvalue()
 
 

@@ -141,15 +141,16 @@ async def export_ledger(update: Update, context: Context) -> None:
         )
         await reply(update, context, text)
         return
-    log.info("ledger export: %d rows for %d students", export.rows, export.students)
+    totals = export.totals
+    log.info("ledger export: %d rows for %d students", totals.rows, totals.students)
     span = date_from.isoformat() if date_from == date_to else f"{date_from} – {date_to}"
     caption = t(
         who.language,
         "staffviews.ledger.caption",
         span=span,
-        students=export.students,
-        rows=export.rows,
-        abnormal=export.abnormal,
+        students=totals.students,
+        rows=totals.rows,
+        abnormal=totals.abnormal,
     )
     await context.bot.send_document(
         who.chat_id, InputFile(export.content, filename=export.filename), caption=caption

@@ -18,7 +18,9 @@ from openpyxl.workbook.workbook import Workbook
 from bot import ledger
 from bot.cli_ledger import add_ledger_commands
 from bot.clock import epoch
-from bot.ledger import FILL_INFO, FILL_URGENT, FILL_WARNING, RangeError, parse_range
+from bot.ledger import RangeError, parse_range
+from bot.ledgerbook import FILL_INFO, FILL_URGENT, FILL_WARNING
+from bot.storage.ledger import Scope
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
@@ -424,3 +426,42 @@ async def test_cli_export_writes_the_ledger_and_audits_without_an_actor(
          "--school", "没有这个学校", "--out", str(out)]
     )  # fmt: skip
     assert await asyncio.to_thread(unknown.command, unknown, harness.config) == 1
+
+
+async def test_a_file_written_day_by_day_is_the_workbook_the_bot_builds(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """The command line's export (a day in memory at a time) and the bot's (the whole range in
+    memory) agree cell for cell and fill for fill, over every school of the bureau."""
+    await seed_fortnight(harness)
+    svc = harness.svc
+    common: dict[str, Any] = {
+        "scope": Scope(),
+        "date_from": FIRST,
+        "date_to": LAST,
+        "language": "zh-CN",
+        "counselor": True,
+        "actor_id": None,
+        "now": svc.now(),
+    }
+    export = await ledger.export_ledger(svc.db, svc.catalog, svc.config, **common)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    out = folder / "ledger.xlsx"
+    totals = await ledger.export_ledger_file(svc.db, svc.catalog, svc.config, path=out, **common)
+    assert totals == export.totals
+    assert (totals.students, totals.rows) == (len(ISOLATED), len(ISOLATED) * 2 * 14)
+    assert await asyncio.to_thread(lambda: list(folder.iterdir())) == [out]  # no row files left
+
+    def cells(book: Workbook) -> list[tuple[str, int, int, Any, str | None]]:
+        return [
+            (sheet.title, cell.row, cell.column, cell.value, fill(cell))
+            for sheet in book.worksheets
+            for row in sheet.iter_rows()
+            for cell in row
+        ]
+
+    in_memory = cells(load_workbook(io.BytesIO(export.content)))
+    assert cells(load_workbook(out)) == in_memory
+    assert any(value == FORMULA_NOTE for _, _, _, value, _ in in_memory)
+    assert any(colour == FILL_URGENT for *_, colour in in_memory)

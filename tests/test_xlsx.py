@@ -15,7 +15,8 @@ def test_text_stays_text_numbers_stay_numbers_and_fills_land_where_named() -> No
     sheet.append(["=1+1", "+SUM(A1:A9)", 38.2], {2: "warn"})
     sheet.append(["0012", None, 36], None)
     book.sheet("汇总", [12]).append(["@cmd", True])
-    workbook = load_workbook(io.BytesIO(book.close()))
+    book.close()
+    workbook = load_workbook(io.BytesIO(book.content()))
 
     day = workbook["2026-12-01"]
     assert day.freeze_panes == "A2"

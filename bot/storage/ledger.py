@@ -132,13 +132,17 @@ async def checkin_rows(
     return [LedgerRow._make(r) for r in await db.fetchall(sql, args)]
 
 
-async def count_checkin_rows(db: Database, *, date_from: str, date_to: str, scope: Scope) -> int:
-    """How many rows checkin_rows would return, without reading them."""
+async def checkin_totals(
+    db: Database, *, date_from: str, date_to: str, scope: Scope
+) -> tuple[int, int]:
+    """How many rows checkin_rows would return, and from how many schools (by name), without
+    reading them."""
     condition, params = scope.where("p")
     row = await db.fetchone(
-        f"SELECT COUNT(*){_CHECKINS_FROM} AND {condition}", [date_from, date_to, *params]
+        f"SELECT COUNT(*), COUNT(DISTINCT s.name){_CHECKINS_FROM} AND {condition}",
+        [date_from, date_to, *params],
     )
-    return 0 if row is None else int(row[0])
+    return (0, 0) if row is None else (int(row[0]), int(row[1]))
 
 
 async def checkin_alerts(
