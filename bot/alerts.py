@@ -255,7 +255,8 @@ async def _apply(
         new_level = _higher(existing.level, level)
         raised = new_level != existing.level
         next_at = existing.next_escalation_at
-        if existing.state == "open" and raised:
+        # Past the last escalation step there is nobody further to tell.
+        if existing.state == "open" and raised and existing.escalation_step < len(STEPS):
             ack = _ack_seconds(services, new_level)
             if ack is not None:
                 candidate = _deliver_at(services, new_level, now) + ack
@@ -375,6 +376,9 @@ async def _refresh_cards(
     for card in cards:
         person = recipients.get(card.person_id)
         if card.person_id == skip_person or person is None or person.chat_id is None:
+            continue
+        if not await _covers(services, person, info.person):
+            # A teacher whose student moved to another class keeps the old card, nothing new.
             continue
         if resend or card.outbox_id is None:
             if card.outbox_id is not None:
@@ -545,13 +549,17 @@ def _card_buttons(catalog: Catalog, language: str, alert: store.Alert) -> Markup
 
 
 async def may_act(services: Services, viewer: Viewer, alert: store.Alert) -> bool:
-    """Recipients of the alert's card and staff covering the student may act on it."""
+    """Staff covering the student now may act on the alert; holding a card from before the
+    student moved class (or school) is not enough."""
     if not viewer.is_staff:
         return False
-    if await store.is_recipient(services.db, alert.id, viewer.person.id):
-        return True
     student = await people.person_by_id(services.db, alert.student_id)
     return student is not None and covers_student(viewer, student)
+
+
+async def _covers(services: Services, person: Person, student: Person) -> bool:
+    class_ids, school_ids = await people.viewer_scope(services.db, person)
+    return covers_student(Viewer(person, class_ids, school_ids), student)
 
 
 async def acknowledge(services: Services, alert_id: int, actor: Person) -> Action:
@@ -616,7 +624,7 @@ async def _escalate(services: Services, alert_id: int, now: int) -> bool:
         current = await store.alert_by_id(tx, alert_id)
         if current is None or current.state != "open" or current.escalation_step >= len(STEPS):
             if current is not None and current.state == "open":
-                await store.set_escalation(tx, alert_id, len(STEPS) + 1, None, now)
+                await store.set_escalation(tx, alert_id, current.escalation_step, None, now)
             return False
         step = current.escalation_step
         targets: list[Person] = []

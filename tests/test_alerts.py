@@ -9,7 +9,7 @@ from typing import Any
 from bot import alerts
 from bot.schedule import local_date
 from bot.storage import checkins as checkins_store
-from bot.storage import people
+from bot.storage import outbox, people
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
@@ -409,3 +409,97 @@ async def test_pending_evaluations_are_picked_up_by_the_job(harness: Harness) ->
 async def outbox_statuses(harness: Harness) -> dict[str, int]:
     rows = await harness.svc.db.fetchall("SELECT status, COUNT(*) FROM outbox GROUP BY status")
     return {str(r[0]): int(r[1]) for r in rows}
+
+
+async def test_a_warning_at_the_bureau_that_turns_urgent_can_still_be_taken(
+    harness: Harness,
+) -> None:
+    await school(harness, "S001", "T01", "D01", "A01", "B01")
+    await answer_checkin(harness, "S001", temperature=37.5)
+    for _ in range(2):  # an hour each: the school admins, then the bureau
+        harness.clock.advance(minutes=60)
+        await harness.tick()
+    alert = await alert_row(harness, "fever")
+    assert alert["escalation_step"] == 2
+    harness.clock.advance(hours=3)
+    await answer_checkin(harness, "S001", temperature=38.6, slot_index=1)
+    harness.clock.advance(minutes=10)
+    await harness.tick()
+    row = await alert_row(harness, "fever")
+    assert (row["level"], row["escalation_step"]) == ("urgent", 2)
+    action = await alerts.acknowledge(harness.svc, alert["id"], await person(harness, "D01"))
+    assert action.done
+    assert (await alert_row(harness, "fever"))["state"] == "acknowledged"
+
+
+async def test_after_a_move_the_old_class_teacher_gets_nothing_new_and_cannot_act(
+    harness: Harness,
+) -> None:
+    users = await school(harness, "S001", "T01", "T02", "D01")
+    await answer_checkin(harness, "S001", temperature=37.5)
+    await harness.delivered()
+    await users["T01"].wait_for_message(contains="37.5")
+    moved = STUDENTS_CSV.replace(
+        "S001,张小明,城关一中,初二(3)班", "S001,张小明,城关一中,初二(4)班"
+    )
+    assert moved != STUDENTS_CSV
+    await harness.seed(students_csv=moved)
+    harness.clock.advance(hours=5)
+    await answer_checkin(harness, "S001", temperature=38.4, slot_index=1)
+    await harness.delivered()
+    await users["T02"].wait_for_message(contains="38.4")  # the new class teacher
+    await users["D01"].wait_for_message(contains="38.4")
+    assert not [m for m in users["T01"].messages if "38.4" in (m.get("text") or "")]
+    alert = await alert_row(harness, "fever")
+    old_card = next(m for m in users["T01"].messages if "37.5" in (m.get("text") or ""))
+    mark = harness.api.mark()
+    for verb in ("hist", "done"):
+        await users["T01"].press(old_card["message_id"], f"al:{alert['id']}:{verb}")
+    await harness.api.wait_for(
+        lambda call: call.method == "answerCallbackQuery" and "没有权限" in str(call.params),
+        since=mark,
+    )
+    await harness.delivered()
+    assert (await alert_row(harness, "fever"))["state"] == "open"
+    assert not [m for m in users["T01"].messages if "最近" in (m.get("text") or "")]
+
+
+async def test_a_student_who_blocks_again_after_unblocking_raises_a_new_alert(
+    harness: Harness,
+) -> None:
+    users = await school(harness, "S001", "T01")
+    student, teacher = users["S001"], users["T01"]
+    student.block()
+    await nudge(harness, "S001", "m1")
+    await teacher.wait_for_message(contains="联系不上")
+    first = await alert_row(harness, "unreachable")
+    assert (await alerts.resolve(harness.svc, first["id"], await person(harness, "T01"))).done
+
+    student.unblock()
+    harness.clock.advance(days=1)
+    await nudge(harness, "S001", "m2")
+    assert any(m.get("text") == "m2" for m in student.messages)
+    assert (await person(harness, "S001")).unreachable_at is None
+
+    student.block()
+    harness.clock.advance(days=1)
+    mark = harness.api.mark()
+    await nudge(harness, "S001", "m3")
+    await teacher.wait_for_message(contains="联系不上", since=mark)
+    assert (
+        await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts WHERE kind = 'unreachable'") == 2
+    )
+
+
+async def nudge(harness: Harness, number: str, text: str) -> None:
+    """Send the person a plain message through the outbox and wait until it is settled."""
+    who = await person(harness, number)
+    async with harness.svc.db.transaction() as tx:
+        await outbox.enqueue(
+            tx,
+            outbox.Outgoing(text, outbox.Lane.ALERT, who.chat_id, "sendMessage", {"text": text},
+                            who.id),
+            now=harness.svc.now(),
+        )  # fmt: skip
+    harness.svc.wake_outbox()
+    await harness.delivered()

@@ -264,13 +264,6 @@ async def point_card(
     )
 
 
-async def is_recipient(db: Database, alert_id: int, person_id: int) -> bool:
-    row = await db.fetchone(
-        "SELECT 1 FROM alert_cards WHERE alert_id = ? AND person_id = ?", (alert_id, person_id)
-    )
-    return row is not None
-
-
 async def open_alerts_for_student(db: Database, student_id: int) -> list[Alert]:
     rows = await db.fetchall(
         "SELECT * FROM alerts WHERE student_id = ? AND state != 'resolved' ORDER BY id",

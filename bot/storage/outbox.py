@@ -244,6 +244,13 @@ async def record(tx: aiosqlite.Connection, outcomes: list[Outcome]) -> None:
         " message_id = COALESCE(?, message_id), error = ?, not_before = ? WHERE id = ?",
         [(o.status, o.status, o.at, o.message_id, o.error, o.not_before, o.id) for o in outcomes],
     )
+    # A message that arrived shows the person reachable again (they unblocked the bot), so a
+    # later block starts a new episode with its own alert.
+    await tx.executemany(
+        "UPDATE people SET unreachable_at = NULL WHERE unreachable_at IS NOT NULL"
+        " AND id = (SELECT person_id FROM outbox WHERE id = ?)",
+        [(o.id,) for o in outcomes if o.status == "sent"],
+    )
 
 
 async def mark_unreachable(tx: aiosqlite.Connection, person_ids: list[int], now: int) -> None:
