@@ -149,7 +149,8 @@ async def screen_student_text(services: Services, student: Person, text: str, so
             now=now,
             extra={"source": source.split(":")[0], "language": hit.language},
         )
-    log.warning("crisis language from student %d (%s)", student.id, hit.category)
+    # The id lets an operator find the alert; what kind of crisis is health data, not for logs.
+    log.warning("crisis language from student %d", student.id)
     services.wake_outbox()
     return True
 

@@ -69,12 +69,14 @@ class AiohttpRequest(BaseRequest):
                 method, url, data=_body(request_data), timeout=timeout
             ) as response:
                 return response.status, await response.read()
-        except aiohttp.ConnectionTimeoutError as err:
-            raise TimedOut("Timed out connecting: the request was not sent") from err
+        # aiohttp's messages name the URL, which holds the token: the errors raised here carry
+        # the failure's kind and its text without the URL, and not the original (`from None`).
+        except aiohttp.ConnectionTimeoutError:
+            raise NotSent("Timed out connecting: the request was not sent") from None
         except (TimeoutError, aiohttp.ServerTimeoutError) as err:
-            raise TimedOut from err
+            raise TimedOut(f"Timed out: {_without(url, err)}") from None
         except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {_without(url, err)}") from None
 
 
 def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
@@ -93,9 +95,13 @@ def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str]
     return form
 
 
+class NotSent(TimedOut):
+    """Timed out waiting for a connection or connecting: the request never left."""
+
+
 def never_sent(error: TimedOut) -> bool:
     """Whether a timeout happened before the request left (so it is safe to send again)."""
-    return isinstance(error.__cause__, aiohttp.ConnectionTimeoutError)
+    return isinstance(error, NotSent)
 
 
 def _seconds(given: object, default: float | None) -> float | None:
@@ -105,3 +111,9 @@ def _seconds(given: object, default: float | None) -> float | None:
     if given is None or isinstance(given, int | float):
         return given
     raise TypeError(f"a timeout must be a number of seconds or None, not {type(given).__name__}")
+
+
+def _without(url: str, err: BaseException) -> str:
+    """The error's text with the request's URL (and so the token) taken out."""
+    base, _, _ = url.rpartition("/")
+    return str(err).replace(url, "<bot api>").replace(base, "<bot api>")

@@ -6,7 +6,8 @@ import logging
 
 
 class RedactingFilter(logging.Filter):
-    """Replace secrets in a record's rendered message before any handler sees it."""
+    """Replace secrets in a record's rendered message and traceback before any handler sees
+    them."""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
@@ -14,13 +15,22 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = message
-        for secret in self._secrets:
-            redacted = redacted.replace(secret, "[redacted]")
+        redacted = self._redact(message)
         if redacted != message:
             record.msg = redacted
             record.args = None
+        if record.exc_info and not record.exc_text:
+            # Formatters print exc_text when it is set: a traceback, and the messages of every
+            # exception chained in it, are redacted the same way.
+            record.exc_text = self._redact(logging.Formatter().formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = self._redact(record.stack_info)
         return True
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
 
 
 def configure_logging(level: str, token: str) -> None:

@@ -3,8 +3,11 @@ crisis care and scope."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
+
+import pytest
 
 from bot import alerts
 from bot.schedule import local_date
@@ -296,12 +299,16 @@ async def test_same_open_alert_is_updated_not_repeated_and_evaluation_is_idempot
 
 
 async def test_crisis_sentence_gets_hotlines_at_once_and_counselor_an_urgent_card(
-    harness: Harness,
+    harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     users = await school(harness, "S001", "T01", "C01", "D01")
     student = await person(harness, "S001")
+    caplog.set_level(logging.INFO, logger="bot")
     hit = await alerts.screen_student_text(harness.svc, student, "我不想活了，活着没意思", "text")
     assert hit
+    logged = [r.getMessage() for r in caplog.records if r.name.startswith("bot")]
+    assert any("crisis" in line for line in logged)
+    assert not [line for line in logged if "death_wish" in line or "活" in line]
     await harness.delivered()
     reply = await users["S001"].wait_for_message(contains="12356")
     assert "12355" in reply["text"] and "120" in reply["text"]

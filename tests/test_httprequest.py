@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import traceback
 
 import pytest
 from telegram import InputFile
@@ -13,6 +15,7 @@ from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from bot.httprequest import AiohttpRequest, never_sent
+from bot.logs import RedactingFilter
 from tests.fakeapi import TOKEN, FakeBotAPI
 
 
@@ -57,6 +60,9 @@ async def test_a_late_answer_may_have_arrived_but_a_full_pool_never_sent(
                 url, "POST", params(chat_id=5001, text="b"), connect_timeout=0.1, pool_timeout=0.1
             )
         assert never_sent(queued.value)
+        # What the error handler would log: the whole chain, with no token in it.
+        logged = "".join(traceback.format_exception(queued.value))
+        assert TOKEN.split(":")[1] not in logged and "<bot api>" not in logged
         with pytest.raises(TimedOut) as late:
             await slow
         assert not never_sent(late.value)
@@ -74,3 +80,36 @@ async def test_nobody_listening_is_a_network_error() -> None:
             await request.do_request("http://127.0.0.1:9/bot/getMe", "POST")
     finally:
         await request.shutdown()
+
+
+async def test_a_network_error_names_no_token_and_tracebacks_are_redacted() -> None:
+    request = AiohttpRequest(timeout=1)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as refused:
+            await request.do_request(f"http://127.0.0.1:9/bot{TOKEN}/getMe", "POST")
+    finally:
+        await request.shutdown()
+    assert TOKEN not in "".join(traceback.format_exception(refused.value))
+
+    # Whatever else raises with a secret in its message, the log's traceback hides it.
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    handler = Collect()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.addFilter(RedactingFilter([TOKEN]))
+    log = logging.getLogger("tests.redaction")
+    log.addHandler(handler)
+    try:
+        try:
+            raise RuntimeError(f"GET https://api.telegram.org/bot{TOKEN}/getMe failed")
+        except RuntimeError:
+            log.exception("call failed for %s", TOKEN)
+    finally:
+        log.removeHandler(handler)
+    assert len(lines) == 1 and "RuntimeError" in lines[0] and "[redacted]" in lines[0]
+    assert TOKEN not in lines[0]
