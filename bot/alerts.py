@@ -3,6 +3,7 @@ take ownership, resolve, escalate when nobody acts, and hold non-urgent cards in
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -109,14 +110,19 @@ async def on_unreachable(services: Services, person_id: int) -> None:
     services.wake_outbox()
 
 
-async def screen_student_text(services: Services, student: Person, text: str, source: str) -> bool:
+async def screen_student_text(
+    services: Services, student: Person, text: str, source: str, *, forwarded: bool = False
+) -> bool:
     """Screen anything a student typed for crisis language; on a hit, answer the student at once
-    with the hotlines and raise an urgent alert to the counselor and class teacher."""
+    with the hotlines and raise an urgent alert to the counselor and class teacher. A forwarded
+    message is someone else's words: a hit in it is a report about that person."""
     if not student.is_student or not text:
         return False
     hit = crisis.screen_text(text)
     if hit is None:
         return False
+    if forwarded:
+        hit = dataclasses.replace(hit, about="other")
     info = await people.student_info(services.db, student.id)
     if info is None:
         return False

@@ -758,3 +758,9 @@ def _language(svc: Services, language: str | None) -> str:
 
 def _t(svc: Services, language: str, key: str, **params: Any) -> str:
     return svc.catalog.t(language, f"checkin.{key}", **params)
+
+
+async def awaits_note(svc: Services, student: Person, now: int) -> bool:
+    """Whether the student's current check-in is open at the note step."""
+    checkin = await store.current_checkin(svc.db, student.id, now)
+    return checkin is not None and checkin.status == "open" and checkin.step == "note"

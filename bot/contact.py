@@ -90,26 +90,35 @@ async def close(services: Services, person: Person) -> bool:
         return await store.close_session(tx, person.id)
 
 
+async def is_relayed_to(services: Services, person: Person, chat_id: int, message_id: int) -> bool:
+    """Whether that message in the person's chat is one the bot relayed to them."""
+    return await _relayed_to(services, person, chat_id, message_id) is not None
+
+
+async def _relayed_to(
+    services: Services, person: Person, chat_id: int, message_id: int
+) -> store.Relayed | None:
+    relayed = await store.relayed_message(services.db, chat_id, message_id)
+    if relayed is None:
+        return None
+    if person.is_student:
+        mine = relayed.student_id == person.id and relayed.direction == "out"
+    else:
+        mine = relayed.staff_id == person.id and relayed.direction == "in"
+    return relayed if mine else None
+
+
 async def route_for(
     services: Services, person: Person, message: Message, reply_to: int | None
 ) -> Route | None:
     """Where this person's message goes: back along the relayed message they replied to, else
     to their open conversation; None if it is not part of a conversation."""
     if reply_to is not None:
-        relayed = await store.relayed_message(services.db, message.chat_id, reply_to)
+        relayed = await _relayed_to(services, person, message.chat_id, reply_to)
+        if relayed is not None and person.is_student:
+            return Route(person.id, (relayed.staff_id,), "in")
         if relayed is not None:
-            if (
-                person.is_student
-                and relayed.student_id == person.id
-                and relayed.direction == "out"
-            ):
-                return Route(person.id, (relayed.staff_id,), "in")
-            if (
-                not person.is_student
-                and relayed.staff_id == person.id
-                and relayed.direction == "in"
-            ):
-                return Route(relayed.student_id, (relayed.student_id,), "out")
+            return Route(relayed.student_id, (relayed.student_id,), "out")
     session = await store.session_for(services.db, person.id, services.now())
     if session is None:
         return None

@@ -96,6 +96,15 @@ async def answer_button(update: Update, context: Context) -> None:
             raise
 
 
+async def awaits_note(update: Update, context: Context, who: Sender) -> bool:
+    """Whether the student's open check-in waits for a typed note."""
+    if not _student(who) or not _private(update):
+        return False
+    assert who.person is not None
+    svc = services(context)
+    return await checkins.awaits_note(svc, who.person, svc.now())
+
+
 async def handle_text(update: Update, context: Context, who: Sender) -> bool:
     """Take typed text if the student's open check-in waits for a temperature or a note."""
     message = update.effective_message

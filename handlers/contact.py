@@ -111,6 +111,15 @@ async def handle_text(update: Update, context: Context, who: Sender) -> bool:
     return await _relay(update, context, who, message, message.text, None)
 
 
+async def replies_to_relayed(update: Update, context: Context, who: Sender) -> bool:
+    """Whether the message is a reply to a message relayed to this person."""
+    message = update.effective_message
+    if message is None or message.reply_to_message is None or who.person is None:
+        return False
+    reply_to = message.reply_to_message.message_id
+    return await contact.is_relayed_to(services(context), who.person, who.chat_id, reply_to)
+
+
 async def relay_photo(update: Update, context: Context) -> None:
     """Relay a photo (with its caption) that belongs to a conversation."""
     message = update.effective_message

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import Update
 
 from bot import alerts
 from handlers import checkin, contact, notices
-from handlers.common import Context, reply, sender, services
+from handlers.common import Context, Sender, reply, sender, services
+
+Flow = Callable[[Update, Context, Sender], Awaitable[bool]]
 
 
 async def route_text(update: Update, context: Context) -> None:
@@ -24,11 +28,32 @@ async def route_text(update: Update, context: Context) -> None:
         # Screened before anything else so a cry for help is answered whichever flow it was
         # typed into; the flows below still store the text as the answer it was meant to be.
         crisis = await alerts.screen_student_text(
-            svc, who.person, message.text, f"text:{message.message_id}"
+            svc,
+            who.person,
+            message.text,
+            f"text:{message.message_id}",
+            forwarded=message.forward_origin is not None,
         )
-    for flow in (checkin.handle_text, notices.handle_text, contact.handle_text):
+    for flow in await _flows(update, context, who, crisis=crisis):
         if await flow(update, context, who):
             return
     if not crisis:
         hint = "text.hint_student" if who.person.is_student else "text.hint_staff"
         await reply(update, context, svc.catalog.t(who.language, hint))
+
+
+async def _flows(update: Update, context: Context, who: Sender, *, crisis: bool) -> list[Flow]:
+    """The flows that may take this text, in order."""
+    message = update.effective_message
+    assert message is not None
+    if await contact.replies_to_relayed(update, context, who):
+        # A swipe-reply to a relayed message answers that person, even mid check-in.
+        return [contact.handle_text]
+    flows: list[Flow] = [checkin.handle_text, notices.handle_text, contact.handle_text]
+    if message.forward_origin is not None:
+        # Someone else's words are never the student's temperature or note.
+        flows.remove(checkin.handle_text)
+    elif crisis and not await checkin.awaits_note(update, context, who):
+        # The hotlines are the answer: not "that is not a temperature" ahead of them.
+        flows.remove(checkin.handle_text)
+    return flows
