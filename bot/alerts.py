@@ -363,6 +363,16 @@ async def _send_card(
     )
     if outbox_id is not None:
         await store.point_card(tx, alert.id, person.id, outbox_id, deliver)
+        await _audit_card(tx, person, info, now)
+
+
+async def _audit_card(
+    tx: aiosqlite.Connection, person: Person, info: StudentInfo, now: int
+) -> None:
+    """A card shows the student's health data to its reader: recorded like any other view."""
+    await audit.record(
+        tx, actor_id=person.id, action="alert_card", now=now, student_id=info.person.id
+    )
 
 
 async def _refresh_cards(
@@ -397,7 +407,7 @@ async def _refresh_cards(
         text, markup = await render_card(services, alert, info, person)
         # An edit must not overtake the card it edits while that card waits out quiet hours.
         not_before = card.deliver_at if card.deliver_at > now else 0
-        await enqueue(
+        edited = await enqueue(
             tx,
             Outgoing(
                 dedup_key=f"al:{alert.id}:{person.id}:edit:{alert.revision}",
@@ -410,6 +420,8 @@ async def _refresh_cards(
             ),
             now=now,
         )
+        if edited is not None:
+            await _audit_card(tx, person, info, now)
 
 
 def _local(services: Services, seconds: int) -> datetime:

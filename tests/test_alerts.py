@@ -17,6 +17,7 @@ from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
+from tests.test_checkins_e2e import data
 
 
 def _chat(call: Any) -> int:
@@ -510,3 +511,31 @@ async def nudge(harness: Harness, number: str, text: str) -> None:
         )  # fmt: skip
     harness.svc.wake_outbox()
     await harness.delivered()
+
+
+async def test_every_card_shown_is_in_the_audit_trail(harness: Harness) -> None:
+    users = await school(harness, "S001", "T01", "D01", "A01")
+    await answer_checkin(harness, "S001", temperature=38.2)
+    await harness.delivered()
+    card = await users["T01"].wait_for_message(contains="38.2")
+    student = await person(harness, "S001")
+    readers = {(await person(harness, n)).id: n for n in ("T01", "D01", "A01")}
+
+    async def shown() -> list[str]:
+        rows = await harness.svc.db.fetchall(
+            "SELECT actor_id FROM audit WHERE action = 'alert_card' AND student_id = ?"
+            " ORDER BY id",
+            (student.id,),
+        )
+        return [readers[r[0]] for r in rows]
+
+    assert sorted(await shown()) == ["D01", "T01"]
+    mark = harness.api.mark()
+    await users["T01"].press(card["message_id"], data(card, "我来处理"))
+    await harness.api.wait_for(lambda c: c.method == "editMessageText", since=mark)
+    await harness.delivered()
+    # The doctor's card now says who took it: shown again, recorded again.
+    assert sorted(await shown()) == ["D01", "D01", "T01"]
+    await users["A01"].send_text("/audit S001")
+    trail = await users["A01"].wait_for_message(contains="收到提醒卡片")
+    assert "张小明" in trail["text"]

@@ -192,13 +192,15 @@ TABLE: list[Row] = [
         "al:{alert}:ack",
         "own",
         {"student": NA, **staff(("allowed", "alerts.toast.ack")), "unbound": NB},
-        changes=("alert",),
+        # The other cards are redrawn, and each redraw is a view of the student's data.
+        changes=("alert", "view"),
     ),
     Row(
         "al:{alert}:done",
         "own",
         {"student": NA, **staff(("allowed", "alerts.toast.done")), "unbound": NB},
-        changes=("alert",),
+        # The other cards are redrawn, and each redraw is a view of the student's data.
+        changes=("alert", "view"),
     ),
     Row("al:{alert}:zap", "own", {**dict.fromkeys(ROLES, BAD), "unbound": NB}),
     # Contact between students and staff.
@@ -412,7 +414,9 @@ TABLE: list[Row] = [
         {
             **dict.fromkeys(("student", "teacher", "doctor", "counselor"), NA),
             **dict.fromkeys(
-                ("school_admin", "bureau_admin"), ("allowed", "adminviews.audit.none_staff")
+                # The teacher has been shown alert cards about their class.
+                ("school_admin", "bureau_admin"),
+                ("allowed", "adminviews.audit.title_staff"),
             ),
             "unbound": NB,
         },
