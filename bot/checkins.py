@@ -742,7 +742,8 @@ def _fahrenheit(reading: Reading) -> float:
 
 
 def _int_arg(args: list[str], low: int, high: int) -> int | None:
-    if not args or not args[0].isdigit():
+    # ASCII only: str.isdigit() also takes "²", which int() refuses, and "٣", which it reads.
+    if not args or not (args[0].isascii() and args[0].isdigit()):
         return None
     value = int(args[0])
     return value if low <= value <= high else None

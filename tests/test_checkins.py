@@ -115,9 +115,10 @@ async def school(tmp_path: Path) -> AsyncIterator[School]:
         await place.svc.db.close()
 
 
-def data_of(reply: Reply, label: str) -> str:
-    """The callback data of the button whose label contains `label`."""
-    assert reply.screen is not None
+def data_of(reply: Reply | None, label: str) -> str:
+    """The callback data of the button whose label contains `label` (a typed text's reply may
+    be None: then there is no such button)."""
+    assert reply is not None and reply.screen is not None
     for row in reply.screen.buttons:
         for text, data in row:
             if label in text:
@@ -378,6 +379,20 @@ async def test_stale_foreign_and_late_buttons_change_nothing(school: School) -> 
     late = await school.press("S001", f"ci:{mood}:md:4")
     assert late.alert and late.toast is not None and "10:30" in late.toast
     assert (await school.checkin_of("S001")).mood is None
+
+
+@pytest.mark.parametrize("forged", ["²", "٣"], ids=["superscript", "arabic_indic"])
+async def test_a_forged_non_ascii_digit_is_refused(school: School, forged: str) -> None:
+    # str.isdigit() takes "²" (int() then raises) and "٣" (int() reads it as 3).
+    school.at(7, 30)
+    await school.rounds()
+    first = await school.type("S001", "36.6")
+    cid = data_of(first, "没有不适").split(":")[1]
+    await school.press("S001", f"ci:{cid}:sn")
+    reply = await school.press("S001", f"ci:{cid}:md:{forged}")
+    assert reply.alert and reply.screen is None
+    checkin = await school.checkin_of("S001")
+    assert (checkin.mood, checkin.step) == (None, "mood")
 
 
 async def test_edit_keeps_answers_until_given_again(school: School) -> None:
