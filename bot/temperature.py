@@ -17,7 +17,9 @@ _NUMBER = re.compile(r"-?\d+(?:[.,。]\d+)?")
 # "37度5" is how 37.5 degrees is said in Chinese.
 _DU_DECIMAL = re.compile(r"(\d+)\s*度\s*(\d)(?!\d)")
 _FAHRENHEIT_MARK = re.compile(r"°\s*f|华氏|fahrenheit|(?<=\d)\s*f\b", re.IGNORECASE)
-_CELSIUS_MARK = re.compile(r"°\s*c|摄氏|度|celsius|(?<=\d)\s*c\b", re.IGNORECASE)
+_CELSIUS_MARK = re.compile(r"°\s*c|摄氏|celsius|(?<=\d)\s*c\b", re.IGNORECASE)
+# A bare 度 ("degrees") means Celsius unless a Fahrenheit mark says otherwise: °F is 华氏度.
+_DEGREES = "度"
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class TempError(StrEnum):
 
 
 def parse_temperature(text: str) -> Reading | TempError:
-    """36.5, 36,5, 36.5°C, 36.5度, full-width forms; 93–108 is taken as °F and converted."""
+    """36.5, 36,5, 36.5°C, 36.5度, full-width forms; 93–108 (or 98.6华氏度) is °F, converted."""
     # NFKC turns full-width digits and punctuation into ASCII, and ℃ / ℉ into °C / °F.
     normal = unicodedata.normalize("NFKC", text).strip()
     if not normal:
@@ -53,7 +55,7 @@ def parse_temperature(text: str) -> Reading | TempError:
         return TempError.TOO_MANY_NUMBERS
     value = float(numbers[0].replace(",", ".").replace("。", "."))
     says_f = bool(_FAHRENHEIT_MARK.search(normal))
-    says_c = bool(_CELSIUS_MARK.search(normal))
+    says_c = bool(_CELSIUS_MARK.search(normal)) or (_DEGREES in normal and not says_f)
     if says_f and says_c:
         return TempError.NOT_A_NUMBER
     if not says_f and CELSIUS_RANGE[0] <= value <= CELSIUS_RANGE[1]:

@@ -54,6 +54,10 @@ def test_celsius_forms(text: str, celsius: float) -> None:
         ("98.6F", 98.6, 37.0),
         ("98.6f", 98.6, 37.0),
         ("华氏98.6", 98.6, 37.0),
+        # 华氏度 is how °F is said in Chinese: its 度 is not a Celsius mark.
+        ("98.6华氏度", 98.6, 37.0),
+        ("华氏98.6度", 98.6, 37.0),
+        ("华氏 100度4", 100.4, 38.0),
         ("１００.４", 100.4, 38.0),
         ("93.2", 93.2, 34.0),
         ("108", 108.0, 42.2),
@@ -92,6 +96,10 @@ def test_fahrenheit_is_converted_and_flagged(text: str, original: float, celsius
         ("98.6°C", TempError.OUT_OF_RANGE),
         ("100 celsius", TempError.OUT_OF_RANGE),
         ("45℃", TempError.OUT_OF_RANGE),
+        ("36.5华氏度", TempError.OUT_OF_RANGE),
+        # Two scales named at once: which one was meant is anyone's guess.
+        ("98.6°F 摄氏度", TempError.NOT_A_NUMBER),
+        ("36.5°C 华氏", TempError.NOT_A_NUMBER),
     ],
 )
 def test_refusals(text: str, error: TempError) -> None:
