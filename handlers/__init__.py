@@ -57,12 +57,21 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(today.press_remind, pattern=r"^td:"),
         # After every known prefix: a forged or outdated button is still answered.
         CallbackQueryHandler(common.refuse_unknown_button),
+        # New messages only: Telegram sends an edit of an old message as an update too, and
+        # taking it would store "36.6" (an edit of the typed 38.6) as whatever step waits now.
         # Photos are only ever relayed messages; plain text goes through handlers.text.
-        MessageHandler(filters.PHOTO & filters.ChatType.PRIVATE, contact.relay_photo),
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.PHOTO & filters.ChatType.PRIVATE,
+            contact.relay_photo,
+        ),
         # Last: any other text, which may be a check-in answer, a relayed message or a cry for
         # help; commands never reach it.
         MessageHandler(
-            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, text.route_text
+            filters.UpdateType.MESSAGE
+            & filters.TEXT
+            & ~filters.COMMAND
+            & filters.ChatType.PRIVATE,
+            text.route_text,
         ),
     ]
 

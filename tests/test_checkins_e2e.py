@@ -205,3 +205,31 @@ async def test_a_round_larger_than_a_page_prompts_everyone_once(
     )
     assert len(rows) == 2
     assert all(r["dedup_key"] and r["dedup_key"].endswith(":prompt") for r in rows)
+
+
+async def test_an_edited_message_changes_no_answer(harness: Harness) -> None:
+    users = await students(harness)
+    await at(harness, 7, 30)
+    student = users["S001"]
+    sent = await student.send_text("38.6")
+    step = await student.wait_for_message(contains="没有不适")
+    for label in ("没有不适", "🙂"):
+        mark = harness.api.mark()
+        await student.press(step["message_id"], data(step, label))
+        step = await student.wait_for_message(since=mark)
+    # The check-in now waits for the note; the student corrects the old temperature message
+    # instead (Telegram sends that as edited_message).
+    await harness.api.push_update(
+        {"edited_message": dict(sent, text="36.6", edit_date=sent["date"] + 60)}
+    )
+    # One chat's updates run in order: once /checkin is answered, the edit was handled.
+    last = student.last_message
+    assert last is not None
+    since = last["seq"] + 1
+    await student.send_text("/checkin")
+    await student.wait_for_message(since=since)
+    person = await people.person_by_telegram(harness.svc.db, USER_IDS["S001"])
+    assert person is not None
+    checkin = await store.latest_checkin(harness.svc.db, person.id)
+    assert checkin is not None
+    assert (checkin.temperature_c, checkin.note, checkin.step) == (38.6, None, "note")
