@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot import checkins
+from bot import checkins, isolation
 from bot.checkins import Reply
 from bot.clock import FakeClock
 from bot.config import Config
@@ -414,6 +414,26 @@ async def test_edit_keeps_answers_until_given_again(school: School) -> None:
     school.at(10, 30)
     await school.rounds()
     assert (await school.checkin_of("S001")).status == "answered"
+
+
+async def test_release_while_editing_keeps_the_submitted_checkin(school: School) -> None:
+    school.at(7, 30)
+    await school.rounds()
+    submitted = await finish(school, "S001")
+    await school.press("S001", f"ci:{submitted.id}:ed")  # opens the edit, changes nothing yet
+    await school.type("S003", "36.8")  # started, never submitted
+    school.at(8, 0)
+    for number in ("S001", "S003"):
+        student = await school.student(number)
+        await isolation.end_isolation(school.svc, student, actor_id=None, now=school.svc.now())
+    kept = await school.checkin_of("S001")
+    assert (kept.status, kept.step, kept.answered_at) == (
+        "answered",
+        "summary",
+        submitted.answered_at,
+    )
+    assert (kept.temperature_c, kept.symptoms, kept.mood) == (36.6, (), 4)
+    assert (await school.checkin_of("S003")).status == "cancelled"
 
 
 async def test_an_answer_after_closing_is_kindly_refused(school: School) -> None:

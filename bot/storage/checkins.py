@@ -413,7 +413,17 @@ async def set_message(tx: aiosqlite.Connection, checkin_id: int, message_id: int
 
 
 async def cancel_open(tx: aiosqlite.Connection, isolation_id: int, now: int) -> int:
-    """Stop the check-ins of an ended isolation that nobody answered to the end."""
+    """Stop the check-ins of an ended isolation that nobody answered to the end.
+
+    One submitted before and being edited is open again but was answered: it goes back to
+    answered with the answers it has, as closing its window would do, and stays for closing.
+    Returns how many were cancelled.
+    """
+    await tx.execute(
+        "UPDATE checkins SET status = 'answered', step = 'summary', pending_c = NULL,"
+        " pending_f = NULL WHERE isolation_id = ? AND status = 'open' AND answered_at IS NOT NULL",
+        (isolation_id,),
+    )
     cursor = await tx.execute(
         "UPDATE checkins SET status = 'cancelled', closed_at = ?"
         " WHERE isolation_id = ? AND status = 'open'",
