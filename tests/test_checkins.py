@@ -436,6 +436,37 @@ async def test_release_while_editing_keeps_the_submitted_checkin(school: School)
     assert (await school.checkin_of("S003")).status == "cancelled"
 
 
+async def test_a_student_isolated_again_in_the_same_round_can_check_in(school: School) -> None:
+    school.at(7, 30)
+    await school.rounds()
+    await school.type("S001", "38.6")
+    student = await school.student("S001")
+    school.at(8, 0)
+    await isolation.end_isolation(school.svc, student, actor_id=None, now=school.svc.now())
+    school.at(8, 5)  # the teacher released the wrong student and isolates them again
+    again = await isolation.start_isolation(
+        school.svc, student, "home", actor_id=None, now=school.svc.now()
+    )
+    assert again.episode is not None
+    reply = await checkins.resume(school.svc, student, "zh-CN", school.svc.now())
+    assert reply.screen is not None and "请输入你现在的体温" in reply.screen.text
+    # The same row, now the new episode's, starts afresh: nothing typed in the ended one is
+    # kept under it (retention blanks check-ins by episode).
+    revived = await school.checkin_of("S001")
+    assert (
+        await school.svc.db.scalar("SELECT isolation_id FROM checkins WHERE id = ?", (revived.id,))
+        == again.episode.id
+    )
+    assert (revived.status, revived.step, revived.temperature_c) == ("open", "temperature", None)
+    # Its prompt went out at 07:30 and is still linked: the round does not send it twice.
+    await school.rounds()
+    assert [p["chat_id"] for p in await school.outbox(f"ci:{revived.id}:prompt")] == [
+        USER_IDS["S001"]
+    ]
+    done = await finish(school, "S001")
+    assert (done.id, done.status) == (revived.id, "answered")
+
+
 async def test_an_answer_after_closing_is_kindly_refused(school: School) -> None:
     school.at(7, 30)
     await school.rounds()

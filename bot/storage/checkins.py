@@ -369,12 +369,24 @@ async def add_one(
     with_screen: bool,
     now: int,
 ) -> None:
-    """Start a check-in the student asked for with /checkin (or revive one never sent)."""
+    """Start a check-in the student asked for with /checkin.
+
+    A round has one check-in per student, so one never sent, or cancelled when an earlier
+    isolation ended, is revived for this isolation and starts afresh: answers typed in the
+    ended episode must not stay under the new one (retention blanks check-ins by episode).
+    The prompt sent before stays linked, so the round does not prompt again.
+    """
     await tx.execute(
         "INSERT INTO checkins (round_id, student_id, isolation_id, with_screen, created_at)"
         " VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT (student_id, round_id) DO UPDATE SET status = 'open', closed_at = NULL"
-        " WHERE checkins.status = 'not_sent'",
+        " ON CONFLICT (student_id, round_id) DO UPDATE SET status = 'open', closed_at = NULL,"
+        " isolation_id = excluded.isolation_id, with_screen = excluded.with_screen,"
+        " step = 'temperature', temperature_c = NULL, temperature_status = NULL,"
+        " fahrenheit_original = NULL, pending_c = NULL, pending_f = NULL, symptoms = NULL,"
+        " mood = NULL, screen_1 = NULL, screen_2 = NULL, screen_3 = NULL, screen_4 = NULL,"
+        " note = NULL, message_id = NULL, started_at = NULL, answered_at = NULL,"
+        " evaluated_at = NULL"
+        " WHERE checkins.status IN ('not_sent', 'cancelled')",
         (round_id, student_id, isolation_id, int(with_screen), now),
     )
 
