@@ -284,6 +284,7 @@ def _check_semantics(config: Config, where: str) -> None:
         raise ConfigError(f"{where}: 'checkins.slots' must be in time order, one per time")
     if checkins.window_minutes < 10:
         raise ConfigError(f"{where}: 'checkins.window_minutes' must be at least 10")
+    _check_windows_apart(checkins, where)
     if any(m <= 0 or m >= checkins.window_minutes for m in checkins.reminder_minutes):
         raise ConfigError(
             f"{where}: 'checkins.reminder_minutes' must lie between 0 and window_minutes "
@@ -305,6 +306,30 @@ def _check_semantics(config: Config, where: str) -> None:
             raise ConfigError(f"{where}: 'telegram.{name}' must start with http:// or https://")
     if config.invites.ttl_days < 1 or config.retention.days_after_isolation < 1:
         raise ConfigError(f"{where}: day counts in [invites] and [retention] must be at least 1")
+
+
+def _check_windows_apart(checkins: Checkins, where: str) -> None:
+    """Each slot's window must close by the time the next slot opens, the next day's first
+    slot included: with two open at once, typed text goes to the newer round and an answer the
+    older one waits for (a note, a temperature) is lost."""
+    slots = checkins.slots
+    for index, slot in enumerate(slots):
+        following = slots[(index + 1) % len(slots)]
+        gap = (_minutes(following.time) - _minutes(slot.time)) % (24 * 60) or 24 * 60
+        if checkins.window_minutes > gap:
+            later = (
+                following.name if index + 1 < len(slots) else f"the next day's {following.name}"
+            )
+            raise ConfigError(
+                f"{where}: 'checkins.window_minutes' ({checkins.window_minutes}) must be at most "
+                f"the time between two slots, so one window closes before the next opens; "
+                f"'checkins.slots' {slot.name} ({slot.time:%H:%M}) and {later} "
+                f"({following.time:%H:%M}) are {gap} minutes apart"
+            )
+
+
+def _minutes(at: time) -> int:
+    return at.hour * 60 + at.minute
 
 
 def bot_token(environ: dict[str, str] | None = None) -> str:

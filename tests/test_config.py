@@ -58,6 +58,54 @@ def test_bad_settings_are_named(tmp_path: Path, text: str, expected: str) -> Non
     assert expected in str(info.value)
 
 
+SLOTS = "[[checkins.slots]]\nname = 'morning'\ntime = '07:30'\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 07:30 + 6 h runs past noon at 12:30.
+        (
+            "[checkins]\nwindow_minutes = 360\n",
+            "'checkins.window_minutes' (360) must be at most the time between two slots",
+        ),
+        (
+            SLOTS + "[[checkins.slots]]\nname = 'noon'\ntime = '09:00'\n",
+            "'checkins.slots' morning (07:30) and noon (09:00) are 90 minutes apart",
+        ),
+        # 22:00 + 10 h runs past the next morning's 07:30.
+        (
+            "[checkins]\nwindow_minutes = 600\n"
+            + SLOTS
+            + "[[checkins.slots]]\nname = 'night'\ntime = '22:00'\n",
+            "night (22:00) and the next day's morning (07:30) are 570 minutes apart",
+        ),
+        (
+            "[checkins]\nwindow_minutes = 1500\nreminder_minutes = [30]\n" + SLOTS,
+            "morning (07:30) and the next day's morning (07:30) are 1440 minutes apart",
+        ),
+    ],
+    ids=["long_window", "close_slots", "past_midnight", "longer_than_a_day"],
+)
+def test_overlapping_check_in_windows_are_refused(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    # With two windows open at once, typed text goes to the newer round and an answer the
+    # older one waits for is lost.
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(path) in str(info.value)
+    assert expected in str(info.value)
+
+
+def test_a_window_may_close_as_the_next_opens(tmp_path: Path) -> None:
+    config = load_config(
+        write(tmp_path, SLOTS + "[[checkins.slots]]\nname = 'noon'\ntime = '10:30'\n")
+    )
+    assert config.checkins.window_minutes == 180
+
+
 def test_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the config file"):
         load_config(tmp_path / "missing.toml")
