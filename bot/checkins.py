@@ -44,6 +44,8 @@ MOODS = ("😣", "🙁", "😐", "🙂", "😄")
 SCREEN_ITEMS = 4
 SCREEN_OPTIONS = 4
 NOTE_MAX = 1000
+# What of a kept note its button shows: about a phone's width of Chinese text.
+NOTE_PREVIEW = 16
 
 Button = tuple[str, str]
 
@@ -371,6 +373,11 @@ async def _apply(
         if item == SCREEN_ITEMS - 1:
             updates["step"] = "note"
     elif verb == "sk":
+        # Skip, or Keep when editing: either way the note already given stays. Deleting it is
+        # its own button, so a Skip tapped out of habit never loses what was written.
+        steps = ("note",)
+        updates = dict(step="summary")
+    elif verb == "dn":
         steps = ("note",)
         updates = dict(note=None, step="summary")
     elif verb == "ok":
@@ -619,6 +626,14 @@ def _screen_for(svc: Services, language: str, c: Checkin) -> Screen:
         )
         return Screen(f"{header}\n\n{question}", options)
     if step == "note":
+        if c.note:
+            return Screen(
+                f"{header}\n\n{_t(svc, language, 'ask.note_kept')}",
+                (
+                    ((_t(svc, language, "btn.keep", value=_preview(c.note)), f"ci:{c.id}:sk"),),
+                    ((_t(svc, language, "btn.delete_note"), f"ci:{c.id}:dn"),),
+                ),
+            )
         return Screen(
             f"{header}\n\n{_t(svc, language, 'ask.note')}",
             (((_t(svc, language, "btn.skip"), f"ci:{c.id}:sk"),),),
@@ -747,6 +762,11 @@ def _int_arg(args: list[str], low: int, high: int) -> int | None:
         return None
     value = int(args[0])
     return value if low <= value <= high else None
+
+
+def _preview(note: str) -> str:
+    one_line = " ".join(note.split())
+    return one_line if len(one_line) <= NOTE_PREVIEW else one_line[:NOTE_PREVIEW] + "…"
 
 
 def _number(value: float | None) -> str:

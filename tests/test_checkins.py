@@ -416,6 +416,42 @@ async def test_edit_keeps_answers_until_given_again(school: School) -> None:
     assert (await school.checkin_of("S001")).status == "answered"
 
 
+NOTE = "晚上一直头晕，躺下就好一点，早上起来又晕"
+
+
+@pytest.mark.parametrize(
+    ("tap", "note"),
+    [("不变", NOTE), ("old_skip", NOTE), ("删除留言", None)],
+    ids=["keep", "skip_from_before", "delete"],
+)
+async def test_editing_keeps_the_note_unless_asked_to_delete_it(
+    school: School, tap: str, note: str | None
+) -> None:
+    school.at(7, 30)
+    await school.rounds()
+    first = await school.type("S001", "38.6")
+    mood = await school.press("S001", data_of(first, "没有不适"))
+    ask = await school.press("S001", data_of(mood, "🙂"))
+    summary = await school.type("S001", NOTE)
+    await school.press("S001", data_of(summary, "提交"))
+    # Only the temperature needs fixing; the later steps are tapped through.
+    await school.press("S001", data_of(summary, "修改"))
+    again = await school.type("S001", "36.6")
+    mood = await school.press("S001", data_of(again, "没有不适"))
+    asked = await school.press("S001", data_of(mood, "🙂"))
+    assert asked.screen is not None
+    # The note, shortened to fit a phone, on a button of its own.
+    assert [[label for label, _ in row] for row in asked.screen.buttons] == [
+        ["不变：晚上一直头晕，躺下就好一点，早上…"],
+        ["删除留言"],
+    ]
+    data = data_of(ask, "跳过") if tap == "old_skip" else data_of(asked, tap)
+    summary = await school.press("S001", data)
+    await school.press("S001", data_of(summary, "提交"))
+    checkin = await school.checkin_of("S001")
+    assert (checkin.status, checkin.temperature_c, checkin.note) == ("answered", 36.6, note)
+
+
 async def test_release_while_editing_keeps_the_submitted_checkin(school: School) -> None:
     school.at(7, 30)
     await school.rounds()
