@@ -43,6 +43,8 @@ SYMPTOMS = (
 MOODS = ("😣", "🙁", "😐", "🙂", "😄")
 SCREEN_ITEMS = 4
 SCREEN_OPTIONS = 4
+# Longer notes are cut (and the student told): the summary shows the note with every other
+# answer, and must fit in one Telegram message (4096 UTF-16 units; an emoji takes two).
 NOTE_MAX = 1000
 # What of a kept note its button shows: about a phone's width of Chinese text.
 NOTE_PREVIEW = 16
@@ -407,7 +409,8 @@ async def typed(
     if checkin.step in ("temperature", "temp_confirm"):
         return await _typed_temperature(svc, checkin, language, text, now)
     if checkin.step == "note":
-        note = text.strip()[:NOTE_MAX]
+        whole = text.strip()
+        note = whole[:NOTE_MAX]
         async with svc.db.transaction() as tx:
             changed = await store.update_flow(
                 tx, checkin.id, steps=("note",), now=now, note=note or None, step="summary"
@@ -416,9 +419,11 @@ async def typed(
             return None
         fresh = await store.checkin_by_id(svc.db, checkin.id)
         assert fresh is not None
-        return Reply(
-            screen=_screen_for(svc, language, fresh), new_message=True, checkin_id=checkin.id
-        )
+        screen = _screen_for(svc, language, fresh)
+        if len(whole) > NOTE_MAX:
+            cut = _t(svc, language, "note_cut", max=NOTE_MAX)
+            screen = Screen(f"{cut}\n\n{screen.text}", screen.buttons)
+        return Reply(screen=screen, new_message=True, checkin_id=checkin.id)
     return None
 
 

@@ -360,6 +360,29 @@ async def test_no_thermometer_symptoms_and_a_note(school: School) -> None:
     assert note.screen is not None
 
 
+@pytest.mark.parametrize(
+    ("typed", "cut"),
+    # The longest a Telegram message can be is 4096 UTF-16 units: 2048 emoji.
+    [("我" * 1000, False), ("我" * 1500, True), ("😣" * 2048, True)],
+    ids=["at_the_limit", "over_it", "longest_message"],
+)
+async def test_a_note_too_long_is_cut_and_the_student_told(
+    school: School, typed: str, cut: bool
+) -> None:
+    school.at(7, 30)
+    await school.rounds()
+    first = await school.type("S001", "36.6")
+    mood = await school.press("S001", data_of(first, "没有不适"))
+    await school.press("S001", data_of(mood, "🙂"))
+    summary = await school.type("S001", typed)
+    assert summary is not None and summary.screen is not None
+    told = "留言太长了，只保存了前 1000 个字" in summary.screen.text
+    assert told is cut
+    assert (await school.checkin_of("S001")).note == typed[: checkins.NOTE_MAX]
+    # The summary, note and all, still fits in one Telegram message.
+    assert len(summary.screen.text.encode("utf-16-le")) // 2 <= 4096
+
+
 async def test_stale_foreign_and_late_buttons_change_nothing(school: School) -> None:
     school.at(7, 30)
     await school.rounds()
