@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.access import Viewer
+from bot.ids import is_id
 
 # Audiences that take no argument, in the order the composer offers them.
 SCOPE_KINDS = ("all", "students", "isolated", "staff")
@@ -66,7 +67,7 @@ class Audience:
     def _make(cls, kind: str, arg: str, shown: str) -> Audience:
         if kind in SCOPE_KINDS and not arg:
             return cls(kind)
-        if kind in ("school", "class") and arg.isdigit():
+        if kind in ("school", "class") and is_id(arg):
             number = int(arg)
             return cls(kind, school_id=number) if kind == "school" else cls(kind, class_id=number)
         if kind == "role" and arg in STAFF_ROLES:

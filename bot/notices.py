@@ -30,6 +30,7 @@ from bot.audience import (
 from bot.clock import from_epoch
 from bot.config import LANGUAGES
 from bot.i18n import Catalog
+from bot.ids import is_id
 from bot.services import Services
 from bot.storage import audit, outbox, people
 from bot.storage import notices as store
@@ -511,7 +512,7 @@ async def audience_options(
     more, prev = t(language, "notices.button.more"), t(language, "notices.button.prev")
     kinds = offered_kinds(viewer)
     name, *args = menu.split(".")
-    numbers = [int(a) for a in args if a.isdigit()]
+    numbers = [int(a) for a in args if is_id(a)]
     rows: list[list[Option]] = []
     if name == "top" and viewer.role == "teacher":
         mine = await store.classes(svc.db, ids=sorted(viewer.class_ids))

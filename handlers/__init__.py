@@ -28,32 +28,38 @@ from handlers import (
 )
 
 
+def _command(name: str, callback: Any) -> CommandHandler[Any, Any]:
+    # python-telegram-bot runs commands on edited messages too: editing "/release S001" into
+    # "/release S002" would release a second student. A command is what was sent.
+    return CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE)
+
+
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     # Order matters only within a group: commands first, then buttons by prefix, then free text
     # last, so a command is never mistaken for a check-in answer or a message to a teacher.
     return [
-        CommandHandler("start", onboarding.start),
-        CommandHandler("help", onboarding.show_help),
-        CommandHandler("language", onboarding.choose_language),
+        _command("start", onboarding.start),
+        _command("help", onboarding.show_help),
+        _command("language", onboarding.choose_language),
         CallbackQueryHandler(onboarding.set_language, pattern=r"^lang:"),
-        CommandHandler("checkin", checkin.start_checkin),
-        CommandHandler("isolate", isolation.isolate_student),
-        CommandHandler("release", isolation.release_student),
+        _command("checkin", checkin.start_checkin),
+        _command("isolate", isolation.isolate_student),
+        _command("release", isolation.release_student),
         CallbackQueryHandler(checkin.answer_button, pattern=r"^ci:"),
-        CommandHandler("talk", contact.offer_talk),
-        CommandHandler("contacts", contact.show_not_contacted),
-        CommandHandler("called", alerts.log_call),
+        _command("talk", contact.offer_talk),
+        _command("contacts", contact.show_not_contacted),
+        _command("called", alerts.log_call),
         CallbackQueryHandler(alerts.press_card, pattern=r"^al:"),
         CallbackQueryHandler(contact.press_contact, pattern=r"^ct:"),
-        CommandHandler("notice", notices.start_notice),
-        CommandHandler("notices", notices.list_notices),
+        _command("notice", notices.start_notice),
+        _command("notices", notices.list_notices),
         CallbackQueryHandler(notices.press_button, pattern=r"^nt:"),
-        CommandHandler("student", staffviews.show_student),
-        CommandHandler("ledger", staffviews.export_ledger),
+        _command("student", staffviews.show_student),
+        _command("ledger", staffviews.export_ledger),
         CallbackQueryHandler(staffviews.choose_student, pattern=r"^sv:"),
-        CommandHandler("today", today.show_today),
-        CommandHandler("stats", adminviews.show_stats),
-        CommandHandler("audit", adminviews.show_audit),
+        _command("today", today.show_today),
+        _command("stats", adminviews.show_stats),
+        _command("audit", adminviews.show_audit),
         CallbackQueryHandler(today.press_remind, pattern=r"^td:"),
         # After every known prefix: a forged or outdated button is still answered.
         CallbackQueryHandler(common.refuse_unknown_button),

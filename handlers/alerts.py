@@ -8,9 +8,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot import alerts, contact
+from bot.ids import is_id
 from bot.storage import alerts as alert_store
 from bot.storage import people
-from handlers.common import Context, bound_press, is_id, reply, sender, services, viewer_for
+from handlers.common import Context, bound_press, reply, sender, services, viewer_for
 from handlers.contact import prompt_staff
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,8 @@ from telegram.error import BadRequest
 
 from bot import checkins
 from bot.checkins import Reply, Screen
-from handlers.common import Context, Sender, is_id, reply, sender, services
+from bot.ids import is_id
+from handlers.common import Context, Sender, reply, sender, services
 
 log = logging.getLogger(__name__)
 

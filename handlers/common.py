@@ -16,15 +16,6 @@ from bot.storage.records import Person
 
 Context = ContextTypes.DEFAULT_TYPE
 
-# SQLite integers are signed 64-bit: a forged id beyond that overflows the query.
-MAX_ID = 2**63 - 1
-
-
-def is_id(text: str) -> bool:
-    """Whether button data text is a database id: ASCII digits (str.isdigit also takes "²",
-    which int() refuses) within SQLite's range."""
-    return text.isascii() and text.isdigit() and int(text) <= MAX_ID
-
 
 @dataclass(frozen=True)
 class Sender:

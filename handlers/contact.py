@@ -8,12 +8,12 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot import alerts, contact
+from bot.ids import is_id
 from bot.storage import people
 from handlers.common import (
     Context,
     Sender,
     bound_press,
-    is_id,
     reply,
     sender,
     services,

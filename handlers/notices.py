@@ -17,9 +17,10 @@ from telegram.error import BadRequest
 from bot import notices
 from bot.access import Viewer
 from bot.audience import may_compose
+from bot.ids import is_id
 from bot.notices import Markup, Media, Options
 from bot.storage.notices import Draft
-from handlers.common import Context, Sender, is_id, reply, sender, services, viewer_for
+from handlers.common import Context, Sender, reply, sender, services, viewer_for
 
 log = logging.getLogger(__name__)
 

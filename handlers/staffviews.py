@@ -11,12 +11,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from bot import ledger, studentview
 from bot.access import Viewer
 from bot.clock import from_epoch
+from bot.ids import is_id
 from bot.ledger import RangeError
 from handlers.common import (
     Context,
     Sender,
     bound_press,
-    is_id,
     reply,
     services,
     staff_viewer,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import today
-from handlers.common import Context, bound_press, is_id, services, staff_viewer, viewer_for
+from bot.ids import is_id
+from handlers.common import Context, bound_press, services, staff_viewer, viewer_for
 
 
 async def show_today(update: Update, context: Context) -> None:

@@ -61,7 +61,7 @@ def test_unknown_specs_are_refused(spec: str) -> None:
         Audience.parse(spec)
 
 
-@pytest.mark.parametrize("code", ["", "x1", "c", "s-1", "rstudent"])
+@pytest.mark.parametrize("code", ["", "x1", "c", "s-1", "rstudent", "c²", "s99999999999999999999"])
 def test_unknown_codes_are_refused(code: str) -> None:
     with pytest.raises(AudienceError):
         Audience.from_code(code)

@@ -113,3 +113,22 @@ async def test_a_forwarded_message_is_not_my_temperature_but_its_cry_is_a_report
     await student.wait_for_message(contains="你做得对")
     card = await users["C01"].wait_for_message(contains="张小明")
     assert "提到同学、朋友或兄弟姐妹" in card["text"]
+
+
+async def test_an_edited_command_does_nothing(harness: Harness) -> None:
+    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
+    teacher = await harness.onboard("T01", user_id=USER_IDS["T01"])
+    sent = await teacher.send_text("/release S001")
+    await teacher.wait_for_message(contains="已解除张小明的隔离")
+    mark = harness.api.mark()
+    edited = dict(sent, text="/release S002", edit_date=sent["date"] + 30)
+    await harness.api.push_update({"edited_message": edited})
+    # Updates are handled in order: once /help is answered, the edit has been handled too.
+    await teacher.send_text("/help")
+    await teacher.wait_for_message(contains="/today", since=mark)
+    ended = await harness.svc.db.fetchall(
+        "SELECT p.number FROM isolations i JOIN people p ON p.id = i.student_id"
+        " WHERE i.ended_at IS NOT NULL"
+    )
+    assert [r[0] for r in ended] == ["S001"]
+    assert not [m for m in teacher.messages if m["seq"] >= mark and "李华" in m.get("text", "")]
