@@ -150,12 +150,18 @@ def evaluate_missed(
 ) -> list[Signal]:
     """A missed check-in alerts once it completes a run of misses.
 
-    Rounds the bot never sent (it was down) neither count nor break the run.
+    Rounds the bot never sent (it was down) neither count nor break the run. A whole day with
+    no check-in at all does: the student was not isolated then, so a miss before it and one
+    after it (an earlier isolation, weeks ago) are not in a row.
     """
     if current.status != "missed":
         return []
     run = 1
+    later = current.local_date
     for item in reversed(history):
+        if (later - item.local_date).days > 1:
+            break
+        later = item.local_date
         if item.status == "not_sent":
             continue
         if item.status != "missed":

@@ -225,15 +225,28 @@ def test_screen_subscale_warning_and_severe_total_urgent(
     ],
 )
 def test_missed_run(earlier: tuple[Status, ...], count: int | None) -> None:
+    # One check-in a day, up to yesterday.
+    back = len(earlier)
     history = numbered(
         [
-            answered(day=i - 9) if s == "answered" else other(s, i - 9)
+            answered(day=i - back) if s == "answered" else other(s, i - back)
             for i, s in enumerate(earlier)
         ]
     )
     signals = evaluate_missed(other("missed"), history)
     expected = [] if count is None else [(AlertKind.MISSED_RUN, Level.WARNING, {"count": count})]
     assert [(s.kind, s.level, dict(s.facts)) for s in signals] == expected
+
+
+def test_misses_on_either_side_of_days_without_check_ins_are_not_a_run() -> None:
+    # The last check-in of an isolation that ended weeks ago, then the first of this one.
+    assert evaluate_missed(other("missed"), numbered([other("missed", -20)])) == []
+    # Released and isolated again the same day: the morning and noon misses are a run.
+    run = evaluate_missed(other("missed", slot=1), numbered([other("missed", 0, 0)]))
+    assert [dict(s.facts) for s in run] == [{"count": 2}]
+    # Days the bot was down still hold their not-sent rows, so the run goes on.
+    history = numbered([other("missed", -3), other("not_sent", -2), other("not_sent", -1)])
+    assert [dict(s.facts) for s in evaluate_missed(other("missed"), history)] == [{"count": 2}]
 
 
 def test_each_evaluation_looks_only_at_its_own_status() -> None:
