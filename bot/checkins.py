@@ -786,7 +786,12 @@ def _t(svc: Services, language: str, key: str, **params: Any) -> str:
     return svc.catalog.t(language, f"checkin.{key}", **params)
 
 
-async def awaits_note(svc: Services, student: Person, now: int) -> bool:
-    """Whether the student's current check-in is open at the note step."""
+async def waiting_for(svc: Services, student: Person, now: int) -> str | None:
+    """What the student's open check-in waits for them to type: "temperature", "note", or
+    None when it waits for no typing (or there is none)."""
     checkin = await store.current_checkin(svc.db, student.id, now)
-    return checkin is not None and checkin.status == "open" and checkin.step == "note"
+    if checkin is None or checkin.status != "open":
+        return None
+    if checkin.step in ("temperature", "temp_confirm"):
+        return "temperature"
+    return "note" if checkin.step == "note" else None

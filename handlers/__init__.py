@@ -20,6 +20,7 @@ from handlers import (
     common,
     contact,
     isolation,
+    media,
     notices,
     onboarding,
     staffviews,
@@ -65,10 +66,21 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(common.refuse_unknown_button),
         # New messages only: Telegram sends an edit of an old message as an update too, and
         # taking it would store "36.6" (an edit of the typed 38.6) as whatever step waits now.
-        # Photos are only ever relayed messages; plain text goes through handlers.text.
+        # Photos and files may be a notice's attachment or a relayed message; they, stickers
+        # and voice messages otherwise get a hint. Plain text goes through handlers.text.
         MessageHandler(
-            filters.UpdateType.MESSAGE & filters.PHOTO & filters.ChatType.PRIVATE,
-            contact.relay_photo,
+            filters.UpdateType.MESSAGE
+            & filters.ChatType.PRIVATE
+            & (
+                filters.PHOTO
+                | filters.Document.ALL
+                | filters.Sticker.ALL
+                | filters.VOICE
+                | filters.VIDEO
+                | filters.AUDIO
+                | filters.ANIMATION
+            ),
+            media.route_media,
         ),
         # Last: any other text, which may be a check-in answer, a relayed message or a cry for
         # help; commands never reach it.

@@ -97,13 +97,13 @@ async def answer_button(update: Update, context: Context) -> None:
             raise
 
 
-async def awaits_note(update: Update, context: Context, who: Sender) -> bool:
-    """Whether the student's open check-in waits for a typed note."""
+async def waiting_for(update: Update, context: Context, who: Sender) -> str | None:
+    """What the student's open check-in waits for them to type, if anything."""
     if not _student(who) or not _private(update):
-        return False
+        return None
     assert who.person is not None
     svc = services(context)
-    return await checkins.awaits_note(svc, who.person, svc.now())
+    return await checkins.waiting_for(svc, who.person, svc.now())
 
 
 async def handle_text(update: Update, context: Context, who: Sender) -> bool:

@@ -120,20 +120,14 @@ async def replies_to_relayed(update: Update, context: Context, who: Sender) -> b
     return await contact.is_relayed_to(services(context), who.person, who.chat_id, reply_to)
 
 
-async def relay_photo(update: Update, context: Context) -> None:
-    """Relay a photo (with its caption) that belongs to a conversation."""
+async def handle_photo(update: Update, context: Context, who: Sender) -> bool:
+    """Relay a photo (with its caption) that belongs to a conversation; False if it does not
+    belong to one."""
     message = update.effective_message
-    who = await sender(update, context)
-    if message is None or who is None or who.person is None or not message.photo:
-        return
-    svc = services(context)
-    caption = message.caption or ""
-    if who.person.is_student and caption:
-        # A caption is student text like any other and is screened first.
-        await alerts.screen_student_text(svc, who.person, caption, f"photo:{message.message_id}")
-    if not await _relay(update, context, who, message, caption, message.photo[-1].file_id):
-        key = "contact.photo_hint" if who.person.is_student else "contact.photo_hint_staff"
-        await reply(update, context, svc.catalog.t(who.language, key))
+    if message is None or who.person is None or not message.photo:
+        return False
+    photo = message.photo[-1].file_id
+    return await _relay(update, context, who, message, message.caption or "", photo)
 
 
 async def _relay(

@@ -53,7 +53,7 @@ async def _flows(update: Update, context: Context, who: Sender, *, crisis: bool)
     if message.forward_origin is not None:
         # Someone else's words are never the student's temperature or note.
         flows.remove(checkin.handle_text)
-    elif crisis and not await checkin.awaits_note(update, context, who):
+    elif crisis and await checkin.waiting_for(update, context, who) != "note":
         # The hotlines are the answer: not "that is not a temperature" ahead of them.
         flows.remove(checkin.handle_text)
     return flows

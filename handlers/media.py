@@ -1,0 +1,44 @@
+"""Photos, files, stickers and voice messages: to a notice draft, a conversation, or a hint
+that says what the bot can take."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import alerts
+from handlers import checkin, contact, notices
+from handlers.common import Context, reply, sender, services
+
+
+async def route_media(update: Update, context: Context) -> None:
+    """Send a non-text message to the flow that takes it, or explain what to do instead."""
+    message = update.effective_message
+    who = await sender(update, context)
+    if message is None or who is None:
+        return
+    svc = services(context)
+    if who.person is None:
+        await reply(update, context, svc.catalog.t(who.language, "common.not_bound"))
+        return
+    if who.person.is_student and message.caption:
+        # A caption is student text like any other and is screened first.
+        await alerts.screen_student_text(
+            svc,
+            who.person,
+            message.caption,
+            f"media:{message.message_id}",
+            forwarded=message.forward_origin is not None,
+        )
+    if await notices.handle_media(update, context, who):
+        return
+    if await contact.handle_photo(update, context, who):
+        return
+    if await checkin.waiting_for(update, context, who) == "temperature":
+        # A photo of the thermometer, most likely: the check-in needs the number typed.
+        await reply(update, context, svc.catalog.t(who.language, "checkin.type_the_number"))
+        return
+    if message.photo:
+        key = "contact.photo_hint" if who.person.is_student else "contact.photo_hint_staff"
+    else:
+        key = "text.hint_student" if who.person.is_student else "text.hint_staff"
+    await reply(update, context, svc.catalog.t(who.language, key))
