@@ -215,6 +215,18 @@ def _ack_seconds(services: Services, level: str) -> int | None:
     return None
 
 
+def _ack_deadline(services: Services, level: str, now: int) -> int | None:
+    """When an alert of this level raised (or escalated) now is overdue, or None if never."""
+    ack = _ack_seconds(services, level)
+    if ack is None:
+        return None
+    settings = services.config.alerts
+    when = quiet.ack_deadline(
+        from_epoch(now), ack, level, settings.quiet_start, settings.quiet_end, services.tz
+    )
+    return int(when.timestamp())
+
+
 def _deliver_at(services: Services, level: str, now: int) -> int:
     settings = services.config.alerts
     when = quiet.deliver_at(
@@ -243,8 +255,6 @@ async def _apply(
     existing = await store.open_alert(tx, info.person.id, kind)
     student_id = info.person.id
     if existing is None:
-        deliver = _deliver_at(services, level, now)
-        ack = _ack_seconds(services, level)
         alert_id = await store.insert_alert(
             tx,
             student_id=student_id,
@@ -252,7 +262,7 @@ async def _apply(
             level=level,
             seen_at=seen_at,
             facts=facts,
-            next_escalation_at=None if ack is None else deliver + ack,
+            next_escalation_at=_ack_deadline(services, level, now),
             now=now,
         )
         await store.add_event(tx, alert_id, now, None, f"raised:{level}")
@@ -264,9 +274,8 @@ async def _apply(
         next_at = existing.next_escalation_at
         # Past the last escalation step there is nobody further to tell.
         if existing.state == "open" and raised and existing.escalation_step < len(STEPS):
-            ack = _ack_seconds(services, new_level)
-            if ack is not None:
-                candidate = _deliver_at(services, new_level, now) + ack
+            candidate = _ack_deadline(services, new_level, now)
+            if candidate is not None:
                 next_at = candidate if next_at is None else min(next_at, candidate)
         await store.merge_signal(
             tx,
@@ -651,11 +660,8 @@ async def _escalate(services: Services, alert_id: int, now: int) -> bool:
         while not targets and step < len(STEPS):
             step += 1
             targets = [p for p in await _escalation_targets(services, current, step) if p.chat_id]
-            ack = _ack_seconds(services, current.level)
             last = step == len(STEPS)
-            next_at = None
-            if not last and ack is not None:
-                next_at = _deliver_at(services, current.level, now) + ack
+            next_at = None if last else _ack_deadline(services, current.level, now)
             await store.set_escalation(tx, alert_id, step, next_at, now)
             await store.add_event(tx, alert_id, now, None, f"escalated:{step}")
         current = await store.alert_by_id(tx, alert_id)

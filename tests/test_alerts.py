@@ -539,3 +539,20 @@ async def test_every_card_shown_is_in_the_audit_trail(harness: Harness) -> None:
     await users["A01"].send_text("/audit S001")
     trail = await users["A01"].wait_for_message(contains="收到提醒卡片")
     assert "张小明" in trail["text"]
+
+
+async def test_a_warning_late_in_the_evening_escalates_after_waking_time_not_at_night(
+    harness: Harness,
+) -> None:
+    await school(harness, "S001", "T01", "D01", "A01")
+    harness.clock.set(datetime(2026, 11, 30, 21, 30, tzinfo=SHANGHAI))
+    await answer_checkin(harness, "S001", temperature=37.5)
+    harness.clock.set(datetime(2026, 11, 30, 22, 31, tzinfo=SHANGHAI))
+    await harness.tick()
+    assert (await alert_row(harness, "fever"))["escalation_step"] == 0
+    harness.clock.set(datetime(2026, 12, 1, 7, 29, tzinfo=SHANGHAI))
+    await harness.tick()
+    assert (await alert_row(harness, "fever"))["escalation_step"] == 0
+    harness.clock.set(datetime(2026, 12, 1, 7, 31, tzinfo=SHANGHAI))
+    await harness.tick()
+    assert (await alert_row(harness, "fever"))["escalation_step"] == 1

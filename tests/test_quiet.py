@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.quiet import deliver_at, in_quiet_hours
+from bot.quiet import ack_deadline, deliver_at, in_quiet_hours
 
 TZ = ZoneInfo("Asia/Shanghai")
 START, END = time(22, 0), time(7, 0)
@@ -57,3 +57,29 @@ def test_daytime_window_and_no_window() -> None:
 def test_result_is_utc_when_given_utc() -> None:
     when = local(29, 23, 0).astimezone(ZoneInfo("UTC"))
     assert deliver_at(when, "warning", START, END, TZ) == local(30, 7, 0)
+
+
+@pytest.mark.parametrize(
+    ("when", "level", "minutes", "due"),
+    [
+        # An hour to answer from 21:30: half before the night, half after it.
+        (local(29, 21, 30), "warning", 60, local(30, 7, 30)),
+        (local(29, 20, 0), "warning", 60, local(29, 21, 0)),
+        (local(29, 21, 0), "warning", 60, local(29, 22, 0)),
+        # Raised at night: delivered at 07:00, overdue an hour later.
+        (local(29, 23, 0), "warning", 60, local(30, 8, 0)),
+        # Urgent counts every minute, night or day.
+        (local(29, 21, 55), "urgent", 10, local(29, 22, 5)),
+        # More than a day's waking hours: a night, a whole day, another night.
+        (local(29, 21, 0), "warning", 16 * 60 + 30, datetime(2026, 12, 1, 7, 30, tzinfo=TZ)),
+    ],
+)
+def test_ack_deadline_counts_waking_time(
+    when: datetime, level: str, minutes: int, due: datetime
+) -> None:
+    assert ack_deadline(when, minutes * 60, level, START, END, TZ) == due
+
+
+def test_ack_deadline_without_quiet_hours_is_plain_addition() -> None:
+    when = local(29, 23, 0)
+    assert ack_deadline(when, 3600, "warning", time(0), time(0), TZ) == local(30, 0, 0)
