@@ -295,6 +295,11 @@ async def _apply(
         await _refresh_cards(tx, services, alert, info, now=now, resend=raised)
     routed = await _routed(services, alert)
     await _add_cards(tx, services, alert, info, routed, reason="routed", now=now)
+    due = alert.next_escalation_at
+    unreachable = not any(p.chat_id for p in routed)
+    if unreachable and alert.escalation_step == 0 and due is not None and due > now:
+        # Nobody it is for has linked Telegram: waiting for their answer only delays it.
+        await store.escalate_now(tx, alert.id, now)
 
 
 async def _routed(services: Services, alert: store.Alert) -> list[Person]:

@@ -556,3 +556,16 @@ async def test_a_warning_late_in_the_evening_escalates_after_waking_time_not_at_
     harness.clock.set(datetime(2026, 12, 1, 7, 31, tzinfo=SHANGHAI))
     await harness.tick()
     assert (await alert_row(harness, "fever"))["escalation_step"] == 1
+
+
+async def test_an_urgent_alert_nobody_routed_can_receive_goes_up_at_once(
+    harness: Harness,
+) -> None:
+    # The counselor and class teacher have not linked Telegram; the school admin has.
+    users = await school(harness, "S001", "A01")
+    student = await person(harness, "S001")
+    assert await alerts.screen_student_text(harness.svc, student, "我不想活了", "text")
+    await harness.tick()
+    await harness.delivered()
+    await users["A01"].wait_for_message(contains="张小明")
+    assert (await alert_row(harness, "crisis"))["escalation_step"] == 1

@@ -205,6 +205,14 @@ async def set_escalation(
     return cursor.rowcount == 1
 
 
+async def escalate_now(tx: aiosqlite.Connection, alert_id: int, now: int) -> None:
+    """Make an open alert due for its next escalation step at once."""
+    await tx.execute(
+        "UPDATE alerts SET next_escalation_at = ? WHERE id = ? AND state = 'open'",
+        (now, alert_id),
+    )
+
+
 async def add_event(
     tx: aiosqlite.Connection, alert_id: int, at: int, actor_id: int | None, event: str
 ) -> None:
