@@ -32,18 +32,25 @@ async def purge_isolation(tx: aiosqlite.Connection, isolation_id: int, now: int)
         row = await found.fetchone()
     assert row is not None
     student_id, started_at = row
+    async with tx.execute(
+        "SELECT id FROM alerts WHERE student_id = ? AND opened_at >= ?", (student_id, started_at)
+    ) as found:
+        alert_ids = [r[0] for r in await found.fetchall()]
+    await tx.executemany("UPDATE alerts SET facts = '{}' WHERE id = ?", [(a,) for a in alert_ids])
+    # Messages to or about the student: prompts, replies, relayed conversations.
     await tx.execute(
-        "UPDATE alerts SET facts = '{}' WHERE student_id = ? AND opened_at >= ?",
-        (student_id, started_at),
-    )
-    # Messages to or about the student: prompts, replies, relayed conversations, alert cards.
-    await tx.execute(
-        "UPDATE outbox SET payload = '{}' WHERE created_at >= ? AND (person_id = ?"
-        " OR id IN (SELECT outbox_id FROM contacts WHERE student_id = ? AND outbox_id IS NOT NULL)"
-        " OR id IN (SELECT c.outbox_id FROM alert_cards c JOIN alerts a ON a.id = c.alert_id"
-        " WHERE a.student_id = ? AND c.outbox_id IS NOT NULL))"
+        "UPDATE outbox SET payload = '{}' WHERE created_at >= ? AND (person_id = ? OR id IN"
+        " (SELECT outbox_id FROM contacts WHERE student_id = ? AND outbox_id IS NOT NULL))"
         " AND status NOT IN ('pending', 'sending')",
-        (started_at, student_id, student_id, student_id),
+        (started_at, student_id, student_id),
+    )
+    # Every card of the alerts, found by the key bot.alerts gives them (al:<alert id>:...):
+    # alert_cards points only at each adult's latest card, not at its edits or at the quieter
+    # card a louder one replaced.
+    await tx.executemany(
+        "UPDATE outbox SET payload = '{}' WHERE dedup_key GLOB ?"
+        " AND status NOT IN ('pending', 'sending')",
+        [(f"al:{a}:*",) for a in alert_ids],
     )
     await tx.execute("UPDATE isolations SET purged_at = ? WHERE id = ?", (now, isolation_id))
     return purged

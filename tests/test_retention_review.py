@@ -1,0 +1,89 @@
+"""The retention purge after review: every copy of a purged episode's health data goes (card
+edits, replaced cards, digests, hashes in keys), and nothing of a later, live episode does."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from bot.storage import people
+from tests.harness import Harness
+from tests.reliability.test_privacy import answer_with_fever_and_note
+from tests.seed import USER_IDS
+from tests.test_alerts import answer_checkin, school
+from tests.test_checkins_e2e import at, data
+
+CRISIS = "我不想活了"
+CARD_WITH_FEVER = (
+    "SELECT id FROM outbox WHERE dedup_key GLOB 'al:*' AND payload LIKE '%38.2%' ORDER BY id"
+)
+
+
+async def release(harness: Harness) -> None:
+    teacher = harness.api.user(USER_IDS["T01"])
+    mark = harness.api.mark()
+    await teacher.send_text("/release S001")
+    await teacher.wait_for_message(contains="已解除张小明的隔离", since=mark)
+    await harness.delivered()
+
+
+async def isolate_again(harness: Harness) -> None:
+    teacher = harness.api.user(USER_IDS["T01"])
+    mark = harness.api.mark()
+    await teacher.send_text("/isolate S001")
+    await teacher.wait_for_message(since=mark)
+    await harness.delivered()
+
+
+async def purge_after(harness: Harness, released: datetime, days: int) -> None:
+    harness.clock.set(released + timedelta(days=days))
+    await harness.tick()
+
+
+async def release_and_purge(harness: Harness) -> None:
+    await release(harness)
+    await purge_after(harness, harness.clock.now(), 31)
+
+
+async def student_id(harness: Harness) -> int:
+    found = await people.person_by_telegram(harness.svc.db, USER_IDS["S001"])
+    assert found is not None
+    return found.id
+
+
+async def test_purge_blanks_alert_card_edits(harness: Harness) -> None:
+    await answer_with_fever_and_note(harness)
+    teacher = harness.api.user(USER_IDS["T01"])
+    card = await teacher.wait_for_message(contains="38.2")
+    mark = harness.api.mark()
+    await teacher.press(card["message_id"], data(card, "我来处理"))  # the doctor's card: edited
+    await harness.api.wait_for(lambda c: c.method == "editMessageText", since=mark)
+    await harness.delivered()
+    await release_and_purge(harness)
+    rows = await harness.svc.db.fetchall(
+        "SELECT id, payload FROM outbox WHERE method = 'editMessageText'"
+    )
+    assert rows
+    left = [r[0] for r in rows if "38.2" in r[1]]
+    assert not left, f"edits {left} still carry 38.2 after the purge"
+
+
+async def test_purge_blanks_cards_replaced_by_a_louder_one(harness: Harness) -> None:
+    users = await school(harness, "S001", "T01", "D01")
+    await at(harness, 7, 35)
+    await answer_checkin(harness, "S001", temperature=37.5)
+    await users["T01"].wait_for_message(contains="37.5")
+    await at(harness, 12, 35)
+    await answer_checkin(harness, "S001", temperature=38.6, slot_index=1)
+    await users["T01"].wait_for_message(contains="38.6")
+    await harness.delivered()
+    await release_and_purge(harness)
+    rows = await harness.svc.db.fetchall(
+        "SELECT id, payload FROM outbox WHERE method = 'sendMessage'"
+    )
+    left = [r[0] for r in rows if "37.5" in r[1] or "38.6" in r[1]]
+    assert not left, f"cards {left} still carry the temperatures after the purge"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
