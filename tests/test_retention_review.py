@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
+from bot import alerts
 from bot.storage import people
 from tests.harness import Harness
 from tests.reliability.test_privacy import answer_with_fever_and_note
@@ -83,6 +84,72 @@ async def test_purge_blanks_cards_replaced_by_a_louder_one(harness: Harness) -> 
     )
     left = [r[0] for r in rows if "37.5" in r[1] or "38.6" in r[1]]
     assert not left, f"cards {left} still carry the temperatures after the purge"
+
+
+async def test_purge_of_old_episode_spares_the_current_one(harness: Harness) -> None:
+    await answer_with_fever_and_note(harness)
+    sid = await student_id(harness)
+    await release(harness)
+    released = harness.clock.now()
+    harness.clock.set(released + timedelta(days=20))
+    reisolated = harness.svc.now()
+    await isolate_again(harness)
+    student = await people.person_by_id(harness.svc.db, sid)
+    assert student is not None
+    assert await alerts.screen_student_text(harness.svc, student, CRISIS, "text:99")
+    await harness.delivered()
+    episodes = await harness.svc.db.fetchall(
+        "SELECT ended_at FROM isolations WHERE student_id = ? ORDER BY id", (sid,)
+    )
+    assert len(episodes) == 2 and episodes[1][0] is None, "the second episode is ongoing"
+    facts_sql = "SELECT facts FROM alerts WHERE student_id = ? AND kind = 'crisis'"
+    live_facts = await harness.svc.db.scalar(facts_sql, (sid,))
+    assert live_facts != "{}"
+    live_rows = await harness.svc.db.fetchall(
+        "SELECT id, dedup_key, payload FROM outbox WHERE created_at >= ?", (reisolated,)
+    )
+    assert live_rows
+    await purge_after(harness, released, 31)
+    assert await harness.svc.db.scalar(
+        "SELECT purged_at FROM isolations WHERE student_id = ? ORDER BY id LIMIT 1", (sid,)
+    ), "the first episode was purged"
+    assert await harness.svc.db.scalar(facts_sql, (sid,)) == live_facts, (
+        "the ongoing episode's crisis alert lost its facts to the old purge"
+    )
+    ids = ",".join(str(r[0]) for r in live_rows)
+    after = await harness.svc.db.fetchall(
+        f"SELECT id, dedup_key, payload FROM outbox WHERE id IN ({ids})"
+    )
+    assert sorted(map(tuple, after)) == sorted(map(tuple, live_rows)), (
+        "the live episode's messages were blanked"
+    )
+
+
+async def test_alert_running_into_the_next_episode_is_purged_with_it(harness: Harness) -> None:
+    """An alert nobody resolved before release takes the second episode's signals: its facts
+    are that episode's, so the first purge leaves it and the second one blanks it."""
+    users = await school(harness, "S001", "T01", "D01")
+    sid = await student_id(harness)
+    await at(harness, 7, 35)
+    await answer_checkin(harness, "S001", temperature=38.4)
+    await users["T01"].wait_for_message(contains="38.4")
+    await release(harness)
+    released = harness.clock.now()
+    harness.clock.set(released + timedelta(days=20))
+    await isolate_again(harness)
+    harness.clock.advance(minutes=5)
+    await answer_checkin(harness, "S001", temperature=38.9)
+    await users["T01"].wait_for_message(contains="38.9")
+    await harness.delivered()
+    facts_sql = "SELECT facts FROM alerts WHERE student_id = ? AND kind = 'fever'"
+    assert len(await harness.svc.db.fetchall(facts_sql, (sid,))) == 1, "one alert, merged"
+    await purge_after(harness, released, 31)
+    assert "38.9" in str(await harness.svc.db.scalar(facts_sql, (sid,)))
+    await release(harness)
+    await purge_after(harness, harness.clock.now(), 31)
+    assert await harness.svc.db.scalar(facts_sql, (sid,)) == "{}"
+    payloads = await harness.svc.db.fetchall("SELECT payload FROM outbox")
+    assert not [r[0] for r in payloads if "38.4" in r[0] or "38.9" in r[0]]
 
 
 def _digest(text: str) -> str:

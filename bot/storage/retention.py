@@ -27,22 +27,33 @@ async def purge_isolation(tx: aiosqlite.Connection, isolation_id: int, now: int)
     )
     purged = cursor.rowcount
     async with tx.execute(
-        "SELECT student_id, started_at FROM isolations WHERE id = ?", (isolation_id,)
+        "SELECT student_id, started_at, ended_at FROM isolations WHERE id = ?", (isolation_id,)
     ) as found:
         row = await found.fetchone()
     assert row is not None
-    student_id, started_at = row
+    student_id, started_at, ended_at = row
+    window = {"student": student_id, "started": started_at, "ended": ended_at}
+    # Bounded by the end, or the purge of an old episode would blank a later, live one; the end
+    # itself is in, as what happened in the second of the release belongs to this episode. An
+    # alert is the episode's if it was opened (or, evaluated late, seen) by the end and last
+    # active since the start; one left unresolved into the next episode took that episode's
+    # signals and facts, so it waits for that episode's purge.
     async with tx.execute(
-        "SELECT id FROM alerts WHERE student_id = ? AND opened_at >= ?", (student_id, started_at)
+        "SELECT a.id FROM alerts a WHERE a.student_id = :student"
+        " AND MIN(a.opened_at, a.seen_at) <= :ended AND MAX(a.opened_at, a.seen_at) >= :started"
+        " AND NOT EXISTS (SELECT 1 FROM isolations later WHERE later.student_id = a.student_id"
+        " AND later.started_at > :started AND later.started_at <= MAX(a.opened_at, a.seen_at))",
+        window,
     ) as found:
         alert_ids = [r[0] for r in await found.fetchall()]
     await tx.executemany("UPDATE alerts SET facts = '{}' WHERE id = ?", [(a,) for a in alert_ids])
     # Messages to or about the student: prompts, replies, relayed conversations.
     await tx.execute(
-        "UPDATE outbox SET payload = '{}' WHERE created_at >= ? AND (person_id = ? OR id IN"
-        " (SELECT outbox_id FROM contacts WHERE student_id = ? AND outbox_id IS NOT NULL))"
+        "UPDATE outbox SET payload = '{}' WHERE created_at BETWEEN :started AND :ended"
+        " AND (person_id = :student OR id IN (SELECT outbox_id FROM contacts"
+        " WHERE student_id = :student AND outbox_id IS NOT NULL))"
         " AND status NOT IN ('pending', 'sending')",
-        (started_at, student_id, student_id),
+        window,
     )
     # Every card of the alerts, found by the key bot.alerts gives them (al:<alert id>:...):
     # alert_cards points only at each adult's latest card, not at its edits or at the quieter
