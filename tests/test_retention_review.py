@@ -86,6 +86,29 @@ async def test_purge_blanks_cards_replaced_by_a_louder_one(harness: Harness) -> 
     assert not left, f"cards {left} still carry the temperatures after the purge"
 
 
+async def test_purge_blanks_old_digests_and_school_reports(harness: Harness) -> None:
+    await answer_with_fever_and_note(harness)
+    await at(harness, 23, 0)
+    sql = (
+        "SELECT dedup_key, payload FROM outbox"
+        " WHERE (dedup_key GLOB 'digest:*' OR dedup_key GLOB 'school_report:*')"
+    )
+    sent = {r[0]: r[1] for r in await harness.svc.db.fetchall(sql)}
+    assert any("张小明" in p and "38.2" in p for p in sent.values())
+    letters = ",".join(f"'{key}'" for key in sent)
+    await release(harness)
+    released = harness.clock.now()
+    # Within the retention period the letters stay.
+    await purge_after(harness, released, 29)
+    kept = await harness.svc.db.fetchall(f"{sql} AND dedup_key IN ({letters})")
+    assert {r[0]: r[1] for r in kept} == sent
+    await purge_after(harness, released, 31)
+    rows = await harness.svc.db.fetchall(f"{sql} AND dedup_key IN ({letters})")
+    assert len(rows) == len(sent)
+    left = [r[0] for r in rows if "38.2" in r[1] or "张小明" in r[1]]
+    assert not left, f"{left} still name the student with 38.2 after the purge"
+
+
 async def test_purge_of_old_episode_spares_the_current_one(harness: Harness) -> None:
     await answer_with_fever_and_note(harness)
     sid = await student_id(harness)

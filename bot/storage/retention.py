@@ -65,3 +65,17 @@ async def purge_isolation(tx: aiosqlite.Connection, isolation_id: int, now: int)
     )
     await tx.execute("UPDATE isolations SET purged_at = ? WHERE id = ?", (now, isolation_id))
     return purged
+
+
+async def blank_reports(tx: aiosqlite.Connection, created_before: int) -> int:
+    """Blank the class teachers' digests and the school reports queued before the given time;
+    returns how many. A letter names many students, each with an episode ending at its own
+    time, so it cannot follow any one student's purge: its own age is what keeps every name
+    and value in it no longer than the retention period."""
+    cursor = await tx.execute(
+        "UPDATE outbox SET payload = '{}' WHERE (dedup_key GLOB 'digest:*'"
+        " OR dedup_key GLOB 'school_report:*') AND created_at < ? AND payload != '{}'"
+        " AND status NOT IN ('pending', 'sending')",
+        (created_before,),
+    )
+    return cursor.rowcount
