@@ -4,10 +4,12 @@ edits, replaced cards, digests, hashes in keys), and nothing of a later, live ep
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime, timedelta
 
 from bot import alerts
-from bot.storage import people
+from bot.storage import ledger, people
+from bot.storage.ledger import Scope
 from tests.harness import Harness
 from tests.reliability.test_privacy import answer_with_fever_and_note
 from tests.seed import USER_IDS
@@ -177,3 +179,31 @@ async def test_alert_running_into_the_next_episode_is_purged_with_it(harness: Ha
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+async def test_purge_leaves_no_reversible_hash_of_answers(harness: Harness) -> None:
+    await answer_with_fever_and_note(harness)
+    student = harness.api.user(USER_IDS["S001"])
+    await student.send_text(CRISIS)
+    await student.wait_for_message(contains="12356")
+    await harness.delivered()
+    await release_and_purge(harness)
+    keys = [r[0] for r in await harness.svc.db.fetchall("SELECT key FROM alert_signals")]
+    keys += [r[0] for r in await harness.svc.db.fetchall("SELECT dedup_key FROM outbox")]
+    recovered = [
+        t / 10
+        for t in range(340, 426)
+        if any(_digest(json.dumps({"temperature": t / 10}, sort_keys=True)) in k for k in keys)
+    ]
+    assert not recovered, f"temperature {recovered} recovered from the keys after the purge"
+    assert not any(_digest(CRISIS) in k for k in keys), "crisis text hash kept after purge"
+    assert not any(k.startswith("crisis:") for k in keys), "the keys still tell of a crisis"
+
+
+async def test_ledger_still_links_purged_checkins_to_their_alerts(harness: Harness) -> None:
+    await answer_with_fever_and_note(harness)
+    before = await ledger.checkin_alerts(harness.svc.db, start_at=0, end_at=2**40, scope=Scope())
+    assert before
+    await release_and_purge(harness)
+    after = await ledger.checkin_alerts(harness.svc.db, start_at=0, end_at=2**40, scope=Scope())
+    assert after == before

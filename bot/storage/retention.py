@@ -6,6 +6,9 @@ import aiosqlite
 
 from bot.storage.db import Database
 
+# Blanks an outbox row and gives it a dedup key unique by the row's id, which nothing queues.
+_BLANK = "payload = '{}', dedup_key = 'purged:' || id"
+
 
 async def isolations_to_purge(db: Database, ended_before: int) -> list[int]:
     rows = await db.fetchall(
@@ -47,9 +50,14 @@ async def purge_isolation(tx: aiosqlite.Connection, isolation_id: int, now: int)
     ) as found:
         alert_ids = [r[0] for r in await found.fetchall()]
     await tx.executemany("UPDATE alerts SET facts = '{}' WHERE id = ?", [(a,) for a in alert_ids])
-    # Messages to or about the student: prompts, replies, relayed conversations.
+    for alert_id in alert_ids:
+        await _neutralize_signal_keys(tx, alert_id)
+    # Messages to or about the student: prompts, replies, relayed conversations. A message's
+    # dedup key can name what it was (crisis:<student>) and hash its text, so it goes too; it
+    # is looked up only when a message is queued and in that same transaction, and nothing of
+    # an ended episode is queued again, a card's edits carrying the alert's revision.
     await tx.execute(
-        "UPDATE outbox SET payload = '{}' WHERE created_at BETWEEN :started AND :ended"
+        f"UPDATE outbox SET {_BLANK} WHERE created_at BETWEEN :started AND :ended"
         " AND (person_id = :student OR id IN (SELECT outbox_id FROM contacts"
         " WHERE student_id = :student AND outbox_id IS NOT NULL))"
         " AND status NOT IN ('pending', 'sending')",
@@ -59,12 +67,44 @@ async def purge_isolation(tx: aiosqlite.Connection, isolation_id: int, now: int)
     # alert_cards points only at each adult's latest card, not at its edits or at the quieter
     # card a louder one replaced.
     await tx.executemany(
-        "UPDATE outbox SET payload = '{}' WHERE dedup_key GLOB ?"
+        f"UPDATE outbox SET {_BLANK} WHERE dedup_key GLOB ?"
         " AND status NOT IN ('pending', 'sending')",
         [(f"al:{a}:*",) for a in alert_ids],
     )
     await tx.execute("UPDATE isolations SET purged_at = ? WHERE id = ?", (now, isolation_id))
     return purged
+
+
+async def _neutralize_signal_keys(tx: aiosqlite.Connection, alert_id: int) -> None:
+    """Give the alert's signal keys (<kind>:<source>:<hash of the facts>) neutral values: the
+    hash, and a crisis source's hash of the student's text, would give away the answers to
+    anyone who tries the likely ones.
+
+    A key is asked for only when its signal comes again: a check-in's signals when that
+    check-in is evaluated, which happens once, in the transaction that claimed them; a
+    crisis signal's key carries the time of the message. Neither comes again for an ended
+    episode. An unreachable signal's key is asked again on each failed send while the student
+    stays blocked, and hashes no facts, so it stays as it is. The ledger links a check-in to
+    its alerts by the `<kind>:ci:<check-in id>` a key starts with, so that much is kept."""
+    async with tx.execute(
+        "SELECT key FROM alert_signals WHERE alert_id = ? ORDER BY at, key", (alert_id,)
+    ) as found:
+        keys = [r[0] for r in await found.fetchall()]
+    taken = set(keys)
+    renamed = []
+    for key in keys:
+        parts = key.split(":")
+        # An alert still open at a purge may be purged again with a later episode.
+        if "purged" in parts or parts[1] == "unreachable":
+            continue
+        kept = f"{parts[0]}:ci:{parts[2]}:" if parts[1] == "ci" and parts[2].isdigit() else ""
+        number = 0
+        while f"{kept}purged:{alert_id}:{number}" in taken:
+            number += 1
+        neutral = f"{kept}purged:{alert_id}:{number}"
+        taken.add(neutral)
+        renamed.append((neutral, key))
+    await tx.executemany("UPDATE alert_signals SET key = ? WHERE key = ?", renamed)
 
 
 async def blank_reports(tx: aiosqlite.Connection, created_before: int) -> int:
