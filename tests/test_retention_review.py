@@ -207,3 +207,49 @@ async def test_ledger_still_links_purged_checkins_to_their_alerts(harness: Harne
     await release_and_purge(harness)
     after = await ledger.checkin_alerts(harness.svc.db, start_at=0, end_at=2**40, scope=Scope())
     assert after == before
+
+
+async def test_purge_cancels_and_blanks_a_message_still_pending(harness: Harness) -> None:
+    await answer_with_fever_and_note(harness)
+    stuck = await harness.svc.db.scalar(CARD_WITH_FEVER)
+    assert stuck is not None
+    await release(harness)
+    async with harness.svc.db.transaction() as tx:
+        # Still retrying, long after: the worker will not reach it before the purge.
+        await tx.execute(
+            "UPDATE outbox SET status = 'pending', not_before = ? WHERE id = ?",
+            (harness.svc.now() + 400 * 86400, stuck),
+        )
+    await purge_after(harness, harness.clock.now(), 31)
+    row = await harness.svc.db.fetchone(
+        "SELECT status, payload FROM outbox WHERE id = ?", (stuck,)
+    )
+    assert row is not None and (row[0], row[1]) == ("cancelled", "{}")
+
+
+async def test_purge_blanks_a_message_in_flight(harness: Harness) -> None:
+    await answer_with_fever_and_note(harness)
+    sid = await student_id(harness)
+    flying = await harness.svc.db.scalar(CARD_WITH_FEVER)
+    assert flying is not None
+    await release(harness)
+    async with harness.svc.db.transaction() as tx:
+        await tx.execute("UPDATE outbox SET status = 'sending' WHERE id = ?", (flying,))
+    await purge_after(harness, harness.clock.now(), 31)
+    assert await harness.svc.db.scalar(
+        "SELECT purged_at FROM isolations WHERE student_id = ?", (sid,)
+    )
+    row = await harness.svc.db.fetchone(
+        "SELECT status, payload FROM outbox WHERE id = ?", (flying,)
+    )
+    assert row is not None and (row[0], row[1]) == ("sending", "{}"), "the worker's to record"
+    async with harness.svc.db.transaction() as tx:
+        # The worker records a failed attempt to try again: the retry finds no text.
+        await tx.execute("UPDATE outbox SET status = 'pending' WHERE id = ?", (flying,))
+    mark = harness.api.mark()
+    harness.svc.wake_outbox()
+    await harness.delivered()
+    row = await harness.svc.db.fetchone("SELECT status, error FROM outbox WHERE id = ?", (flying,))
+    assert row is not None and row[0] == "failed" and "lacks" in row[1]
+    sent = [c.method for c in harness.api.calls[mark:] if c.method != "getUpdates"]
+    assert not sent, f"a blanked row went out: {sent}"

@@ -6,8 +6,13 @@ import aiosqlite
 
 from bot.storage.db import Database
 
+# A row still waiting to go is withdrawn: its text is gone, and a month-old message about an
+# ended episode is not to be sent anyway. A row in flight is blanked like any other: the
+# delivery worker sends the copy it holds and records the outcome, and should it try again it
+# finds no text and fails the row without a request.
+_WITHDRAWN = "CASE status WHEN 'pending' THEN 'cancelled' ELSE status END"
 # Blanks an outbox row and gives it a dedup key unique by the row's id, which nothing queues.
-_BLANK = "payload = '{}', dedup_key = 'purged:' || id"
+_BLANK = f"payload = '{{}}', dedup_key = 'purged:' || id, status = {_WITHDRAWN}"
 
 
 async def isolations_to_purge(db: Database, ended_before: int) -> list[int]:
@@ -59,16 +64,14 @@ async def purge_isolation(tx: aiosqlite.Connection, isolation_id: int, now: int)
     await tx.execute(
         f"UPDATE outbox SET {_BLANK} WHERE created_at BETWEEN :started AND :ended"
         " AND (person_id = :student OR id IN (SELECT outbox_id FROM contacts"
-        " WHERE student_id = :student AND outbox_id IS NOT NULL))"
-        " AND status NOT IN ('pending', 'sending')",
+        " WHERE student_id = :student AND outbox_id IS NOT NULL))",
         window,
     )
     # Every card of the alerts, found by the key bot.alerts gives them (al:<alert id>:...):
     # alert_cards points only at each adult's latest card, not at its edits or at the quieter
     # card a louder one replaced.
     await tx.executemany(
-        f"UPDATE outbox SET {_BLANK} WHERE dedup_key GLOB ?"
-        " AND status NOT IN ('pending', 'sending')",
+        f"UPDATE outbox SET {_BLANK} WHERE dedup_key GLOB ?",
         [(f"al:{a}:*",) for a in alert_ids],
     )
     await tx.execute("UPDATE isolations SET purged_at = ? WHERE id = ?", (now, isolation_id))
@@ -113,9 +116,8 @@ async def blank_reports(tx: aiosqlite.Connection, created_before: int) -> int:
     time, so it cannot follow any one student's purge: its own age is what keeps every name
     and value in it no longer than the retention period."""
     cursor = await tx.execute(
-        "UPDATE outbox SET payload = '{}' WHERE (dedup_key GLOB 'digest:*'"
-        " OR dedup_key GLOB 'school_report:*') AND created_at < ? AND payload != '{}'"
-        " AND status NOT IN ('pending', 'sending')",
+        f"UPDATE outbox SET payload = '{{}}', status = {_WITHDRAWN} WHERE (dedup_key GLOB"
+        " 'digest:*' OR dedup_key GLOB 'school_report:*') AND created_at < ? AND payload != '{}'",
         (created_before,),
     )
     return cursor.rowcount
