@@ -29,7 +29,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from openpyxl import Workbook
 
-from bot import charts, ledger, ledgerbook, today
+from bot import charts, ledger, ledgerbook, rules, today
 from bot.access import Viewer
 from bot.clock import FakeClock, epoch
 from bot.config import Config
@@ -178,7 +178,7 @@ def bare_openpyxl(sheets: int, rows_per_sheet: int, columns: int) -> bytes:
 
 
 def build_peak_mb(
-    data: ledgerbook.LedgerData, catalog: Catalog, thresholds: ledgerbook.Thresholds
+    data: ledgerbook.LedgerData, catalog: Catalog, thresholds: rules.Thresholds
 ) -> float:
     """Peak Python memory while building the workbook, beyond the ledger data already read."""
     tracemalloc.start()
@@ -306,7 +306,7 @@ async def main(students: int, repeat: int) -> None:
         finally:
             await db.close()
     assert export is not None
-    thresholds = ledgerbook.Thresholds.from_config(config)
+    thresholds = rules.Thresholds.from_config(config.alerts)
     build, _ = timed(
         repeat,
         lambda: ledgerbook.build_workbook(

@@ -22,11 +22,11 @@ from bot.ledgerbook import (
     FILLS,
     LedgerBook,
     LedgerData,
-    Thresholds,
     abnormal_count,
     build_workbook,
     days,
 )
+from bot.rules import Thresholds
 from bot.storage import audit
 from bot.storage import ledger as store
 from bot.storage.db import Database
@@ -242,7 +242,7 @@ async def export_ledger(
     """Read, build in memory (off the event loop) and audit one ledger export; TooLarge past
     max_rows."""
     tz = config.general.tz
-    thresholds = Thresholds.from_config(config)
+    thresholds = Thresholds.from_config(config.alerts)
     if max_rows is not None:
         count, _ = await store.checkin_totals(
             db, date_from=date_from.isoformat(), date_to=date_to.isoformat(), scope=scope
@@ -289,7 +289,7 @@ async def export_ledger_file(
         catalog=catalog,
         language=language,
         tz=tz,
-        thresholds=Thresholds.from_config(config),
+        thresholds=Thresholds.from_config(config.alerts),
         counselor=counselor,
         many_schools=schools > 1,
     )

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from bot import xlsx
 from bot.clock import from_epoch
-from bot.config import Config
 from bot.i18n import Catalog
+from bot.rules import Thresholds, screen_level, temperature_level
 from bot.storage.ledger import CheckinAlert, Contact, LedgerRow
 
 # Excel's own "neutral", "bad" and a light blue: what Chinese school sheets colour abnormal
@@ -72,34 +72,6 @@ WIDTHS = {
     "date": 12,
     "students": 8,
 }
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    fever_warning_c: float = 37.3
-    fever_urgent_c: float = 38.0
-    low_mood_max: int = 2
-    screen_subscale_warning: int = 3
-    screen_total_urgent: int = 9
-
-    @classmethod
-    def from_config(cls, config: Config) -> Thresholds:
-        a = config.alerts
-        return cls(
-            a.fever_warning_c,
-            a.fever_urgent_c,
-            a.low_mood_max,
-            a.screen_subscale_warning,
-            a.screen_total_urgent,
-        )
-
-    def screen_level(self, screen: tuple[int, int, int, int]) -> str | None:
-        anxiety, depression = screen[0] + screen[1], screen[2] + screen[3]
-        if anxiety + depression >= self.screen_total_urgent:
-            return "urgent"
-        if max(anxiety, depression) >= self.screen_subscale_warning:
-            return "warning"
-        return None
 
 
 @dataclass(frozen=True)
@@ -253,7 +225,7 @@ def _day_cells(
         cells.append(words(f"staffviews.status.{row.status}"))
 
     if row.temperature_c is not None:
-        level = _temperature_level(row.temperature_c, thresholds)
+        level = temperature_level(row.temperature_c, thresholds)
         if level:
             levels[6] = level
         cells.append(round(row.temperature_c, 1))
@@ -279,7 +251,7 @@ def _day_cells(
             levels[8] = "info"
         cells.append(row.mood)
     elif row.with_screen and row.screen is not None:
-        level = thresholds.screen_level(row.screen)
+        level = screen_level(row.screen, thresholds)
         if level:
             levels[8] = level
         cells.append(words("staffviews.cell.screen_done"))
@@ -312,7 +284,7 @@ def _day_cells(
     if data.counselor:
         if row.screen is not None:
             anxiety, depression = row.screen[0] + row.screen[1], row.screen[2] + row.screen[3]
-            level = thresholds.screen_level(row.screen)
+            level = screen_level(row.screen, thresholds)
             if level:
                 levels[12] = level
             cells.append(
@@ -329,14 +301,6 @@ def _day_cells(
 def _hh_mm(at: int, tz: ZoneInfo) -> str:
     local = from_epoch(at).astimezone(tz)
     return f"{local.hour:02d}:{local.minute:02d}"
-
-
-def _temperature_level(celsius: float, thresholds: Thresholds) -> str | None:
-    if celsius >= thresholds.fever_urgent_c:
-        return "urgent"
-    if celsius >= thresholds.fever_warning_c:
-        return "warning"
-    return None
 
 
 def _summary_rows(

@@ -180,11 +180,30 @@ def crisis_signal(category: str) -> Signal:
     return _signal(AlertKind.CRISIS, Level.URGENT, category=category)
 
 
+def temperature_level(celsius: float, t: Thresholds) -> Level | None:
+    """A reading's alert level, or None below the screening line."""
+    if celsius >= t.fever_urgent_c:
+        return Level.URGENT
+    if celsius >= t.fever_warning_c:
+        return Level.WARNING
+    return None
+
+
+def screen_level(screen: tuple[int, int, int, int], t: Thresholds) -> Level | None:
+    """A complete PHQ-4's alert level: the severe total, or either subscale from its line."""
+    anxiety, depression = screen[0] + screen[1], screen[2] + screen[3]
+    if anxiety + depression >= t.screen_total_urgent:
+        return Level.URGENT
+    if max(anxiety, depression) >= t.screen_subscale_warning:
+        return Level.WARNING
+    return None
+
+
 def _fever(current: CheckinFacts, t: Thresholds) -> list[Signal]:
     value = current.temperature_c
-    if value is None or value < t.fever_warning_c:
+    level = None if value is None else temperature_level(value, t)
+    if value is None or level is None:
         return []
-    level = Level.URGENT if value >= t.fever_urgent_c else Level.WARNING
     return [_signal(AlertKind.FEVER, level, temperature=value)]
 
 
@@ -230,15 +249,12 @@ def _mood(current: CheckinFacts, history: Sequence[CheckinFacts], t: Thresholds)
 def _screen(current: CheckinFacts, t: Thresholds) -> list[Signal]:
     if current.screen is None:
         return []
+    level = screen_level(current.screen, t)
+    if level is None:
+        return []
     anxiety = current.screen[0] + current.screen[1]
     depression = current.screen[2] + current.screen[3]
     total = anxiety + depression
-    if total >= t.screen_total_urgent:
-        level = Level.URGENT
-    elif max(anxiety, depression) >= t.screen_subscale_warning:
-        level = Level.WARNING
-    else:
-        return []
     return [_signal(AlertKind.SCREEN, level, total=total, anxiety=anxiety, depression=depression)]
 
 

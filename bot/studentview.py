@@ -11,7 +11,7 @@ from datetime import date
 from bot import charts
 from bot.access import Viewer, covers_student, may_see_screen_scores
 from bot.clock import from_epoch
-from bot.ledger import Thresholds
+from bot.rules import Thresholds, screen_level
 from bot.services import Services
 from bot.storage import audit, people
 from bot.storage import ledger as store
@@ -84,7 +84,7 @@ async def student_view(
         scope=Scope(student_id=student_id),
         isolation_id=isolation.id,
     )
-    thresholds = Thresholds.from_config(services.config)
+    thresholds = Thresholds.from_config(services.config.alerts)
     text = "\n".join(
         [
             header,
@@ -221,7 +221,7 @@ def table_lines(
                 )
             else:
                 parts.append(t(language, "staffviews.cell.screen_done"))
-                if thresholds.screen_level(row.screen):
+                if screen_level(row.screen, thresholds):
                     parts.append(t(language, "alerts.seen.wellbeing_flag"))
         if row.has_note:
             parts.append(t(language, "staffviews.student.note"))

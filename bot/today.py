@@ -12,7 +12,8 @@ from bot import checkins, schedule
 from bot.access import Viewer
 from bot.clock import from_epoch
 from bot.i18n import Catalog
-from bot.ledger import Thresholds, day_bounds, scope_for, scope_text
+from bot.ledger import day_bounds, scope_for, scope_text
+from bot.rules import Thresholds
 from bot.services import Services
 from bot.storage import audit
 from bot.storage import today as store
@@ -279,7 +280,7 @@ async def summarize(svc: Services, scope: Scope, now: int, *, by_school: bool) -
         [c for c in answers if c.student_id in isolated_ids],
         {r.id: r.slot for r in rounds},
         alerts,
-        Thresholds.from_config(svc.config),
+        Thresholds.from_config(svc.config.alerts),
     )
     return DaySummary(
         day.isoformat(),
