@@ -73,11 +73,7 @@ async def _run(args: argparse.Namespace, config: Config, date_from: date, date_t
         language = args.lang or config.general.language
         # An operator at the command line exports what an administrator would: no screen
         # scores and no note text, which are for counselors only.
-        totals = await ledger.export_ledger_file(
-            db,
-            Catalog.load(config.general.language),
-            config,
-            path=args.out,
+        request = ledger.Request(
             scope=scope,
             date_from=date_from,
             date_to=date_to,
@@ -85,6 +81,9 @@ async def _run(args: argparse.Namespace, config: Config, date_from: date, date_t
             counselor=False,
             actor_id=None,
             now=epoch(SystemClock().now()),
+        )
+        totals = await ledger.export_ledger_file(
+            db, Catalog.load(config.general.language), config, request, path=args.out
         )
     finally:
         await db.close()

@@ -65,6 +65,19 @@ class TooLarge(Exception):
 
 
 @dataclass(frozen=True)
+class Request:
+    """One export: whose students, which days, in whose language, for whom, and when."""
+
+    scope: Scope
+    date_from: date
+    date_to: date
+    language: str
+    counselor: bool
+    actor_id: int | None
+    now: int
+
+
+@dataclass(frozen=True)
 class Totals:
     """What an export covered: its caption's and the command line's numbers."""
 
@@ -229,18 +242,14 @@ async def export_ledger(
     db: Database,
     catalog: Catalog,
     config: Config,
+    request: Request,
     *,
-    scope: Scope,
-    date_from: date,
-    date_to: date,
-    language: str,
-    counselor: bool,
-    actor_id: int | None,
-    now: int,
     max_rows: int | None = None,
 ) -> Export:
     """Read, build in memory (off the event loop) and audit one ledger export; TooLarge past
     max_rows."""
+    scope, date_from, date_to = request.scope, request.date_from, request.date_to
+    language, counselor = request.language, request.counselor
     tz = config.general.tz
     thresholds = Thresholds.from_config(config.alerts)
     if max_rows is not None:
@@ -256,7 +265,7 @@ async def export_ledger(
         build_workbook, data, catalog=catalog, language=language, tz=tz, thresholds=thresholds
     )
     students = {r.student_id for r in data.rows}
-    await _audit(db, actor_id, now, students, scope_text(scope, date_from, date_to))
+    await _audit(db, request, students)
     stem = catalog.t(language, "staffviews.ledger.file")
     span = date_from.isoformat() if date_from == date_to else f"{date_from}_{date_to}"
     totals = Totals(len(students), len(data.rows), abnormal_count(data.rows, data, thresholds))
@@ -264,21 +273,12 @@ async def export_ledger(
 
 
 async def export_ledger_file(
-    db: Database,
-    catalog: Catalog,
-    config: Config,
-    *,
-    path: Path,
-    scope: Scope,
-    date_from: date,
-    date_to: date,
-    language: str,
-    counselor: bool,
-    actor_id: int | None,
-    now: int,
+    db: Database, catalog: Catalog, config: Config, request: Request, *, path: Path
 ) -> Totals:
     """Write the ledger to a file a day at a time, so that a county over months needs the
     memory of one day of it, then audit the export."""
+    scope, date_from, date_to = request.scope, request.date_from, request.date_to
+    counselor = request.counselor
     tz = config.general.tz
     _, schools = await store.checkin_totals(
         db, date_from=date_from.isoformat(), date_to=date_to.isoformat(), scope=scope
@@ -287,7 +287,7 @@ async def export_ledger_file(
     ledger = LedgerBook(
         book,
         catalog=catalog,
-        language=language,
+        language=request.language,
         tz=tz,
         thresholds=Thresholds.from_config(config.alerts),
         counselor=counselor,
@@ -300,21 +300,19 @@ async def export_ledger_file(
         await asyncio.to_thread(ledger.add_day, day, data.rows, data)
     ledger.close()
     await asyncio.to_thread(book.close)
-    await _audit(db, actor_id, now, ledger.students, scope_text(scope, date_from, date_to))
+    await _audit(db, request, ledger.students)
     return Totals(len(ledger.students), ledger.rows, ledger.abnormal)
 
 
-async def _audit(
-    db: Database, actor_id: int | None, now: int, students: set[int], scope: str
-) -> None:
+async def _audit(db: Database, request: Request, students: set[int]) -> None:
     async with db.transaction() as tx:
         await audit.record_view(
             tx,
-            actor_id=actor_id,
+            actor_id=request.actor_id,
             action="ledger_export",
-            now=now,
+            now=request.now,
             student_ids=sorted(students),
-            scope=scope,
+            scope=scope_text(request.scope, request.date_from, request.date_to),
         )
 
 

@@ -118,10 +118,7 @@ async def export_ledger(update: Update, context: Context) -> None:
         await reply(update, context, t(who.language, "staffviews.ledger.bad_date"))
         return
     try:
-        export = await ledger.export_ledger(
-            svc.db,
-            svc.catalog,
-            svc.config,
+        request = ledger.Request(
             scope=scope,
             date_from=date_from,
             date_to=date_to,
@@ -129,7 +126,9 @@ async def export_ledger(update: Update, context: Context) -> None:
             counselor=ledger.viewer_sees_scores(viewer),
             actor_id=viewer.person.id,
             now=svc.now(),
-            max_rows=ledger.MAX_ROWS_BOT,
+        )
+        export = await ledger.export_ledger(
+            svc.db, svc.catalog, svc.config, request, max_rows=ledger.MAX_ROWS_BOT
         )
     except ledger.TooLarge as large:
         text = t(

@@ -435,20 +435,20 @@ async def test_a_file_written_day_by_day_is_the_workbook_the_bot_builds(
     memory) agree cell for cell and fill for fill, over every school of the bureau."""
     await seed_fortnight(harness)
     svc = harness.svc
-    common: dict[str, Any] = {
-        "scope": Scope(),
-        "date_from": FIRST,
-        "date_to": LAST,
-        "language": "zh-CN",
-        "counselor": True,
-        "actor_id": None,
-        "now": svc.now(),
-    }
-    export = await ledger.export_ledger(svc.db, svc.catalog, svc.config, **common)
+    request = ledger.Request(
+        scope=Scope(),
+        date_from=FIRST,
+        date_to=LAST,
+        language="zh-CN",
+        counselor=True,
+        actor_id=None,
+        now=svc.now(),
+    )
+    export = await ledger.export_ledger(svc.db, svc.catalog, svc.config, request)
     folder = tmp_path / "exports"
     folder.mkdir()
     out = folder / "ledger.xlsx"
-    totals = await ledger.export_ledger_file(svc.db, svc.catalog, svc.config, path=out, **common)
+    totals = await ledger.export_ledger_file(svc.db, svc.catalog, svc.config, request, path=out)
     assert totals == export.totals
     assert (totals.students, totals.rows) == (len(ISOLATED), len(ISOLATED) * 2 * 14)
     assert await asyncio.to_thread(lambda: list(folder.iterdir())) == [out]  # no row files left
