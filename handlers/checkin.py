@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from bot import checkins
 from bot.checkins import Reply, Screen
 from bot.ids import is_id
-from handlers.common import Context, Sender, reply, sender, services
+from handlers.common import Context, Sender, bound_sender, reply, sender, services
 
 log = logging.getLogger(__name__)
 
@@ -48,20 +48,18 @@ def _private(update: Update) -> bool:
 
 async def start_checkin(update: Update, context: Context) -> None:
     """Resume the open check-in at its current step, or start it."""
-    who = await sender(update, context)
-    if who is None:
+    bound = await bound_sender(update, context)
+    if bound is None:
         return
+    who, person = bound
     svc = services(context)
-    if who.person is None:
-        await reply(update, context, svc.catalog.t(who.language, "common.not_bound"))
-        return
-    if not who.person.is_student:
+    if not person.is_student:
         await reply(update, context, svc.catalog.t(who.language, "checkin.students_only"))
         return
     if not _private(update):
         await reply(update, context, svc.catalog.t(who.language, "checkin.private_only"))
         return
-    answer = await checkins.resume(svc, who.person, who.language, svc.now())
+    answer = await checkins.resume(svc, person, who.language, svc.now())
     await _send(context, who.chat_id, answer)
 
 

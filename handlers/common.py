@@ -86,22 +86,32 @@ async def bound_press(update: Update, context: Context) -> Press | None:
     return Press(query, who, who.person, (query.data or "").split(":"))
 
 
+async def bound_sender(update: Update, context: Context) -> tuple[Sender, Person] | None:
+    """The sender and the person they are bound to; an unbound sender is told so, and None
+    comes back."""
+    who = await sender(update, context)
+    if who is None:
+        return None
+    if who.person is None:
+        await reply(update, context, services(context).catalog.t(who.language, "common.not_bound"))
+        return None
+    return who, who.person
+
+
 async def staff_viewer(
     update: Update, context: Context, roles: tuple[str, ...] = STAFF_ROLES
 ) -> tuple[Sender, Viewer] | None:
     """The sender and their scope if they are bound staff of one of `roles`; otherwise refuse
     and return None."""
-    who = await sender(update, context)
-    if who is None:
+    bound = await bound_sender(update, context)
+    if bound is None:
         return None
+    who, person = bound
     svc = services(context)
-    if who.person is None:
-        await reply(update, context, svc.catalog.t(who.language, "common.not_bound"))
-        return None
-    if who.person.role not in roles:
+    if person.role not in roles:
         await reply(update, context, svc.catalog.t(who.language, "common.not_allowed"))
         return None
-    return who, await viewer_for(svc, who.person)
+    return who, await viewer_for(svc, person)
 
 
 async def refuse_unknown_button(update: Update, context: Context) -> None:

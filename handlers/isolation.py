@@ -9,7 +9,7 @@ from bot.access import may_manage_isolation
 from bot.isolation import KINDS, Result
 from bot.storage import isolation as store
 from bot.storage.records import Person
-from handlers.common import Context, Sender, reply, sender, services, viewer_for
+from handlers.common import Context, Sender, bound_sender, reply, services, viewer_for
 
 # What a Chinese teacher types for each kind, as in the roster's 隔离方式 column.
 KIND_ALIASES = {"居家": "home", "集中": "centralized", "在校": "on_campus"}
@@ -42,14 +42,12 @@ async def _target(update: Update, context: Context, who: Sender, query: str) -> 
 
 
 async def _staff(update: Update, context: Context) -> Sender | None:
-    who = await sender(update, context)
-    if who is None:
+    bound = await bound_sender(update, context)
+    if bound is None:
         return None
+    who, person = bound
     catalog = services(context).catalog
-    if who.person is None:
-        await reply(update, context, catalog.t(who.language, "common.not_bound"))
-        return None
-    if who.person.role not in ("teacher", "admin"):
+    if person.role not in ("teacher", "admin"):
         await reply(update, context, catalog.t(who.language, "common.not_allowed"))
         return None
     return who

@@ -7,24 +7,24 @@ from telegram import Update
 
 from bot import alerts
 from handlers import checkin, contact, notices
-from handlers.common import Context, reply, sender, services
+from handlers.common import Context, bound_sender, reply, services
 
 
 async def route_media(update: Update, context: Context) -> None:
     """Send a non-text message to the flow that takes it, or explain what to do instead."""
     message = update.effective_message
-    who = await sender(update, context)
-    if message is None or who is None:
+    if message is None:
         return
+    bound = await bound_sender(update, context)
+    if bound is None:
+        return
+    who, person = bound
     svc = services(context)
-    if who.person is None:
-        await reply(update, context, svc.catalog.t(who.language, "common.not_bound"))
-        return
-    if who.person.is_student and message.caption:
+    if person.is_student and message.caption:
         # A caption is student text like any other and is screened first.
         await alerts.screen_student_text(
             svc,
-            who.person,
+            person,
             message.caption,
             f"media:{message.message_id}",
             forwarded=message.forward_origin is not None,
@@ -38,7 +38,7 @@ async def route_media(update: Update, context: Context) -> None:
         await reply(update, context, svc.catalog.t(who.language, "checkin.type_the_number"))
         return
     if message.photo:
-        key = "contact.photo_hint" if who.person.is_student else "contact.photo_hint_staff"
+        key = "contact.photo_hint" if person.is_student else "contact.photo_hint_staff"
     else:
-        key = "text.hint_student" if who.person.is_student else "text.hint_staff"
+        key = "text.hint_student" if person.is_student else "text.hint_staff"
     await reply(update, context, svc.catalog.t(who.language, key))

@@ -20,7 +20,7 @@ from bot.audience import may_compose
 from bot.ids import is_id
 from bot.notices import Markup, Media, Options
 from bot.storage.notices import Draft
-from handlers.common import Context, Sender, reply, sender, services, viewer_for
+from handlers.common import Context, Sender, bound_sender, reply, sender, services, viewer_for
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +40,12 @@ def _button(text: str, data: str) -> dict[str, str]:
 
 async def _composer(update: Update, context: Context) -> tuple[Sender, Viewer] | None:
     """The sender as a viewer who may write notices, or None after saying why not."""
-    who = await sender(update, context)
-    if who is None:
+    bound = await bound_sender(update, context)
+    if bound is None:
         return None
+    who, person = bound
     svc = services(context)
-    if who.person is None:
-        await reply(update, context, svc.catalog.t(who.language, "common.not_bound"))
-        return None
-    viewer = await viewer_for(svc, who.person)
+    viewer = await viewer_for(svc, person)
     if not may_compose(viewer):
         await reply(update, context, svc.catalog.t(who.language, "notices.not_allowed"))
         return None

@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot import alerts
 from handlers import checkin, contact, notices
-from handlers.common import Context, Sender, reply, sender, services
+from handlers.common import Context, Sender, bound_sender, reply, services
 
 Flow = Callable[[Update, Context, Sender], Awaitable[bool]]
 
@@ -16,20 +16,20 @@ Flow = Callable[[Update, Context, Sender], Awaitable[bool]]
 async def route_text(update: Update, context: Context) -> None:
     """Send a typed message to the check-in, a conversation, or explain what to do."""
     message = update.effective_message
-    who = await sender(update, context)
-    if message is None or who is None or not message.text:
+    if message is None or not message.text:
         return
+    bound = await bound_sender(update, context)
+    if bound is None:
+        return
+    who, person = bound
     svc = services(context)
-    if who.person is None:
-        await reply(update, context, svc.catalog.t(who.language, "common.not_bound"))
-        return
     crisis = False
-    if who.person.is_student:
+    if person.is_student:
         # Screened before anything else so a cry for help is answered whichever flow it was
         # typed into; the flows below still store the text as the answer it was meant to be.
         crisis = await alerts.screen_student_text(
             svc,
-            who.person,
+            person,
             message.text,
             f"text:{message.message_id}",
             forwarded=message.forward_origin is not None,
@@ -38,7 +38,7 @@ async def route_text(update: Update, context: Context) -> None:
         if await flow(update, context, who):
             return
     if not crisis:
-        hint = "text.hint_student" if who.person.is_student else "text.hint_staff"
+        hint = "text.hint_student" if person.is_student else "text.hint_staff"
         await reply(update, context, svc.catalog.t(who.language, hint))
 
 
