@@ -14,21 +14,16 @@ import dataclasses
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot import notices
 from bot.config import Config
-from bot.storage import checkins as checkins_store
-from bot.storage.people import select_people
-from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeBotAPI, FakeUser
 from tests.harness import Harness, make_config
+from tests.reliability.scene import open_morning
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
-from tests.test_alerts import answer_checkin
 
 # Two students nobody isolates at first: one in the other class, one in the other school.
 EXTRA_STUDENTS = """\
@@ -503,27 +498,8 @@ async def open_school(harness: Harness, role: str) -> School:
         user = harness.api.user(UNBOUND_ID, "Nobody", language_code="zh-hans")
     else:
         user = await harness.onboard(ACTOR[role], user_id=USER_IDS[ACTOR[role]])
-    harness.clock.set(datetime(2026, 11, 30, 7, 35, tzinfo=SHANGHAI))
-    await harness.tick()
-    await harness.delivered()
-    ids = {p.number: p.id for p, _, _ in await select_people(harness.svc.db)}
-    checkins = {}
-    for number in ("S001", "S005"):
-        found = await checkins_store.latest_checkin(harness.svc.db, ids[number])
-        assert found is not None
-        checkins[number] = found.id
-    alerts = {}
-    for number in ("S002", "S005", "S901"):
-        await answer_checkin(harness, number, temperature=38.6)
-        row = await harness.svc.db.fetchone(
-            "SELECT id FROM alerts WHERE student_id = ? AND kind = 'fever'", (ids[number],)
-        )
-        assert row is not None
-        alerts[number] = int(row["id"])
-    await harness.delivered()
-    t02 = next(p for p, _, _ in await select_people(harness.svc.db) if p.number == "T02")
-    draft = await notices.start_draft(harness.svc, t02)
-    return School(harness, user, role, ids, checkins, alerts, draft)
+    m = await open_morning(harness, checkins_of=("S001", "S005"))
+    return School(harness, user, role, m.ids, m.checkins, m.alerts, m.draft)
 
 
 async def snapshot(harness: Harness) -> dict[str, Any]:

@@ -11,7 +11,6 @@ import dataclasses
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +21,10 @@ from hypothesis import strategies as st
 from bot import notices
 from bot.config import Config
 from bot.i18n import Catalog
-from bot.storage import checkins as checkins_store
-from bot.storage.people import select_people
-from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeBotAPI, FakeUser
 from tests.harness import Harness, make_config
+from tests.reliability.scene import open_morning
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
-from tests.test_alerts import answer_checkin
 
 UNBOUND_ID = 4343
 ACTORS = {"student": "S001", "teacher": "T01", "doctor": "D01", "admin": "A01"}
@@ -79,7 +75,6 @@ class World:
     harness: Harness
     users: dict[str, FakeUser]
     ids: dict[str, int]
-    checkins: list[int]
     alerts: dict[str, int]
     draft: int
     errors: Errors
@@ -97,29 +92,10 @@ async def world(harness: Harness) -> World:
     for role, number in ACTORS.items():
         users[role] = await harness.onboard(number, user_id=USER_IDS[number])
     users["unbound"] = harness.api.user(UNBOUND_ID, "Nobody", language_code="zh-hans")
-    harness.clock.set(datetime(2026, 11, 30, 7, 35, tzinfo=SHANGHAI))
-    await harness.tick()
-    await harness.delivered()
-    ids = {p.number: p.id for p, _, _ in await select_people(harness.svc.db)}
-    checkins = []
-    for number in ("S001", "S002", "S005"):
-        found = await checkins_store.latest_checkin(harness.svc.db, ids[number])
-        assert found is not None
-        checkins.append(found.id)
-    alerts = {}
-    for number in ("S002", "S005", "S901"):
-        await answer_checkin(harness, number, temperature=38.6)
-        row = await harness.svc.db.fetchone(
-            "SELECT id FROM alerts WHERE student_id = ? AND kind = 'fever'", (ids[number],)
-        )
-        assert row is not None
-        alerts[number] = int(row["id"])
-    await harness.delivered()
-    t02 = next(p for p, _, _ in await select_people(harness.svc.db) if p.number == "T02")
-    draft = await notices.start_draft(harness.svc, t02)
+    morning = await open_morning(harness)
     errors = Errors()
     logging.getLogger().addHandler(errors)
-    world = World(harness, users, ids, checkins, alerts, draft, errors)
+    world = World(harness, users, morning.ids, morning.alerts, morning.draft, errors)
     # Every user needs a bot message to press buttons under.
     for role in ROLES:
         await barrier(world, role)
