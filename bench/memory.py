@@ -73,12 +73,7 @@ async def peak_kib(process: asyncio.subprocess.Process) -> int:
     try:
         return population.vm_hwm_kib(process.pid)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            await asyncio.wait_for(process.wait(), 30)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+        await population.stop(process)
 
 
 async def main(students: int, prompts: int, rate: float) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import sqlite3
 import sys
 from datetime import datetime, timedelta
@@ -105,6 +106,16 @@ async def spawn(
         stdout=asyncio.subprocess.DEVNULL,
         stderr=stderr,
     )
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    """Stop a spawned bot as an operator would (SIGINT), and kill it if it hangs."""
+    process.send_signal(signal.SIGINT)
+    try:
+        await asyncio.wait_for(process.wait(), 30)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
 
 
 async def run_cli(*args: str, config: Path) -> None:

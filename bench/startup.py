@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import statistics
 import tempfile
 import time
@@ -44,12 +43,7 @@ async def time_to_poll(api: WatchedAPI, *args: str) -> float:
             lambda: api.first_poll, timeout=60, explain=lambda: "the bot never polled"
         )
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            await asyncio.wait_for(process.wait(), 30)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+        await population.stop(process)
     return first - started
 
 

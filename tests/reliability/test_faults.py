@@ -86,12 +86,7 @@ async def settle(harness: Harness) -> dict[str, int]:
 
 async def test_round_under_faults_loses_nothing_and_repeats_nothing(stormy: Harness) -> None:
     api = stormy.api
-    await stormy.seed(staff_csv=STAFF_CSV, students_csv=roster())
-    users = await bind_everyone(stormy)
-    blocked = users[:: len(users) // (len(users) // 10)][: len(users) // 10]
-    for user_id in blocked:
-        api.user(user_id).block()
-    storm(api)
+    blocked = await stormy_school(stormy)
 
     stormy.clock.set(datetime(2026, 11, 30, 7, 30, tzinfo=SHANGHAI))
     await stormy.tick()
@@ -119,6 +114,18 @@ async def test_round_under_faults_loses_nothing_and_repeats_nothing(stormy: Harn
     assert stored == [36.8] * len(answering)
 
 
+async def stormy_school(stormy: Harness) -> list[int]:
+    """The roster, every student bound, one in ten of them blocking the bot, and the storm
+    on; returns the blocked students' user ids."""
+    await stormy.seed(staff_csv=STAFF_CSV, students_csv=roster())
+    users = await bind_everyone(stormy)
+    blocked = users[:: len(users) // (len(users) // 10)][: len(users) // 10]
+    for user_id in blocked:
+        stormy.api.user(user_id).block()
+    storm(stormy.api)
+    return blocked
+
+
 def storm(api: FakeBotAPI) -> None:
     """The round's faults: a 429 storm, 5xx and timeouts, and 200 ms on every call."""
     api.inject("429", probability=0.05, retry_after=1)
@@ -129,12 +136,7 @@ def storm(api: FakeBotAPI) -> None:
 
 async def test_notice_under_faults_loses_nothing_and_repeats_nothing(stormy: Harness) -> None:
     api = stormy.api
-    await stormy.seed(staff_csv=STAFF_CSV, students_csv=roster())
-    users = await bind_everyone(stormy)
-    blocked = users[:: len(users) // (len(users) // 10)][: len(users) // 10]
-    for user_id in blocked:
-        api.user(user_id).block()
-    storm(api)
+    blocked = await stormy_school(stormy)
     admin = next(p for p, _, _ in await select_people(stormy.svc.db) if p.number == "A01")
     queued = await notices.queue_notice(
         stormy.svc,
