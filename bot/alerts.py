@@ -484,11 +484,9 @@ _CODE_PREFIX = {
 
 
 def _word(catalog: Catalog, language: str, name: str, value: Any) -> str:
+    shown = f"{value:.1f}" if isinstance(value, float) else str(value)
     prefix = _CODE_PREFIX.get(name)
-    key = f"{prefix}.{value}" if prefix else ""
-    if key and key in catalog.keys(language):
-        return catalog.t(language, key)
-    return f"{value:.1f}" if isinstance(value, float) else str(value)
+    return catalog.t_or(language, f"{prefix}.{value}", shown) if prefix else shown
 
 
 def _joined(catalog: Catalog, language: str, name: str, values: Any) -> str:

@@ -721,8 +721,7 @@ def _slot_name(svc: Services, language: str, slot: str) -> str:
 
 def slot_name(catalog: Catalog, language: str, slot: str) -> str:
     """A slot as students read it (晨检); a slot the catalog does not name keeps its own name."""
-    key = f"checkin.slot.{slot}"
-    return catalog.t(language, key) if key in catalog.keys(language) else slot
+    return catalog.t_or(language, f"checkin.slot.{slot}", slot)
 
 
 def nudge(svc: Services, dedup_key: str, to: Recipient, language: str, text: str) -> Outgoing:

@@ -40,6 +40,14 @@ class Catalog:
     def raw(self, language: str, key: str) -> str:
         return self._messages[language][key]
 
+    def t_or(self, language: str | None, key: str, fallback: str) -> str:
+        """The text for key, or `fallback` for a key the catalog does not have (a code it does
+        not name yet shows as itself)."""
+        known = key in self._messages[self.default] or (
+            language is not None and language in self._messages and key in self._messages[language]
+        )
+        return self.t(language, key) if known else fallback
+
     def t(self, language: str | None, key: str, /, **params: Any) -> str:
         """The text for key in language (default language if unknown), filled with params."""
         lang = language if language is not None and language in self._messages else self.default

@@ -101,10 +101,10 @@ class _Words:
     def __call__(self, key: str, fallback: str | None = None) -> str:
         text = self._cache.get(key)
         if text is None:
-            if fallback is not None and key not in self.catalog.keys(self.language):
-                text = fallback
-            else:
+            if fallback is None:
                 text = self.catalog.t(self.language, key)
+            else:
+                text = self.catalog.t_or(self.language, key, fallback)
             self._cache[key] = text
         return text
 

@@ -3,6 +3,7 @@ medians and lines, with no I/O."""
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,13 +36,8 @@ def window(today: date) -> tuple[date, date]:
 
 
 def median(values: Sequence[float]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
+    """The median, or None for no values (where statistics.median raises)."""
+    return statistics.median(values) if values else None
 
 
 def percent(part: int, whole: int) -> int:
@@ -78,20 +74,15 @@ def minutes_text(minutes: float) -> str:
     return f"{rounded:.0f}" if rounded == int(rounded) else f"{rounded:.1f}"
 
 
-def _kind(catalog: Catalog, language: str, kind: str) -> str:
-    key = f"isolation.kind.{kind}"
-    return catalog.t(language, key) if key in catalog.keys(language) else kind
-
-
-def _slot(catalog: Catalog, language: str, slot: str) -> str:
-    key = f"checkin.slot.{slot}"
-    return catalog.t(language, key) if key in catalog.keys(language) else slot
-
-
 def _kinds_text(catalog: Catalog, language: str, counts: dict[str, int]) -> str:
     ordered = [k for k in KINDS if k in counts] + sorted(k for k in counts if k not in KINDS)
     parts = [
-        catalog.t(language, "adminviews.stats.kind", kind=_kind(catalog, language, k), count=n)
+        catalog.t(
+            language,
+            "adminviews.stats.kind",
+            kind=catalog.t_or(language, f"isolation.kind.{k}", k),
+            count=n,
+        )
         for k, n in ((k, counts[k]) for k in ordered)
     ]
     return catalog.t(language, "adminviews.sep").join(parts)
@@ -143,7 +134,7 @@ def round_lines(catalog: Catalog, language: str, rounds: Sequence[RoundCount]) -
                 language,
                 key,
                 date=r.local_date[5:],
-                slot=_slot(catalog, language, r.slot),
+                slot=catalog.t_or(language, f"checkin.slot.{r.slot}", r.slot),
                 answered=r.answered,
                 expected=r.expected,
                 percent=percent(r.answered, r.expected),
@@ -206,8 +197,7 @@ def local_time(seconds: int, tz: ZoneInfo) -> str:
 
 def action_text(catalog: Catalog, language: str, action: str) -> str:
     """An audit code as words; a code the catalog does not know yet shows as itself."""
-    key = f"adminviews.action.{action}"
-    return catalog.t(language, key) if key in catalog.keys(language) else action
+    return catalog.t_or(language, f"adminviews.action.{action}", action)
 
 
 def audit_line(catalog: Catalog, language: str, line: AuditLine, tz: ZoneInfo) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot import charts
+from bot import charts, checkins
 from bot.access import Viewer, covers_student, may_see_screen_scores
 from bot.clock import from_epoch
 from bot.rules import Thresholds, screen_level
@@ -163,10 +163,7 @@ def _isolation_line(services: Services, language: str, isolation: Isolation, tod
 
 
 def _when(services: Services, language: str, row: LedgerRow) -> str:
-    key = f"checkin.slot.{row.slot}"
-    catalog = services.catalog
-    slot = catalog.t(language, key) if key in catalog.keys(language) else row.slot
-    return f"{row.local_date[5:]} {slot}"
+    return f"{row.local_date[5:]} {checkins.slot_name(services.catalog, language, row.slot)}"
 
 
 def table_lines(
