@@ -1,4 +1,4 @@
-"""Crash script: kill -9 the bot process at a random moment of a round (or of a notice's
+"""Crash script: kill -9 the bot process partway through a round (or a notice's
 delivery), restart, check, repeat.
 
 Run from the repository root: `.venv/bin/python -m bench.crash [--trials 20] [--mode notice]`

@@ -3,10 +3,12 @@
 Rows are claimed in small batches (marked 'sending' in one transaction) only when the worker's
 in-memory backlog runs low, and outcomes are written in group commits every FLUSH_SECONDS. After
 kill -9 the rows still 'sending' are sent again, so the possible duplicates are bounded by what
-was claimed but not yet recorded: the backlog and the sends in flight, each at most
-rate x BACKLOG_SECONDS (at least MIN_BACKLOG, the sends at most MAX_CONCURRENCY), plus
-FLUSH_SECONDS of completed sends. At 30 msg/s that is at most 15 + 15 + 2 = 32 rows, of which
-only those whose request had left can reach a phone twice; the worker logs the count at start.
+was claimed but not yet recorded: the backlog (rate x BACKLOG_SECONDS, at least MIN_BACKLOG),
+the sends in flight (one second's budget while Telegram answers within a second; never more
+than MAX_CONCURRENCY) and FLUSH_SECONDS of completed sends: max_unrecorded(rate). At 30 msg/s
+that is 15 + 30 + 2 = 47 rows, of which only those whose request had left can reach a phone twice;
+kill -9 trials measured 15-43 such rows and up to 30 second copies (bench/README.md). The
+worker logs the count at start.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -49,6 +52,19 @@ METHODS: dict[str, tuple[str, tuple[str, ...]]] = {
     "editMessageCaption": ("edit_message_caption", ("message_id",)),
     "deleteMessage": ("delete_message", ("message_id",)),
 }
+
+
+def backlog_for(rate: float) -> int:
+    """How many claimed rows the worker keeps in memory at `rate` messages a second."""
+    return max(MIN_BACKLOG, int(rate * BACKLOG_SECONDS))
+
+
+def max_unrecorded(rate: float) -> int:
+    """The most rows a kill -9 at `rate` msg/s can leave claimed but unrecorded: the backlog,
+    a second's sends in flight, and the completed sends not yet flushed."""
+    return (
+        backlog_for(rate) + min(MAX_CONCURRENCY, math.ceil(rate)) + math.ceil(rate * FLUSH_SECONDS)
+    )
 
 
 class _Unresolved(Exception):
@@ -92,7 +108,7 @@ class DeliveryWorker:
         rate = self._settings.rate_per_second
         if self._settings.paid_broadcast:
             rate = max(rate, self._settings.paid_rate_per_second)
-        return max(MIN_BACKLOG, int(rate * BACKLOG_SECONDS))
+        return backlog_for(rate)
 
     def _now(self) -> int:
         return epoch(self._clock.now())

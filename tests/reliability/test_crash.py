@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.delivery import max_unrecorded
 from tests.fakeapi import TOKEN, FakeBotAPI
 from tests.seed import STAFF_CSV, STUDENTS_HEADER
 
@@ -94,11 +95,7 @@ async def crash_trial(tmp_path: Path, api: FakeBotAPI, rng: random.Random) -> di
 
     bot = await run("run", config=config)
     # Kill somewhere inside the round: after the first prompts, before the last.
-    await api.wait_for(lambda c: c.method == "sendMessage", timeout=30)
-    await asyncio.sleep(rng.uniform(0.1, 2.5))
-    sent_at_kill = api.count("sendMessage")
-    bot.send_signal(signal.SIGKILL)
-    await bot.wait()
+    sent_at_kill = await kill_after(bot, api, lambda: api.count("sendMessage"), rng)
     assert sent_at_kill < STUDENTS, "the round finished before the kill; nothing was tested"
 
     await restart_until_sent(config, api, tmp_path, lambda: len(delivered(api)) >= STUDENTS)
@@ -119,6 +116,23 @@ async def crash_trial(tmp_path: Path, api: FakeBotAPI, rng: random.Random) -> di
         "unsent": unsent,
         "integrity_ok": int(integrity == "ok"),
     }
+
+
+async def kill_after(
+    bot: asyncio.subprocess.Process, api: FakeBotAPI, sent: Callable[[], int], rng: random.Random
+) -> int:
+    """SIGKILL the bot once a random number of copies (from one to two thirds of the students)
+    has reached the fake API: the moment follows the bot's progress, not the wall clock.
+    Returns how many had arrived."""
+    target = rng.randint(1, STUDENTS * 2 // 3)
+    await api.until(
+        lambda: True if sent() >= target else None,
+        timeout=60,
+        explain=lambda: f"only {sent()} of {target} copies before the kill",
+    )
+    bot.send_signal(signal.SIGKILL)
+    await bot.wait()
+    return sent()
 
 
 async def restart_until_sent(
@@ -155,11 +169,7 @@ async def notice_trial(tmp_path: Path, api: FakeBotAPI, rng: random.Random) -> d
         "notice", "send", "--audience", "students", "--text-file", str(text), config=config
     )
     assert await queue.wait() == 0
-    await api.wait_for(lambda c: c.method == "sendMessage", timeout=30)
-    await asyncio.sleep(rng.uniform(0.05, 2.5))
-    sent_at_kill = len(notice_copies(api))
-    bot.send_signal(signal.SIGKILL)
-    await bot.wait()
+    sent_at_kill = await kill_after(bot, api, lambda: len(notice_copies(api)), rng)
     assert sent_at_kill < STUDENTS, "the notice was out before the kill; nothing was tested"
 
     await restart_until_sent(config, api, tmp_path, lambda: len(notice_copies(api)) >= STUDENTS)
@@ -223,7 +233,7 @@ def delivered(api: FakeBotAPI) -> Counter[int]:
 async def test_kill_during_a_round_loses_nothing(tmp_path: Path, api: FakeBotAPI) -> None:
     result = await crash_trial(tmp_path, api, random.Random(2026))
     assert result["students"] == STUDENTS
-    assert result["duplicates"] <= result["in_flight_at_kill"] <= 32, result
+    assert result["duplicates"] <= result["in_flight_at_kill"] <= max_unrecorded(30), result
     assert result["rounds"] == 1 and result["checkins"] == STUDENTS, result
     assert result["unsent"] == 0 and result["integrity_ok"] == 1, result
 
@@ -231,4 +241,4 @@ async def test_kill_during_a_round_loses_nothing(tmp_path: Path, api: FakeBotAPI
 async def test_kill_during_a_notice_loses_nothing(tmp_path: Path, api: FakeBotAPI) -> None:
     result = await notice_trial(tmp_path, api, random.Random(2026))
     assert notice_ok(result), result
-    assert result["in_flight_at_kill"] <= 32, result
+    assert result["in_flight_at_kill"] <= max_unrecorded(30), result
