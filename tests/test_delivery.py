@@ -213,7 +213,7 @@ async def test_server_errors_back_off_then_succeed(db: Database, api: FakeBotAPI
 
 
 async def test_edit_waits_for_the_message_it_edits(db: Database, api: FakeBotAPI) -> None:
-    [user] = started_users(api, 700, 1)
+    user, other = started_users(api, 700, 2)
     rig = Rig(api, db, FAST, timeout=5)
     now = epoch(rig.clock.now())
     async with db.transaction() as tx:
@@ -233,11 +233,14 @@ async def test_edit_waits_for_the_message_it_edits(db: Database, api: FakeBotAPI
         )
     await rig.start()
     try:
-        await asyncio.sleep(0.2)
+        # A message due now, on a lower lane than the edit: once it is out, the worker has
+        # claimed everything due, and an edit taken too early would have gone first.
+        await rig.enqueue(messages([other], lane=Lane.BULK, prefix="later"))
+        await api.wait_for(lambda c: c.method == "sendMessage", timeout=5)
         assert api.count("editMessageText") == 0
         rig.clock.advance(seconds=61)
         rig.worker.wake()
-        assert await rig.settled() == {"sent": 2}
+        assert await rig.settled() == {"sent": 3}
         assert api.user(user).messages[0]["text"] == "v2"
     finally:
         await rig.stop()
@@ -254,8 +257,12 @@ async def test_worker_killed_mid_batch_resumes_every_row_once(
     first = Rig(api, db, settings, timeout=5)
     await first.start()
     await first.enqueue(messages(users), batch="round")
-    await api.wait_for(lambda c: c.method == "sendMessage", timeout=5)
-    await asyncio.sleep(0.1)
+    # Kill once a tenth of the batch is out: well inside it, whatever the machine's speed.
+    await api.until(
+        lambda: True if api.count("sendMessage") >= len(users) // 10 else None,
+        timeout=10,
+        explain=lambda: "the worker never got a tenth of the batch out",
+    )
     # A kill: tasks vanish without recording anything further.
     assert first.worker._task is not None and first.worker._flusher is not None
     first.worker._task.cancel()
