@@ -10,7 +10,6 @@ later row may see what an earlier row did (a teacher's /release after their /iso
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
 from dataclasses import dataclass
@@ -21,8 +20,8 @@ import pytest
 
 from bot.config import Config
 from tests.fakeapi import FakeBotAPI, FakeUser
-from tests.harness import Harness, make_config
-from tests.reliability.scene import open_morning
+from tests.harness import Harness
+from tests.reliability.scene import open_morning, unpaced_config
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
 
 # Two students nobody isolates at first: one in the other class, one in the other school.
@@ -468,12 +467,7 @@ TABLE: list[Row] = [
 
 @pytest.fixture
 def config(tmp_path: Path, api: FakeBotAPI) -> Config:
-    """Telegram's one message a second per chat would make each row wait; the fake API does
-    not enforce it here, so the bot need not either."""
-    base = make_config(tmp_path, api)
-    return make_config(
-        tmp_path, api, delivery=dataclasses.replace(base.delivery, per_chat_per_second=50.0)
-    )
+    return unpaced_config(tmp_path, api)
 
 
 @dataclass

@@ -7,7 +7,6 @@ state drifts as examples act; the invariants checked hold in any state."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,8 +21,8 @@ from bot import notices
 from bot.config import Config
 from bot.i18n import Catalog
 from tests.fakeapi import FakeBotAPI, FakeUser
-from tests.harness import Harness, make_config
-from tests.reliability.scene import open_morning
+from tests.harness import Harness
+from tests.reliability.scene import open_morning, unpaced_config
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
 
 UNBOUND_ID = 4343
@@ -51,12 +50,7 @@ catalog = Catalog.load()
 
 @pytest.fixture
 def config(tmp_path: Path, api: FakeBotAPI) -> Config:
-    """Telegram's one message a second per chat would make each example wait; the fake API does
-    not enforce it here, so the bot need not either."""
-    base = make_config(tmp_path, api)
-    return make_config(
-        tmp_path, api, delivery=dataclasses.replace(base.delivery, per_chat_per_second=50.0)
-    )
+    return unpaced_config(tmp_path, api)
 
 
 class Errors(logging.Handler):
