@@ -13,14 +13,25 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
-Category = Literal["suicide", "self_harm", "death_wish", "overdose"]
+# The warning signs (docs/crisis.md): all but "distress" are urgent; "distress" is a concern.
+Category = Literal[
+    "ideation",
+    "passive_wish",
+    "plan",
+    "self_harm",
+    "overdose",
+    "finality",
+    "burden",
+    "distress",
+]
 Language = Literal["zh", "en"]
-
-
 About = Literal["self", "other"]
+# "urgent": hotlines to the student at once and an urgent card; "concern": a counselor reads it
+# the same day, with no hotline push.
+Tier = Literal["urgent", "concern"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +40,9 @@ class CrisisHit:
     language: Language
     # "other": the student reports a friend, classmate or sibling, who may be in danger too.
     about: About = "self"
+    tier: Tier = "urgent"
+    # The words that matched, as the counselor should see them quoted on the card.
+    span: str = field(default="", compare=False)
 
 
 # Traditional forms of the characters these phrases and their guards use (and of common words
@@ -156,18 +170,20 @@ _NOT_PUNCT = r"[^，。！？,.!?;；\n]"
 
 _PATTERNS: tuple[_Pattern, ...] = (
     # --- Chinese -------------------------------------------------------------------------------
-    _zh(r"自杀|自尽|轻生|寻短见|紫砂(?![壶锅杯陶泥茶])|自\s?sha(?![a-z])|\bzi\s?sha\b", "suicide"),
+    _zh(
+        r"自杀|自尽|轻生|寻短见|紫砂(?![壶锅杯陶泥茶])|自\s?sha(?![a-z])|\bzi\s?sha\b", "ideation"
+    ),
     _zh(
         r"了结(?:我?自己|生命|这条命)|结束(?:我?自己的?|我的)?生命|结束自己|结束(?:这)?一切|"
         r"一了百了|一死了之|不如一死|遗书|怎(?:么|样)(?:才能|才会|可以)?死(?![的了])|死法|"
         r"几楼才|跳楼要几楼",
-        "suicide",
+        "ideation",
     ),
     _zh(
         r"跳楼(?!价|大甩卖|甩卖)|跳河|跳江|跳海|跳桥|跳湖|上吊|烧炭|喝农药|卧轨|"
         rf"(?:从|在){_NOT_PUNCT}{{0,6}}(?:楼顶|楼上|阳台|窗户|窗台|天台|桥上|屋顶)"
         rf"{_NOT_PUNCT}{{0,3}}跳(?:下|出)",
-        "suicide",
+        "ideation",
     ),
     _zh(
         r"(?:吃|吞|喝)(?:了|掉|下)?(?:一|整|半|好几|几十|二十|三十|很多|好多|一大)?整?"
@@ -199,18 +215,18 @@ _PATTERNS: tuple[_Pattern, ...] = (
         r"我(?:要是|如果)?死了(?:就|也|的话|以后|之后)|(?:如果|要是|假如)我死了|我(?:要是|如果)死了|"
         # Feeling a burden is among the strongest warning signs, however it is phrased.
         r"(?:我|自己)(?:就|只)?是(?:个|一个)?(?:累赘|负担|多余的)",
-        "death_wish",
+        "passive_wish",
     ),
-    _zh(r"想(?:去)?死|想\s?(?:s[iǐí]|sǐ)(?![a-z])|要去死", "death_wish", _zh_want_to_die_idiom),
+    _zh(r"想(?:去)?死|想\s?(?:s[iǐí]|sǐ)(?![a-z])|要去死", "passive_wish", _zh_want_to_die_idiom),
     _zh(
         r"死(?:了|掉)(?:算了|就好了|好了|最好|就解脱|才好)|不如死(?:了|掉)|还不如死|"
         r"不如去死|去死(?:好了|算了)",
-        "death_wish",
+        "passive_wish",
         _zh_dead_already_idiom,
     ),
     _zh(
         r"想(?:要)?(?:永远)?消失|消失(?:算了|就好了|最好)|从(?:这个)?世界(?:上)?消失|离开这个世界|不想待在这个世界",
-        "death_wish",
+        "passive_wish",
         _zh_shame,
     ),
     # --- English -------------------------------------------------------------------------------
@@ -218,7 +234,7 @@ _PATTERNS: tuple[_Pattern, ...] = (
         r"\bkil+(?:ing|ed)?\s*(?:my\s*self|me\s*self)\b|\bkms\b|\bkys\b|"
         r"\bend(?:ing)?\s+my\s+(?:own\s+)?life\b|\btak(?:e|ing)\s+my\s+(?:own\s+)?life\b|"
         r"\bhang(?:ing)?\s*my\s*self\b|\bunaliv(?:e|ed|ing)\s*my\s*self\b",
-        "suicide",
+        "ideation",
         self_named=True,
     ),
     _en(
@@ -230,7 +246,7 @@ _PATTERNS: tuple[_Pattern, ...] = (
         r"\b(?:should|gonna|going\s+to|want\s+to|wanna|will|could)\s+(?:just\s+)?end\s+it\b"
         r"(?!\s+with)|\bhow\s+many\s+(?:pills|tablets)\s+(?:it\s+takes|would|to\s+(?:die|kill))|"
         r"\b(?:painless|easiest|quickest|best)\s+way\s+to\s+die\b",
-        "suicide",
+        "ideation",
     ),
     _en(
         r"\boverdos(?:e|ed|ing)\b|\bod'(?:ed|d)\b|"
@@ -277,13 +293,13 @@ _PATTERNS: tuple[_Pattern, ...] = (
         r"\b(?:i'?m|i\s+am)\s+(?:just\s+|such\s+)?a\s+burden\b|"
         r"\b(?:stop|quit)\s+(?:existing|being\s+alive)\b|\bwant\s+to\s+stop\s+living\b|"
         r"\b(?:i'?m|i\s+am)\s+(?:so\s+|just\s+)?done\s+with\s+(?:life|living|being\s+alive)\b",
-        "death_wish",
+        "passive_wish",
         self_named=True,
     ),
     _en(
         r"\b(?:kil+(?:s|ing|ed)?|hang(?:s|ing|ed)?|unaliv(?:e|es|ed|ing))\s+"
         r"(?:him|her|them)sel(?:f|ves)\b",
-        "suicide",
+        "ideation",
         others_only=True,
     ),
     _en(
@@ -302,7 +318,7 @@ _PATTERNS: tuple[_Pattern, ...] = (
         r"\blife\s+(?:isn'?t|is\s+not|ain'?t)\s+worth\s+living\b|"
         r"\bsleep\s+(?:and|&)\s+never\s+wake\s+up\b|\bsleep\s+forever\b|"
         r"\b(?:want|wanna|wish\s+i\s+could)\s+(?:to\s+)?(?:just\s+)?disappear\b",
-        "death_wish",
+        "passive_wish",
         idiom=_en_shame,
     ),
 )
@@ -390,7 +406,7 @@ def screen_text(text: str) -> CrisisHit | None:
             for match in pattern.regex.finditer(view):
                 about = _about(pattern, view, match.start(), match.end())
                 if about is not None:
-                    return CrisisHit(pattern.category, pattern.language, about)
+                    return CrisisHit(pattern.category, pattern.language, about, span=match.group())
     return None
 
 

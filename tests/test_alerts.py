@@ -309,7 +309,7 @@ async def test_crisis_sentence_gets_hotlines_at_once_and_counselor_an_urgent_car
     assert hit
     logged = [r.getMessage() for r in caplog.records if r.name.startswith("bot")]
     assert any("crisis" in line for line in logged)
-    assert not [line for line in logged if "death_wish" in line or "活" in line]
+    assert not [line for line in logged if "passive_wish" in line or "活" in line]
     await harness.delivered()
     reply = await users["S001"].wait_for_message(contains="12356")
     assert "12355" in reply["text"] and "120" in reply["text"]
@@ -318,7 +318,7 @@ async def test_crisis_sentence_gets_hotlines_at_once_and_counselor_an_urgent_car
     assert "紧急" in counselor_card["text"]
     # The category in words: the screener's codes all have a catalog entry.
     assert "不想活下去的念头" in counselor_card["text"]
-    assert "death_wish" not in counselor_card["text"]
+    assert "passive_wish" not in counselor_card["text"]
     await users["T01"].wait_for_message(contains="危机")
     assert not [m for m in users["D01"].messages if "张小明" in (m.get("text") or "")]
     row = await alert_row(harness, "crisis")

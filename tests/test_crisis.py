@@ -71,13 +71,13 @@ def test_detected_language_matches_the_label() -> None:
         ("I don't want to die", None),
         ("I'm not suicidal", None),
         ("I would never kill myself", None),
-        ("我不想活了", CrisisHit("death_wish", "zh")),
-        ("有时候觉得死了算了", CrisisHit("death_wish", "zh")),
-        ("我在想要不要跳楼", CrisisHit("suicide", "zh")),
-        ("i don't want to be alive anymore", CrisisHit("death_wish", "en")),
-        ("im not ok i want to die", CrisisHit("death_wish", "en")),
-        ("nobody would care if i was gone", CrisisHit("death_wish", "en")),
-        ("i dont wanna live anymore", CrisisHit("death_wish", "en")),
+        ("我不想活了", CrisisHit("passive_wish", "zh")),
+        ("有时候觉得死了算了", CrisisHit("passive_wish", "zh")),
+        ("我在想要不要跳楼", CrisisHit("ideation", "zh")),
+        ("i don't want to be alive anymore", CrisisHit("passive_wish", "en")),
+        ("im not ok i want to die", CrisisHit("passive_wish", "en")),
+        ("nobody would care if i was gone", CrisisHit("passive_wish", "en")),
+        ("i dont wanna live anymore", CrisisHit("passive_wish", "en")),
         ("i dont wanna live in this tiny room forever", None),
     ],
 )
@@ -112,15 +112,15 @@ def test_idioms_and_other_peoples_deaths_do_not_fire(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("我朋友想自杀", CrisisHit("suicide", "zh", "other")),
-        ("我同桌昨天跟我说，她想死", CrisisHit("death_wish", "zh", "other")),
-        ("我同学说她不想活了", CrisisHit("death_wish", "zh", "other")),
-        ("我妹妹说她想消失", CrisisHit("death_wish", "zh", "other")),
-        ("my friend wants to die", CrisisHit("death_wish", "en", "other")),
-        ("my friend said she wants to kill herself", CrisisHit("suicide", "en", "other")),
+        ("我朋友想自杀", CrisisHit("ideation", "zh", "other")),
+        ("我同桌昨天跟我说，她想死", CrisisHit("passive_wish", "zh", "other")),
+        ("我同学说她不想活了", CrisisHit("passive_wish", "zh", "other")),
+        ("我妹妹说她想消失", CrisisHit("passive_wish", "zh", "other")),
+        ("my friend wants to die", CrisisHit("passive_wish", "en", "other")),
+        ("my friend said she wants to kill herself", CrisisHit("ideation", "en", "other")),
         ("my friend told me she cuts herself", CrisisHit("self_harm", "en", "other")),
-        ("I told my friend I want to die", CrisisHit("death_wish", "en", "self")),
-        ("同学都不理我想死", CrisisHit("death_wish", "zh", "self")),
+        ("I told my friend I want to die", CrisisHit("passive_wish", "en", "self")),
+        ("同学都不理我想死", CrisisHit("passive_wish", "zh", "self")),
         # Not a report about a peer: a stranger, a story, a negation, an idiom, an accident.
         ("他想死", None),
         ("she wants to die", None),
@@ -142,21 +142,21 @@ def test_a_peer_at_risk_is_a_report_about_someone_else(
 @pytest.mark.parametrize(
     ("text", "category"),
     [
-        ("ＫＭＳ", "suicide"),
-        ("ｉ ｗａｎｔ ｔｏ ｄｉｅ", "death_wish"),
-        ("我想自殺", "suicide"),
-        ("活著沒有意義", "death_wish"),
+        ("ＫＭＳ", "ideation"),
+        ("ｉ ｗａｎｔ ｔｏ ｄｉｅ", "passive_wish"),
+        ("我想自殺", "ideation"),
+        ("活著沒有意義", "passive_wish"),
         ("我又自殘了", "self_harm"),
-        ("想 自 杀", "suicide"),
-        ("想…死", "death_wish"),
-        ("I Want To DIE", "death_wish"),
-        ("I WANNA DIEEEE", "death_wish"),
-        ("want 2 die", "death_wish"),
-        ("k m s", "suicide"),
-        ("su1c1de", "suicide"),
-        ("unalive", "suicide"),
-        ("想si", "death_wish"),
-        ("i want to kill my\u200bself", "suicide"),
+        ("想 自 杀", "ideation"),
+        ("想…死", "passive_wish"),
+        ("I Want To DIE", "passive_wish"),
+        ("I WANNA DIEEEE", "passive_wish"),
+        ("want 2 die", "passive_wish"),
+        ("k m s", "ideation"),
+        ("su1c1de", "ideation"),
+        ("unalive", "ideation"),
+        ("想si", "passive_wish"),
+        ("i want to kill my\u200bself", "ideation"),
     ],
 )
 def test_full_width_traditional_spacing_case_and_spelling(text: str, category: str) -> None:
@@ -169,7 +169,7 @@ def test_categories() -> None:
     assert screen_text("我把安眠药吃了一瓶") == CrisisHit("overdose", "zh")
     assert screen_text("i took all my sleeping pills") == CrisisHit("overdose", "en")
     assert screen_text("割腕") == CrisisHit("self_harm", "zh")
-    assert screen_text("I want to end it all") == CrisisHit("suicide", "en")
+    assert screen_text("I want to end it all") == CrisisHit("ideation", "en")
     assert screen_text("昨晚又用刀片划手了") == CrisisHit("self_harm", "zh")
     # Someone else's medicine, hoarded by the student: the owner is not the one who acts.
     assert screen_text("我把妈妈的药都偷偷攒起来了") == CrisisHit("overdose", "zh")
