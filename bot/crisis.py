@@ -40,9 +40,12 @@ class CrisisHit:
     language: Language
     # "other": the student reports a friend, classmate or sibling, who may be in danger too.
     about: About = "self"
-    tier: Tier = "urgent"
     # The words that matched, as the counselor should see them quoted on the card.
     span: str = field(default="", compare=False)
+
+    @property
+    def tier(self) -> Tier:
+        return "concern" if self.category == "distress" else "urgent"
 
 
 # Traditional forms of the characters these phrases and their guards use (and of common words
@@ -225,10 +228,11 @@ _PATTERNS: tuple[_Pattern, ...] = (
         _zh_dead_already_idiom,
     ),
     _zh(
-        r"想(?:要)?(?:永远)?消失|消失(?:算了|就好了|最好)|从(?:这个)?世界(?:上)?消失|离开这个世界|不想待在这个世界",
+        r"从(?:这个)?世界(?:上)?消失|离开这个世界|不想待在这个世界",
         "passive_wish",
         _zh_shame,
     ),
+    _zh(r"想(?:要)?(?:永远)?消失|消失(?:算了|就好了|最好)", "distress", _zh_shame),
     # --- English -------------------------------------------------------------------------------
     _en(
         r"\bkil+(?:ing|ed)?\s*(?:my\s*self|me\s*self)\b|\bkms\b|\bkys\b|"
@@ -316,9 +320,13 @@ _PATTERNS: tuple[_Pattern, ...] = (
         r"|being\s+alive)\b|"
         r"\bwhat'?s\s+the\s+point\s+(?:of|in)\s+(?:living|life|being\s+alive|going\s+on)\b|"
         r"\blife\s+(?:isn'?t|is\s+not|ain'?t)\s+worth\s+living\b|"
-        r"\bsleep\s+(?:and|&)\s+never\s+wake\s+up\b|\bsleep\s+forever\b|"
-        r"\b(?:want|wanna|wish\s+i\s+could)\s+(?:to\s+)?(?:just\s+)?disappear\b",
+        r"\bsleep\s+(?:and|&)\s+never\s+wake\s+up\b|\bsleep\s+forever\b",
         "passive_wish",
+        idiom=_en_shame,
+    ),
+    _en(
+        r"\b(?:want|wanna|wish\s+i\s+could)\s+(?:to\s+)?(?:just\s+)?disappear\b",
+        "distress",
         idiom=_en_shame,
     ),
 )

@@ -115,7 +115,7 @@ def test_idioms_and_other_peoples_deaths_do_not_fire(text: str) -> None:
         ("我朋友想自杀", CrisisHit("ideation", "zh", "other")),
         ("我同桌昨天跟我说，她想死", CrisisHit("passive_wish", "zh", "other")),
         ("我同学说她不想活了", CrisisHit("passive_wish", "zh", "other")),
-        ("我妹妹说她想消失", CrisisHit("passive_wish", "zh", "other")),
+        ("我妹妹说她想消失", CrisisHit("distress", "zh", "other")),
         ("my friend wants to die", CrisisHit("passive_wish", "en", "other")),
         ("my friend said she wants to kill herself", CrisisHit("ideation", "en", "other")),
         ("my friend told me she cuts herself", CrisisHit("self_harm", "en", "other")),
