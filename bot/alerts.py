@@ -137,7 +137,8 @@ async def screen_student_text(
     if info is None:
         return None
     now = services.now()
-    ref = f"{source}:{now}:{_digest(text)}"
+    # Message ids count per chat: the student is part of what makes the signal unique.
+    ref = f"{source}:{student.id}:{now}:{_digest(text)}"
     urgent = hit.tier == "urgent"
     language = student.language or services.config.general.language
     answer: dict[str, Any] | None = None

@@ -16,6 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from bot import alerts
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.crisis import screen_text
@@ -370,3 +371,15 @@ async def test_review_export_opens_in_openpyxl_without_names(
         "SELECT COUNT(*) FROM audit WHERE action = 'crisis_review_export'"
     )
     assert audited == 1
+
+
+async def test_two_students_with_the_same_words_in_the_same_second_both_raise_alerts(
+    harness: Harness,
+) -> None:
+    """Message ids are counted per chat: two students' message 7 may say the same thing."""
+    await school(harness, "S001", "S002", "C01")
+    for number in ("S001", "S002"):
+        student = await person(harness, number)
+        assert await alerts.screen_student_text(harness.svc, student, "我想自杀", "text:7")
+    count = await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts WHERE kind = 'crisis'")
+    assert count == 2
