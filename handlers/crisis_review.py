@@ -72,11 +72,14 @@ async def press_label(update: Update, context: Context) -> None:
     if len(parts) != 3 or not is_id(parts[1]) or parts[2] not in crisis_review.LABELS:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
+    if press.person.is_student:
+        await query.answer(t(language, "common.not_allowed"), show_alert=True)
+        return
     example = await review_store.example_by_id(svc.db, int(parts[1]))
     if example is None:
         await query.answer(t(language, "crisis_review.missed.gone"), show_alert=True)
         return
-    if press.person.is_student or example.labelled_by != press.person.id:
+    if example.labelled_by != press.person.id:
         log.info("person %d refused on review example %d", press.person.id, example.id)
         await query.answer(t(language, "common.not_allowed"), show_alert=True)
         return
