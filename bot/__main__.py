@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.cli_crisis import add_crisis_commands
 from bot.cli_isolation import add_isolation_commands
 from bot.cli_ledger import add_ledger_commands
 from bot.cli_notice import add_notice_commands
@@ -82,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     add_isolation_commands(sub, common)
     add_ledger_commands(sub, common)
     add_notice_commands(sub, common)
+    add_crisis_commands(sub, common)
     return parser
 
 

@@ -21,6 +21,7 @@ from bot.services import Services
 from bot.storage import alerts as store
 from bot.storage import audit, outbox, people
 from bot.storage import checkins as checkins_store
+from bot.storage import crisis_review as review_store
 from bot.storage.outbox import Lane, Outgoing, enqueue
 from bot.storage.records import Person, StudentInfo
 
@@ -110,35 +111,51 @@ async def on_unreachable(services: Services, person_id: int) -> None:
     services.wake_outbox()
 
 
+# The card quotes at most this much of the matched words; the message itself is kept (for a
+# "Not a concern" label to feed the screen's review) up to MESSAGE_KEPT characters.
+SPAN_SHOWN = 200
+MESSAGE_KEPT = 1000
+
+
 async def screen_student_text(
     services: Services, student: Person, text: str, source: str, *, forwarded: bool = False
-) -> bool:
-    """Screen anything a student typed for crisis language; on a hit, answer the student at once
-    with the hotlines and raise an urgent alert to the counselor and class teacher. A forwarded
-    message is someone else's words: a hit in it is a report about that person."""
+) -> str | None:
+    """Screen anything a student typed for crisis language; returns the tier of a hit, or None.
+
+    Urgent: the student gets the hotlines at once and the counselor and class teacher an urgent
+    card. Concern: the counselor gets a card to read today (a warning, so it waits out quiet
+    hours), and the student no hotlines, only, if configured, a gentle offer to talk. A
+    forwarded message is someone else's words: a hit in it is a report about that person."""
     if not student.is_student or not text:
-        return False
+        return None
     hit = crisis.screen_text(text)
     if hit is None:
-        return False
+        return None
     if forwarded:
         hit = dataclasses.replace(hit, about="other")
     info = await people.student_info(services.db, student.id)
     if info is None:
-        return False
+        return None
     now = services.now()
-    ref = f"{source}:{now}:{_digest(text)}"
+    # Message ids count per chat: the student is part of what makes the signal unique.
+    ref = f"{source}:{student.id}:{now}:{_digest(text)}"
+    urgent = hit.tier == "urgent"
+    language = student.language or services.config.general.language
+    answer: dict[str, Any] | None = None
+    if urgent:
+        answer = crisis_reply(services, language, about=hit.about)
+    elif services.config.crisis.concern_offer_talk:
+        answer = concern_offer(services, language, about=hit.about)
     async with services.db.transaction() as tx:
-        if student.chat_id is not None:
-            language = student.language or services.config.general.language
+        if student.chat_id is not None and answer is not None:
             await enqueue(
                 tx,
                 Outgoing(
                     dedup_key=f"crisis:{student.id}:{ref}",
-                    lane=Lane.URGENT,
+                    lane=Lane.URGENT if urgent else Lane.ALERT,
                     chat_id=student.chat_id,
                     method="sendMessage",
-                    payload=crisis_reply(services, language, about=hit.about),
+                    payload=answer,
                     person_id=student.id,
                 ),
                 now=now,
@@ -149,16 +166,24 @@ async def screen_student_text(
             info,
             # A report about a friend is the reporter's alert: the counselor reaches the
             # friend through them, and the card says whose wish it was.
-            rules.crisis_signal(hit.category if hit.about == "self" else f"{hit.category}_other"),
+            rules.crisis_signal(
+                hit.category if hit.about == "self" else f"{hit.category}_other",
+                hit.tier,
+                hit.span[:SPAN_SHOWN],
+            ),
             source=f"crisis:{ref}",
             seen_at=now,
             now=now,
-            extra={"source": source.split(":")[0], "language": hit.language},
+            extra={
+                "source": source.split(":")[0],
+                "language": hit.language,
+                "message": text[:MESSAGE_KEPT],
+            },
         )
     # The id lets an operator find the alert; what kind of crisis is health data, not for logs.
     log.warning("crisis language from student %d", student.id)
     services.wake_outbox()
-    return True
+    return hit.tier
 
 
 def hotlines(services: Services, language: str) -> str:
@@ -185,6 +210,17 @@ def crisis_reply(services: Services, language: str, about: str = "self") -> dict
         "callback_data": "ct:counselor",
     }
     return {"text": text, "reply_markup": {"inline_keyboard": [[button]]}}
+
+
+def concern_offer(services: Services, language: str, about: str = "self") -> dict[str, Any]:
+    """A gentle offer to talk to a counselor, with no hotlines: what a concern gets."""
+    catalog = services.catalog
+    key = "alerts.concern.offer" if about == "self" else "alerts.concern.offer_other"
+    button = {
+        "text": catalog.t(language, "alerts.crisis.talk_now"),
+        "callback_data": "ct:counselor",
+    }
+    return {"text": catalog.t(language, key), "reply_markup": {"inline_keyboard": [[button]]}}
 
 
 # --- raising and merging -------------------------------------------------------------------
@@ -253,6 +289,9 @@ async def _apply(
     if await store.signal_seen(tx, key):
         return
     existing = await store.open_alert(tx, info.person.id, kind)
+    if existing is not None and kind == "crisis" and _higher(level, existing.level) != level:
+        # A concern after an urgent hit must not replace the urgent words on the card.
+        facts = existing.facts
     student_id = info.person.id
     if existing is None:
         alert_id = await store.insert_alert(
@@ -524,6 +563,11 @@ async def render_card(
             when=_clock_text(services, alert.seen_at),
         ),
     ]
+    span = alert.facts.get("span") if alert.kind == "crisis" else None
+    if span:
+        # The words themselves, so whoever acts sees why; the class teacher as well as the
+        # counselor, since an urgent crisis needs the student's own words to talk it through.
+        lines.append(t(language, "alerts.card.quote", span=span))
     if alert.signals > 1:
         lines.append(
             t(
@@ -535,7 +579,17 @@ async def render_card(
         )
     if alert.escalation_step:
         lines.append(t(language, f"alerts.card.escalated{alert.escalation_step}"))
-    if alert.owner_id is not None:
+    if alert.label is not None and alert.labelled_by is not None:
+        labeller = await people.person_by_id(services.db, alert.labelled_by)
+        lines.append(
+            t(
+                language,
+                f"alerts.card.label.{alert.label}",
+                name=labeller.name if labeller is not None else "?",
+                when=_clock_text(services, alert.labelled_at or alert.updated_at),
+            )
+        )
+    elif alert.owner_id is not None:
         owner = await people.person_by_id(services.db, alert.owner_id)
         owner_name = owner.name if owner is not None else "?"
         if alert.state == "resolved":
@@ -573,6 +627,8 @@ def _card_buttons(catalog: Catalog, language: str, alert: store.Alert) -> Markup
         first.append(button("done"))
     rows = [first] if first else []
     rows.append([button("msg"), button("hist")])
+    if alert.kind == "crisis" and alert.label is None:
+        rows.append([button("nc")])
     return {"inline_keyboard": rows}
 
 
@@ -623,6 +679,46 @@ async def _act(services: Services, alert_id: int, actor: Person, event: str) -> 
             await _refresh_cards(tx, services, fresh, info, now=now, skip_person=actor.id)
     if done:
         log.info("alert %d %s by person %d", alert_id, event, actor.id)
+        services.wake_outbox()
+    text, markup = await render_card(services, fresh, info, actor)
+    return Action(done, fresh, text, markup)
+
+
+async def label_not_concern(services: Services, alert_id: int, actor: Person) -> Action:
+    """Label a crisis alert "not a concern": stored with the alert, the alert resolved, the
+    message kept as an example for the screen's review, and every card redrawn."""
+    now = services.now()
+    alert = await store.alert_by_id(services.db, alert_id)
+    if alert is None or alert.kind != "crisis":
+        return Action(False, alert)
+    info = await people.student_info(services.db, alert.student_id)
+    if info is None:
+        return Action(False, alert)
+    async with services.db.transaction() as tx:
+        done = await store.label(tx, alert_id, "not_concern", actor.id, now)
+        if done:
+            await store.resolve(tx, alert_id, actor.id, now)
+            await store.add_event(tx, alert_id, now, actor.id, "labelled:not_concern")
+            current = await store.alert_by_id(tx, alert_id)
+            assert current is not None
+            facts = current.facts
+            text = str(facts.get("message") or facts.get("span") or "")
+            if text:
+                await review_store.add_example(
+                    tx,
+                    source="not_concern",
+                    text=text,
+                    label="none",
+                    labelled_by=actor.id,
+                    now=now,
+                    student_id=alert.student_id,
+                    alert_id=alert_id,
+                )
+            await _refresh_cards(tx, services, current, info, now=now, skip_person=actor.id)
+        fresh = await store.alert_by_id(tx, alert_id)
+        assert fresh is not None
+    if done:
+        log.info("alert %d labelled not a concern by person %d", alert_id, actor.id)
         services.wake_outbox()
     text, markup = await render_card(services, fresh, info, actor)
     return Action(done, fresh, text, markup)

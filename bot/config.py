@@ -130,6 +130,8 @@ def _default_hotlines() -> tuple[Hotline, ...]:
 @dataclass(frozen=True)
 class Crisis:
     hotlines: tuple[Hotline, ...] = field(default_factory=_default_hotlines)
+    # A concern (distress, not clearly a crisis) offers the student /talk to a counselor.
+    concern_offer_talk: bool = True
 
 
 @dataclass(frozen=True)

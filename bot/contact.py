@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -106,6 +107,25 @@ async def _relayed_to(
     else:
         mine = relayed.staff_id == person.id and relayed.direction == "in"
     return relayed if mine else None
+
+
+async def relayed_student_text(
+    services: Services, staff: Person, chat_id: int, message_id: int
+) -> tuple[int, str] | None:
+    """The student and the words of a student's message the bot relayed to this staff member
+    as that message in their chat, without the header and hint the bot put around them."""
+    found = await store.relayed_payload(services.db, chat_id, message_id)
+    if found is None:
+        return None
+    relayed, payload = found
+    if relayed.direction != "in" or relayed.staff_id != staff.id:
+        return None
+    body = json.loads(payload or "{}")
+    shown = str(body.get("text") or body.get("caption") or "")
+    # The payload is the header line, the words, a blank line and the hint (_payload below).
+    _, _, words = shown.partition("\n")
+    words = words.rpartition("\n\n")[0] if "\n\n" in words else words
+    return relayed.student_id, words.strip()
 
 
 async def route_for(

@@ -11,8 +11,8 @@ log = logging.getLogger(__name__)
 
 
 async def purge_due(svc: Services) -> int:
-    """Purge every episode that ended more than the configured days ago, and the digests and
-    reports older than that; returns how many episodes."""
+    """Purge every episode that ended more than the configured days ago, and the digests,
+    reports and crisis review examples older than that; returns how many episodes."""
     now = svc.now()
     cutoff = now - svc.config.retention.days_after_isolation * 86400
     episodes = await retention.isolations_to_purge(svc.db, cutoff)
@@ -22,6 +22,9 @@ async def purge_due(svc: Services) -> int:
         log.info("purged isolation %d: %d check-ins blanked", isolation_id, checkins)
     async with svc.db.transaction() as tx:
         letters = await retention.blank_reports(tx, cutoff)
+        examples = await retention.purge_examples(tx, cutoff)
     if letters:
         log.info("blanked %d digests and school reports", letters)
+    if examples:
+        log.info("deleted %d crisis review examples", examples)
     return len(episodes)

@@ -118,6 +118,8 @@ _ROUTES: dict[AlertKind, frozenset[Audience]] = {
 # ... except where the level widens it: a severe screen result reaches the class teacher too.
 _LEVEL_ROUTES: dict[tuple[AlertKind, Level], frozenset[Audience]] = {
     (AlertKind.SCREEN, Level.URGENT): frozenset({_C, _T}),
+    # ... or narrows it: a concern (the screen's lower tier) is for the counselor to read today.
+    (AlertKind.CRISIS, Level.WARNING): frozenset({_C}),
 }
 
 
@@ -176,8 +178,13 @@ def unreachable_signal() -> Signal:
     return _signal(AlertKind.UNREACHABLE, Level.WARNING)
 
 
-def crisis_signal(category: str) -> Signal:
-    return _signal(AlertKind.CRISIS, Level.URGENT, category=category)
+def crisis_signal(category: str, tier: str = "urgent", span: str = "") -> Signal:
+    """Crisis language: an urgent tier is urgent, a concern a warning; `span` is the words
+    that matched, quoted on the card."""
+    level = Level.URGENT if tier == "urgent" else Level.WARNING
+    if span:
+        return _signal(AlertKind.CRISIS, level, category=category, span=span)
+    return _signal(AlertKind.CRISIS, level, category=category)
 
 
 def temperature_level(celsius: float, t: Thresholds) -> Level | None:

@@ -1,4 +1,4 @@
-"""Alert card buttons (al:<alert_id>:ack|done|msg|hist) and /called <student>."""
+"""Alert card buttons (al:<alert_id>:ack|done|msg|hist|nc) and /called <student>."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from handlers.contact import prompt_staff
 
 log = logging.getLogger(__name__)
 
-VERBS = ("ack", "done", "msg", "hist")
+VERBS = ("ack", "done", "msg", "hist", "nc")
 
 
 def _markup(markup: alerts.Markup | None) -> InlineKeyboardMarkup | None:
@@ -47,11 +47,15 @@ async def press_card(update: Update, context: Context) -> None:
         log.info("person %d refused on alert %d", press.person.id, alert_id)
         await query.answer(svc.catalog.t(language, "common.not_allowed"), show_alert=True)
         return
-    if verb in ("ack", "done"):
-        action = await (alerts.acknowledge if verb == "ack" else alerts.resolve)(
-            svc, alert_id, press.person
-        )
-        key = f"alerts.toast.{verb}" if action.done else "alerts.toast.already"
+    if verb == "nc" and alert.kind != "crisis":
+        # Only a crisis card has the button: this press was forged or is from elsewhere.
+        await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
+        return
+    if verb in ("ack", "done", "nc"):
+        act = {"ack": alerts.acknowledge, "done": alerts.resolve, "nc": alerts.label_not_concern}
+        action = await act[verb](svc, alert_id, press.person)
+        already = "alerts.toast.labelled" if verb == "nc" else "alerts.toast.already"
+        key = f"alerts.toast.{verb}" if action.done else already
         await query.answer(svc.catalog.t(language, key))
         try:
             await query.edit_message_text(action.text, reply_markup=_markup(action.markup))

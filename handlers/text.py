@@ -23,21 +23,22 @@ async def route_text(update: Update, context: Context) -> None:
         return
     who, person = bound
     svc = services(context)
-    crisis = False
+    tier = None
     if person.is_student:
         # Screened before anything else so a cry for help is answered whichever flow it was
         # typed into; the flows below still store the text as the answer it was meant to be.
-        crisis = await alerts.screen_student_text(
+        tier = await alerts.screen_student_text(
             svc,
             person,
             message.text,
             f"text:{message.message_id}",
             forwarded=message.forward_origin is not None,
         )
-    for flow in await _flows(update, context, who, crisis=crisis):
+    for flow in await _flows(update, context, who, crisis=tier == "urgent"):
         if await flow(update, context, who):
             return
-    if not crisis:
+    answered = tier == "urgent" or (tier == "concern" and svc.config.crisis.concern_offer_talk)
+    if not answered:
         hint = "text.hint_student" if person.is_student else "text.hint_staff"
         await reply(update, context, svc.catalog.t(who.language, hint))
 

@@ -253,3 +253,33 @@ async def test_purge_blanks_a_message_in_flight(harness: Harness) -> None:
     assert row is not None and row[0] == "failed" and "lacks" in row[1]
     sent = [c.method for c in harness.api.calls[mark:] if c.method != "getUpdates"]
     assert not sent, f"a blanked row went out: {sent}"
+
+
+async def test_purge_deletes_crisis_review_examples_and_the_quoted_words(
+    harness: Harness,
+) -> None:
+    await answer_with_fever_and_note(harness)
+    sid = await student_id(harness)
+    student = await people.person_by_id(harness.svc.db, sid)
+    assert student is not None
+    assert await alerts.screen_student_text(harness.svc, student, CRISIS, "text:98")
+    await harness.delivered()
+    counselor = harness.api.user(USER_IDS["C01"])
+    card = await counselor.wait_for_message(contains="「不想活」")
+    alert_id = await harness.svc.db.scalar("SELECT id FROM alerts WHERE kind = 'crisis'")
+    await counselor.answered(await counselor.press(card["message_id"], f"al:{alert_id}:nc"))
+    mark = harness.api.mark()
+    await counselor.send_text("/missed 我想从这个世界上消失")
+    await counselor.wait_for_message(contains="谢谢你", since=mark)
+    assert await harness.svc.db.scalar("SELECT COUNT(*) FROM crisis_examples") == 2
+    await release(harness)
+    released = harness.clock.now()
+    await purge_after(harness, released, 29)
+    assert await harness.svc.db.scalar("SELECT COUNT(*) FROM crisis_examples") == 2
+    await purge_after(harness, released, 31)
+    assert await harness.svc.db.scalar("SELECT COUNT(*) FROM crisis_examples") == 0
+    assert (
+        await harness.svc.db.scalar("SELECT facts FROM alerts WHERE id = ?", (alert_id,)) == "{}"
+    )
+    rows = await harness.svc.db.fetchall("SELECT payload FROM outbox")
+    assert not [r[0] for r in rows if "不想活" in r[0]], "a card still quotes the words"

@@ -31,6 +31,10 @@ class Alert:
     next_escalation_at: int | None
     revision: int
     facts: dict[str, Any]
+    # A staff member's label on a crisis alert ('not_concern'), with who and when.
+    label: str | None = None
+    labelled_by: int | None = None
+    labelled_at: int | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Alert:
@@ -52,6 +56,9 @@ class Alert:
             next_escalation_at=row["next_escalation_at"],
             revision=row["revision"],
             facts=json.loads(row["facts"]),
+            label=row["label"],
+            labelled_by=row["labelled_by"],
+            labelled_at=row["labelled_at"],
         )
 
 
@@ -180,6 +187,18 @@ async def resolve(tx: aiosqlite.Connection, alert_id: int, person_id: int, now: 
         " next_escalation_at = NULL, updated_at = ?, revision = revision + 1"
         " WHERE id = ? AND state != 'resolved'",
         (now, person_id, person_id, now, now, alert_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def label(
+    tx: aiosqlite.Connection, alert_id: int, label: str, person_id: int, now: int
+) -> bool:
+    """Put a label on a crisis alert nobody has labelled yet; the first label stands."""
+    cursor = await tx.execute(
+        "UPDATE alerts SET label = ?, labelled_by = ?, labelled_at = ?, updated_at = ?,"
+        " revision = revision + 1 WHERE id = ? AND kind = 'crisis' AND label IS NULL",
+        (label, person_id, now, now, alert_id),
     )
     return cursor.rowcount == 1
 

@@ -62,6 +62,19 @@ async def relayed_message(db: Database, chat_id: int, message_id: int) -> Relaye
     return None if row is None else Relayed(row[0], row[1], row[2])
 
 
+async def relayed_payload(
+    db: Database, chat_id: int, message_id: int
+) -> tuple[Relayed, str] | None:
+    """The contact and the payload (JSON) of the relayed copy that is this message."""
+    row = await db.fetchone(
+        "SELECT c.student_id, c.staff_id, c.direction, o.payload FROM contacts c"
+        " JOIN outbox o ON o.id = c.outbox_id WHERE o.chat_id = ? AND o.message_id = ?"
+        " ORDER BY c.id DESC LIMIT 1",
+        (chat_id, message_id),
+    )
+    return None if row is None else (Relayed(row[0], row[1], row[2]), row[3])
+
+
 async def contacts_between(
     db: Database, student_id: int, since: int
 ) -> list[tuple[int, int, str, str]]:

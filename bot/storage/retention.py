@@ -74,6 +74,16 @@ async def purge_isolation(tx: aiosqlite.Connection, isolation_id: int, now: int)
         f"UPDATE outbox SET {_BLANK} WHERE dedup_key GLOB ?",
         [(f"al:{a}:*",) for a in alert_ids],
     )
+    # The screen's review examples drawn from this episode: a labelled alert's message, a
+    # relayed message a staff member reported as missed.
+    await tx.executemany(
+        "DELETE FROM crisis_examples WHERE alert_id = ?", [(a,) for a in alert_ids]
+    )
+    await tx.execute(
+        "DELETE FROM crisis_examples WHERE student_id = :student"
+        " AND created_at BETWEEN :started AND :ended",
+        window,
+    )
     await tx.execute("UPDATE isolations SET purged_at = ? WHERE id = ?", (now, isolation_id))
     return purged
 
@@ -119,5 +129,14 @@ async def blank_reports(tx: aiosqlite.Connection, created_before: int) -> int:
         f"UPDATE outbox SET payload = '{{}}', status = {_WITHDRAWN} WHERE (dedup_key GLOB"
         " 'digest:*' OR dedup_key GLOB 'school_report:*') AND created_at < ? AND payload != '{}'",
         (created_before,),
+    )
+    return cursor.rowcount
+
+
+async def purge_examples(tx: aiosqlite.Connection, created_before: int) -> int:
+    """Delete the crisis screen's review examples recorded before the given time; returns how
+    many. A pasted text has no student to follow, so, like a letter, its own age decides."""
+    cursor = await tx.execute(
+        "DELETE FROM crisis_examples WHERE created_at < ?", (created_before,)
     )
     return cursor.rowcount

@@ -18,10 +18,13 @@ from typing import Any
 
 import pytest
 
+from bot import alerts, crisis_review
+from bot.access import Viewer
 from bot.config import Config
+from bot.storage import people
 from tests.fakeapi import FakeBotAPI, FakeUser
 from tests.harness import Harness
-from tests.reliability.scene import open_morning, unpaced_config
+from tests.reliability.scene import FEVERISH, open_morning, unpaced_config
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
 
 # Two students nobody isolates at first: one in the other class, one in the other school.
@@ -119,7 +122,8 @@ def staff(expect: Expect) -> dict[str, Expect]:
 class Row:
     """One action and what each role gets. In the action, {num} and {name} are the target's
     number and name, {id} their person id, {checkin} their open check-in, {alert} their fever
-    alert and {draft} another teacher's notice draft."""
+    alert, {crisis} their crisis alert, {draft} another teacher's notice draft, {example}
+    another teacher's report of a missed message and {mine} the actor's own latest report."""
 
     action: str
     scope: str | None
@@ -197,6 +201,37 @@ TABLE: list[Row] = [
         changes=("alert", "view"),
     ),
     Row("al:{alert}:zap", "own", {**dict.fromkeys(ROLES, BAD), "unbound": NB}),
+    # "Not a concern" is a crisis card's button: on a fever card it is forged.
+    Row("al:{alert}:nc", "own", {"student": NA, **staff(BAD), "unbound": NB}),
+    Row("al:{crisis}:nc", "other", {**dict.fromkeys(ROLES, NA), "unbound": NB}),
+    Row(
+        "al:{crisis}:nc",
+        "own",
+        {"student": NA, **staff(("allowed", "alerts.toast.nc")), "unbound": NB},
+        # The label resolves the alert and keeps its message as a review example; the other
+        # cards are redrawn, each a view.
+        changes=("alert", "view", "example"),
+    ),
+    # Messages the crisis screen missed: any staff member records one and labels their own.
+    Row(
+        "/missed",
+        None,
+        {"student": NA, **staff(("usage", "crisis_review.missed.usage")), "unbound": NB},
+    ),
+    Row(
+        "/missed 我想消失在这个世界上",
+        None,
+        {"student": NA, **staff(("allowed", "crisis_review.missed.ask")), "unbound": NB},
+        changes=("example",),
+    ),
+    Row(
+        "cm:{mine}:unsure",
+        None,
+        {"student": NA, **staff(("allowed", "crisis_review.missed.thanks")), "unbound": NB},
+        changes=("example",),
+    ),
+    Row("cm:{example}:plan", None, {**dict.fromkeys(ROLES, NA), "unbound": NB}),
+    Row("cm:{example}:zap", None, {**dict.fromkeys(ROLES, BAD), "unbound": NB}),
     # Contact between students and staff.
     Row(
         "/talk",
@@ -479,6 +514,8 @@ class School:
     checkins: dict[str, int]
     alerts: dict[str, int]
     draft: int
+    crisis: dict[str, int]
+    example: int
 
 
 async def open_school(harness: Harness, role: str) -> School:
@@ -493,7 +530,22 @@ async def open_school(harness: Harness, role: str) -> School:
     else:
         user = await harness.onboard(ACTOR[role], user_id=USER_IDS[ACTOR[role]])
     m = await open_morning(harness, checkins_of=("S001", "S005"))
-    return School(harness, user, role, m.ids, m.checkins, m.alerts, m.draft)
+    crisis = {}
+    for number in FEVERISH:
+        student = await people.person_by_id(harness.svc.db, m.ids[number])
+        assert student is not None
+        assert await alerts.screen_student_text(harness.svc, student, "我想自杀", "text:1")
+        crisis[number] = int(
+            await harness.svc.db.scalar(
+                "SELECT id FROM alerts WHERE student_id = ? AND kind = 'crisis'", (student.id,)
+            )
+        )
+    # Another staff member's report of a missed message: nobody else may label it.
+    t02 = await people.person_by_id(harness.svc.db, m.ids["T02"])
+    assert t02 is not None
+    example = await crisis_review.record_missed(harness.svc, Viewer(t02), "我想消失")
+    await harness.delivered()
+    return School(harness, user, role, m.ids, m.checkins, m.alerts, m.draft, crisis, example)
 
 
 async def snapshot(harness: Harness) -> dict[str, Any]:
@@ -501,12 +553,13 @@ async def snapshot(harness: Harness) -> dict[str, Any]:
     db = harness.svc.db
     queries = {
         "isolation": "SELECT student_id, ended_at FROM isolations ORDER BY id",
-        "alert": "SELECT id, state, owner_id FROM alerts ORDER BY id",
+        "alert": "SELECT id, state, owner_id, label FROM alerts ORDER BY id",
         "view": "SELECT action, actor_id, student_id FROM audit ORDER BY id",
         "checkin": "SELECT id, status, step, answered_at FROM checkins ORDER BY id",
         "notice": "SELECT id FROM notice_drafts ORDER BY id",
         "contact": "SELECT COUNT(*) FROM contacts UNION ALL SELECT COUNT(*) FROM contact_sessions",
         "language": "SELECT id, language FROM people ORDER BY id",
+        "example": "SELECT id, label, labelled_at FROM crisis_examples ORDER BY id",
     }
     return {name: [tuple(r) for r in await db.fetchall(sql)] for name, sql in queries.items()}
 
@@ -563,6 +616,9 @@ async def run_case(school: School, row: Row) -> list[str]:
         checkin=school.checkins.get(target, 0),
         alert=school.alerts.get(target, 0),
         draft=school.draft,
+        crisis=school.crisis.get(target, 0),
+        example=school.example,
+        mine=await _latest_example(harness, school.ids.get(ACTOR.get(role, ""), 0)),
     )
     before = await snapshot(harness)
     if user.last_message is None:
@@ -607,6 +663,14 @@ async def run_case(school: School, row: Row) -> list[str]:
         if name not in allowed_changes and before[name] != after[name]:
             problems.append(f"{label}: {outcome} but {name} changed")
     return problems
+
+
+async def _latest_example(harness: Harness, person_id: int) -> int:
+    """The last missed message this person reported (0 if none)."""
+    found = await harness.svc.db.scalar(
+        "SELECT MAX(id) FROM crisis_examples WHERE labelled_by = ?", (person_id,)
+    )
+    return int(found or 0)
 
 
 def cases_for(role: str) -> list[Row]:

@@ -1,0 +1,89 @@
+"""/missed: staff record a student message the crisis screen missed, by pasting it after the
+command or replying to it; then label it with a button (cm:<example_id>:<label>)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+
+from bot import contact, crisis_review
+from bot.ids import is_id
+from bot.storage import crisis_review as review_store
+from handlers.common import Context, bound_press, reply, services, staff_viewer
+
+log = logging.getLogger(__name__)
+
+
+def _words_after_command(message: Message) -> str:
+    """What follows /missed, line breaks kept (context.args would lose them)."""
+    parts = (message.text or "").split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+async def report_missed(update: Update, context: Context) -> None:
+    """Record the pasted text, or the message replied to, as one the screen missed."""
+    found = await staff_viewer(update, context)
+    message = update.effective_message
+    if found is None or message is None:
+        return
+    who, viewer = found
+    svc = services(context)
+    t = svc.catalog.t
+    text = _words_after_command(message)
+    student_id = None
+    replied = message.reply_to_message
+    if not text and replied is not None:
+        relayed = await contact.relayed_student_text(
+            svc, viewer.person, who.chat_id, replied.message_id
+        )
+        if relayed is not None:
+            student_id, text = relayed
+        elif replied.from_user is not None and replied.from_user.id == who.telegram_user_id:
+            # Their own message: the student's words pasted or forwarded into this chat.
+            text = (replied.text or replied.caption or "").strip()
+    if not text:
+        await reply(update, context, t(who.language, "crisis_review.missed.usage"))
+        return
+    example_id = await crisis_review.record_missed(svc, viewer, text, student_id)
+    buttons = [
+        InlineKeyboardButton(
+            t(who.language, f"crisis_review.label.{label}"),
+            callback_data=f"cm:{example_id}:{label}",
+        )
+        for label in crisis_review.LABELS
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    await context.bot.send_message(
+        who.chat_id,
+        t(who.language, "crisis_review.missed.ask"),
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
+
+
+async def press_label(update: Update, context: Context) -> None:
+    """Store the label the reporter chose for their missed message."""
+    press = await bound_press(update, context)
+    if press is None:
+        return
+    svc = services(context)
+    t = svc.catalog.t
+    query, language, parts = press.query, press.who.language, press.parts
+    if len(parts) != 3 or not is_id(parts[1]) or parts[2] not in crisis_review.LABELS:
+        await query.answer(t(language, "common.bad_button"), show_alert=True)
+        return
+    if press.person.is_student:
+        await query.answer(t(language, "common.not_allowed"), show_alert=True)
+        return
+    example = await review_store.example_by_id(svc.db, int(parts[1]))
+    if example is None:
+        await query.answer(t(language, "crisis_review.missed.gone"), show_alert=True)
+        return
+    if example.labelled_by != press.person.id:
+        log.info("person %d refused on review example %d", press.person.id, example.id)
+        await query.answer(t(language, "common.not_allowed"), show_alert=True)
+        return
+    await crisis_review.label_missed(svc, press.person, example.id, parts[2])
+    await query.answer()
+    label = crisis_review.label_text(svc.catalog, language, parts[2])
+    await query.edit_message_text(t(language, "crisis_review.missed.thanks", label=label))
