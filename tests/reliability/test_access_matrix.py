@@ -260,7 +260,7 @@ TABLE: list[Row] = [
         {
             **dict.fromkeys(("student", "doctor", "counselor"), NA),
             **dict.fromkeys(
-                ("teacher", "school_admin", "bureau_admin"), ("refused", "isolation.not_allowed")
+                ("teacher", "school_admin", "bureau_admin"), ("refused", "common.no_student")
             ),
             "unbound": NB,
         },
@@ -294,7 +294,7 @@ TABLE: list[Row] = [
         {
             **dict.fromkeys(("student", "doctor", "counselor"), NA),
             **dict.fromkeys(
-                ("teacher", "school_admin", "bureau_admin"), ("refused", "isolation.not_allowed")
+                ("teacher", "school_admin", "bureau_admin"), ("refused", "common.no_student")
             ),
             "unbound": NB,
         },
@@ -326,7 +326,7 @@ TABLE: list[Row] = [
     Row(
         "/student {num}",
         "other",
-        {"student": NA, **staff(("refused", "staffviews.student.outside")), "unbound": NB},
+        {"student": NA, **staff(("refused", "common.no_student")), "unbound": NB},
     ),
     Row("sv:{id}", "own", {"student": BAD, **staff(ANY), "unbound": NB}, changes=("view",)),
     Row(
@@ -398,7 +398,7 @@ TABLE: list[Row] = [
         "other",
         {
             **dict.fromkeys(("student", "teacher", "doctor", "counselor"), NA),
-            "school_admin": ("refused", "adminviews.audit.outside"),
+            "school_admin": ("refused", "adminviews.audit.not_found"),
             "unbound": NB,
         },
     ),
