@@ -86,7 +86,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     inv.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
     inv.add_argument(
-        "--unbound-only", action="store_true", help="skip people who already linked an account"
+        "--rebind",
+        action="store_true",
+        help="also issue links for people who already linked an account; redeeming one moves "
+        "their profile to the new account (the old account and their teacher or admin are told)",
+    )
+    inv.add_argument(
+        "--unbound-only",
+        action="store_true",
+        help="the default; kept so older scripts keep working",
     )
     inv.set_defaults(command=_invites)
 
@@ -217,8 +225,15 @@ def _invites(args: argparse.Namespace, config: Config) -> int:
         rows = await select_people(
             db, school=args.school, class_name=args.class_name, role=args.role
         )
-        if args.unbound_only:
+        bound = sum(1 for r in rows if r[0].telegram_user_id is not None)
+        if not args.rebind:
+            # A fresh link for a bound person would move their profile to whoever opens it.
             rows = [r for r in rows if r[0].telegram_user_id is None]
+        if bound and not args.rebind:
+            print(
+                f"{bound} already linked an account and got no new link"
+                " (use --rebind to re-issue theirs)"
+            )
         if not rows:
             print("no people match these filters; import a roster first", file=sys.stderr)
             return 1

@@ -95,6 +95,35 @@ async def bind_account(
     )
 
 
+async def binding(tx: aiosqlite.Connection, person_id: int) -> tuple[int | None, int | None]:
+    """(telegram user id, chat id) the person is bound to now."""
+    async with tx.execute(
+        "SELECT telegram_user_id, chat_id FROM people WHERE id = ?", (person_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return (None, None) if row is None else (row[0], row[1])
+
+
+async def told_of_binding(db: Database, person: Person) -> list[Person]:
+    """Who hears that a person's account moved: a student's class teachers; a staff member's
+    school admins (bureau admins for bureau staff)."""
+    if person.is_student:
+        where = "id IN (SELECT person_id FROM staff_classes WHERE class_id = ?)"
+        params: tuple[object, ...] = (person.class_id,)
+    elif person.school_id is not None:
+        where = "role = 'admin' AND school_id = ?"
+        params = (person.school_id,)
+    else:
+        where = "role = 'admin' AND school_id IS NULL"
+        params = ()
+    rows = await db.fetchall(
+        f"{_PERSON} WHERE {where} AND id != ? AND deactivated_at IS NULL"
+        " AND chat_id IS NOT NULL ORDER BY id",
+        (*params, person.id),
+    )
+    return [Person.from_row(r) for r in rows]
+
+
 async def set_language(tx: aiosqlite.Connection, person_id: int, language: str, now: int) -> None:
     await tx.execute(
         "UPDATE people SET language = ?, updated_at = ? WHERE id = ?", (language, now, person_id)
