@@ -18,7 +18,9 @@ from typing import Any
 
 import pytest
 
+from bot import departures
 from bot.config import Config
+from bot.storage import people
 from tests.fakeapi import FakeBotAPI, FakeUser
 from tests.harness import Harness
 from tests.reliability.scene import open_morning, unpaced_config
@@ -41,7 +43,18 @@ NAMES = {
 }
 SCHOOL_ONE = frozenset({"S001", "S002", "S003", "S004", "S005", "S006"})
 
-ROLES = ("student", "teacher", "doctor", "counselor", "school_admin", "bureau_admin", "unbound")
+ROLES = (
+    "student",
+    "teacher",
+    "doctor",
+    "counselor",
+    "school_admin",
+    "bureau_admin",
+    "unbound",
+    "deactivated",
+)
+# A teacher who left (classcare people deactivate) must get exactly what a stranger gets.
+AS_IF = {"deactivated": "unbound"}
 STAFF = ("teacher", "doctor", "counselor", "school_admin", "bureau_admin")
 ACTOR = {
     "student": "S001",
@@ -61,6 +74,7 @@ SCOPE = {
     "school_admin": SCHOOL_ONE,
     "bureau_admin": frozenset(NAMES),
     "unbound": frozenset(),
+    "deactivated": frozenset(),
 }
 # The student a row's scope means for each role. "own" students are isolated and have a fever
 # alert; "free" students are not isolated; the bureau's whole county is its own scope.
@@ -73,6 +87,7 @@ TARGETS = {
         "school_admin": "S002",
         "bureau_admin": "S901",
         "unbound": "S002",
+        "deactivated": "S002",
     },
     "other": {
         "student": "S005",
@@ -82,6 +97,7 @@ TARGETS = {
         "school_admin": "S901",
         "bureau_admin": "",
         "unbound": "S005",
+        "deactivated": "S005",
     },
     "own_free": {
         "student": "S004",
@@ -91,6 +107,7 @@ TARGETS = {
         "school_admin": "S004",
         "bureau_admin": "S902",
         "unbound": "S004",
+        "deactivated": "S004",
     },
     "other_free": {
         "student": "S006",
@@ -100,6 +117,7 @@ TARGETS = {
         "school_admin": "S902",
         "bureau_admin": "",
         "unbound": "S006",
+        "deactivated": "S006",
     },
 }
 OUTSIDE = frozenset({"other", "other_free"})
@@ -490,9 +508,16 @@ async def open_school(harness: Harness, role: str) -> School:
             await harness.onboard(number, user_id=USER_IDS[number])
     if role == "unbound":
         user = harness.api.user(UNBOUND_ID, "Nobody", language_code="zh-hans")
+    elif role == "deactivated":
+        # T01 teaches S001-S004 and got their alert cards before leaving.
+        user = harness.api.user(USER_IDS["T01"])
     else:
         user = await harness.onboard(ACTOR[role], user_id=USER_IDS[ACTOR[role]])
     m = await open_morning(harness, checkins_of=("S001", "S005"))
+    if role == "deactivated":
+        teacher = await people.person_by_id(harness.svc.db, m.ids["T01"])
+        assert teacher is not None
+        await departures.leave(harness.svc, teacher, deactivate=True)
     return School(harness, user, role, m.ids, m.checkins, m.alerts, m.draft)
 
 
@@ -534,7 +559,7 @@ def leaks(role: str, seen: list[str], typed: str) -> list[str]:
 def help_text(role: str) -> str:
     from bot.i18n import Catalog
 
-    key = {"school_admin": "admin", "bureau_admin": "admin"}.get(role, role)
+    key = {"school_admin": "admin", "bureau_admin": "admin", **AS_IF}.get(role, role)
     return Catalog.load().t("zh-CN", f"help.{key}")
 
 
@@ -554,7 +579,7 @@ async def barrier(school: School, since: int, helps: int = 1) -> None:
 async def run_case(school: School, row: Row) -> list[str]:
     """Act out one row for the school's role; the problems found (empty when all is well)."""
     harness, user, role = school.harness, school.user, school.role
-    outcome, key = row.expect[role]
+    outcome, key = row.expect[AS_IF.get(role, role)]
     target = TARGETS[row.scope][role] if row.scope else "S001"
     action = row.action.format(
         num=target,
@@ -615,7 +640,8 @@ def cases_for(role: str) -> list[Row]:
     return [
         r
         for r in TABLE
-        if role in r.expect and not (role == "bureau_admin" and r.scope in OUTSIDE)
+        if AS_IF.get(role, role) in r.expect
+        and not (role == "bureau_admin" and r.scope in OUTSIDE)
     ]
 
 
