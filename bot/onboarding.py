@@ -122,7 +122,7 @@ async def _tell_moved(
     await audit.record(
         tx, actor_id=person.id, action="binding_moved", now=now, student_id=person.id
     )
-    messages = []
+    messages: list[tuple[int, int | None, str]] = []
     if old_chat is not None:
         # What still waited for the old account must not reach it now.
         await withdraw_for_person(tx, person.id, old_chat)
