@@ -8,15 +8,19 @@ import csv
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli_crisis import add_crisis_commands
 from bot.cli_isolation import add_isolation_commands
 from bot.cli_ledger import add_ledger_commands
 from bot.cli_notice import add_notice_commands
+from bot.cli_people import add_people_commands
 from bot.clock import SystemClock, epoch
 from bot.config import Config, ConfigError, bot_token, load_config
 from bot.storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.roster import ParsedRoster
 
 DEFAULT_CONFIG = "config.toml"
 
@@ -62,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("file", type=Path, help="CSV (UTF-8 or GBK) or XLSX file")
     imp.add_argument("--dry-run", action="store_true", help="check the file, change nothing")
+    imp.add_argument(
+        "--prune",
+        action="store_true",
+        help="the file is complete: deactivate everyone it leaves out (all staff for a staff "
+        "file, the named schools' students for a students file); lists them and asks first",
+    )
+    imp.add_argument("--yes", action="store_true", help="with --prune: do not ask, go ahead")
     imp.set_defaults(command=_roster_import)
 
     inv = sub.add_parser(
@@ -76,7 +87,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     inv.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
     inv.add_argument(
-        "--unbound-only", action="store_true", help="skip people who already linked an account"
+        "--rebind",
+        action="store_true",
+        help="also issue links for people who already linked an account; redeeming one moves "
+        "their profile to the new account (the old account and their teacher or admin are told)",
+    )
+    inv.add_argument(
+        "--unbound-only",
+        action="store_true",
+        help="the default; kept so older scripts keep working",
     )
     inv.set_defaults(command=_invites)
 
@@ -84,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     add_ledger_commands(sub, common)
     add_notice_commands(sub, common)
     add_crisis_commands(sub, common)
+    add_people_commands(sub, common)
     return parser
 
 
@@ -136,6 +156,8 @@ def _roster_import(args: argparse.Namespace, config: Config) -> int:
             print(f"  line {error.line}{column}: {error.reason}", file=sys.stderr)
         return 1
     count = len(roster.students) + len(roster.staff)
+    if args.prune:
+        return _with_db(config, lambda db: _import_pruning(args, config, db, roster))
     if args.dry_run:
         print(f"{args.file}: {count} {roster.kind} rows are valid (dry run, nothing imported)")
         return 0
@@ -150,6 +172,51 @@ def _roster_import(args: argparse.Namespace, config: Config) -> int:
     return _with_db(config, work)
 
 
+async def _import_pruning(
+    args: argparse.Namespace, config: Config, db: Database, roster: ParsedRoster
+) -> int:
+    """List who a complete file leaves out, ask, then import and deactivate them at once."""
+    from bot import departures
+    from bot.i18n import Catalog
+    from bot.services import Services
+
+    svc = Services(config, db, SystemClock(), Catalog.load(config.general.language))
+    count = len(roster.students) + len(roster.staff)
+    gone = await departures.to_prune(svc, roster)
+    print(f"{args.file}: {count} {roster.kind} rows are valid.")
+    if gone:
+        print(f"{len(gone)} active people are not in this file and would be deactivated:")
+        for person in gone:
+            print(f"  {person.number} {person.name} ({person.role})")
+    else:
+        print("Everyone active is in this file; nobody would be deactivated.")
+    if args.dry_run:
+        print("dry run, nothing imported or deactivated")
+        return 0
+    if gone and not args.yes:
+        if not sys.stdin.isatty():
+            print("not confirmed: add --yes to import and deactivate them", file=sys.stderr)
+            return 1
+        question = f"Import and deactivate these {len(gone)} people? [y/N] "
+        answer = await asyncio.to_thread(input, question)
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing imported or deactivated")
+            return 1
+    try:
+        summary, done = await departures.import_pruning(svc, roster, gone)
+    except departures.RosterChanged as exc:
+        print(f"{args.file}: {exc}; nothing imported or deactivated", file=sys.stderr)
+        return 1
+    print(f"{args.file}: imported {count} {roster.kind} rows: {summary}")
+    if gone:
+        print(
+            f"{len(gone)} people deactivated: their Telegram accounts can do nothing here any"
+            f" more, {done.withdrawn} unsent message(s) withdrawn, {done.rerouted} open"
+            " alert(s) handed on. Importing them again makes them active again."
+        )
+    return 0
+
+
 def _invites(args: argparse.Namespace, config: Config) -> int:
     from bot.onboarding import invite_link, issue_invites
     from bot.storage.people import select_people
@@ -160,8 +227,15 @@ def _invites(args: argparse.Namespace, config: Config) -> int:
         rows = await select_people(
             db, school=args.school, class_name=args.class_name, role=args.role
         )
-        if args.unbound_only:
+        bound = sum(1 for r in rows if r[0].telegram_user_id is not None)
+        if not args.rebind:
+            # A fresh link for a bound person would move their profile to whoever opens it.
             rows = [r for r in rows if r[0].telegram_user_id is None]
+        if bound and not args.rebind:
+            print(
+                f"{bound} already linked an account and got no new link"
+                " (use --rebind to re-issue theirs)"
+            )
         if not rows:
             print("no people match these filters; import a roster first", file=sys.stderr)
             return 1

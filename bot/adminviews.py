@@ -52,13 +52,12 @@ async def audit_text(svc: Services, viewer: Viewer, language: str, query: str) -
     staff = await store.staff_by_number(svc.db, query)
     if staff is not None:
         if viewer.is_school_admin and staff.school_id != viewer.person.school_id:
-            return t(language, "adminviews.audit.outside", query=query)
+            return t(language, "adminviews.audit.not_found", query=query)
         lines = await store.audit_lines(svc.db, school_id=school_id, actor_id=staff.id)
         return _render(svc, language, lines, "_staff", staff)
     students = await find_students(svc.db, query)
     mine = [(p, c) for p, c in students if covers_student(viewer, p)]
-    if students and not mine:
-        return t(language, "adminviews.audit.outside", query=query)
+    # Outside the scope and unknown read the same, so nobody learns who exists elsewhere.
     if not mine:
         return t(language, "adminviews.audit.not_found", query=query)
     exact = [(p, c) for p, c in mine if query in (p.number, p.name)]

@@ -151,6 +151,12 @@ class Notices:
 
 
 @dataclass(frozen=True)
+class Contact:
+    # A reply to a relayed message goes back only this long after it was relayed.
+    reply_route_days: int = 7
+
+
+@dataclass(frozen=True)
 class Config:
     general: General = field(default_factory=General)
     telegram: Telegram = field(default_factory=Telegram)
@@ -164,6 +170,7 @@ class Config:
     digest: Digest = field(default_factory=Digest)
     retention: Retention = field(default_factory=Retention)
     notices: Notices = field(default_factory=Notices)
+    contact: Contact = field(default_factory=Contact)
     source: str = "<defaults>"
 
 
@@ -275,6 +282,8 @@ def _check_semantics(config: Config, where: str) -> None:
         raise ConfigError(f"{where}: 'general.log_level' must be DEBUG, INFO, WARNING or ERROR")
     if config.storage.synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
         raise ConfigError(f"{where}: 'storage.synchronous' must be FULL, NORMAL or EXTRA")
+    if config.contact.reply_route_days < 1:
+        raise ConfigError(f"{where}: 'contact.reply_route_days' must be at least 1")
     checkins = config.checkins
     if not checkins.slots:
         raise ConfigError(f"{where}: 'checkins.slots' needs at least one slot")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 from dataclasses import dataclass
@@ -39,6 +40,13 @@ class Message:
     @property
     def ref(self) -> str:
         return f"{self.chat_id}:{self.message_id}"
+
+
+class Stale(enum.StrEnum):
+    """Why a reply or conversation no longer goes through."""
+
+    EXPIRED = "expired"
+    OUT_OF_SCOPE = "out_of_scope"
 
 
 @dataclass(frozen=True)
@@ -130,20 +138,39 @@ async def relayed_student_text(
 
 async def route_for(
     services: Services, person: Person, message: Message, reply_to: int | None
-) -> Route | None:
+) -> Route | Stale | None:
     """Where this person's message goes: back along the relayed message they replied to, else
-    to their open conversation; None if it is not part of a conversation."""
+    to their open conversation; None if it is not part of a conversation, Stale when the reply
+    is too old or the staff member no longer covers the student."""
+    now = services.now()
     if reply_to is not None:
         relayed = await _relayed_to(services, person, message.chat_id, reply_to)
-        if relayed is not None and person.is_student:
-            return Route(person.id, (relayed.staff_id,), "in")
         if relayed is not None:
+            if now - relayed.at > services.config.contact.reply_route_days * 86400:
+                return Stale.EXPIRED
+            staff_id = person.id if not person.is_student else relayed.staff_id
+            if not await _still_covers(services, staff_id, relayed.student_id):
+                return Stale.OUT_OF_SCOPE
+            if person.is_student:
+                return Route(person.id, (relayed.staff_id,), "in")
             return Route(relayed.student_id, (relayed.student_id,), "out")
-    session = await store.session_for(services.db, person.id, services.now())
+    session = await store.session_for(services.db, person.id, now)
     if session is None:
         return None
+    if not person.is_student and not await _still_covers(services, person.id, session.student_id):
+        return Stale.OUT_OF_SCOPE
     direction = "in" if person.is_student else "out"
     return Route(session.student_id, session.peer_ids, direction)
+
+
+async def _still_covers(services: Services, staff_id: int, student_id: int) -> bool:
+    """Whether the staff member covers the student today (classes and schools change)."""
+    staff = await people.person_by_id(services.db, staff_id)
+    student = await people.person_by_id(services.db, student_id)
+    if staff is None or student is None or await people.is_deactivated(services.db, staff_id):
+        return False
+    class_ids, school_ids = await people.viewer_scope(services.db, staff)
+    return covers_student(Viewer(staff, class_ids, school_ids), student)
 
 
 async def relay(services: Services, sender: Person, route: Route, message: Message) -> int:

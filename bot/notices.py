@@ -572,19 +572,34 @@ async def confirm(svc: Services, notice_id: int, person: Person) -> str:
 async def notice_for(svc: Services, notice_id: int, viewer: Viewer) -> Notice | None:
     """The notice, if the viewer may see its report and act on it."""
     notice = await store.notice_by_id(svc.db, notice_id)
-    if notice is None or not may_manage(viewer, notice.author_id, notice.school_id):
+    if notice is None or not await _may_manage_now(svc, viewer, notice):
         return None
     return notice
 
 
 async def recent(svc: Services, viewer: Viewer) -> list[Notice]:
-    return await store.recent_notices(
+    found = await store.recent_notices(
         svc.db,
         everything=viewer.is_bureau_admin,
         author_id=viewer.person.id,
         school_id=viewer.person.school_id if viewer.is_school_admin else None,
         limit=RECENT_LIMIT,
     )
+    return [n for n in found if await _may_manage_now(svc, viewer, n)]
+
+
+async def _may_manage_now(svc: Services, viewer: Viewer, notice: Notice) -> bool:
+    """Authors manage a notice only while its audience is still theirs to address: a teacher
+    moved to another class no longer reads or reminds the old class."""
+    author_id = notice.author_id
+    if author_id == viewer.person.id:
+        try:
+            audience = Audience.parse(notice.audience)
+        except AudienceError:
+            audience = None
+        if audience is None or not await _may_target(svc, viewer, audience):
+            author_id = None
+    return may_manage(viewer, author_id, notice.school_id)
 
 
 def _local(svc: Services, seconds: int) -> str:

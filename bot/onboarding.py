@@ -7,8 +7,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from bot.storage import invites, people
+import aiosqlite
+
+from bot.i18n import Catalog
+from bot.storage import audit, invites, people
 from bot.storage.db import Database
+from bot.storage.outbox import Lane, Outgoing, enqueue, withdraw_for_person
 from bot.storage.records import Person
 
 # 16 random bytes = 128 bits; token_urlsafe gives 22 characters of [A-Za-z0-9_-], well inside
@@ -67,8 +71,11 @@ async def redeem(
     language: str,
     now: int,
     max_failures_per_hour: int,
+    catalog: Catalog,
 ) -> Bound | Refusal:
-    """Bind the account to the invite's person, or say why not (and count the failure)."""
+    """Bind the account to the invite's person, or say why not (and count the failure). When
+    the person was bound to another account, that account and the adults responsible are told
+    in the same transaction."""
     if await invites.failures_since(db, telegram_user_id, now - THROTTLE_WINDOW) >= (
         max_failures_per_hour
     ):
@@ -81,11 +88,14 @@ async def redeem(
             if taken_by is not None and taken_by != invite.person_id:
                 refusal = Refusal.ACCOUNT_TAKEN
             else:
+                old_user, old_chat = await people.binding(tx, invite.person_id)
                 await invites.mark_used(tx, invite.id, telegram_user_id, now)
                 await people.bind_account(
                     tx, invite.person_id, telegram_user_id, chat_id, language, now
                 )
                 person_id = invite.person_id
+                if old_user is not None and old_user != telegram_user_id:
+                    await _tell_moved(tx, db, catalog, person_id, old_chat, language, now)
         if refusal is not None:
             if refusal is not Refusal.ACCOUNT_TAKEN:
                 await invites.record_failure(tx, telegram_user_id, now)
@@ -93,6 +103,54 @@ async def redeem(
     person = await people.person_by_id(db, person_id)
     assert person is not None
     return Bound(person)
+
+
+async def _tell_moved(
+    tx: aiosqlite.Connection,
+    db: Database,
+    catalog: Catalog,
+    person_id: int,
+    old_chat: int | None,
+    language: str,
+    now: int,
+) -> None:
+    """A binding moved to another account: one line, with no data, to the old account, and a
+    note to whoever looks after the person, so a stolen link does not go unnoticed."""
+    person = await people.person_by_id(db, person_id)
+    assert person is not None
+    lang = person.language or language
+    await audit.record(
+        tx, actor_id=person.id, action="binding_moved", now=now, student_id=person.id
+    )
+    messages: list[tuple[int, int | None, str]] = []
+    if old_chat is not None:
+        # What still waited for the old account must not reach it now.
+        await withdraw_for_person(tx, person.id, old_chat)
+        text = catalog.t(lang, "onboarding.moved.old_account")
+        messages.append((old_chat, None, text))
+    for adult in await people.told_of_binding(db, person):
+        assert adult.chat_id is not None
+        text = catalog.t(
+            adult.language or language,
+            "onboarding.moved.note",
+            name=person.name,
+            number=person.number,
+            role=catalog.t(adult.language or language, f"roles.{person.role}"),
+        )
+        messages.append((adult.chat_id, adult.id, text))
+    for chat, recipient, text in messages:
+        await enqueue(
+            tx,
+            Outgoing(
+                dedup_key=f"rebind:{person.id}:{now}:{chat}",
+                lane=Lane.ALERT,
+                chat_id=chat,
+                method="sendMessage",
+                payload={"text": text},
+                person_id=recipient,
+            ),
+            now=now,
+        )
 
 
 def _refusal(invite: invites.InviteRow | None, now: int) -> Refusal | None:

@@ -35,10 +35,9 @@ class Match:
 
 @dataclass(frozen=True)
 class Lookup:
-    """Students the query names that the viewer may see; `outside` when it named only others."""
+    """Students the query names that the viewer may see."""
 
     matches: list[Match]
-    outside: bool
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ class StudentView:
 async def find_students(services: Services, viewer: Viewer, query: str) -> Lookup:
     found = await store.find_students(services.db, query.strip())
     allowed = [Match(p, c) for p, c in found if covers_student(viewer, p)]
-    return Lookup(allowed[:MAX_CHOICES], outside=bool(found) and not allowed)
+    return Lookup(allowed[:MAX_CHOICES])
 
 
 async def student_view(

@@ -142,6 +142,12 @@ async def _relay(
     route = await contact.route_for(svc, who.person, outgoing, reply_to)
     if route is None:
         return False
+    if isinstance(route, contact.Stale):
+        side = "student" if who.person.is_student else "staff"
+        days = svc.config.contact.reply_route_days
+        text = svc.catalog.t(who.language, f"contact.stale.{route}_{side}", days=days)
+        await reply(update, context, text)
+        return True
     sent = await contact.relay(svc, who.person, route, outgoing)
     key = "contact.relayed" if sent else "contact.unreachable"
     await reply(update, context, svc.catalog.t(who.language, key))

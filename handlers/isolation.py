@@ -20,15 +20,12 @@ async def _target(update: Update, context: Context, who: Sender, query: str) -> 
     assert who.person is not None
     svc = services(context)
     catalog = svc.catalog
-    matches = await store.find_students(svc.db, query)
-    if not matches:
-        await reply(update, context, catalog.t(who.language, "isolation.not_found", query=query))
-        return None
     viewer = await viewer_for(svc, who.person)
+    matches = await store.find_students(svc.db, query)
     allowed = [(p, c) for p, c in matches if may_manage_isolation(viewer, p)]
     if not allowed:
-        name = matches[0][0].name if len(matches) == 1 else query
-        await reply(update, context, catalog.t(who.language, "isolation.not_allowed", name=name))
+        # Outside the scope and unknown read the same, so nobody learns who exists elsewhere.
+        await reply(update, context, catalog.t(who.language, "common.no_student", query=query))
         return None
     if len(allowed) > 1:
         choices = "\n".join(f"{p.number} {p.name} · {c}" for p, c in allowed)

@@ -45,6 +45,7 @@ async def start(update: Update, context: Context) -> None:
         language=who.language,
         now=svc.now(),
         max_failures_per_hour=svc.config.invites.max_failures_per_hour,
+        catalog=catalog,
     )
     if isinstance(outcome, Refusal):
         log.info("invite refused: %s", outcome.value)

@@ -39,11 +39,9 @@ async def show_student(update: Update, context: Context) -> None:
         await reply(update, context, t(who.language, "staffviews.student.usage"))
         return
     lookup = await studentview.find_students(svc, viewer, query)
-    if lookup.outside:
-        await reply(update, context, t(who.language, "staffviews.student.outside", query=query))
-        return
     if not lookup.matches:
-        await reply(update, context, t(who.language, "staffviews.student.not_found", query=query))
+        # Outside the scope and unknown read the same, so nobody learns who exists elsewhere.
+        await reply(update, context, t(who.language, "common.no_student", query=query))
         return
     if len(lookup.matches) > 1:
         buttons = [

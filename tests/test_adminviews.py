@@ -293,7 +293,9 @@ async def test_audit_shows_a_teachers_student_view_within_scope(harness: Harness
         "12-04 08:00 王老师：查看学生情况 · 张小明（S001）",
     ]
     assert await command(admin, "/audit D01") == "李医生（D01）还没有查看过学生的健康数据。"
-    assert await command(admin, "/audit nobody") == "没有找到学号、姓名或工号为“nobody”的人。"
+    assert await command(admin, "/audit nobody") == (
+        "没有找到你管理范围内学号、姓名或工号为“nobody”的人。"
+    )
 
 
 async def test_school_admin_never_reads_another_schools_entries(harness: Harness) -> None:
@@ -315,9 +317,15 @@ async def test_school_admin_never_reads_another_schools_entries(harness: Harness
         )
     admin = await onboard(harness, "A01")
     assert await command(admin, "/audit") == "还没有查看记录。"
-    assert await command(admin, "/audit S901") == "“S901”不在你管理的学校，不能查看相关记录。"
-    assert await command(admin, "/audit 周小") == "“周小”不在你管理的学校，不能查看相关记录。"
-    assert await command(admin, "/audit T91") == "“T91”不在你管理的学校，不能查看相关记录。"
+    assert await command(admin, "/audit S901") == (
+        "没有找到你管理范围内学号、姓名或工号为“S901”的人。"
+    )
+    assert await command(admin, "/audit 周小") == (
+        "没有找到你管理范围内学号、姓名或工号为“周小”的人。"
+    )
+    assert await command(admin, "/audit T91") == (
+        "没有找到你管理范围内学号、姓名或工号为“T91”的人。"
+    )
     assert await command(admin, "/audit C01") == "陈老师（C01）还没有查看过学生的健康数据。"
 
     bureau = await onboard(harness, "B01")

@@ -107,11 +107,11 @@ async def test_out_of_scope_students_and_non_staff_are_refused(harness: Harness)
     seeded = await seed_fortnight(harness)
     teacher = await onboard(harness, "T01")
     await teacher.send_text("/student S005")
-    await teacher.wait_for_message(contains="不在你负责的范围内")
+    await teacher.wait_for_message(contains="没有找到你负责范围内学号或姓名为“S005”的学生")
     await teacher.send_text("/student 周小")
-    await teacher.wait_for_message(contains="“周小”不在你负责的范围内")
+    await teacher.wait_for_message(contains="没有找到你负责范围内学号或姓名为“周小”的学生")
     await teacher.send_text("/student 没这个人")
-    await teacher.wait_for_message(contains="没有找到")
+    await teacher.wait_for_message(contains="没有找到你负责范围内学号或姓名为“没这个人”的学生")
     await teacher.send_text("/student")
     await teacher.wait_for_message(contains="请在命令后写学生的学号或姓名")
     # A forged button for another class's student is refused too.
@@ -119,7 +119,7 @@ async def test_out_of_scope_students_and_non_staff_are_refused(harness: Harness)
     assert message is not None
     query = await teacher.press(message["message_id"], f"sv:{seeded.people['S005']}")
     answer = await teacher.answered(query)
-    assert answer["show_alert"] and "不在你负责的范围内" in answer["text"]
+    assert answer["show_alert"] and answer["text"] == "没有找到你负责范围内的这位学生。"
 
     student = await onboard(harness, "S001")
     await student.send_text("/student S001")

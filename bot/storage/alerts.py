@@ -297,3 +297,26 @@ async def open_alerts_for_student(db: Database, student_id: int) -> list[Alert]:
         (student_id,),
     )
     return [Alert.from_row(r) for r in rows]
+
+
+async def unresolved_held_by(db: Database, person_id: int) -> list[int]:
+    """Unresolved alerts the person owns or has a card of."""
+    rows = await db.fetchall(
+        "SELECT id FROM alerts WHERE state != 'resolved' AND (owner_id = ? OR id IN"
+        " (SELECT alert_id FROM alert_cards WHERE person_id = ?)) ORDER BY id",
+        (person_id, person_id),
+    )
+    return [r[0] for r in rows]
+
+
+async def reopen(
+    tx: aiosqlite.Connection, alert_id: int, owner_id: int, next_at: int | None, now: int
+) -> bool:
+    """Give back an alert its owner can no longer work on; False if someone else has it."""
+    cursor = await tx.execute(
+        "UPDATE alerts SET state = 'open', owner_id = NULL, acknowledged_at = NULL,"
+        " next_escalation_at = ?, updated_at = ?, revision = revision + 1"
+        " WHERE id = ? AND state = 'acknowledged' AND owner_id = ?",
+        (next_at, now, alert_id, owner_id),
+    )
+    return cursor.rowcount == 1

@@ -208,7 +208,8 @@ async def add_isolated_students(
         "  CASE WHEN p.chat_id IS NULL THEN 'not_sent' ELSE 'open' END, :now,"
         "  CASE WHEN p.chat_id IS NULL THEN :now END"
         " FROM isolations i JOIN people p ON p.id = i.student_id"
-        " WHERE p.role = 'student' AND i.purged_at IS NULL AND i.started_at <= :at"
+        " WHERE p.role = 'student' AND p.deactivated_at IS NULL AND i.purged_at IS NULL"
+        "  AND i.started_at <= :at"
         "  AND (i.ended_at IS NULL OR i.ended_at > :at)",
         {"round": round_id, "screen": int(with_screen), "now": now, "at": scheduled_at},
     )
@@ -224,7 +225,8 @@ async def record_not_sent(
         " closed_at)"
         " SELECT :round, i.student_id, i.id, 'not_sent', :now, :now"
         " FROM isolations i JOIN people p ON p.id = i.student_id"
-        " WHERE p.role = 'student' AND i.purged_at IS NULL AND i.started_at <= :at"
+        " WHERE p.role = 'student' AND p.deactivated_at IS NULL AND i.purged_at IS NULL"
+        "  AND i.started_at <= :at"
         "  AND (i.ended_at IS NULL OR i.ended_at > :at)",
         {"round": round_id, "now": now, "at": scheduled_at},
     )

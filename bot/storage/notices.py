@@ -251,7 +251,8 @@ _CANDIDATE = "SELECT p.id, p.role, p.school_id, p.class_id, p.chat_id, p.languag
 
 
 def _audience_where(audience: Audience, scope_school: int | None) -> tuple[str, list[Any]]:
-    where: list[str] = []
+    # People who left are in no audience.
+    where: list[str] = ["p.deactivated_at IS NULL"]
     params: list[Any] = []
     kind = audience.kind
     if kind == "school":

@@ -197,6 +197,18 @@ async def withdraw_unsent(tx: aiosqlite.Connection, outbox_id: int) -> int:
     return cursor.rowcount
 
 
+async def withdraw_for_person(
+    tx: aiosqlite.Connection, person_id: int, chat_id: int | None
+) -> int:
+    """Cancel every message not yet sent to a person (or their chat): they left or unbound."""
+    cursor = await tx.execute(
+        "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending'"
+        " AND (person_id = ? OR chat_id = ?)",
+        (person_id, chat_id),
+    )
+    return cursor.rowcount
+
+
 async def release_in_flight(tx: aiosqlite.Connection) -> int:
     """After a crash: rows claimed but not recorded go out again (the bounded duplicates)."""
     cursor = await tx.execute(

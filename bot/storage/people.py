@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import aiosqlite
 
 from bot.storage.db import Database
@@ -19,7 +21,9 @@ async def person_by_id(db: Database, person_id: int) -> Person | None:
 
 
 async def person_by_telegram(db: Database, telegram_user_id: int) -> Person | None:
-    row = await db.fetchone(f"{_PERSON} WHERE telegram_user_id = ?", (telegram_user_id,))
+    row = await db.fetchone(
+        f"{_PERSON} WHERE telegram_user_id = ? AND deactivated_at IS NULL", (telegram_user_id,)
+    )
     return None if row is None else Person.from_row(row)
 
 
@@ -62,7 +66,7 @@ async def staff_for_student(db: Database, student_id: int) -> list[Person]:
     """Every adult who may be responsible for a student: class teachers, the school's doctors,
     counselors covering the school, school admins and bureau admins."""
     rows = await db.fetchall(
-        f"""{_PERSON} WHERE id IN (
+        f"""{_PERSON} WHERE deactivated_at IS NULL AND id IN (
             SELECT sc.person_id FROM staff_classes sc JOIN people s ON s.class_id = sc.class_id
              WHERE s.id = :sid
             UNION SELECT d.id FROM people d JOIN people s ON s.school_id = d.school_id
@@ -91,6 +95,35 @@ async def bind_account(
     )
 
 
+async def binding(tx: aiosqlite.Connection, person_id: int) -> tuple[int | None, int | None]:
+    """(telegram user id, chat id) the person is bound to now."""
+    async with tx.execute(
+        "SELECT telegram_user_id, chat_id FROM people WHERE id = ?", (person_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return (None, None) if row is None else (row[0], row[1])
+
+
+async def told_of_binding(db: Database, person: Person) -> list[Person]:
+    """Who hears that a person's account moved: a student's class teachers; a staff member's
+    school admins (bureau admins for bureau staff)."""
+    if person.is_student:
+        where = "id IN (SELECT person_id FROM staff_classes WHERE class_id = ?)"
+        params: tuple[object, ...] = (person.class_id,)
+    elif person.school_id is not None:
+        where = "role = 'admin' AND school_id = ?"
+        params = (person.school_id,)
+    else:
+        where = "role = 'admin' AND school_id IS NULL"
+        params = ()
+    rows = await db.fetchall(
+        f"{_PERSON} WHERE {where} AND id != ? AND deactivated_at IS NULL"
+        " AND chat_id IS NOT NULL ORDER BY id",
+        (*params, person.id),
+    )
+    return [Person.from_row(r) for r in rows]
+
+
 async def set_language(tx: aiosqlite.Connection, person_id: int, language: str, now: int) -> None:
     await tx.execute(
         "UPDATE people SET language = ?, updated_at = ? WHERE id = ?", (language, now, person_id)
@@ -109,7 +142,8 @@ async def select_people(
     role: str | None = None,
 ) -> list[tuple[Person, str, str]]:
     """People matching the filters, with school and class names, ordered for a printed list."""
-    where = ["1 = 1"]
+    # People who left get no links: importing them again brings them back.
+    where = ["p.deactivated_at IS NULL"]
     params: list[str] = []
     if school:
         where.append("s.name = ?")
@@ -144,3 +178,60 @@ async def viewer_scope(db: Database, person: Person) -> tuple[frozenset[int], fr
     if person.school_id is not None:
         return frozenset(), frozenset({person.school_id})
     return frozenset(), frozenset()
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A person as the command line names them: with their school and whether they left."""
+
+    person: Person
+    school_name: str
+    deactivated: bool
+
+
+async def find_by_number(db: Database, number: str, school: str | None = None) -> list[Listed]:
+    """Everyone with this roster number (student numbers repeat across schools), left or not."""
+    rows = await db.fetchall(
+        "SELECT p.id, p.role, p.number, p.name, p.school_id, p.class_id, p.language,"
+        " p.guardian_consent, p.telegram_user_id, p.chat_id, p.unreachable_at,"
+        " p.deactivated_at IS NOT NULL AS gone, COALESCE(s.name, '') AS school_name"
+        " FROM people p LEFT JOIN schools s ON s.id = p.school_id"
+        " WHERE p.number = ? AND (? IS NULL OR s.name = ?) ORDER BY p.id",
+        (number.strip(), school, school),
+    )
+    return [Listed(Person.from_row(r), r["school_name"], bool(r["gone"])) for r in rows]
+
+
+async def unbind(tx: aiosqlite.Connection, person_id: int, now: int) -> None:
+    """Forget the person's Telegram account; their open invite links stop working too."""
+    await tx.execute(
+        "UPDATE people SET telegram_user_id = NULL, chat_id = NULL, bound_at = NULL,"
+        " unreachable_at = NULL, updated_at = ? WHERE id = ?",
+        (now, person_id),
+    )
+    await tx.execute(
+        "UPDATE invites SET revoked_at = ? WHERE person_id = ? AND used_at IS NULL"
+        " AND revoked_at IS NULL",
+        (now, person_id),
+    )
+    await tx.execute("DELETE FROM contact_sessions WHERE person_id = ?", (person_id,))
+
+
+async def deactivate(tx: aiosqlite.Connection, person_id: int, now: int) -> None:
+    """Unbind the person and take away the classes and schools their role covered."""
+    await unbind(tx, person_id, now)
+    await tx.execute(
+        "UPDATE people SET deactivated_at = COALESCE(deactivated_at, ?) WHERE id = ?",
+        (now, person_id),
+    )
+    await tx.execute("DELETE FROM staff_classes WHERE person_id = ?", (person_id,))
+    await tx.execute("DELETE FROM counselor_schools WHERE person_id = ?", (person_id,))
+
+
+async def is_deactivated(conn: Database | aiosqlite.Connection, person_id: int) -> bool:
+    sql = "SELECT deactivated_at IS NOT NULL FROM people WHERE id = ?"
+    if isinstance(conn, Database):
+        return bool(await conn.scalar(sql, (person_id,)))
+    async with conn.execute(sql, (person_id,)) as cursor:
+        row = await cursor.fetchone()
+    return row is not None and bool(row[0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -25,6 +27,8 @@ class ImportSummary:
     isolations_updated: int = 0
     # Rows naming an isolation that was already ended with the same start date.
     isolations_left_ended: int = 0
+    # People who had been deactivated (left) and are in the file again.
+    people_reactivated: int = 0
 
     def __str__(self) -> str:
         text = (
@@ -35,6 +39,11 @@ class ImportSummary:
         )
         if self.isolations_left_ended:
             text += f", {self.isolations_left_ended} already ended and left ended"
+        if self.people_reactivated:
+            text += (
+                f", {self.people_reactivated} who had left reactivated"
+                " (they need a new invite link)"
+            )
         return text
 
 
@@ -46,15 +55,53 @@ async def apply_roster(
     Schools and classes are created on demand, so a staff file imported before the students
     file creates its teachers' schools and classes. Refuses a roster that has errors.
     """
+    async with db.transaction() as tx:
+        return await apply_roster_in(tx, roster, now=now, tz=tz)
+
+
+async def apply_roster_in(
+    tx: aiosqlite.Connection, roster: ParsedRoster, *, now: int, tz: ZoneInfo
+) -> ImportSummary:
+    """apply_roster inside the caller's transaction (an import that also prunes)."""
     if roster.errors:
         raise ValueError(f"the roster has {len(roster.errors)} errors; nothing was imported")
     summary = ImportSummary()
-    async with db.transaction() as tx:
-        places = _Places(tx, summary)
-        await _apply_students(tx, places, roster.students, now=now, tz=tz)
-        for member in roster.staff:
-            await _apply_staff(tx, places, member, now=now)
+    places = _Places(tx, summary)
+    await _apply_students(tx, places, roster.students, now=now, tz=tz)
+    for member in roster.staff:
+        await _apply_staff(tx, places, member, now=now)
     return summary
+
+
+async def missing_from(conn: Database | aiosqlite.Connection, roster: ParsedRoster) -> list[int]:
+    """Active people a complete file leaves out: for a staff file every staff member (staff
+    numbers are bureau-wide), for a students file the students of the schools it names."""
+    if roster.staff:
+        sql = "SELECT id, number FROM people WHERE role != 'student' AND deactivated_at IS NULL"
+        keep = {row.number for row in roster.staff}
+        rows = await _rows(conn, sql, ())
+        return [r[0] for r in rows if r[1] not in keep]
+    schools = sorted({row.school for row in roster.students})
+    if not schools:
+        return []
+    marks = ",".join("?" * len(schools))
+    rows = await _rows(
+        conn,
+        "SELECT p.id, s.name, p.number FROM people p JOIN schools s ON s.id = p.school_id"
+        f" WHERE p.role = 'student' AND p.deactivated_at IS NULL AND s.name IN ({marks})",
+        schools,
+    )
+    keep_students = {(row.school, row.number) for row in roster.students}
+    return [r[0] for r in rows if (r[1], r[2]) not in keep_students]
+
+
+async def _rows(
+    conn: Database | aiosqlite.Connection, sql: str, params: Sequence[object]
+) -> list[sqlite3.Row]:
+    if isinstance(conn, Database):
+        return await conn.fetchall(sql, params)
+    async with conn.execute(sql, params) as cursor:
+        return list(await cursor.fetchall())
 
 
 class _Places:
@@ -114,6 +161,10 @@ async def _apply_students(
     school_ids = sorted({school_id for _, school_id, _ in placed})
     known = await _student_ids(tx, school_ids)
     fresh = [item for item in placed if (item[1], item[0].number) not in known]
+    gone = await _deactivated_students(tx, school_ids)
+    places.summary.people_reactivated += sum(
+        1 for row, school_id, _ in placed if known.get((school_id, row.number)) in gone
+    )
     await tx.executemany(
         "INSERT INTO people (role, number, name, school_id, class_id, language,"
         " guardian_consent, created_at, updated_at)"
@@ -127,7 +178,7 @@ async def _apply_students(
     # An empty language keeps the one the person may have chosen in the bot.
     await tx.executemany(
         "UPDATE people SET name = ?, class_id = ?, language = COALESCE(?, language),"
-        " guardian_consent = ?, updated_at = ? WHERE id = ?",
+        " guardian_consent = ?, updated_at = ?, deactivated_at = NULL WHERE id = ?",
         [
             (row.name, class_id, row.language, int(row.guardian_consent), now,
              known[(school_id, row.number)])
@@ -226,9 +277,14 @@ async def _apply_staff(
         )
         places.summary.people_created += 1
     else:
+        gone = await _scalar(
+            tx, "SELECT deactivated_at IS NOT NULL FROM people WHERE id = ?", (person_id,)
+        )
+        places.summary.people_reactivated += gone or 0
         await tx.execute(
             "UPDATE people SET role = ?, name = ?, school_id = ?,"
-            " language = COALESCE(?, language), updated_at = ? WHERE id = ?",
+            " language = COALESCE(?, language), updated_at = ?, deactivated_at = NULL"
+            " WHERE id = ?",
             (row.role, row.name, school_id, row.language, now, person_id),
         )
         places.summary.people_updated += 1
@@ -247,6 +303,17 @@ async def _apply_staff(
             "INSERT INTO counselor_schools (person_id, school_id) VALUES (?, ?)",
             [(person_id, sid) for sid in school_ids],
         )
+
+
+async def _deactivated_students(tx: aiosqlite.Connection, school_ids: list[int]) -> set[int]:
+    """Students of these schools who had been deactivated (importing them reactivates them)."""
+    marks = ",".join("?" * len(school_ids))
+    async with tx.execute(
+        "SELECT id FROM people WHERE role = 'student' AND deactivated_at IS NOT NULL"
+        f" AND school_id IN ({marks})",
+        school_ids,
+    ) as cursor:
+        return {r[0] for r in await cursor.fetchall()}
 
 
 async def _scalar(tx: aiosqlite.Connection, sql: str, params: tuple[object, ...]) -> int | None:

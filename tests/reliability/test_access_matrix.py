@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from bot import alerts, crisis_review
+from bot import alerts, crisis_review, departures
 from bot.access import Viewer
 from bot.config import Config
 from bot.storage import people
@@ -44,7 +44,18 @@ NAMES = {
 }
 SCHOOL_ONE = frozenset({"S001", "S002", "S003", "S004", "S005", "S006"})
 
-ROLES = ("student", "teacher", "doctor", "counselor", "school_admin", "bureau_admin", "unbound")
+ROLES = (
+    "student",
+    "teacher",
+    "doctor",
+    "counselor",
+    "school_admin",
+    "bureau_admin",
+    "unbound",
+    "deactivated",
+)
+# A teacher who left (classcare people deactivate) must get exactly what a stranger gets.
+AS_IF = {"deactivated": "unbound"}
 STAFF = ("teacher", "doctor", "counselor", "school_admin", "bureau_admin")
 ACTOR = {
     "student": "S001",
@@ -64,6 +75,7 @@ SCOPE = {
     "school_admin": SCHOOL_ONE,
     "bureau_admin": frozenset(NAMES),
     "unbound": frozenset(),
+    "deactivated": frozenset(),
 }
 # The student a row's scope means for each role. "own" students are isolated and have a fever
 # alert; "free" students are not isolated; the bureau's whole county is its own scope.
@@ -76,6 +88,7 @@ TARGETS = {
         "school_admin": "S002",
         "bureau_admin": "S901",
         "unbound": "S002",
+        "deactivated": "S002",
     },
     "other": {
         "student": "S005",
@@ -85,6 +98,7 @@ TARGETS = {
         "school_admin": "S901",
         "bureau_admin": "",
         "unbound": "S005",
+        "deactivated": "S005",
     },
     "own_free": {
         "student": "S004",
@@ -94,6 +108,7 @@ TARGETS = {
         "school_admin": "S004",
         "bureau_admin": "S902",
         "unbound": "S004",
+        "deactivated": "S004",
     },
     "other_free": {
         "student": "S006",
@@ -103,6 +118,7 @@ TARGETS = {
         "school_admin": "S902",
         "bureau_admin": "",
         "unbound": "S006",
+        "deactivated": "S006",
     },
 }
 OUTSIDE = frozenset({"other", "other_free"})
@@ -295,7 +311,7 @@ TABLE: list[Row] = [
         {
             **dict.fromkeys(("student", "doctor", "counselor"), NA),
             **dict.fromkeys(
-                ("teacher", "school_admin", "bureau_admin"), ("refused", "isolation.not_allowed")
+                ("teacher", "school_admin", "bureau_admin"), ("refused", "common.no_student")
             ),
             "unbound": NB,
         },
@@ -329,7 +345,7 @@ TABLE: list[Row] = [
         {
             **dict.fromkeys(("student", "doctor", "counselor"), NA),
             **dict.fromkeys(
-                ("teacher", "school_admin", "bureau_admin"), ("refused", "isolation.not_allowed")
+                ("teacher", "school_admin", "bureau_admin"), ("refused", "common.no_student")
             ),
             "unbound": NB,
         },
@@ -361,7 +377,7 @@ TABLE: list[Row] = [
     Row(
         "/student {num}",
         "other",
-        {"student": NA, **staff(("refused", "staffviews.student.outside")), "unbound": NB},
+        {"student": NA, **staff(("refused", "common.no_student")), "unbound": NB},
     ),
     Row("sv:{id}", "own", {"student": BAD, **staff(ANY), "unbound": NB}, changes=("view",)),
     Row(
@@ -433,7 +449,7 @@ TABLE: list[Row] = [
         "other",
         {
             **dict.fromkeys(("student", "teacher", "doctor", "counselor"), NA),
-            "school_admin": ("refused", "adminviews.audit.outside"),
+            "school_admin": ("refused", "adminviews.audit.not_found"),
             "unbound": NB,
         },
     ),
@@ -527,6 +543,9 @@ async def open_school(harness: Harness, role: str) -> School:
             await harness.onboard(number, user_id=USER_IDS[number])
     if role == "unbound":
         user = harness.api.user(UNBOUND_ID, "Nobody", language_code="zh-hans")
+    elif role == "deactivated":
+        # T01 teaches S001-S004 and got their alert cards before leaving.
+        user = harness.api.user(USER_IDS["T01"])
     else:
         user = await harness.onboard(ACTOR[role], user_id=USER_IDS[ACTOR[role]])
     m = await open_morning(harness, checkins_of=("S001", "S005"))
@@ -545,6 +564,10 @@ async def open_school(harness: Harness, role: str) -> School:
     assert t02 is not None
     example = await crisis_review.record_missed(harness.svc, Viewer(t02), "我想消失")
     await harness.delivered()
+    if role == "deactivated":
+        teacher = await people.person_by_id(harness.svc.db, m.ids["T01"])
+        assert teacher is not None
+        await departures.leave(harness.svc, teacher, deactivate=True)
     return School(harness, user, role, m.ids, m.checkins, m.alerts, m.draft, crisis, example)
 
 
@@ -587,7 +610,7 @@ def leaks(role: str, seen: list[str], typed: str) -> list[str]:
 def help_text(role: str) -> str:
     from bot.i18n import Catalog
 
-    key = {"school_admin": "admin", "bureau_admin": "admin"}.get(role, role)
+    key = {"school_admin": "admin", "bureau_admin": "admin", **AS_IF}.get(role, role)
     return Catalog.load().t("zh-CN", f"help.{key}")
 
 
@@ -607,7 +630,7 @@ async def barrier(school: School, since: int, helps: int = 1) -> None:
 async def run_case(school: School, row: Row) -> list[str]:
     """Act out one row for the school's role; the problems found (empty when all is well)."""
     harness, user, role = school.harness, school.user, school.role
-    outcome, key = row.expect[role]
+    outcome, key = row.expect[AS_IF.get(role, role)]
     target = TARGETS[row.scope][role] if row.scope else "S001"
     action = row.action.format(
         num=target,
@@ -679,7 +702,8 @@ def cases_for(role: str) -> list[Row]:
     return [
         r
         for r in TABLE
-        if role in r.expect and not (role == "bureau_admin" and r.scope in OUTSIDE)
+        if AS_IF.get(role, role) in r.expect
+        and not (role == "bureau_admin" and r.scope in OUTSIDE)
     ]
 
 
