@@ -68,12 +68,12 @@ async def relayed_payload(
 ) -> tuple[Relayed, str] | None:
     """The contact and the payload (JSON) of the relayed copy that is this message."""
     row = await db.fetchone(
-        "SELECT c.student_id, c.staff_id, c.direction, o.payload FROM contacts c"
+        "SELECT c.student_id, c.staff_id, c.direction, c.at, o.payload FROM contacts c"
         " JOIN outbox o ON o.id = c.outbox_id WHERE o.chat_id = ? AND o.message_id = ?"
         " ORDER BY c.id DESC LIMIT 1",
         (chat_id, message_id),
     )
-    return None if row is None else (Relayed(row[0], row[1], row[2]), row[3])
+    return None if row is None else (Relayed(row[0], row[1], row[2], row[3]), row[4])
 
 
 async def contacts_between(
