@@ -144,7 +144,7 @@ def main() -> None:
         else:
             notes.append(f"{name}: {path.relative_to(DATA.parent.parent)} absent, skipped")
 
-    message = (FILLER * 10)[:980] + "，其实我真的不想活了"
+    message = (FILLER * 10)[:990] + "，其实我真的不想活了"
     phrase = re.compile("不想活")
     baseline = time_ms(phrase.search, message, args.runs)
     screen = time_ms(screen_text, message, args.runs)
