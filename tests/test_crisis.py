@@ -1,51 +1,74 @@
-"""Crisis screening against a labelled set of student sentences, and its edge cases."""
+"""Crisis screening against the labelled development set, and its edge cases."""
 
 from __future__ import annotations
 
 import csv
+import re
+from collections import Counter
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.crisis import CrisisHit, screen_text
+from bot import crisis, crisis_lexicon
+from bot.crisis import Category, CrisisHit, screen_text
 
-DATA = Path(__file__).parent / "data" / "crisis_sentences.tsv"
-MIN_RECALL = 0.95
+DATA = Path(__file__).parent / "data" / "crisis_dev.tsv"
+MIN_RECALL = 0.90
 MAX_FALSE_POSITIVE_RATE = 0.05
+NONE_CATEGORIES = {
+    "hyperbole",
+    "missing",
+    "commerce",
+    "topic",
+    "medicine",
+    "negation",
+    "farewell_reason",
+    "game",
+    "everyday",
+}
 
 
-def labelled() -> list[tuple[str, str, str]]:
+def labelled() -> list[dict[str, str]]:
     with DATA.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        return [(row["label"], row["lang"], row["text"]) for row in reader]
+        return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
 ROWS = labelled()
-CRISIS = [text for label, _, text in ROWS if label == "crisis"]
+SIGNS = [row["text"] for row in ROWS if row["tier"] != "none"]
 
 
-def test_labelled_set_is_large_and_balanced() -> None:
-    counts: dict[tuple[str, str], int] = {}
-    for label, lang, _ in ROWS:
-        counts[label, lang] = counts.get((label, lang), 0) + 1
-    assert {label for label, _ in counts} == {"crisis", "ambiguous", "benign"}
-    assert all(counts.get((label, lang), 0) > 0 for label, _ in counts for lang in ("zh", "en"))
-    assert len(ROWS) >= 160
-    assert counts["crisis", "zh"] + counts["crisis", "en"] >= 60
-    assert counts["ambiguous", "zh"] + counts["ambiguous", "en"] >= 40
-    assert len({text for _, _, text in ROWS}) == len(ROWS), "duplicate sentences"
+def test_development_set_is_large_varied_and_well_formed() -> None:
+    assert list(ROWS[0]) == ["tier", "category", "style", "lang", "text"]
+    assert len(ROWS) >= 800
+    assert len({row["text"] for row in ROWS}) == len(ROWS), "duplicate sentences"
+    tiers = Counter(row["tier"] for row in ROWS)
+    assert set(tiers) == {"urgent", "concern", "none"}
+    assert 0.35 <= tiers["urgent"] / len(ROWS) <= 0.50
+    assert tiers["concern"] / len(ROWS) >= 0.10
+    assert tiers["none"] / len(ROWS) >= 0.40
+    urgent = set(get_args(Category)) - {"distress"} | {"peer"}
+    for row in ROWS:
+        allowed = {"urgent": urgent, "concern": {"distress"}, "none": NONE_CATEGORIES}
+        assert row["category"] in allowed[row["tier"]], row
+        assert row["style"] in {"plain", "obfuscated", "buried", "checkin", "mixed"}, row
+        assert row["lang"] in {"zh", "en", "mixed"}, row
+    per_category = Counter(row["category"] for row in ROWS if row["tier"] != "none")
+    assert min(per_category.values()) >= 25, per_category
+    styles = Counter(row["style"] for row in ROWS if row["tier"] != "none")
+    assert min(styles.values()) >= 15, styles
 
 
-def test_labelled_set_recall_and_false_positives() -> None:
-    others = [text for label, _, text in ROWS if label != "crisis"]
-    missed = [text for text in CRISIS if screen_text(text) is None]
+def test_development_set_recall_and_false_positives() -> None:
+    others = [row["text"] for row in ROWS if row["tier"] == "none"]
+    missed = [text for text in SIGNS if screen_text(text) is None]
     false_alarms = [text for text in others if screen_text(text) is not None]
-    recall = 1 - len(missed) / len(CRISIS)
+    recall = 1 - len(missed) / len(SIGNS)
     fpr = len(false_alarms) / len(others)
     figures = (
-        f"crisis set: {len(ROWS)} sentences, recall {recall:.3f} ({len(missed)} of {len(CRISIS)}"
+        f"dev set: {len(ROWS)} messages, recall {recall:.3f} ({len(missed)} of {len(SIGNS)}"
         f" missed), false-positive rate {fpr:.3f} ({len(false_alarms)} of {len(others)})"
     )
     print(figures)
@@ -53,11 +76,27 @@ def test_labelled_set_recall_and_false_positives() -> None:
     assert fpr <= MAX_FALSE_POSITIVE_RATE, f"{figures}; false alarms: {false_alarms}"
 
 
+def test_urgent_messages_are_urgent_and_peers_are_reports() -> None:
+    urgent = [row for row in ROWS if row["tier"] == "urgent"]
+    demoted = [
+        row["text"]
+        for row in urgent
+        if (hit := screen_text(row["text"])) is None or (hit.tier != "urgent")
+    ]
+    assert len(demoted) / len(urgent) <= 0.05, demoted
+    peers = [row["text"] for row in urgent if row["category"] == "peer"]
+    not_reports = [text for text in peers if (hit := screen_text(text)) and hit.about != "other"]
+    assert len(not_reports) / len(peers) <= 0.10, not_reports
+
+
 def test_detected_language_matches_the_label() -> None:
     wrong = [
-        (lang, text)
-        for label, lang, text in ROWS
-        if label == "crisis" and (hit := screen_text(text)) is not None and hit.language != lang
+        (row["lang"], row["text"])
+        for row in ROWS
+        if row["tier"] != "none"
+        and row["lang"] != "mixed"
+        and (hit := screen_text(row["text"])) is not None
+        and hit.language != row["lang"]
     ]
     assert wrong == []
 
@@ -73,10 +112,10 @@ def test_detected_language_matches_the_label() -> None:
         ("I would never kill myself", None),
         ("我不想活了", CrisisHit("passive_wish", "zh")),
         ("有时候觉得死了算了", CrisisHit("passive_wish", "zh")),
-        ("我在想要不要跳楼", CrisisHit("ideation", "zh")),
+        ("我在想要不要跳楼", CrisisHit("plan", "zh")),
         ("i don't want to be alive anymore", CrisisHit("passive_wish", "en")),
         ("im not ok i want to die", CrisisHit("passive_wish", "en")),
-        ("nobody would care if i was gone", CrisisHit("passive_wish", "en")),
+        ("nobody would care if i was gone", CrisisHit("burden", "en")),
         ("i dont wanna live anymore", CrisisHit("passive_wish", "en")),
         ("i dont wanna live in this tiny room forever", None),
     ],
@@ -145,7 +184,7 @@ def test_a_peer_at_risk_is_a_report_about_someone_else(
         ("ＫＭＳ", "ideation"),
         ("ｉ ｗａｎｔ ｔｏ ｄｉｅ", "passive_wish"),
         ("我想自殺", "ideation"),
-        ("活著沒有意義", "passive_wish"),
+        ("活著沒有意義", "burden"),
         ("我又自殘了", "self_harm"),
         ("想 自 杀", "ideation"),
         ("想…死", "passive_wish"),
@@ -172,7 +211,7 @@ def test_categories() -> None:
     assert screen_text("I want to end it all") == CrisisHit("ideation", "en")
     assert screen_text("昨晚又用刀片划手了") == CrisisHit("self_harm", "zh")
     # Someone else's medicine, hoarded by the student: the owner is not the one who acts.
-    assert screen_text("我把妈妈的药都偷偷攒起来了") == CrisisHit("overdose", "zh")
+    assert screen_text("我把妈妈的药都偷偷攒起来了") == CrisisHit("plan", "zh")
 
 
 def test_empty_and_punctuation_only() -> None:
@@ -198,7 +237,7 @@ def test_never_raises_on_10000_characters(text: str) -> None:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(before=st.text(), sentence=st.sampled_from(CRISIS), after=st.text())
+@given(before=st.text(), sentence=st.sampled_from(SIGNS), after=st.text())
 def test_a_crisis_line_is_found_whatever_surrounds_it(
     before: str, sentence: str, after: str
 ) -> None:
@@ -236,3 +275,136 @@ def test_long_adversarial_input_is_screened_to_the_end(text: str) -> None:
 def test_long_repetitive_input_finishes(text: str) -> None:
     """Each of these would take minutes if any pattern backtracked catastrophically."""
     screen_text(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "about"),
+    [
+        ("36.8，没咳嗽，就是觉得活着没意思", "burden", "self"),
+        ("今天的饭还行。宿舍窗户能打开，我看了好几次，五楼应该够了", "plan", "self"),
+        ("刀片我已经准备好了，今晚", "plan", "self"),
+        ("要是我没出生就好了", "passive_wish", "self"),
+        ("希望这次病能把我带走算了", "passive_wish", "self"),
+        ("我刚刚把一整板布洛芬都吃了", "overdose", "self"),
+        ("手臂上的伤口我一直用袖子遮着", "self_harm", "self"),
+        ("以后你们就不用担心我了", "finality", "self"),
+        ("我的游戏账号密码发给你了，以后归你了", "finality", "self"),
+        ("我活着只会给别人添麻烦", "burden", "self"),
+        ("好想消失啊", "distress", "self"),
+        ("我室友说她想自杀，怎么办", "ideation", "other"),
+        ("我哥把自己的东西都送人了，还说以后不用管他了", "finality", "other"),
+        ("i've picked a date. saturday", "plan", "self"),
+        ("you won't need to worry about me anymore", "finality", "self"),
+        ("my roommate has cuts all over her arms", "self_harm", "other"),
+        ("a guy in my class said he is going to jump off the roof tonight", "plan", "other"),
+        ("my friend sent me a message saying this is goodbye", "finality", "other"),
+        ("我 bestie 说她想 kms，是认真的", "ideation", "other"),
+        ("i feel so hopeless", "distress", "self"),
+    ],
+)
+def test_each_warning_sign_anywhere_in_the_message(text: str, category: str, about: str) -> None:
+    hit = screen_text(text)
+    assert hit is not None
+    assert (hit.category, hit.about) == (category, about)
+    assert hit.tier == ("concern" if category == "distress" else "urgent")
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("想zs", "ideation"),
+        ("我想紫砂了", "ideation"),
+        ("最近一直想自s", "ideation"),
+        ("我想鼠了", "ideation"),
+        ("好想s啊，真的", "passive_wish"),
+        ("唔想活喇，好攰", "passive_wish"),
+        ("我真係想死咗佢算", "ideation"),
+        ("我準備好繩子了", "plan"),
+        ("今晚🔪", "plan"),
+        ("又划了🩸🩸", "self_harm"),
+        ("thinking about sewerslide again", "ideation"),
+        ("ready for game end irl", "ideation"),
+        ("i w@nt to d1e", "passive_wish"),
+        ("i want to k.i.l.l myself", "ideation"),
+        ("got the 🪢 ready", "plan"),
+        ("想unalive自己", "ideation"),
+    ],
+)
+def test_slang_initials_cantonese_and_emoji(text: str, category: str) -> None:
+    hit = screen_text(text)
+    assert hit is not None and hit.category == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "楼下超市跳楼价甩卖零食",
+        "妈妈买了一个紫砂壶泡茶",
+        "想死你们了，隔离结束第一件事就是找你们吃饭",
+        "好想你们啊，想死了",
+        "发烧了，吃了两片布洛芬",
+        "吃鸡的时候跳楼那个房子最好搜",
+        "原神抽卡又歪了，想死",
+        "这是我最后一次打卡了，明天就解除隔离啦",
+        "我要转学了，我的书都送给同桌了，以后用不着了",
+        "生物课讲细胞凋亡，原来细胞会自杀",
+        "无聊到爆，想死的心都有了哈哈，快让我出去玩",
+        "goodbye everyone, i'm moving to shanghai next week",
+        "my essay is about how social media affects teen self harm",
+        "took two ibuprofen for my headache",
+        "i died like 20 times in elden ring today",
+    ],
+)
+def test_look_alikes_stay_quiet(text: str) -> None:
+    assert screen_text(text) is None
+
+
+def test_the_gravest_sign_of_a_message_is_named() -> None:
+    hit = screen_text("我好绝望。昨晚又割了，穿长袖没人看出来")
+    assert hit is not None and hit.category == "self_harm"
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("我 想 自 殺", "自 殺"),
+        ("想…死", "想…死"),
+        ("我準備好繩子了", "準備好繩子"),
+        ("ｉ ｗａｎｔ ｔｏ ｄｉｅ", "ｗａｎｔ ｔｏ ｄｉｅ"),
+        ("k m s", "k m s"),
+        ("I WANNA DIEEEE", "WANNA DIE"),
+        ("su1c1de", "su1c1de"),
+        ("i want to kill my\u200bself", "kill my\u200bself"),
+        ("36.8，没咳嗽，就是觉得活著沒意思", "活著沒意思"),
+        ("今天网课讲了三角函数。有时候真希望睡着了就别再醒过来", "希望睡着了就别再醒"),
+    ],
+)
+def test_span_is_what_the_student_wrote(text: str, span: str) -> None:
+    hit = screen_text(text)
+    assert hit is not None
+    assert hit.span == span
+    assert hit.span in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+@example("我 想 ～ 自 ※ 殺 了")
+@example("ＩＷＡＮＴＴＯＤＩＥ\ufb01")
+def test_span_is_always_a_substring_of_the_original(text: str) -> None:
+    hit = screen_text(text)
+    if hit is not None:
+        assert hit.span and hit.span in text
+        assert len(hit.span) <= 80
+
+
+def test_first_character_look_ahead_changes_no_match() -> None:
+    """The speed-up guard in front of each phrase list must find exactly what the list finds."""
+    texts = [crisis._normalise(row["text"]).text for row in ROWS]
+    for pattern in crisis_lexicon.PATTERNS:
+        guarded = pattern.regex.pattern
+        assert guarded.startswith("(?=["), "a phrase list lost its look-ahead (slow again)"
+        bare = re.compile(guarded[guarded.index("])(?:") + 5 : -1], pattern.regex.flags)
+        for text in texts:
+            assert [m.span() for m in pattern.regex.finditer(text)] == [
+                m.span() for m in bare.finditer(text)
+            ], text
