@@ -1,14 +1,21 @@
 """The delivery worker: sends every outbox row, by priority, within the shared budget.
 
 Rows are claimed in small batches (marked 'sending' in one transaction) only when the worker's
-in-memory backlog runs low, and outcomes are written in group commits every FLUSH_SECONDS. After
-kill -9 the rows still 'sending' are sent again, so the possible duplicates are bounded by what
-was claimed but not yet recorded: the backlog (rate x BACKLOG_SECONDS, at least MIN_BACKLOG),
-the sends in flight (one second's budget while Telegram answers within a second; never more
-than MAX_CONCURRENCY) and FLUSH_SECONDS of completed sends: max_unrecorded(rate). At 30 msg/s
-that is 15 + 30 + 2 = 47 rows, of which only those whose request had left can reach a phone twice;
-kill -9 trials measured 15-43 such rows and up to 30 second copies (bench/README.md). The
-worker logs the count at start.
+in-memory backlog runs low. The shared budget starts sends evenly across each second (one every
+1/rate s, not a second's worth at once), and each outcome is committed as soon as it comes back
+(outcomes that arrive during a commit go in the next one). After kill -9 the rows still
+'sending' are sent again:
+
+- rows that may be sent again (max_unrecorded): the backlog (rate x BACKLOG_SECONDS, at least
+  MIN_BACKLOG) plus what the budget lets be in flight or completed within a second (the budget
+  counts both, so their sum never exceeds the rate). At 30 msg/s: 15 + 30 = 45.
+- of those, only requests that reached Telegram and whose outcome was not yet committed can
+  become a second copy on a phone (max_second_copies): the sends started within one answer
+  time plus one commit, at one every 1/rate s. Against a local Bot API (answers and commits
+  within LOCAL_ANSWER_SECONDS + RECORD_SECONDS = 0.1 s) that is 4 at 30 msg/s; against
+  Telegram (answers in about 0.3 s) about 12. bench/crash.py measures it (bench/README.md).
+
+The worker logs the count of rows sent again at start.
 """
 
 from __future__ import annotations
@@ -35,7 +42,11 @@ from bot.storage.outbox import Lane, Outcome, Row
 
 log = logging.getLogger(__name__)
 
-FLUSH_SECONDS = 0.05
+# Assumed, not enforced: how long a local Bot API takes to answer, and a commit of outcomes.
+LOCAL_ANSWER_SECONDS = 0.05
+RECORD_SECONDS = 0.05
+# After a failed commit of outcomes, how long before trying again.
+RECORD_RETRY_SECONDS = 0.5
 BACKLOG_SECONDS = 0.5
 MIN_BACKLOG = 10
 MAX_CONCURRENCY = 64
@@ -61,10 +72,15 @@ def backlog_for(rate: float) -> int:
 
 def max_unrecorded(rate: float) -> int:
     """The most rows a kill -9 at `rate` msg/s can leave claimed but unrecorded: the backlog,
-    a second's sends in flight, and the completed sends not yet flushed."""
-    return (
-        backlog_for(rate) + min(MAX_CONCURRENCY, math.ceil(rate)) + math.ceil(rate * FLUSH_SECONDS)
-    )
+    and the sends in flight or completed but not yet committed, which the budget counts
+    together and holds to a second's worth while a commit takes less than a second."""
+    return backlog_for(rate) + math.ceil(rate)
+
+
+def max_second_copies(rate: float, answer_seconds: float) -> int:
+    """The most rows a kill -9 at `rate` msg/s can leave sent but unrecorded, so sent twice:
+    sends start 1/rate s apart, and each is recorded within an answer and a commit."""
+    return math.floor(rate * (answer_seconds + RECORD_SECONDS)) + 1
 
 
 class _Unresolved(Exception):
@@ -93,6 +109,7 @@ class DeliveryWorker:
         self._last_pick: dict[int, float] = {int(lane): 0.0 for lane in Lane}
         self._outcomes: list[Outcome] = []
         self._unreachable: list[int] = []
+        self._completed = asyncio.Event()
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(min(MAX_CONCURRENCY, self.backlog_limit))
         self._sending: set[asyncio.Task[None]] = set()
@@ -131,6 +148,7 @@ class DeliveryWorker:
         """Let sends in flight finish, record them, and hand unsent claims back."""
         self._stopping = True
         self._wake.set()
+        self._completed.set()
         if self._task is not None:
             await self._task
         if self._sending:
@@ -219,6 +237,7 @@ class DeliveryWorker:
         finally:
             self._slots.release()
         self._outcomes.append(outcome)
+        self._completed.set()
         if outcome.status == "pending":
             self._wake.set()
 
@@ -294,14 +313,19 @@ class DeliveryWorker:
     # -- recording -----------------------------------------------------------------------------
 
     async def _flush_loop(self) -> None:
+        """Commit outcomes as soon as they come back; those arriving during a commit go in the
+        next one, so a busy second makes a few larger commits rather than a queue of small."""
         # Ends between flushes, never inside one: a flush cut short would leave rows that were
         # sent marked 'sending', and the next start would send them again.
         while not self._stopping:
-            await asyncio.sleep(FLUSH_SECONDS)
+            await self._completed.wait()
+            self._completed.clear()
             try:
                 await self._flush()
             except Exception:
                 log.exception("could not record delivery outcomes; will try again")
+                await asyncio.sleep(RECORD_RETRY_SECONDS)
+                self._completed.set()
 
     async def _flush(self) -> None:
         if not self._outcomes:
