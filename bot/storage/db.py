@@ -68,6 +68,11 @@ class Database:
                 await asyncio.shield(self._writer.rollback())
                 raise
 
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database and truncate it to zero bytes."""
+        async with self._lock:
+            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         # One call on the reader's thread runs the statement to its end. A statement left open
         # across an await (execute, then fetch) holds the connection's read snapshot, and reads
