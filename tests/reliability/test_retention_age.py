@@ -82,7 +82,9 @@ async def test_never_isolated_student_is_forgotten_after_the_retention_period(
             if MARKER in str(m.get("text")) or "危机" in str(m.get("text"))
         ]
         assert not left, f"{number}'s chat still shows {left}"
-        assert any(NEUTRAL in str(m.get("text")) for m in users[number].messages), number
+        # Exactly the line: the privacy notice quotes it too.
+        overwritten = [m for m in users[number].messages if m.get("text") == NEUTRAL]
+        assert overwritten, number
     assert MARKER.encode() not in raw_bytes(harness.config.general.database)
 
 
