@@ -20,7 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import Delivery
-from bot.delivery import LOCAL_ANSWER_SECONDS, max_second_copies, max_unrecorded
+from bot.delivery import max_second_copies, max_unrecorded
 from bot.ratelimit import SharedBudget
 from tests.fakeapi import TOKEN, FakeBotAPI
 from tests.seed import STAFF_CSV, STUDENTS_HEADER
@@ -234,8 +234,8 @@ def delivered(api: FakeBotAPI) -> Counter[int]:
 
 
 def test_the_second_copy_bound_is_at_most_five_at_30_per_second() -> None:
-    assert max_second_copies(30, LOCAL_ANSWER_SECONDS) <= 5
-    assert max_second_copies(30, LOCAL_ANSWER_SECONDS) <= max_unrecorded(30)
+    assert max_second_copies(30) <= 5
+    assert max_second_copies(30) <= max_unrecorded(30)
 
 
 async def test_sends_are_spread_across_the_second() -> None:
@@ -263,7 +263,7 @@ async def test_sends_are_spread_across_the_second() -> None:
 async def test_kill_during_a_round_loses_nothing(tmp_path: Path, api: FakeBotAPI) -> None:
     result = await crash_trial(tmp_path, api, random.Random(2026))
     assert result["students"] == STUDENTS
-    assert result["duplicates"] <= max_second_copies(30, LOCAL_ANSWER_SECONDS), result
+    assert result["duplicates"] <= max_second_copies(30), result
     assert result["duplicates"] <= result["in_flight_at_kill"] <= max_unrecorded(30), result
     assert result["rounds"] == 1 and result["checkins"] == STUDENTS, result
     assert result["unsent"] == 0 and result["integrity_ok"] == 1, result
@@ -272,5 +272,5 @@ async def test_kill_during_a_round_loses_nothing(tmp_path: Path, api: FakeBotAPI
 async def test_kill_during_a_notice_loses_nothing(tmp_path: Path, api: FakeBotAPI) -> None:
     result = await notice_trial(tmp_path, api, random.Random(2026))
     assert notice_ok(result), result
-    assert result["duplicates"] <= max_second_copies(30, LOCAL_ANSWER_SECONDS), result
+    assert result["duplicates"] <= max_second_copies(30), result
     assert result["in_flight_at_kill"] <= max_unrecorded(30), result
