@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -17,7 +19,11 @@ from bot.cli_notice import add_notice_commands
 from bot.cli_people import add_people_commands
 from bot.clock import SystemClock, epoch
 from bot.config import Config, ConfigError, bot_token, load_config
+from bot.csvtext import spreadsheet_safe
+from bot.logs import configure_logging
 from bot.storage.db import Database
+
+log = logging.getLogger("classcare")
 
 if TYPE_CHECKING:
     from bot.roster import ParsedRoster
@@ -28,6 +34,9 @@ Command = Callable[[argparse.Namespace, Config], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Before anything is created: the database, its WAL, invite lists and exported ledgers hold
+    # minors' data and live links, so only the bot's own user may read them.
+    os.umask(0o077)
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "command"):
@@ -35,25 +44,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         config = load_config(args.config)
-        return int(args.command(args, config))
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2
+    # Every failure from here on is logged through the redacting handler, never printed raw: a
+    # traceback can carry the token (a URL in an HTTP error) or the text that caused it.
+    configure_logging(config.general.log_level, os.environ.get("BOT_TOKEN", "").strip())
+    try:
+        return int(args.command(args, config))
+    except ConfigError as exc:
+        log.error("config error: %s", exc)
+        return 2
+    except Exception as exc:
+        log.error("classcare stopped on an error", exc_info=exc)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config",
-        default=DEFAULT_CONFIG,
-        metavar="PATH",
-        help=f"settings file (default: {DEFAULT_CONFIG})",
-    )
+    config_help = f"settings file (default: {DEFAULT_CONFIG})"
     parser = argparse.ArgumentParser(
         prog="classcare",
-        parents=[common],
         description="ClassCare: daily health and wellbeing contact for students in isolation.",
     )
+    parser.add_argument("--config", default=DEFAULT_CONFIG, metavar="PATH", help=config_help)
+    # A subcommand's --config must not set a default of its own: argparse would let it overwrite
+    # the value given before the subcommand (`classcare --config X roster import ...`).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS, metavar="PATH", help=config_help)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     run = sub.add_parser("run", parents=[common], help="run the bot (polling, or webhook if set)")
@@ -109,23 +126,27 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace, config: Config) -> int:
     from bot.app import build_application
-    from bot.logs import configure_logging
 
     token = bot_token()
-    configure_logging(config.general.log_level, token)
     application = build_application(config, token=token)
     telegram = config.telegram
-    if telegram.webhook_url:
-        import os
-
-        application.run_webhook(
-            listen=telegram.webhook_listen,
-            port=telegram.webhook_port,
-            webhook_url=telegram.webhook_url,
-            secret_token=os.environ.get("WEBHOOK_SECRET") or None,
-        )
-    else:
-        application.run_polling(timeout=telegram.poll_timeout_seconds)
+    # The loop stays open after a failed start so the HTTP client opened for getMe is closed:
+    # python-telegram-bot shuts down only what initialized fully.
+    try:
+        if telegram.webhook_url:
+            application.run_webhook(
+                listen=telegram.webhook_listen,
+                port=telegram.webhook_port,
+                webhook_url=telegram.webhook_url,
+                secret_token=os.environ.get("WEBHOOK_SECRET") or None,
+                close_loop=False,
+            )
+        else:
+            application.run_polling(timeout=telegram.poll_timeout_seconds, close_loop=False)
+    finally:
+        loop = asyncio.get_event_loop()
+        loop.run_until_complete(application.bot.request.shutdown())
+        loop.close()
     return 0
 
 
@@ -252,16 +273,8 @@ def _invites(args: argparse.Namespace, config: Config) -> int:
             writer.writerow(["number", "name", "role", "school", "class", "link"])
             for person, code in issued:
                 school, klass = names[person.id]
-                writer.writerow(
-                    [
-                        person.number,
-                        person.name,
-                        person.role,
-                        school,
-                        klass,
-                        invite_link(username, code),
-                    ]
-                )
+                cells = (person.number, person.name, person.role, school, klass)
+                writer.writerow([*map(spreadsheet_safe, cells), invite_link(username, code)])
         finally:
             if args.out:
                 out.close()

@@ -1,14 +1,21 @@
 """The delivery worker: sends every outbox row, by priority, within the shared budget.
 
 Rows are claimed in small batches (marked 'sending' in one transaction) only when the worker's
-in-memory backlog runs low, and outcomes are written in group commits every FLUSH_SECONDS. After
-kill -9 the rows still 'sending' are sent again, so the possible duplicates are bounded by what
-was claimed but not yet recorded: the backlog (rate x BACKLOG_SECONDS, at least MIN_BACKLOG),
-the sends in flight (one second's budget while Telegram answers within a second; never more
-than MAX_CONCURRENCY) and FLUSH_SECONDS of completed sends: max_unrecorded(rate). At 30 msg/s
-that is 15 + 30 + 2 = 47 rows, of which only those whose request had left can reach a phone twice;
-kill -9 trials measured 15-43 such rows and up to 30 second copies (bench/README.md). The
-worker logs the count at start.
+in-memory backlog runs low. The shared budget starts sends evenly across each second (one every
+1/rate s, not a second's worth at once), each outcome is committed as soon as it comes back
+(outcomes that arrive during a commit go in the next one), and a send may start only while
+fewer than unrecorded_limit(rate) sends are in flight or awaiting their commit. After kill -9
+the rows still 'sending' are sent again:
+
+- rows that may be sent again (max_unrecorded): the backlog (rate x BACKLOG_SECONDS, at least
+  MIN_BACKLOG) plus the sends in flight or awaiting their commit. At 30 msg/s: 15 + 4 = 19.
+- of those, only the requests that had reached Telegram can become a second copy on a phone
+  (max_second_copies): at most the sends in flight or awaiting their commit, 4 at 30 msg/s.
+  The limit is enforced, not assumed: a slow answer or a slow commit (a loaded disk) holds the
+  next send back instead of letting unrecorded sends pile up. bench/crash.py measures it
+  (bench/README.md).
+
+The worker logs the count of rows sent again at start.
 """
 
 from __future__ import annotations
@@ -35,7 +42,12 @@ from bot.storage.outbox import Lane, Outcome, Row
 
 log = logging.getLogger(__name__)
 
-FLUSH_SECONDS = 0.05
+# Sends in flight or awaiting their commit: at least MIN_UNRECORDED, else a tenth of a
+# second's worth, so a paid broadcast keeps enough requests in flight.
+MIN_UNRECORDED = 4
+UNRECORDED_SECONDS = 0.1
+# After a failed commit of outcomes, how long before trying again.
+RECORD_RETRY_SECONDS = 0.5
 BACKLOG_SECONDS = 0.5
 MIN_BACKLOG = 10
 MAX_CONCURRENCY = 64
@@ -59,12 +71,20 @@ def backlog_for(rate: float) -> int:
     return max(MIN_BACKLOG, int(rate * BACKLOG_SECONDS))
 
 
+def unrecorded_limit(rate: float) -> int:
+    """How many sends may be in flight or awaiting their commit at once at `rate` msg/s."""
+    return min(MAX_CONCURRENCY, max(MIN_UNRECORDED, math.ceil(rate * UNRECORDED_SECONDS)))
+
+
 def max_unrecorded(rate: float) -> int:
     """The most rows a kill -9 at `rate` msg/s can leave claimed but unrecorded: the backlog,
-    a second's sends in flight, and the completed sends not yet flushed."""
-    return (
-        backlog_for(rate) + min(MAX_CONCURRENCY, math.ceil(rate)) + math.ceil(rate * FLUSH_SECONDS)
-    )
+    and the sends in flight or awaiting their commit."""
+    return backlog_for(rate) + unrecorded_limit(rate)
+
+
+def max_second_copies(rate: float) -> int:
+    """The most rows a kill -9 at `rate` msg/s can leave sent but unrecorded, so sent twice."""
+    return unrecorded_limit(rate)
 
 
 class _Unresolved(Exception):
@@ -93,22 +113,29 @@ class DeliveryWorker:
         self._last_pick: dict[int, float] = {int(lane): 0.0 for lane in Lane}
         self._outcomes: list[Outcome] = []
         self._unreachable: list[int] = []
+        self._completed = asyncio.Event()
         self._wake = asyncio.Event()
-        self._slots = asyncio.Semaphore(min(MAX_CONCURRENCY, self.backlog_limit))
+        # Taken when a send starts, given back when its outcome is committed.
+        self._slots = asyncio.Semaphore(unrecorded_limit(self._rate))
         self._sending: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._stopping = False
+        self._recording = True
         self.on_unreachable: Callable[[int], Awaitable[None]] | None = None
         self.on_sent: Callable[[int, int], Awaitable[None]] | None = None
         self.resent_after_crash = 0
 
     @property
-    def backlog_limit(self) -> int:
+    def _rate(self) -> float:
         rate = self._settings.rate_per_second
         if self._settings.paid_broadcast:
             rate = max(rate, self._settings.paid_rate_per_second)
-        return backlog_for(rate)
+        return rate
+
+    @property
+    def backlog_limit(self) -> int:
+        return backlog_for(self._rate)
 
     def _now(self) -> int:
         return epoch(self._clock.now())
@@ -131,10 +158,14 @@ class DeliveryWorker:
         """Let sends in flight finish, record them, and hand unsent claims back."""
         self._stopping = True
         self._wake.set()
+        # The recorder keeps committing until the loop has ended: the loop may be waiting for a
+        # slot that only a commit gives back.
         if self._task is not None:
             await self._task
         if self._sending:
             await asyncio.wait(self._sending, timeout=5)
+        self._recording = False
+        self._completed.set()
         if self._flusher is not None:
             await self._flusher
         await self._flush()
@@ -216,9 +247,8 @@ class DeliveryWorker:
         except Exception as exc:
             log.exception("unexpected error sending outbox row %d", row.id)
             outcome = Outcome(row.id, "failed", self._now(), error=type(exc).__name__)
-        finally:
-            self._slots.release()
         self._outcomes.append(outcome)
+        self._completed.set()
         if outcome.status == "pending":
             self._wake.set()
 
@@ -294,14 +324,19 @@ class DeliveryWorker:
     # -- recording -----------------------------------------------------------------------------
 
     async def _flush_loop(self) -> None:
+        """Commit outcomes as soon as they come back; those arriving during a commit go in the
+        next one, so a busy second makes a few larger commits rather than a queue of small."""
         # Ends between flushes, never inside one: a flush cut short would leave rows that were
         # sent marked 'sending', and the next start would send them again.
-        while not self._stopping:
-            await asyncio.sleep(FLUSH_SECONDS)
+        while self._recording:
+            await self._completed.wait()
+            self._completed.clear()
             try:
                 await self._flush()
             except Exception:
                 log.exception("could not record delivery outcomes; will try again")
+                await asyncio.sleep(RECORD_RETRY_SECONDS)
+                self._completed.set()
 
     async def _flush(self) -> None:
         if not self._outcomes:
@@ -317,6 +352,8 @@ class DeliveryWorker:
             self._outcomes = outcomes + self._outcomes
             self._unreachable = unreachable + self._unreachable
             raise
+        for _ in outcomes:
+            self._slots.release()
         await self._after_flush(outcomes, unreachable)
 
     async def _after_flush(self, outcomes: list[Outcome], unreachable: list[int]) -> None:

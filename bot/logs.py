@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 
 class RedactingFilter(logging.Filter):
     """Replace secrets in a record's rendered message and traceback before any handler sees
-    them."""
+    them; below DEBUG a traceback shrinks to one line (what failed, and where)."""
 
-    def __init__(self, secrets: list[str]) -> None:
+    def __init__(self, secrets: list[str], *, tracebacks: bool = True) -> None:
         super().__init__()
         self._secrets = [s for s in secrets if s]
+        self._tracebacks = tracebacks
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        original = message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None and not self._tracebacks:
+            message = f"{original} ({_one_line(record.exc_info[1])})"
+            record.exc_info = None
+            record.exc_text = None
         redacted = self._redact(message)
-        if redacted != message:
+        if redacted != original:
             record.msg = redacted
             record.args = None
         if record.exc_info and not record.exc_text:
@@ -33,11 +39,21 @@ class RedactingFilter(logging.Filter):
         return text
 
 
+def _one_line(error: BaseException) -> str:
+    """The exception's type and message, and the last frame it passed through."""
+    text = " ".join(str(error).split())
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    return f"{type(error).__name__}: {text}{where}"
+
+
 def configure_logging(level: str, token: str) -> None:
+    """Log to stderr through the redacting filter; full tracebacks only at DEBUG, since an
+    operator reading the log wants one line per failure and the traceback is for a developer."""
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    redactor = RedactingFilter([token])
+    redactor = RedactingFilter([token], tracebacks=level.upper() == "DEBUG")
     for handler in logging.getLogger().handlers:
         handler.addFilter(redactor)
     quiet_libraries()

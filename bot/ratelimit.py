@@ -5,6 +5,10 @@ under the budget. Telegram counts a request when it arrives, which is after it s
 it completed, so this count is never below Telegram's own and the budget is never broken, yet in
 steady state it admits budget / (1 + latency) requests per second: nearly all of it. Pacing on
 start times alone draws 429s from jitter, and a token bucket lets a full burst through at start.
+
+Within that, the shared budgets also space starts evenly, one every 1/budget s: without it, a
+window that frees up admits a second's worth at once, and a kill -9 just after such a burst
+leaves all of it sent but unrecorded, to be sent again after the restart.
 """
 
 from __future__ import annotations
@@ -39,12 +43,15 @@ GROUP_WINDOW = 60.0
 
 @dataclass
 class _Window:
-    """In-flight count and completion times of one budget (global, paid, or one chat)."""
+    """In-flight count and completion times of one budget (global, paid, or one chat); a paced
+    budget also spaces its starts span / limit apart."""
 
     limit: float
     span: float = WINDOW
+    paced: bool = False
     in_flight: int = 0
     done: deque[float] = field(default_factory=deque)
+    next_start: float = 0.0
 
     def used(self, now: float) -> int:
         while self.done and self.done[0] <= now - self.span:
@@ -53,9 +60,17 @@ class _Window:
 
     def free_at(self, now: float) -> float:
         """When the next slot frees up if it is full now (a completion leaves the window)."""
-        if self.used(now) < self.limit:
-            return now
-        return self.done[0] + self.span if self.done else now + self.span
+        if self.used(now) >= self.limit:
+            return self.done[0] + self.span if self.done else now + self.span
+        return max(now, self.next_start) if self.paced else now
+
+    def start(self, now: float) -> None:
+        self.in_flight += 1
+        if self.paced:
+            interval = self.span / self.limit
+            # On the schedule, not from now: a timer that fires a little late lets the next
+            # start follow sooner rather than slow the round, but never more than one behind.
+            self.next_start = max(self.next_start, now - interval) + interval
 
 
 class SharedBudget(BaseRateLimiter[dict[str, Any]]):
@@ -68,8 +83,8 @@ class SharedBudget(BaseRateLimiter[dict[str, Any]]):
 
     def __init__(self, settings: Delivery) -> None:
         self._settings = settings
-        self._global = _Window(settings.rate_per_second)
-        self._paid = _Window(settings.paid_rate_per_second)
+        self._global = _Window(settings.rate_per_second, paced=True)
+        self._paid = _Window(settings.paid_rate_per_second, paced=True)
         self._chats: dict[int, _Window] = {}
         self._waiting: list[tuple[int, int, int | None, bool, asyncio.Future[list[_Window]]]] = []
         self._tickets = itertools.count()
@@ -187,7 +202,7 @@ class SharedBudget(BaseRateLimiter[dict[str, Any]]):
                     shared_full[paid] = True
                 continue
             for window in windows:
-                window.in_flight += 1
+                window.start(now)
             future.set_result(windows)
         for entry in blocked:
             heapq.heappush(self._waiting, entry)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -36,7 +37,7 @@ class Database:
         cls, path: str | Path, *, synchronous: str = "FULL", busy_timeout_ms: int = 5000
     ) -> Database:
         if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(path))
         writer = await _connect(path, synchronous, busy_timeout_ms)
         try:
             await _migrate(writer)
@@ -67,6 +68,11 @@ class Database:
                 await asyncio.shield(self._writer.rollback())
                 raise
 
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database and truncate it to zero bytes."""
+        async with self._lock:
+            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         # One call on the reader's thread runs the statement to its end. A statement left open
         # across an await (execute, then fetch) holds the connection's read snapshot, and reads
@@ -85,12 +91,23 @@ class Database:
         return str(await self.scalar("PRAGMA integrity_check"))
 
 
+def _private_file(path: Path) -> None:
+    """Create the database's folder 0700 and the file 0600, and take back a wider mode an older
+    version left: SQLite gives the WAL and shared-memory files the database file's mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    os.chmod(path, 0o600)
+
+
 async def _connect(
     path: str | Path, synchronous: str, busy_timeout_ms: int
 ) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     conn.row_factory = sqlite3.Row
     await conn.execute("PRAGMA journal_mode=WAL")
+    # Deleted and overwritten rows are zeroed, not left in free pages for a copy of the file to
+    # give back after the retention purge.
+    await conn.execute("PRAGMA secure_delete=ON")
     await conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
     await conn.execute("PRAGMA foreign_keys=ON")
     await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import aiosqlite
 
 from bot.storage.db import Database
@@ -13,6 +15,53 @@ from bot.storage.db import Database
 _WITHDRAWN = "CASE status WHEN 'pending' THEN 'cancelled' ELSE status END"
 # Blanks an outbox row and gives it a dedup key unique by the row's id, which nothing queues.
 _BLANK = f"payload = '{{}}', dedup_key = 'purged:' || id, status = {_WITHDRAWN}"
+# Copies in a staff member's chat that carried health data: alert cards, messages relayed from
+# a student, digests and school reports. Their text is overwritten in the chat too. A student's
+# own chat keeps its messages: the phone is theirs.
+_RECALLABLE = (
+    "o.status = 'sent' AND o.message_id IS NOT NULL AND o.method IN ('sendMessage', 'sendPhoto')"
+    " AND (o.dedup_key GLOB 'al:*' OR o.dedup_key GLOB 'ct:*' OR o.dedup_key GLOB 'digest:*'"
+    " OR o.dedup_key GLOB 'school_report:*') AND p.role != 'student'"
+)
+_CHECKIN_ANSWERS = (
+    "temperature_c = NULL, fahrenheit_original = NULL, pending_c = NULL, pending_f = NULL,"
+    " symptoms = NULL, mood = NULL, screen_1 = NULL, screen_2 = NULL, screen_3 = NULL,"
+    " screen_4 = NULL, note = NULL"
+)
+
+
+@dataclass(frozen=True)
+class Recall:
+    """A delivered staff copy of purged text, to be overwritten (or deleted) in its chat."""
+
+    outbox_id: int
+    chat_id: int
+    person_id: int
+    method: str
+    sent_at: int | None
+    language: str | None
+
+
+async def _blank_outbox(
+    tx: aiosqlite.Connection, where: str, params: dict[str, object]
+) -> list[Recall]:
+    """Blank the outbox rows matching `where`; returns the staff copies they were."""
+    recalls = await _recalls(tx, where, params)
+    await tx.execute(f"UPDATE outbox SET {_BLANK} WHERE {where}", params)
+    return recalls
+
+
+async def _recalls(
+    tx: aiosqlite.Connection, where: str, params: dict[str, object]
+) -> list[Recall]:
+    """The staff copies among the outbox rows matching `where`."""
+    async with tx.execute(
+        "SELECT o.id, o.chat_id, o.person_id, o.method, o.sent_at, p.language FROM outbox o"
+        f" JOIN people p ON p.id = o.person_id WHERE {_RECALLABLE}"
+        f" AND o.id IN (SELECT id FROM outbox WHERE {where}) ORDER BY o.id",
+        params,
+    ) as found:
+        return [Recall(*row) for row in await found.fetchall()]
 
 
 async def isolations_to_purge(db: Database, ended_before: int) -> list[int]:
@@ -24,14 +73,14 @@ async def isolations_to_purge(db: Database, ended_before: int) -> list[int]:
     return [r[0] for r in rows]
 
 
-async def purge_isolation(tx: aiosqlite.Connection, isolation_id: int, now: int) -> int:
+async def purge_isolation(
+    tx: aiosqlite.Connection, isolation_id: int, now: int
+) -> tuple[int, list[Recall]]:
     """Blank the health answers of one episode, and the texts that carried them or relayed
-    messages about the student; check-in statuses and alert rows stay for the statistics."""
+    messages about the student; check-in statuses and alert rows stay for the statistics.
+    Returns how many check-ins, and the staff copies to overwrite."""
     cursor = await tx.execute(
-        "UPDATE checkins SET temperature_c = NULL, fahrenheit_original = NULL, pending_c = NULL,"
-        " pending_f = NULL, symptoms = NULL, mood = NULL, screen_1 = NULL, screen_2 = NULL,"
-        " screen_3 = NULL, screen_4 = NULL, note = NULL WHERE isolation_id = ?",
-        (isolation_id,),
+        f"UPDATE checkins SET {_CHECKIN_ANSWERS} WHERE isolation_id = ?", (isolation_id,)
     )
     purged = cursor.rowcount
     async with tx.execute(
@@ -54,25 +103,17 @@ async def purge_isolation(tx: aiosqlite.Connection, isolation_id: int, now: int)
         window,
     ) as found:
         alert_ids = [r[0] for r in await found.fetchall()]
-    await tx.executemany("UPDATE alerts SET facts = '{}' WHERE id = ?", [(a,) for a in alert_ids])
-    for alert_id in alert_ids:
-        await _neutralize_signal_keys(tx, alert_id)
+    recalls = await _forget_alerts(tx, alert_ids)
     # Messages to or about the student: prompts, replies, relayed conversations. A message's
     # dedup key can name what it was (crisis:<student>) and hash its text, so it goes too; it
     # is looked up only when a message is queued and in that same transaction, and nothing of
     # an ended episode is queued again, a card's edits carrying the alert's revision.
-    await tx.execute(
-        f"UPDATE outbox SET {_BLANK} WHERE created_at BETWEEN :started AND :ended"
+    recalls += await _blank_outbox(
+        tx,
+        "created_at BETWEEN :started AND :ended"
         " AND (person_id = :student OR id IN (SELECT outbox_id FROM contacts"
         " WHERE student_id = :student AND outbox_id IS NOT NULL))",
         window,
-    )
-    # Every card of the alerts, found by the key bot.alerts gives them (al:<alert id>:...):
-    # alert_cards points only at each adult's latest card, not at its edits or at the quieter
-    # card a louder one replaced.
-    await tx.executemany(
-        f"UPDATE outbox SET {_BLANK} WHERE dedup_key GLOB ?",
-        [(f"al:{a}:*",) for a in alert_ids],
     )
     # The screen's review examples drawn from this episode: a labelled alert's message, a
     # relayed message a staff member reported as missed.
@@ -85,7 +126,55 @@ async def purge_isolation(tx: aiosqlite.Connection, isolation_id: int, now: int)
         window,
     )
     await tx.execute("UPDATE isolations SET purged_at = ? WHERE id = ?", (now, isolation_id))
-    return purged
+    return purged, recalls
+
+
+async def purge_by_age(
+    tx: aiosqlite.Connection, created_before: int
+) -> tuple[int, int, list[Recall]]:
+    """Blank whatever health data is older than the retention period, isolated or not: answers
+    of check-ins, alerts last active before it and every copy of their cards, and every outbox
+    payload (relayed messages, prompts, crisis replies). Returns how many check-ins and
+    alerts, and the staff copies to overwrite.
+
+    The audit trail stays whole: its rows name who looked at whose data and in what scope,
+    never the data itself."""
+    cursor = await tx.execute(
+        f"UPDATE checkins SET {_CHECKIN_ANSWERS} WHERE created_at < ? AND (temperature_c"
+        " IS NOT NULL OR fahrenheit_original IS NOT NULL OR pending_c IS NOT NULL OR pending_f"
+        " IS NOT NULL OR symptoms IS NOT NULL OR mood IS NOT NULL OR screen_1 IS NOT NULL OR"
+        " screen_2 IS NOT NULL OR screen_3 IS NOT NULL OR screen_4 IS NOT NULL OR note IS NOT"
+        " NULL)",
+        (created_before,),
+    )
+    checkins = cursor.rowcount
+    # Last active: a signal or a step taken on it (acknowledged, escalated, resolved) since the
+    # cutoff keeps it whole. One already forgotten has empty facts and no card left unblanked.
+    async with tx.execute(
+        "SELECT a.id FROM alerts a WHERE MAX(a.opened_at, a.seen_at, a.updated_at) < :before"
+        " AND (a.facts != '{}' OR EXISTS (SELECT 1 FROM outbox o"
+        " WHERE o.dedup_key GLOB 'al:' || a.id || ':*'))",
+        {"before": created_before},
+    ) as found:
+        alert_ids = [r[0] for r in await found.fetchall()]
+    recalls = await _forget_alerts(tx, alert_ids)
+    recalls += await _blank_outbox(
+        tx, "created_at < :before AND payload != '{}'", {"before": created_before}
+    )
+    return checkins, len(alert_ids), recalls
+
+
+async def _forget_alerts(tx: aiosqlite.Connection, alert_ids: list[int]) -> list[Recall]:
+    """Empty the alerts' facts, neutralize their signal keys and blank every card."""
+    await tx.executemany("UPDATE alerts SET facts = '{}' WHERE id = ?", [(a,) for a in alert_ids])
+    recalls = []
+    for alert_id in alert_ids:
+        await _neutralize_signal_keys(tx, alert_id)
+        # Every card of the alert, found by the key bot.alerts gives them (al:<alert id>:...):
+        # alert_cards points only at each adult's latest card, not at its edits or at the
+        # quieter card a louder one replaced.
+        recalls += await _blank_outbox(tx, "dedup_key GLOB :cards", {"cards": f"al:{alert_id}:*"})
+    return recalls
 
 
 async def _neutralize_signal_keys(tx: aiosqlite.Connection, alert_id: int) -> None:
@@ -120,17 +209,21 @@ async def _neutralize_signal_keys(tx: aiosqlite.Connection, alert_id: int) -> No
     await tx.executemany("UPDATE alert_signals SET key = ? WHERE key = ?", renamed)
 
 
-async def blank_reports(tx: aiosqlite.Connection, created_before: int) -> int:
+async def blank_reports(tx: aiosqlite.Connection, created_before: int) -> list[Recall]:
     """Blank the class teachers' digests and the school reports queued before the given time;
-    returns how many. A letter names many students, each with an episode ending at its own
-    time, so it cannot follow any one student's purge: its own age is what keeps every name
-    and value in it no longer than the retention period."""
-    cursor = await tx.execute(
-        f"UPDATE outbox SET payload = '{{}}', status = {_WITHDRAWN} WHERE (dedup_key GLOB"
-        " 'digest:*' OR dedup_key GLOB 'school_report:*') AND created_at < ? AND payload != '{}'",
-        (created_before,),
+    returns the staff copies to overwrite. A letter names many students, each with an episode
+    ending at its own time, so it cannot follow any one student's purge: its own age is what
+    keeps every name and value in it no longer than the retention period."""
+    where = (
+        "(dedup_key GLOB 'digest:*' OR dedup_key GLOB 'school_report:*') AND created_at < :before"
+        " AND payload != '{}'"
     )
-    return cursor.rowcount
+    recalls = await _recalls(tx, where, {"before": created_before})
+    await tx.execute(
+        f"UPDATE outbox SET payload = '{{}}', status = {_WITHDRAWN} WHERE {where}",
+        {"before": created_before},
+    )
+    return recalls
 
 
 async def purge_examples(tx: aiosqlite.Connection, created_before: int) -> int:

@@ -1,0 +1,98 @@
+"""Retention by age: a student who was never isolated still has their crisis card and relayed
+messages forgotten after the retention period, staff copies are overwritten, and the purged text
+survives neither in the database file's free pages nor in its WAL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from tests.fakeapi import FakeUser
+from tests.harness import Harness
+from tests.test_alerts import school
+
+MARKER = "QZXV7私密标记"
+CRISIS = f"我不想活了 {MARKER}"
+RELAYED = f"老师，我一直在发烧 {MARKER}"
+NEUTRAL = "此消息已按保存期限删除"
+
+
+async def crisis_and_relay(harness: Harness) -> dict[str, FakeUser]:
+    """S004 (never isolated) writes a crisis sentence, then messages the class teacher."""
+    users = await school(harness, "S004", "T01", "C01")
+    student = users["S004"]
+    await student.send_text(CRISIS)
+    await student.wait_for_message(contains="12356")
+    await users["C01"].wait_for_message(contains="王芳")
+    await student.send_text("/talk")
+    offer = await student.wait_for_message(contains="发消息")
+    await student.press(offer["message_id"], "ct:teacher")
+    await student.wait_for_message(contains="王老师")
+    await student.send_text(RELAYED)
+    await student.wait_for_message(contains="已发送")
+    await harness.delivered()
+    await users["T01"].wait_for_message(contains=MARKER)
+    return users
+
+
+def raw_bytes(database: str) -> bytes:
+    return b"".join(
+        path.read_bytes() for path in (Path(database), Path(f"{database}-wal")) if path.exists()
+    )
+
+
+async def marked_rows(harness: Harness) -> list[str]:
+    """Where the marker is stored, table by table."""
+    db = harness.svc.db
+    like = f"%{MARKER}%"
+    found = []
+    for table, column in (("outbox", "payload"), ("alerts", "facts"), ("audit", "scope")):
+        count = await db.scalar(f"SELECT COUNT(*) FROM {table} WHERE {column} LIKE ?", (like,))
+        if count:
+            found.append(f"{table}.{column}: {count}")
+    return found
+
+
+async def test_never_isolated_student_is_forgotten_after_the_retention_period(
+    harness: Harness,
+) -> None:
+    users = await crisis_and_relay(harness)
+    assert await marked_rows(harness), "nothing stored the marker: the test would prove nothing"
+    facts = "SELECT facts FROM alerts WHERE kind = 'crisis'"
+    assert await harness.svc.db.scalar(facts) != "{}"
+    start = harness.clock.now()
+
+    harness.clock.set(start + timedelta(days=harness.config.retention.days_after_isolation - 1))
+    await harness.tick()
+    assert await marked_rows(harness), "purged before the retention period was over"
+
+    harness.clock.set(start + timedelta(days=400))
+    await harness.tick()
+    await harness.delivered()
+    assert await marked_rows(harness) == []
+    assert await harness.svc.db.scalar(facts) == "{}"
+    crisis_cards = await harness.svc.db.scalar(
+        "SELECT COUNT(*) FROM outbox WHERE payload LIKE '%危机%'"
+    )
+    assert crisis_cards == 0
+    for number in ("T01", "C01"):
+        left = [
+            m
+            for m in users[number].messages
+            if MARKER in str(m.get("text")) or "危机" in str(m.get("text"))
+        ]
+        assert not left, f"{number}'s chat still shows {left}"
+        # Exactly the line: the privacy notice quotes it too.
+        overwritten = [m for m in users[number].messages if m.get("text") == NEUTRAL]
+        assert overwritten, number
+    assert MARKER.encode() not in raw_bytes(harness.config.general.database)
+
+
+async def test_purge_leaves_no_text_in_free_pages_or_wal(harness: Harness) -> None:
+    await crisis_and_relay(harness)
+    database = harness.config.general.database
+    assert MARKER.encode() in raw_bytes(database), "the marker never reached the file"
+    harness.clock.set(harness.clock.now() + timedelta(days=400))
+    await harness.tick()
+    await harness.delivered()
+    assert MARKER.encode() not in raw_bytes(database)
