@@ -148,10 +148,11 @@ async def purge_by_age(
         (created_before,),
     )
     checkins = cursor.rowcount
-    # Last active: a signal or a step taken on it (acknowledged, escalated, resolved) since the
-    # cutoff keeps it whole. One already forgotten has empty facts and no card left unblanked.
+    # The age of what the alert holds is the age of its last signal: a staff member's step on
+    # it (or an escalation the scheduler takes late) does not make the student's words newer.
+    # One already forgotten has empty facts and no card left unblanked.
     async with tx.execute(
-        "SELECT a.id FROM alerts a WHERE MAX(a.opened_at, a.seen_at, a.updated_at) < :before"
+        "SELECT a.id FROM alerts a WHERE MAX(a.opened_at, a.seen_at) < :before"
         " AND (a.facts != '{}' OR EXISTS (SELECT 1 FROM outbox o"
         " WHERE o.dedup_key GLOB 'al:' || a.id || ':*'))",
         {"before": created_before},
