@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.symptoms import RED_FLAGS, SYMPTOMS
+
 LANGUAGES = ("zh-CN", "en")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -110,6 +112,7 @@ class Alerts:
     ack_warning_minutes: int = 60
     quiet_start: time = time(22, 0)
     quiet_end: time = time(7, 0)
+    red_flag_symptoms: tuple[str, ...] = RED_FLAGS
 
 
 @dataclass(frozen=True)
@@ -294,6 +297,12 @@ def _check_semantics(config: Config, where: str) -> None:
         raise ConfigError(
             f"{where}: 'checkins.screen_weekday' must be one of {', '.join(WEEKDAYS)}, "
             f"got {checkins.screen_weekday!r}"
+        )
+    unknown = [s for s in config.alerts.red_flag_symptoms if s not in SYMPTOMS]
+    if unknown:
+        raise ConfigError(
+            f"{where}: 'alerts.red_flag_symptoms' has unknown symptoms {unknown}; "
+            f"known: {', '.join(SYMPTOMS)}"
         )
     delivery = config.delivery
     if not 0 < delivery.rate_per_second <= 1000 or not 0 < delivery.paid_rate_per_second <= 1000:

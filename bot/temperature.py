@@ -18,8 +18,10 @@ _NUMBER = re.compile(r"-?\d+(?:[.,。]\d+)?")
 _DU_DECIMAL = re.compile(r"(\d+)\s*度\s*(\d)(?!\d)")
 # Said in words: "三十七度五", "三十八度", "三十六点八", "九十八点六华氏度".
 _ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-_ZH_DECIMAL = re.compile(r"([\d零〇一二两三四五六七八九十百]+)\s*点\s*([\d零〇一二两三四五六七八九]+)")
 _ZH_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+")
+_ZH_DECIMAL = re.compile(
+    r"([\d零〇一二两三四五六七八九十百]+)\s*点\s*([\d零〇一二两三四五六七八九]+)"
+)
 _FAHRENHEIT_MARK = re.compile(r"°\s*f|华氏|fahrenheit|(?<=\d)\s*f\b", re.IGNORECASE)
 _CELSIUS_MARK = re.compile(r"°\s*c|摄氏|celsius|(?<=\d)\s*c\b", re.IGNORECASE)
 # A bare 度 ("degrees") means Celsius unless a Fahrenheit mark says otherwise: °F is 华氏度.
@@ -77,7 +79,7 @@ def parse_temperature(text: str) -> Reading | TempError:
 
 
 def _zh_integer(word: str) -> int:
-    """A number written in Chinese characters: 三十七, 十, 一百零一; bare digits 三七 read as 37."""
+    """A number in Chinese characters: 三十七, 十, 一百零一; bare digits (三七) read as 37."""
     if not any(unit in word for unit in "十百"):
         return int("".join(str(_ZH_DIGITS[c]) for c in word))
     total = digit = 0

@@ -38,8 +38,11 @@ async def route_text(update: Update, context: Context) -> None:
         if await flow(update, context, who):
             return
     if not crisis:
-        hint = "text.hint_student" if person.is_student else "text.hint_staff"
-        await reply(update, context, svc.catalog.t(who.language, hint))
+        text = await checkin.button_hint(update, context, who)
+        if text is None:
+            hint = "text.hint_student" if person.is_student else "text.hint_staff"
+            text = svc.catalog.t(who.language, hint)
+        await reply(update, context, text)
 
 
 async def _flows(update: Update, context: Context, who: Sender, *, crisis: bool) -> list[Flow]:

@@ -48,6 +48,7 @@ def test_empty_file_gives_defaults(tmp_path: Path) -> None:
         ("[[checkins.slots]]\nname = 'noon'\n", "missing a required key"),
         ("[paid_broadcast = true\n", "not valid TOML"),
         ("[telegram]\nbase_url = 'localhost:8081'\n", "'telegram.base_url' must start with"),
+        ("[alerts]\nred_flag_symptoms = ['fainting']\n", "'alerts.red_flag_symptoms' has unknown"),
     ],
 )
 def test_bad_settings_are_named(tmp_path: Path, text: str, expected: str) -> None:

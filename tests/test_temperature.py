@@ -155,7 +155,11 @@ def test_every_plausible_celsius_reading_is_kept_as_typed(value: Decimal) -> Non
 def test_fahrenheit_in_words(text: str, original: float, celsius: float) -> None:
     reading = parse_temperature(text)
     assert isinstance(reading, Reading)
-    assert (reading.original, reading.celsius, reading.from_fahrenheit) == (original, celsius, True)
+    assert (reading.original, reading.celsius, reading.from_fahrenheit) == (
+        original,
+        celsius,
+        True,
+    )
 
 
 @pytest.mark.parametrize("text", ["我有一百个问题", "好一点了", "十", "三十度"])

@@ -1,0 +1,132 @@
+"""The check-in as students and staff expect it: alerts at the moment of the answer, red flags,
+corrections, typing at a button step, named slots, Edit-and-walk-away and the planned end."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tests.conftest import SHANGHAI
+from tests.fakeapi import FakeUser
+from tests.harness import Harness
+from tests.test_alerts import alert_row, answer_checkin, button_data, school
+from tests.test_checkins_e2e import at, data, status_of
+
+# What the fake API must have shown within the issue's 2 s (of wall time; the clock stands).
+PROMPTLY = 2.0
+
+
+async def morning(harness: Harness, *numbers: str) -> dict[str, FakeUser]:
+    users = await school(harness, "S001", *numbers)
+    await at(harness, 7, 30)
+    await users["S001"].wait_for_message(contains="晨检")
+    return users
+
+
+async def tap(user: FakeUser, message: dict[str, Any], label: str) -> dict[str, Any]:
+    """Press the button labelled `label` under message; the screen it leads to."""
+    mark = user.api.mark()
+    await user.press(message["message_id"], data(message, label))
+    return await user.wait_for_message(since=mark)
+
+
+async def type_text(user: FakeUser, text: str, contains: str | None = None) -> dict[str, Any]:
+    mark = user.api.mark()
+    await user.send_text(text)
+    return await user.wait_for_message(contains=contains, since=mark)
+
+
+async def test_a_fever_typed_and_left_alerts_teacher_and_doctor_at_once(harness: Harness) -> None:
+    users = await morning(harness, "T01", "D01")
+    before = harness.clock.now()
+    await users["S001"].send_text("39.2")
+    # No tick, no submit, no clock movement: the answer itself raised the card.
+    for staff in ("T01", "D01"):
+        card = await users[staff].wait_for_message(contains="39.2", timeout=PROMPTLY)
+        assert "紧急" in card["text"] and "张小明" in card["text"]
+    assert harness.clock.now() == before
+    assert await status_of(harness, "S001") == "open"
+    assert (await alert_row(harness, "fever"))["level"] == "urgent"
+
+
+async def test_a_correction_after_edit_updates_the_card_and_resolves_in_one_tap(
+    harness: Harness,
+) -> None:
+    users = await morning(harness, "T01", "D01")
+    student = users["S001"]
+    step = await type_text(student, "38.2", contains="没有不适")
+    for label in ("没有不适", "🙂", "跳过"):
+        step = await tap(student, step, label)
+    step = await tap(student, step, "提交")
+    # An abnormal answer says who will be in touch, not only "submitted".
+    assert "已提交" in step["text"] and "班主任或校医" in step["text"]
+    card = await users["T01"].wait_for_message(contains="38.2")
+    alert = await alert_row(harness, "fever")
+
+    step = await tap(student, step, "修改")
+    step = await type_text(student, "36.8", contains="没有不适")
+    step = await tap(student, step, "完成")
+    step = await tap(student, step, "🙂")
+    step = await tap(student, step, "跳过")
+    step = await tap(student, step, "提交")
+    assert "班主任或校医" not in step["text"]
+
+    edited = await users["T01"].wait_for_message(contains="36.8 °C")
+    assert "重新填写" in edited["text"] and "38.2" in edited["text"]
+    assert edited["message_id"] == card["message_id"]
+    assert f"al:{alert['id']}:done" in button_data(edited)
+    assert (await alert_row(harness, "fever"))["signals"] == 1
+    mark = harness.api.mark()
+    await users["T01"].press(card["message_id"], f"al:{alert['id']}:done")
+    await users["D01"].wait_for_message(contains="已于", since=mark)
+    assert (await alert_row(harness, "fever"))["state"] == "resolved"
+
+
+async def test_a_red_flag_symptom_is_urgent_and_tells_the_student_what_to_do(
+    harness: Harness,
+) -> None:
+    users = await morning(harness, "T01", "D01")
+    student = users["S001"]
+    step = await type_text(student, "36.6", contains="没有不适")
+    mark = harness.api.mark()
+    await student.press(step["message_id"], data(step, "呼吸困难"))
+    advice = await student.wait_for_message(contains="120", since=mark, timeout=PROMPTLY)
+    assert "大人" in advice["text"]
+    for staff in ("T01", "D01"):
+        card = await users[staff].wait_for_message(contains="呼吸困难", timeout=PROMPTLY)
+        assert "紧急" in card["text"]
+    assert (await alert_row(harness, "symptoms"))["level"] == "urgent"
+
+
+async def test_a_red_flag_at_night_is_not_held_by_quiet_hours(harness: Harness) -> None:
+    users = await school(harness, "S001", "T01")
+    harness.clock.set(datetime(2026, 11, 30, 23, 0, tzinfo=SHANGHAI))
+    await answer_checkin(harness, "S001", symptoms="chest_pain", slot_index=1)
+    await harness.delivered()
+    card = await users["T01"].wait_for_message(contains="胸口痛")
+    assert "紧急" in card["text"]
+
+
+async def test_an_ordinary_symptom_stays_a_warning(harness: Harness) -> None:
+    await school(harness, "S001", "T01")
+    await answer_checkin(harness, "S001", symptoms="cough")
+    assert (await alert_row(harness, "symptoms"))["level"] == "warning"
+
+
+async def test_typing_at_a_button_step_hints_and_corrects_the_temperature(
+    harness: Harness,
+) -> None:
+    users = await morning(harness)
+    student = users["S001"]
+    await type_text(student, "36.6", contains="没有不适")
+    hint = await type_text(student, "好的", contains="按钮")
+    assert "36.8" in hint["text"]
+    fixed = await type_text(student, "三十七度五", contains="37.5")
+    assert "没有不适" in fixed["text"]
+    # Implausible: asked once, then taken as typed.
+    ask = await type_text(student, "42", contains="很少见")
+    step = await tap(student, ask, "对")
+    assert "没有不适" in step["text"]
+    for label in ("没有不适", "🙂", "跳过"):
+        step = await tap(student, step, label)
+    assert "42.0 °C" in step["text"]
