@@ -13,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot import crisis, quiet, rules
+from bot import checkins, crisis, quiet, rules
 from bot.access import Viewer, covers_student, may_see_screen_scores
 from bot.clock import from_epoch
 from bot.i18n import Catalog
@@ -784,7 +784,7 @@ def _history_line(services: Services, language: str, row: rules.CheckinFacts, sc
     catalog = services.catalog
     slots = services.config.checkins.slots
     slot = slots[row.slot_index].name if row.slot_index < len(slots) else str(row.slot_index)
-    when = f"{row.local_date.isoformat()[5:]} {catalog.t(language, f'checkin.slot.{slot}')}"
+    when = f"{row.local_date.isoformat()[5:]} {checkins.slot_name(catalog, language, slot)}"
     if row.status != "answered":
         return catalog.t(language, f"alerts.history.{row.status}", when=when)
     temperature = "—" if row.temperature_c is None else f"{row.temperature_c:.1f}°C"

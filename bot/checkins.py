@@ -793,8 +793,9 @@ def _slot_name(svc: Services, language: str, slot: str) -> str:
 
 
 def slot_name(catalog: Catalog, language: str, slot: str) -> str:
-    """A slot as students read it (晨检); a slot the catalog does not name keeps its own name."""
-    return catalog.t_or(language, f"checkin.slot.{slot}", slot)
+    """A slot as people read it (晨检, or its label in config); a slot named nowhere (a config
+    edited since) reads as a check-in, never as its code."""
+    return catalog.t_or(language, f"checkin.slot.{slot}", catalog.t(language, "checkin.slot_any"))
 
 
 def nudge(svc: Services, dedup_key: str, to: Recipient, language: str, text: str) -> Outgoing:

@@ -75,6 +75,17 @@ class Invites:
 class Slot:
     name: str
     time: time
+    # What students and staff read (晚检 / Evening check-in); empty = the catalog's words.
+    label_zh_cn: str = ""
+    label_en: str = ""
+
+    def labels(self) -> dict[str, str]:
+        """The slot's own labels by language, for those that are set."""
+        return {
+            language: label
+            for language, label in (("zh-CN", self.label_zh_cn), ("en", self.label_en))
+            if label.strip()
+        }
 
 
 def _default_slots() -> tuple[Slot, ...]:
@@ -282,6 +293,12 @@ def _check_semantics(config: Config, where: str) -> None:
     names = [slot.name for slot in checkins.slots]
     if len(set(names)) != len(names) or not all(n.isidentifier() for n in names):
         raise ConfigError(f"{where}: 'checkins.slots' names must be distinct words, got {names}")
+    for slot in checkins.slots:
+        if bool(slot.label_zh_cn.strip()) != bool(slot.label_en.strip()):
+            raise ConfigError(
+                f"{where}: 'checkins.slots' {slot.name} needs both label_zh_cn and label_en "
+                f"(or neither, for the built-in morning and noon)"
+            )
     times = [slot.time for slot in checkins.slots]
     if times != sorted(times) or len(set(times)) != len(times):
         raise ConfigError(f"{where}: 'checkins.slots' must be in time order, one per time")

@@ -3,12 +3,16 @@ corrections, typing at a button step, named slots, Edit-and-walk-away and the pl
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
+from pathlib import Path
 from typing import Any
 
+from bot import checkins
+from bot.clock import FakeClock
+from bot.config import Checkins, Slot
 from tests.conftest import SHANGHAI
-from tests.fakeapi import FakeUser
-from tests.harness import Harness
+from tests.fakeapi import FakeBotAPI, FakeUser
+from tests.harness import Harness, make_config
 from tests.test_alerts import alert_row, answer_checkin, button_data, school
 from tests.test_checkins_e2e import at, data, status_of
 
@@ -130,3 +134,42 @@ async def test_typing_at_a_button_step_hints_and_corrects_the_temperature(
     for label in ("没有不适", "🙂", "跳过"):
         step = await tap(student, step, label)
     assert "42.0 °C" in step["text"]
+
+
+async def test_a_third_slot_named_in_config_works_through_a_restart_and_history(
+    tmp_path: Path, api: FakeBotAPI, clock: FakeClock
+) -> None:
+    slots = (
+        *Checkins().slots,
+        Slot("evening", time(19, 0), label_zh_cn="晚检", label_en="Evening check-in"),
+    )
+    config = make_config(tmp_path, api, checkins=Checkins(slots=slots))
+    api.now = lambda: clock.now().timestamp()
+    harness = Harness(config, api, clock)
+    await harness.start()
+    try:
+        users = await school(harness, "S001", "S003", "T01")
+        harness.clock.set(datetime(2026, 11, 30, 19, 0, tzinfo=SHANGHAI))
+        await harness.tick()
+        await harness.delivered()
+        await users["S001"].wait_for_message(contains="晚检 19:00")
+        await users["S003"].wait_for_message(contains="Evening check-in 19:00")
+        await harness.restart()
+        await harness.tick()
+        step = await type_text(users["S001"], "38.5", contains="晚检")
+        for label in ("没有不适", "🙂", "跳过", "提交"):
+            step = await tap(users["S001"], step, label)
+        card = await users["T01"].wait_for_message(contains="38.5")
+        alert = await alert_row(harness, "fever")
+        mark = harness.api.mark()
+        await users["T01"].press(card["message_id"], f"al:{alert['id']}:hist")
+        history = await users["T01"].wait_for_message(contains="晚检", since=mark)
+        assert "38.5" in history["text"] and "evening" not in history["text"]
+    finally:
+        await harness.stop()
+
+
+async def test_a_slot_nobody_named_reads_as_a_check_in(harness: Harness) -> None:
+    catalog = harness.svc.catalog
+    assert checkins.slot_name(catalog, "zh-CN", "night") == "健康打卡"
+    assert checkins.slot_name(catalog, "en", "night") == "Check-in"
