@@ -316,7 +316,7 @@ async def press(
     checkin = await store.checkin_by_id(svc.db, checkin_id)
     if checkin is None or checkin.student_id != student.id:
         return Reply(toast=svc.catalog.t(language, "checkin.not_yours"), alert=True)
-    refusal = _refusal(svc, language, checkin, now)
+    refusal = await _refusal(svc, language, checkin, now)
     if refusal is not None:
         return Reply(toast=refusal, alert=True)
     if verb == "go":
@@ -539,7 +539,7 @@ async def _late_typed(
     window = svc.config.checkins.window_minutes * 60
     if not latest.closes_at <= now < latest.closes_at + window:
         return None
-    return Reply(screen=Screen(_late_text(svc, language, latest, now)), new_message=True)
+    return Reply(screen=Screen(await _late_text(svc, language, latest, now)), new_message=True)
 
 
 async def resume(svc: Services, student: Person, language: str, now: int) -> Reply:
@@ -589,18 +589,29 @@ async def _remember(svc: Services, checkin_id: int, message_id: int | None) -> N
 # --- what each step looks like --------------------------------------------------------------
 
 
-def _refusal(svc: Services, language: str, c: Checkin, now: int) -> str | None:
+async def _refusal(svc: Services, language: str, c: Checkin, now: int) -> str | None:
     if c.status == "cancelled":
         return _t(svc, language, "cancelled")
     if c.status in ("missed", "not_sent") or now >= c.closes_at:
         if c.status == "not_sent" and now < c.closes_at:
             return _t(svc, language, "use_command")
-        return _late_text(svc, language, c, now)
+        return await _late_text(svc, language, c, now)
     return None
 
 
-def _late_text(svc: Services, language: str, c: Checkin, now: int) -> str:
+async def _late_text(svc: Services, language: str, c: Checkin, now: int) -> str:
+    """A closed check-in's answer: the round open now if there is one, else the next."""
     closed = schedule.clock_time(c.closes_at, svc.tz)
+    current = await store.open_round_now(svc.db, now)
+    if current is not None and current.id != c.round_id:
+        return _t(
+            svc,
+            language,
+            "late_open_now",
+            closed=closed,
+            slot=_slot_name(svc, language, current.slot),
+            closes=schedule.clock_time(current.closes_at, svc.tz),
+        )
     nxt = schedule.next_slot(svc.config.checkins, svc.tz, now)
     return _next_text(svc, language, "late", nxt, now, closed=closed)
 

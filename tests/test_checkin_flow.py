@@ -173,3 +173,38 @@ async def test_a_slot_nobody_named_reads_as_a_check_in(harness: Harness) -> None
     catalog = harness.svc.catalog
     assert checkins.slot_name(catalog, "zh-CN", "night") == "健康打卡"
     assert checkins.slot_name(catalog, "en", "night") == "Check-in"
+
+
+async def test_edit_then_walk_away_keeps_the_answer_without_reminders(harness: Harness) -> None:
+    users = await morning(harness, "T01")
+    student = users["S001"]
+    step = await type_text(student, "36.6", contains="没有不适")
+    for label in ("没有不适", "🙂", "跳过", "提交"):
+        step = await tap(student, step, label)
+    await tap(student, step, "修改")
+
+    mark = harness.api.mark()
+    await at(harness, 8, 0)
+    await at(harness, 8, 30)
+    assert not [m for m in student.messages[-3:] if "还没有完成" in (m.get("text") or "")]
+    assert not [
+        c for c in harness.api.calls[mark:] if "还没有完成" in str(c.params.get("text", ""))
+    ]
+    today = await type_text(users["T01"], "/today", contains="已完成")
+    assert "已完成 1 · 填写中 0 · 未作答 0" in today["text"]
+    await at(harness, 10, 30)
+    assert await status_of(harness, "S001") == "answered"
+
+
+async def test_an_old_prompt_names_the_round_open_now(harness: Harness) -> None:
+    users = await morning(harness)
+    student = users["S001"]
+    prompt = student.messages[-1]
+    await at(harness, 12, 30)
+    mark = harness.api.mark()
+    await student.press(prompt["message_id"], data(prompt, "没有体温计"))
+    answer = await harness.api.wait_for(
+        lambda call: call.method == "answerCallbackQuery", since=mark
+    )
+    text = str(answer.params.get("text"))
+    assert "午检" in text and "15:30" in text and "明天" not in text

@@ -77,7 +77,11 @@ async def isolated_students(db: Database, scope: Scope, now: int) -> list[Isolat
 async def day_checkins(db: Database, local_date: str, scope: Scope) -> list[DayCheckin]:
     condition, params = scope.where("p")
     rows = await db.fetchall(
-        "SELECT c.id, c.round_id, c.student_id, c.status, c.started_at IS NOT NULL,"
+        # Submitted once and reopened with Edit: the submitted answers stand, so it counts as
+        # answered, as closing the window will make it.
+        "SELECT c.id, c.round_id, c.student_id,"
+        " CASE WHEN c.status = 'open' AND c.answered_at IS NOT NULL THEN 'answered'"
+        "  ELSE c.status END, c.started_at IS NOT NULL,"
         " c.temperature_c, c.symptoms, c.mood"
         " FROM rounds r JOIN checkins c ON c.round_id = r.id"
         " JOIN people p ON p.id = c.student_id"
@@ -112,12 +116,13 @@ async def contacted_since(db: Database, scope: Scope, since: int) -> frozenset[i
 
 
 async def unanswered(db: Database, round_id: int, scope: Scope) -> list[Student]:
-    """The scope's bound students whose check-in in this round is still open."""
+    """The scope's bound students who have not submitted this round's check-in yet."""
     condition, params = scope.where("p")
     rows = await db.fetchall(
         "SELECT c.id, c.student_id, p.chat_id, p.language FROM checkins c"
         " JOIN people p ON p.id = c.student_id"
-        " WHERE c.round_id = ? AND c.status = 'open' AND p.chat_id IS NOT NULL"
+        " WHERE c.round_id = ? AND c.status = 'open' AND c.answered_at IS NULL"
+        " AND p.chat_id IS NOT NULL"
         f" AND p.unreachable_at IS NULL AND {condition} ORDER BY c.id",
         [round_id, *params],
     )
