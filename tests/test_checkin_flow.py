@@ -15,6 +15,8 @@ from tests.fakeapi import FakeBotAPI, FakeUser
 from tests.harness import Harness, make_config
 from tests.test_alerts import alert_row, answer_checkin, button_data, school
 from tests.test_checkins_e2e import at, data, status_of
+from tests.test_studentview import view_of
+from tests.test_today import received
 
 # What the fake API must have shown within the 2 s (of wall time; the clock stands).
 PROMPTLY = 2.0
@@ -208,3 +210,30 @@ async def test_an_old_prompt_names_the_round_open_now(harness: Harness) -> None:
     )
     text = str(answer.params.get("text"))
     assert "午检" in text and "15:30" in text and "明天" not in text
+
+
+NOTE = "我有点头晕，能不能请老师给我妈妈打个电话"
+
+
+async def test_the_class_teacher_reads_the_note_on_student_and_in_the_digest(
+    harness: Harness,
+) -> None:
+    users = await morning(harness, "T01", "D01")
+    student = users["S001"]
+    step = await type_text(student, "36.6", contains="没有不适")
+    step = await tap(student, step, "没有不适")
+    step = await tap(student, step, "🙂")
+    step = await type_text(student, NOTE, contains="提交")
+    await tap(student, step, "提交")
+
+    text, _ = await view_of(users["T01"], "/student S001", contains="张小明")
+    assert NOTE in text
+    # The doctor was not written to: a mark, not the words.
+    text, _ = await view_of(users["D01"], "/student S001", contains="张小明")
+    assert NOTE not in text and "有留言" in text
+
+    mark = harness.api.mark()
+    await at(harness, 12, 30)
+    await at(harness, 15, 30)
+    [digest] = received(users["T01"], mark, "今日汇总")
+    assert f"张小明（晨检）：{NOTE}" in digest

@@ -115,6 +115,28 @@ async def contacted_since(db: Database, scope: Scope, since: int) -> frozenset[i
     return frozenset(int(r[0]) for r in rows)
 
 
+@dataclass(frozen=True)
+class DayNote:
+    """A note a student wrote to the class teacher in a check-in of the day."""
+
+    student_id: int
+    name: str
+    slot: str
+    note: str
+
+
+async def day_notes(db: Database, local_date: str, scope: Scope) -> list[DayNote]:
+    condition, params = scope.where("p")
+    rows = await db.fetchall(
+        "SELECT c.student_id, p.name, r.slot, c.note FROM rounds r"
+        " JOIN checkins c ON c.round_id = r.id JOIN people p ON p.id = c.student_id"
+        f" WHERE r.local_date = ? AND c.note IS NOT NULL AND c.note != '' AND {condition}"
+        " ORDER BY r.slot_index, p.name, c.id",
+        [local_date, *params],
+    )
+    return [DayNote(*r) for r in rows]
+
+
 async def unanswered(db: Database, round_id: int, scope: Scope) -> list[Student]:
     """The scope's bound students who have not submitted this round's check-in yet."""
     condition, params = scope.where("p")
