@@ -104,6 +104,7 @@ class Checkins:
 class Isolation:
     return_message_zh_cn: str = ""
     return_message_en: str = ""
+    auto_release: bool = False
 
 
 @dataclass(frozen=True)

@@ -155,13 +155,18 @@ def _isolation_line(services: Services, language: str, isolation: Isolation, tod
             start=start.isoformat(),
             end=end.isoformat(),
         )
-    return catalog.t(
+    line = catalog.t(
         language,
         "staffviews.student.ongoing",
         kind=kind,
         start=start.isoformat(),
         day=(today - start).days + 1,
     )
+    if isolation.planned_end_date:
+        line += catalog.t(
+            language, "staffviews.student.planned_end", end=isolation.planned_end_date
+        )
+    return line
 
 
 def _when(services: Services, language: str, row: LedgerRow) -> str:

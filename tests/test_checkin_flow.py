@@ -9,7 +9,7 @@ from typing import Any
 
 from bot import checkins
 from bot.clock import FakeClock
-from bot.config import Checkins, Slot
+from bot.config import Checkins, Isolation, Slot
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeBotAPI, FakeUser
 from tests.harness import Harness, make_config
@@ -237,3 +237,68 @@ async def test_the_class_teacher_reads_the_note_on_student_and_in_the_digest(
     await at(harness, 15, 30)
     [digest] = received(users["T01"], mark, "今日汇总")
     assert f"张小明（晨检）：{NOTE}" in digest
+
+
+async def isolated(harness: Harness, number: str) -> bool:
+    row = await harness.svc.db.fetchone(
+        "SELECT 1 FROM isolations i JOIN people p ON p.id = i.student_id"
+        " WHERE p.number = ? AND i.ended_at IS NULL",
+        (number,),
+    )
+    return row is not None
+
+
+async def test_due_for_release_today_is_one_tap_from_today(harness: Harness) -> None:
+    users = await school(harness, "S001", "T01")
+    view = await type_text(users["T01"], "/student S001", contains="张小明")
+    assert "2026-11-25 开始" in view["text"] and "计划 2026-12-05 结束" in view["text"]
+
+    harness.clock.set(datetime(2026, 12, 4, 16, 0, tzinfo=SHANGHAI))
+    await harness.tick()
+    await harness.delivered()
+    before = await type_text(users["T01"], "/today", contains="今日")
+    assert "隔离到期" not in before["text"]
+
+    harness.clock.set(datetime(2026, 12, 5, 16, 0, tzinfo=SHANGHAI))
+    await harness.tick()
+    await harness.delivered()
+    today = await type_text(users["T01"], "/today", contains="隔离到期")
+    assert "张小明（S001）：11-25 开始，计划 12-05 结束" in today["text"]
+    mark = harness.api.mark()
+    query = await users["T01"].press(today["message_id"], data(today, "解除隔离：张小明"))
+    answer = await users["T01"].answered(query)
+    assert "已解除张小明的隔离" in str(answer.get("text"))
+    assert not await isolated(harness, "S001")
+    await users["S001"].wait_for_message(since=mark)
+    again = await type_text(users["T01"], "/today", contains="今日")
+    assert "隔离到期" not in again["text"]
+
+
+async def test_auto_release_ends_isolation_on_the_planned_date(
+    tmp_path: Path, api: FakeBotAPI, clock: FakeClock
+) -> None:
+    config = make_config(tmp_path, api, isolation=Isolation(auto_release=True))
+    api.now = lambda: clock.now().timestamp()
+    harness = Harness(config, api, clock)
+    await harness.start()
+    try:
+        users = await school(harness, "S001", "S002")
+        harness.clock.set(datetime(2026, 12, 4, 23, 59, tzinfo=SHANGHAI))
+        await harness.tick()
+        assert await isolated(harness, "S001")
+        harness.clock.set(datetime(2026, 12, 5, 0, 0, tzinfo=SHANGHAI))
+        await harness.tick()
+        await harness.delivered()
+        assert not await isolated(harness, "S001")
+        assert await isolated(harness, "S002")  # no planned end date
+        harness.clock.set(datetime(2026, 12, 5, 7, 30, tzinfo=SHANGHAI))
+        await harness.tick()
+        await harness.delivered()
+        asked = await harness.svc.db.fetchall(
+            "SELECT p.number FROM checkins c JOIN rounds r ON r.id = c.round_id"
+            " JOIN people p ON p.id = c.student_id WHERE r.local_date = '2026-12-05'"
+        )
+        assert "S002" in {r[0] for r in asked} and "S001" not in {r[0] for r in asked}
+        await users["S001"].wait_for_message(contains="返校")
+    finally:
+        await harness.stop()
