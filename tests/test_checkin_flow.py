@@ -302,3 +302,25 @@ async def test_auto_release_ends_isolation_on_the_planned_date(
         await users["S001"].wait_for_message(contains="返校")
     finally:
         await harness.stop()
+
+
+async def test_screen_answers_alert_as_soon_as_they_cross_a_line(harness: Harness) -> None:
+    users = await school(harness, "S001", "T01", "C01")
+    # Wednesday: the wellbeing screen replaces the mood question.
+    harness.clock.set(datetime(2026, 12, 2, 7, 30, tzinfo=SHANGHAI))
+    await harness.tick()
+    await harness.delivered()
+    student = users["S001"]
+    step = await type_text(student, "36.6", contains="没有不适")
+    step = await tap(student, step, "没有不适")
+    step = await tap(student, step, "几乎每天")
+    step = await tap(student, step, "几乎每天")
+    # Anxiety 6 of 6 after two answers: the counselor hears now, not after the fourth.
+    card = await users["C01"].wait_for_message(contains="焦虑", timeout=PROMPTLY)
+    assert "注意" in card["text"]
+    assert not [m for m in users["T01"].messages if "心理健康" in (m.get("text") or "")]
+    await tap(student, step, "几乎每天")
+    # Total 9: the severe band reaches the class teacher too, still before submitting.
+    await users["T01"].wait_for_message(contains="紧急", timeout=PROMPTLY)
+    assert await status_of(harness, "S001") == "open"
+    assert (await alert_row(harness, "screen"))["level"] == "urgent"
