@@ -13,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot import crisis, quiet, rules
+from bot import checkins, crisis, quiet, rules
 from bot.access import Viewer, covers_student, may_see_screen_scores
 from bot.clock import from_epoch
 from bot.i18n import Catalog
@@ -77,10 +77,71 @@ async def evaluate_checkin(services: Services, checkin_id: int) -> None:
                 await _apply(
                     tx, services, info, signal, source=f"ci:{checkin_id}", seen_at=seen_at, now=now
                 )
+            if checkin.status == "answered":
+                await _corrections(tx, services, info, checkin, signals, now)
         await checkins_store.mark_evaluated(tx, checkin_id, now)
     if signals:
         log.info("check-in %d raised %d signal(s)", checkin_id, len(signals))
         services.wake_outbox()
+
+
+async def evaluate_answers(services: Services, checkin_id: int) -> list[rules.Signal]:
+    """Raise or update alerts from the answers of a check-in still being filled in, the moment
+    they are stored; submitting later finds the same signals already applied. Returns them."""
+    db = services.db
+    checkin = await checkins_store.checkin_by_id(db, checkin_id)
+    if checkin is None or checkin.status != "open":
+        return []
+    info = await people.student_info(db, checkin.student_id)
+    if info is None:
+        return []
+    current = dataclasses.replace(
+        checkins_store.facts(checkin), screen=rules.partial_screen(checkin.screen)
+    )
+    signals = rules.evaluate_answers(current, thresholds(services))
+    now = services.now()
+    async with db.transaction() as tx:
+        for signal in signals:
+            await _apply(
+                tx, services, info, signal, source=f"ci:{checkin_id}", seen_at=now, now=now
+            )
+        await _corrections(tx, services, info, checkin, signals, now)
+    if signals:
+        services.wake_outbox()
+    return signals
+
+
+async def _corrections(
+    tx: aiosqlite.Connection,
+    services: Services,
+    info: StudentInfo,
+    checkin: checkins_store.Checkin,
+    signals: list[rules.Signal],
+    now: int,
+) -> None:
+    """A fever or symptom alert this check-in raised, answered again below the line: the cards
+    say what it is now, so the owner can resolve it with one tap instead of guessing."""
+    raised = {_value(s.kind) for s in signals}
+    corrected: dict[str, str] = {}
+    if checkin.temperature_status == "not_measured":
+        corrected["fever"] = "not_measured"
+    elif checkin.temperature_status == "measured" and checkin.temperature_c is not None:
+        corrected["fever"] = f"{checkin.temperature_c:.1f} °C"
+    if checkin.symptoms == ():
+        corrected["symptoms"] = "no_symptoms"
+    for kind, value in corrected.items():
+        if kind in raised:
+            continue
+        existing = await store.open_alert(tx, info.person.id, kind)
+        if existing is None or existing.facts.get("corrected") == value:
+            continue
+        if not await store.source_applied(tx, existing.id, f"{kind}:ci:{checkin.id}:"):
+            continue
+        await store.set_facts(tx, existing.id, {**existing.facts, "corrected": value}, now)
+        await store.add_event(tx, existing.id, now, None, "corrected")
+        fresh = await store.alert_by_id(tx, existing.id)
+        assert fresh is not None
+        await _refresh_cards(tx, services, fresh, info, now=now)
 
 
 async def evaluate_pending(services: Services, limit: int = 200) -> int:
@@ -286,9 +347,15 @@ async def _apply(
     kind, level, facts = _signal_parts(signal)
     facts.update(extra or {})
     key = f"{kind}:{source}:{_digest(json.dumps(facts, sort_keys=True, default=str))}"
-    if await store.signal_seen(tx, key):
-        return
     existing = await store.open_alert(tx, info.person.id, kind)
+    if await store.signal_seen(tx, key):
+        if existing is not None and "corrected" in existing.facts:
+            # Answered abnormal again after a correction: the card says so again.
+            await store.set_facts(tx, existing.id, facts, now)
+            fresh = await store.alert_by_id(tx, existing.id)
+            assert fresh is not None
+            await _refresh_cards(tx, services, fresh, info, now=now)
+        return
     if existing is not None and kind == "crisis" and _higher(level, existing.level) != level:
         # A concern after an urgent hit must not replace the urgent words on the card.
         facts = existing.facts
@@ -316,6 +383,8 @@ async def _apply(
             candidate = _ack_deadline(services, new_level, now)
             if candidate is not None:
                 next_at = candidate if next_at is None else min(next_at, candidate)
+        # A later answer of the same check-in (a second symptom ticked) is not a new sighting.
+        again = not await store.source_applied(tx, alert_id, f"{kind}:{source}:")
         await store.merge_signal(
             tx,
             alert_id,
@@ -324,6 +393,7 @@ async def _apply(
             facts=facts,
             next_escalation_at=next_at,
             now=now,
+            again=again,
         )
         await store.add_event(tx, alert_id, now, None, f"updated:{new_level}")
     await store.claim_signal(tx, key, alert_id, now)
@@ -577,6 +647,10 @@ async def render_card(
                 since=_clock_text(services, alert.opened_at),
             )
         )
+    corrected = alert.facts.get("corrected")
+    if corrected is not None:
+        value = catalog.t_or(language, f"alerts.corrected.{corrected}", str(corrected))
+        lines.append(t(language, "alerts.card.corrected", value=value))
     if alert.escalation_step:
         lines.append(t(language, f"alerts.card.escalated{alert.escalation_step}"))
     if alert.label is not None and alert.labelled_by is not None:
@@ -841,7 +915,7 @@ def _history_line(services: Services, language: str, row: rules.CheckinFacts, sc
     catalog = services.catalog
     slots = services.config.checkins.slots
     slot = slots[row.slot_index].name if row.slot_index < len(slots) else str(row.slot_index)
-    when = f"{row.local_date.isoformat()[5:]} {catalog.t(language, f'checkin.slot.{slot}')}"
+    when = f"{row.local_date.isoformat()[5:]} {checkins.slot_name(catalog, language, slot)}"
     if row.status != "answered":
         return catalog.t(language, f"alerts.history.{row.status}", when=when)
     temperature = "—" if row.temperature_c is None else f"{row.temperature_c:.1f}°C"

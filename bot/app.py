@@ -79,7 +79,7 @@ async def _post_init(application: AppType) -> None:
         config=config,
         db=db,
         clock=clock,
-        catalog=Catalog.load(config.general.language),
+        catalog=Catalog.for_config(config),
         bot_username=username,
     )
     worker = DeliveryWorker(db, application.bot, config.delivery, clock, limiter)

@@ -7,18 +7,20 @@ twice changes nothing. Handlers call `press`, `typed` and `resume`; the rounds j
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Any
 
-from bot import schedule
+from bot import rules, schedule
 from bot.i18n import Catalog
 from bot.services import Services
 from bot.storage import checkins as store
 from bot.storage import isolation as isolation_store
 from bot.storage.checkins import Checkin, Recipient, Round
-from bot.storage.outbox import Lane, Outgoing, enqueue_many, ensure_batch
+from bot.storage.outbox import Lane, Outgoing, enqueue, enqueue_many, ensure_batch
 from bot.storage.records import Person
+from bot.symptoms import KEYBOARD_ORDER, SYMPTOMS
 from bot.temperature import Reading, parse_temperature
 
 log = logging.getLogger(__name__)
@@ -26,20 +28,6 @@ log = logging.getLogger(__name__)
 # 60,000-student round never holds every prompt in memory at once.
 PROMPT_PAGE = 2000
 
-# Stable codes: stored in the database and the alert rules read them; order is the keyboard's.
-SYMPTOMS = (
-    "fever",
-    "cough",
-    "sore_throat",
-    "runny_nose",
-    "headache",
-    "fatigue",
-    "aches",
-    "taste_smell",
-    "breath",
-    "gut",
-    "other",
-)
 MOODS = ("😣", "🙁", "😐", "🙂", "😄")
 SCREEN_ITEMS = 4
 SCREEN_OPTIONS = 4
@@ -48,6 +36,11 @@ SCREEN_OPTIONS = 4
 NOTE_MAX = 1000
 # What of a kept note its button shows: about a phone's width of Chinese text.
 NOTE_PREVIEW = 16
+# Steps that wait for a tap: typed text there is a temperature correction or a mistake.
+BUTTON_STEPS = ("symptoms", "mood", "screen", "summary")
+# Readings a thermometer rarely shows on a living child: asked once to confirm.
+IMPLAUSIBLE_HIGH_C = 41.5
+IMPLAUSIBLE_LOW_C = 35.0
 
 Button = tuple[str, str]
 
@@ -263,6 +256,38 @@ async def _close(svc: Services, rnd: Round, now: int) -> int:
     return len(settled)
 
 
+async def _answer_stored(
+    svc: Services, c: Checkin, student: Person, language: str, now: int
+) -> None:
+    """Hand a stored answer to the alert rules at once (a fever typed and then abandoned still
+    alerts), and tell a student who ticked an emergency symptom what to do now."""
+    from bot.alerts import evaluate_answers
+
+    flags = rules.red_flags(
+        frozenset(c.symptoms or ()), rules.Thresholds.from_config(svc.config.alerts)
+    )
+    if flags and student.chat_id is not None:
+        async with svc.db.transaction() as tx:
+            await enqueue(
+                tx,
+                Outgoing(
+                    dedup_key=f"ci:{c.id}:red_flag:{','.join(flags)}",
+                    lane=Lane.URGENT,
+                    chat_id=student.chat_id,
+                    method="sendMessage",
+                    payload={"text": _t(svc, language, "red_flag_advice")},
+                    person_id=student.id,
+                ),
+                now=now,
+            )
+        svc.wake_outbox()
+    try:
+        await evaluate_answers(svc, c.id)
+    except Exception:
+        # The answer is committed; submitting (or closing) evaluates it again.
+        log.exception("evaluating the answers of check-in %d failed", c.id)
+
+
 async def _settled(svc: Services, checkin_id: int) -> None:
     """Hand a finished or missed check-in to the alert rules (the one outcome hook)."""
     from bot.alerts import evaluate_checkin
@@ -291,7 +316,7 @@ async def press(
     checkin = await store.checkin_by_id(svc.db, checkin_id)
     if checkin is None or checkin.student_id != student.id:
         return Reply(toast=svc.catalog.t(language, "checkin.not_yours"), alert=True)
-    refusal = _refusal(svc, language, checkin, now)
+    refusal = await _refusal(svc, language, checkin, now)
     if refusal is not None:
         return Reply(toast=refusal, alert=True)
     if verb == "go":
@@ -307,6 +332,7 @@ async def press(
     if verb == "ok":
         await _settled(svc, checkin_id)
         return Reply(screen=_screen_for(svc, language, fresh), toast=_t(svc, language, "thanks"))
+    await _answer_stored(svc, fresh, student, language, now)
     return Reply(screen=_screen_for(svc, language, fresh))
 
 
@@ -402,12 +428,18 @@ async def _apply(
 async def typed(
     svc: Services, student: Person, language: str, text: str, now: int
 ) -> Reply | None:
-    """Take a typed temperature or note if the student's check-in waits for one, else None."""
+    """Take a typed temperature or note if the student's check-in waits for one, else None.
+
+    A temperature typed while the check-in waits for a tap corrects the one given."""
     checkin = await store.current_checkin(svc.db, student.id, now)
     if checkin is None or checkin.status != "open":
         return await _late_typed(svc, student, language, text, now)
     if checkin.step in ("temperature", "temp_confirm"):
-        return await _typed_temperature(svc, checkin, language, text, now)
+        return await _typed_temperature(svc, checkin, student, language, text, now)
+    if checkin.step in BUTTON_STEPS:
+        if not isinstance(parse_temperature(text), Reading):
+            return None
+        return await _typed_temperature(svc, checkin, student, language, text, now)
     if checkin.step == "note":
         whole = text.strip()
         note = whole[:NOTE_MAX]
@@ -427,8 +459,21 @@ async def typed(
     return None
 
 
+async def button_hint(svc: Services, student: Person, language: str, now: int) -> str | None:
+    """For text nobody took while the check-in waits for a tap: say to tap a button."""
+    checkin = await store.current_checkin(svc.db, student.id, now)
+    if checkin is None or checkin.status != "open" or checkin.step not in BUTTON_STEPS:
+        return None
+    return _t(svc, language, "tap_buttons")
+
+
+def implausible(celsius: float) -> bool:
+    """A reading a thermometer rarely shows on a living child: asked once to confirm."""
+    return celsius >= IMPLAUSIBLE_HIGH_C or celsius <= IMPLAUSIBLE_LOW_C
+
+
 async def _typed_temperature(
-    svc: Services, checkin: Checkin, language: str, text: str, now: int
+    svc: Services, checkin: Checkin, student: Person, language: str, text: str, now: int
 ) -> Reply:
     reading = parse_temperature(text)
     if not isinstance(reading, Reading):
@@ -439,16 +484,18 @@ async def _typed_temperature(
         )
         return Reply(screen=screen, new_message=True)
     celsius = round(reading.celsius, 1)
-    steps = ("temperature", "temp_confirm")
+    confirmed = checkin.step == "temp_confirm" and checkin.pending_c == celsius
+    at_buttons = checkin.step in BUTTON_STEPS
+    steps = (checkin.step,) if at_buttons else ("temperature", "temp_confirm")
     async with svc.db.transaction() as tx:
-        if reading.from_fahrenheit:
+        if reading.from_fahrenheit or (implausible(celsius) and not confirmed):
             changed = await store.update_flow(
                 tx,
                 checkin.id,
                 steps=steps,
                 now=now,
                 pending_c=celsius,
-                pending_f=_fahrenheit(reading),
+                pending_f=_fahrenheit(reading) if reading.from_fahrenheit else None,
                 step="temp_confirm",
             )
         else:
@@ -462,13 +509,21 @@ async def _typed_temperature(
                 fahrenheit_original=None,
                 pending_c=None,
                 pending_f=None,
-                step="symptoms",
+                # A correction typed at a later step keeps the student where they were.
+                step=checkin.step if at_buttons else "symptoms",
             )
     if not changed:
         log.info("check-in %d moved on before its temperature was stored", checkin.id)
     fresh = await store.checkin_by_id(svc.db, checkin.id)
     assert fresh is not None
-    return Reply(screen=_screen_for(svc, language, fresh), new_message=True, checkin_id=checkin.id)
+    if changed:
+        await _answer_stored(svc, fresh, student, language, now)
+    screen = _screen_for(svc, language, fresh)
+    if changed and at_buttons and fresh.step != "temp_confirm":
+        value = _temperature_text(svc, language, fresh)
+        done = _t(svc, language, "temperature_changed", value=value)
+        screen = Screen(f"{done}\n\n{screen.text}", screen.buttons)
+    return Reply(screen=screen, new_message=True, checkin_id=checkin.id)
 
 
 async def _late_typed(
@@ -484,7 +539,7 @@ async def _late_typed(
     window = svc.config.checkins.window_minutes * 60
     if not latest.closes_at <= now < latest.closes_at + window:
         return None
-    return Reply(screen=Screen(_late_text(svc, language, latest, now)), new_message=True)
+    return Reply(screen=Screen(await _late_text(svc, language, latest, now)), new_message=True)
 
 
 async def resume(svc: Services, student: Person, language: str, now: int) -> Reply:
@@ -534,18 +589,29 @@ async def _remember(svc: Services, checkin_id: int, message_id: int | None) -> N
 # --- what each step looks like --------------------------------------------------------------
 
 
-def _refusal(svc: Services, language: str, c: Checkin, now: int) -> str | None:
+async def _refusal(svc: Services, language: str, c: Checkin, now: int) -> str | None:
     if c.status == "cancelled":
         return _t(svc, language, "cancelled")
     if c.status in ("missed", "not_sent") or now >= c.closes_at:
         if c.status == "not_sent" and now < c.closes_at:
             return _t(svc, language, "use_command")
-        return _late_text(svc, language, c, now)
+        return await _late_text(svc, language, c, now)
     return None
 
 
-def _late_text(svc: Services, language: str, c: Checkin, now: int) -> str:
+async def _late_text(svc: Services, language: str, c: Checkin, now: int) -> str:
+    """A closed check-in's answer: the round open now if there is one, else the next."""
     closed = schedule.clock_time(c.closes_at, svc.tz)
+    current = await store.open_round_now(svc.db, now)
+    if current is not None and current.id != c.round_id:
+        return _t(
+            svc,
+            language,
+            "late_open_now",
+            closed=closed,
+            slot=_slot_name(svc, language, current.slot),
+            closes=schedule.clock_time(current.closes_at, svc.tz),
+        )
     nxt = schedule.next_slot(svc.config.checkins, svc.tz, now)
     return _next_text(svc, language, "late", nxt, now, closed=closed)
 
@@ -569,13 +635,16 @@ def _screen_for(svc: Services, language: str, c: Checkin) -> Screen:
     if step == "temperature":
         return _temperature_screen(svc, language, c.id, header, kept=c)
     if step == "temp_confirm":
-        text = _t(
-            svc,
-            language,
-            "fahrenheit_confirm",
-            typed=_number(c.pending_f),
-            celsius=_number(c.pending_c),
-        )
+        if c.pending_f is None:
+            text = _t(svc, language, "implausible_confirm", celsius=_number(c.pending_c))
+        else:
+            text = _t(
+                svc,
+                language,
+                "fahrenheit_confirm",
+                typed=_number(c.pending_f),
+                celsius=_number(c.pending_c),
+            )
         return Screen(
             f"{header}\n\n{text}",
             (
@@ -593,7 +662,8 @@ def _screen_for(svc: Services, language: str, c: Checkin) -> Screen:
                 ("✅ " if code in ticked else "") + _t(svc, language, f"symptom.{code}"),
                 f"ci:{c.id}:sy:{i}",
             )
-            for i, code in enumerate(SYMPTOMS)
+            for code in KEYBOARD_ORDER
+            for i in (SYMPTOMS.index(code),)
         ]
         rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
         rows.append(
@@ -684,6 +754,7 @@ def _summary_screen(svc: Services, language: str, c: Checkin, header: str) -> Sc
     closes = schedule.clock_time(c.closes_at, svc.tz)
     if c.status == "answered":
         lines.append(_t(svc, language, "summary.submitted", closes=closes))
+        lines += _in_touch(svc, language, c)
         buttons: tuple[Button, ...] = ((_t(svc, language, "btn.edit"), f"ci:{c.id}:ed"),)
     else:
         lines.append(_t(svc, language, "summary.check", closes=closes))
@@ -692,6 +763,19 @@ def _summary_screen(svc: Services, language: str, c: Checkin, header: str) -> Sc
             (_t(svc, language, "btn.edit"), f"ci:{c.id}:ed"),
         )
     return Screen("\n".join(lines), (buttons,))
+
+
+def _in_touch(svc: Services, language: str, c: Checkin) -> list[str]:
+    """An abnormal answer is not just "submitted": say who will be in touch."""
+    current = dataclasses.replace(store.facts(c), screen=rules.partial_screen(c.screen))
+    signals = rules.evaluate_answers(current, rules.Thresholds.from_config(svc.config.alerts))
+    kinds = {s.kind for s in signals}
+    lines = []
+    if kinds & {rules.AlertKind.FEVER, rules.AlertKind.SYMPTOMS}:
+        lines.append(_t(svc, language, "summary.in_touch_health"))
+    if rules.AlertKind.SCREEN in kinds:
+        lines.append(_t(svc, language, "summary.in_touch_counselor"))
+    return lines
 
 
 def _temperature_text(svc: Services, language: str, c: Checkin) -> str:
@@ -720,8 +804,9 @@ def _slot_name(svc: Services, language: str, slot: str) -> str:
 
 
 def slot_name(catalog: Catalog, language: str, slot: str) -> str:
-    """A slot as students read it (晨检); a slot the catalog does not name keeps its own name."""
-    return catalog.t_or(language, f"checkin.slot.{slot}", slot)
+    """A slot as people read it (晨检, or its label in config); a slot named nowhere (a config
+    edited since) reads as a check-in, never as its code."""
+    return catalog.t_or(language, f"checkin.slot.{slot}", catalog.t(language, "checkin.slot_any"))
 
 
 def nudge(svc: Services, dedup_key: str, to: Recipient, language: str, text: str) -> Outgoing:

@@ -58,7 +58,7 @@ async def _act(args: argparse.Namespace, config: Config, *, starting: bool) -> i
     )
     try:
         # The running bot's delivery worker sends what this enqueues.
-        svc = Services(config, db, SystemClock(), Catalog.load(config.general.language))
+        svc = Services(config, db, SystemClock(), Catalog.for_config(config))
         matches = await store.find_students(db, args.student, school=args.school)
         if not matches:
             print(f"no student numbered or named {args.student!r}", file=sys.stderr)

@@ -83,7 +83,7 @@ async def _run(args: argparse.Namespace, config: Config, date_from: date, date_t
             now=epoch(SystemClock().now()),
         )
         totals = await ledger.export_ledger_file(
-            db, Catalog.load(config.general.language), config, request, path=args.out
+            db, Catalog.for_config(config), config, request, path=args.out
         )
     finally:
         await db.close()

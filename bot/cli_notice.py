@@ -67,7 +67,7 @@ async def _services(config: Config) -> Services:
         synchronous=config.storage.synchronous,
         busy_timeout_ms=config.storage.busy_timeout_ms,
     )
-    return Services(config, db, SystemClock(), Catalog.load(config.general.language))
+    return Services(config, db, SystemClock(), Catalog.for_config(config))
 
 
 async def _audience(db: Database, text: str) -> Audience | str:

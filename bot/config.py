@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.symptoms import RED_FLAGS, SYMPTOMS
+
 LANGUAGES = ("zh-CN", "en")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -73,6 +75,17 @@ class Invites:
 class Slot:
     name: str
     time: time
+    # What students and staff read (晚检 / Evening check-in); empty = the catalog's words.
+    label_zh_cn: str = ""
+    label_en: str = ""
+
+    def labels(self) -> dict[str, str]:
+        """The slot's own labels by language, for those that are set."""
+        return {
+            language: label
+            for language, label in (("zh-CN", self.label_zh_cn), ("en", self.label_en))
+            if label.strip()
+        }
 
 
 def _default_slots() -> tuple[Slot, ...]:
@@ -91,6 +104,7 @@ class Checkins:
 class Isolation:
     return_message_zh_cn: str = ""
     return_message_en: str = ""
+    auto_release: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,6 +124,7 @@ class Alerts:
     ack_warning_minutes: int = 60
     quiet_start: time = time(22, 0)
     quiet_end: time = time(7, 0)
+    red_flag_symptoms: tuple[str, ...] = RED_FLAGS
 
 
 @dataclass(frozen=True)
@@ -290,6 +305,12 @@ def _check_semantics(config: Config, where: str) -> None:
     names = [slot.name for slot in checkins.slots]
     if len(set(names)) != len(names) or not all(n.isidentifier() for n in names):
         raise ConfigError(f"{where}: 'checkins.slots' names must be distinct words, got {names}")
+    for slot in checkins.slots:
+        if bool(slot.label_zh_cn.strip()) != bool(slot.label_en.strip()):
+            raise ConfigError(
+                f"{where}: 'checkins.slots' {slot.name} needs both label_zh_cn and label_en "
+                f"(or neither, for the built-in morning and noon)"
+            )
     times = [slot.time for slot in checkins.slots]
     if times != sorted(times) or len(set(times)) != len(times):
         raise ConfigError(f"{where}: 'checkins.slots' must be in time order, one per time")
@@ -305,6 +326,12 @@ def _check_semantics(config: Config, where: str) -> None:
         raise ConfigError(
             f"{where}: 'checkins.screen_weekday' must be one of {', '.join(WEEKDAYS)}, "
             f"got {checkins.screen_weekday!r}"
+        )
+    unknown = [s for s in config.alerts.red_flag_symptoms if s not in SYMPTOMS]
+    if unknown:
+        raise ConfigError(
+            f"{where}: 'alerts.red_flag_symptoms' has unknown symptoms {unknown}; "
+            f"known: {', '.join(SYMPTOMS)}"
         )
     delivery = config.delivery
     if not 0 < delivery.rate_per_second <= 1000 or not 0 < delivery.paid_rate_per_second <= 1000:

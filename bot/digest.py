@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import today
+from bot import checkins, today
 from bot.clock import epoch
 from bot.services import Services
 from bot.storage import audit, people
@@ -17,6 +17,10 @@ from bot.storage.outbox import Lane, Outgoing, enqueue_many, ensure_batch
 from bot.storage.today import Recipient
 
 log = logging.getLogger(__name__)
+# A digest is one Telegram message (4096 characters): notes are cut and capped to fit beside
+# the class summary; /student shows each note whole.
+NOTE_CUT = 200
+NOTES_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,41 @@ async def _digests(svc: Services, now: int) -> list[_Letter]:
             continue
         language = r.language or svc.catalog.default
         classes = today.separator(language).join(await store.class_names(svc.db, class_ids))
-        letters.append(_letter(svc, r, summary, "today.digest_title", classes, False))
+        letter = _letter(svc, r, summary, "today.digest_title", classes, False)
+        notes = await store.day_notes(svc.db, summary.local_date, Scope(class_ids=class_ids))
+        if notes:
+            # The notes were written to this teacher; reading them here is a view like /student.
+            letter = _Letter(
+                r,
+                f"{letter.text}\n\n{_notes_text(svc, language, notes)}",
+                sorted(set(letter.flagged) | {n.student_id for n in notes}),
+            )
+        letters.append(letter)
     return letters
+
+
+def _notes_text(svc: Services, language: str, notes: list[store.DayNote]) -> str:
+    """The day's notes to the class teacher, each cut short and all within NOTES_MAX."""
+    t = svc.catalog.t
+    lines = [t(language, "today.notes_title", count=len(notes))]
+    used = 0
+    for index, n in enumerate(notes):
+        text = " ".join(n.note.split())
+        if len(text) > NOTE_CUT:
+            text = text[:NOTE_CUT] + "…"
+        line = t(
+            language,
+            "today.note_line",
+            name=n.name,
+            slot=checkins.slot_name(svc.catalog, language, n.slot),
+            note=text,
+        )
+        if used + len(line) > NOTES_MAX:
+            lines.append(t(language, "today.notes_more", count=len(notes) - index))
+            break
+        lines.append(line)
+        used += len(line)
+    return "\n".join(lines)
 
 
 async def _reports(svc: Services, now: int) -> list[_Letter]:

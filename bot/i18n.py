@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
-from bot.config import LANGUAGES
+from bot.config import LANGUAGES, Config
 
 DEFAULT_LANGUAGE = "zh-CN"
 
@@ -29,6 +29,16 @@ class Catalog:
                     _flatten(tomllib.loads(entry.read_text(encoding="utf-8")), "", flat)
             messages[language] = flat
         return cls(messages, default)
+
+    @classmethod
+    def for_config(cls, config: Config) -> Catalog:
+        """The catalogs in the configured default language, with the slots' own labels."""
+        loaded = cls.load(config.general.language)
+        messages = {language: dict(loaded._messages[language]) for language in loaded.languages}
+        for slot in config.checkins.slots:
+            for language, label in slot.labels().items():
+                messages[language][f"checkin.slot.{slot.name}"] = label
+        return cls(messages, loaded.default)
 
     @property
     def languages(self) -> tuple[str, ...]:

@@ -10,6 +10,9 @@ from bot import schedule
 from bot.services import Services
 from bot.storage import checkins as checkin_store
 from bot.storage import isolation as store
+from bot.storage import people
+from bot.storage import today as today_store
+from bot.storage.ledger import Scope
 from bot.storage.outbox import Lane, Outgoing, enqueue
 from bot.storage.records import Isolation, Person
 
@@ -123,6 +126,24 @@ async def end_isolation(
     svc.wake_outbox()
     log.info("isolation %d ended, %d open check-ins stopped", current.id, cancelled)
     return Outcome(Result.ENDED, current, None, told)
+
+
+async def release_due(svc: Services, now: int) -> int:
+    """With [isolation] auto_release, end every isolation whose planned end date has come, as
+    a teacher's /release would (check-ins stop, the return message goes out)."""
+    if not svc.config.isolation.auto_release:
+        return 0
+    due = await today_store.due_releases(svc.db, schedule.local_date(now, svc.tz), Scope())
+    ended = 0
+    for item in due:
+        student = await people.person_by_id(svc.db, item.student_id)
+        if student is None:
+            continue
+        outcome = await end_isolation(svc, student, actor_id=None, now=now)
+        ended += outcome.result is Result.ENDED
+    if ended:
+        log.info("%d isolations ended on their planned end date", ended)
+    return ended
 
 
 def return_message(svc: Services, language: str | None) -> str:

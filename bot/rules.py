@@ -13,6 +13,8 @@ from enum import StrEnum
 from statistics import mean
 from typing import TYPE_CHECKING, Literal
 
+from bot.symptoms import RED_FLAGS
+
 if TYPE_CHECKING:
     from bot.config import Alerts
 
@@ -70,6 +72,8 @@ class Thresholds:
     screen_subscale_warning: int = 3
     screen_total_urgent: int = 9
     copied_days: int = 3
+    # Symptoms that make any check-in urgent: they may need an ambulance, not a phone call.
+    red_flag_symptoms: tuple[str, ...] = RED_FLAGS
 
     @classmethod
     def from_config(cls, alerts: Alerts) -> Thresholds:
@@ -85,6 +89,7 @@ class Thresholds:
             screen_subscale_warning=alerts.screen_subscale_warning,
             screen_total_urgent=alerts.screen_total_urgent,
             copied_days=alerts.copied_days,
+            red_flag_symptoms=alerts.red_flag_symptoms,
         )
 
 
@@ -139,12 +144,33 @@ def evaluate_checkin(
         return []
     return [
         *_fever(current, t),
-        *_symptoms(current),
+        *_symptoms(current, t),
         *_mood(current, history, t),
         *_screen(current, t),
         *_rising(current, history, t),
         *_copied(current, history, t),
     ]
+
+
+def evaluate_answers(current: CheckinFacts, t: Thresholds = Thresholds()) -> list[Signal]:
+    """Signals an answer raises the moment it is stored, before the check-in is submitted:
+    a fever, a symptom, a screen whose answers so far already cross a line (sums only grow)."""
+    return [*_fever(current, t), *_symptoms(current, t), *_screen(current, t)]
+
+
+def partial_screen(
+    answers: tuple[int | None, int | None, int | None, int | None],
+) -> tuple[int, int, int, int] | None:
+    """A screen being answered, unanswered items counted as 0; None before the first answer."""
+    if all(a is None for a in answers):
+        return None
+    a, b, c, d = (0 if x is None else x for x in answers)
+    return a, b, c, d
+
+
+def red_flags(symptoms: frozenset[str], t: Thresholds) -> tuple[str, ...]:
+    """The ticked symptoms that call for emergency help, in a stable order."""
+    return tuple(sorted(symptoms & set(t.red_flag_symptoms)))
 
 
 def evaluate_missed(
@@ -214,10 +240,11 @@ def _fever(current: CheckinFacts, t: Thresholds) -> list[Signal]:
     return [_signal(AlertKind.FEVER, level, temperature=value)]
 
 
-def _symptoms(current: CheckinFacts) -> list[Signal]:
+def _symptoms(current: CheckinFacts, t: Thresholds) -> list[Signal]:
     if not current.symptoms:
         return []
-    return [_signal(AlertKind.SYMPTOMS, Level.WARNING, symptoms=tuple(sorted(current.symptoms)))]
+    level = Level.URGENT if red_flags(current.symptoms, t) else Level.WARNING
+    return [_signal(AlertKind.SYMPTOMS, level, symptoms=tuple(sorted(current.symptoms)))]
 
 
 def _mood(current: CheckinFacts, history: Sequence[CheckinFacts], t: Thresholds) -> list[Signal]:

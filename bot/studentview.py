@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot import charts, checkins
-from bot.access import Viewer, covers_student, may_see_screen_scores
+from bot.access import Viewer, covers_student, may_see_note_text, may_see_screen_scores
 from bot.clock import from_epoch
 from bot.rules import Thresholds, screen_level
 from bot.services import Services
@@ -82,6 +82,8 @@ async def student_view(
         date_to=today.isoformat(),
         scope=Scope(student_id=student_id),
         isolation_id=isolation.id,
+        # The note was written to the class teacher ("有什么想告诉班主任的吗？"): they read it.
+        with_note_text=may_see_note_text(viewer, student),
     )
     thresholds = Thresholds.from_config(services.config.alerts)
     text = "\n".join(
@@ -152,13 +154,18 @@ def _isolation_line(services: Services, language: str, isolation: Isolation, tod
             start=start.isoformat(),
             end=end.isoformat(),
         )
-    return catalog.t(
+    line = catalog.t(
         language,
         "staffviews.student.ongoing",
         kind=kind,
         start=start.isoformat(),
         day=(today - start).days + 1,
     )
+    if isolation.planned_end_date:
+        line += catalog.t(
+            language, "staffviews.student.planned_end", end=isolation.planned_end_date
+        )
+    return line
 
 
 def _when(services: Services, language: str, row: LedgerRow) -> str:
@@ -219,7 +226,9 @@ def table_lines(
                 parts.append(t(language, "staffviews.cell.screen_done"))
                 if screen_level(row.screen, thresholds):
                     parts.append(t(language, "alerts.seen.wellbeing_flag"))
-        if row.has_note:
+        if row.note:
+            parts.append(t(language, "staffviews.student.note_text", note=row.note))
+        elif row.has_note:
             parts.append(t(language, "staffviews.student.note"))
         lines.append(" · ".join(parts))
     return lines

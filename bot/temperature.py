@@ -16,6 +16,12 @@ FAHRENHEIT_RANGE = (93.0, 108.0)
 _NUMBER = re.compile(r"-?\d+(?:[.,。]\d+)?")
 # "37度5" is how 37.5 degrees is said in Chinese.
 _DU_DECIMAL = re.compile(r"(\d+)\s*度\s*(\d)(?!\d)")
+# Said in words: "三十七度五", "三十八度", "三十六点八", "九十八点六华氏度".
+_ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_ZH_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+")
+_ZH_DECIMAL = re.compile(
+    r"([\d零〇一二两三四五六七八九十百]+)\s*点\s*([\d零〇一二两三四五六七八九]+)"
+)
 _FAHRENHEIT_MARK = re.compile(r"°\s*f|华氏|fahrenheit|(?<=\d)\s*f\b", re.IGNORECASE)
 _CELSIUS_MARK = re.compile(r"°\s*c|摄氏|celsius|(?<=\d)\s*c\b", re.IGNORECASE)
 # A bare 度 ("degrees") means Celsius unless a Fahrenheit mark says otherwise: °F is 华氏度.
@@ -47,6 +53,11 @@ def parse_temperature(text: str) -> Reading | TempError:
     normal = unicodedata.normalize("NFKC", text).strip()
     if not normal:
         return TempError.EMPTY
+    # Words are read as a temperature only where one is said ("度", "点", or a bare number):
+    # "一百个问题" is not 100 °F.
+    if "度" in normal or "点" in normal or _ZH_NUMBER.fullmatch(normal):
+        normal = _ZH_DECIMAL.sub(r"\1.\2", normal)
+        normal = _ZH_NUMBER.sub(lambda m: str(_zh_integer(m.group())), normal)
     normal = _DU_DECIMAL.sub(r"\1.\2度", normal)
     numbers = _NUMBER.findall(normal)
     if not numbers:
@@ -65,3 +76,20 @@ def parse_temperature(text: str) -> Reading | TempError:
         if CELSIUS_RANGE[0] <= celsius <= CELSIUS_RANGE[1]:
             return Reading(celsius, True, value)
     return TempError.OUT_OF_RANGE
+
+
+def _zh_integer(word: str) -> int:
+    """A number in Chinese characters: 三十七, 十, 一百零一; bare digits (三七) read as 37."""
+    if not any(unit in word for unit in "十百"):
+        return int("".join(str(_ZH_DIGITS[c]) for c in word))
+    total = digit = 0
+    for char in word:
+        if char == "百":
+            total += (digit or 1) * 100
+            digit = 0
+        elif char == "十":
+            total += (digit or 1) * 10
+            digit = 0
+        else:
+            digit = _ZH_DIGITS[char]
+    return total + digit

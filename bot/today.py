@@ -310,6 +310,8 @@ def day_label(catalog: Catalog, language: str, local_date: str) -> str:
 class TodayView:
     text: str
     remind: SlotLine | None
+    # Students whose planned end date has come, for a viewer who may release them.
+    due: tuple[store.DueRelease, ...] = ()
 
 
 async def view_today(svc: Services, viewer: Viewer, language: str) -> TodayView | None:
@@ -323,6 +325,11 @@ async def view_today(svc: Services, viewer: Viewer, language: str) -> TodayView 
         language, "today.title", date=day_label(svc.catalog, language, summary.local_date)
     )
     text = render(summary, svc.catalog, language, title=title, tz_clock=clock_labels(svc, summary))
+    due: tuple[store.DueRelease, ...] = ()
+    if viewer.role in ("teacher", "admin"):
+        due = tuple(await store.due_releases(svc.db, summary.local_date, scope))
+        if due:
+            text += "\n\n" + _due_text(svc.catalog, language, due)
     day = date.fromisoformat(summary.local_date)
     async with svc.db.transaction() as tx:
         await audit.record_view(
@@ -330,10 +337,29 @@ async def view_today(svc: Services, viewer: Viewer, language: str) -> TodayView 
             actor_id=viewer.person.id,
             action="today",
             now=now,
-            student_ids=sorted(f.student.id for f in summary.flagged),
+            student_ids=sorted(
+                {f.student.id for f in summary.flagged} | {d.student_id for d in due}
+            ),
             scope=scope_text(scope, day, day),
         )
-    return TodayView(text, summary.remindable)
+    return TodayView(text, summary.remindable, due)
+
+
+def _due_text(catalog: Catalog, language: str, due: Sequence[store.DueRelease]) -> str:
+    """Who is due for release today (or overdue), with start and planned end."""
+    lines = [catalog.t(language, "today.due_title", count=len(due))]
+    lines += [
+        catalog.t(
+            language,
+            "today.due_line",
+            name=d.name,
+            number=d.number,
+            start=d.start_date[5:],
+            end=d.planned_end_date[5:],
+        )
+        for d in due
+    ]
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)

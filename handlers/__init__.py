@@ -47,6 +47,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         _command("checkin", checkin.start_checkin),
         _command("isolate", isolation.isolate_student),
         _command("release", isolation.release_student),
+        CallbackQueryHandler(isolation.press_release, pattern=r"^rl:"),
         CallbackQueryHandler(checkin.answer_button, pattern=r"^ci:"),
         _command("talk", contact.offer_talk),
         _command("contacts", contact.show_not_contacted),

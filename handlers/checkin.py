@@ -104,6 +104,15 @@ async def waiting_for(update: Update, context: Context, who: Sender) -> str | No
     return await checkins.waiting_for(svc, who.person, svc.now())
 
 
+async def button_hint(update: Update, context: Context, who: Sender) -> str | None:
+    """ "Tap one of the buttons above", if the student's check-in waits for a tap."""
+    if not _student(who) or not _private(update):
+        return None
+    assert who.person is not None
+    svc = services(context)
+    return await checkins.button_hint(svc, who.person, who.language, svc.now())
+
+
 async def handle_text(update: Update, context: Context, who: Sender) -> bool:
     """Take typed text if the student's open check-in waits for a temperature or a note."""
     message = update.effective_message

@@ -1,4 +1,5 @@
-"""/isolate and /release for class teachers (own classes) and admins (their scope)."""
+"""/isolate, /release and the one-tap release (rl:<student_id>) for class teachers (own
+classes) and admins (their scope)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,20 @@ from telegram import Update
 
 from bot import isolation
 from bot.access import may_manage_isolation
+from bot.ids import is_id
 from bot.isolation import KINDS, Result
 from bot.storage import isolation as store
+from bot.storage import people
 from bot.storage.records import Person
-from handlers.common import Context, Sender, bound_sender, reply, services, viewer_for
+from handlers.common import (
+    Context,
+    Sender,
+    bound_press,
+    bound_sender,
+    reply,
+    services,
+    viewer_for,
+)
 
 # What a Chinese teacher types for each kind, as in the roster's 隔离方式 column.
 KIND_ALIASES = {"居家": "home", "集中": "centralized", "在校": "on_campus"}
@@ -113,3 +124,34 @@ async def release_student(update: Update, context: Context) -> None:
         if outcome.told:
             text += "\n" + svc.catalog.t(lang, "isolation.ended_told", name=student.name)
     await reply(update, context, text)
+
+
+async def press_release(update: Update, context: Context) -> None:
+    """Release the student of a "due for release" button under /today, in one tap."""
+    press = await bound_press(update, context)
+    if press is None:
+        return
+    svc = services(context)
+    catalog, language = svc.catalog, press.who.language
+    parts = press.parts
+    if len(parts) != 2 or not is_id(parts[1]):
+        await press.query.answer(catalog.t(language, "common.bad_button"), show_alert=True)
+        return
+    if press.person.role not in ("teacher", "admin"):
+        await press.query.answer(catalog.t(language, "common.not_allowed"), show_alert=True)
+        return
+    student = await people.person_by_id(svc.db, int(parts[1]))
+    if student is None or not student.is_student:
+        await press.query.answer(catalog.t(language, "common.bad_button"), show_alert=True)
+        return
+    viewer = await viewer_for(svc, press.person)
+    if not may_manage_isolation(viewer, student):
+        # A forged id must not tell whose it is.
+        await press.query.answer(catalog.t(language, "common.not_allowed"), show_alert=True)
+        return
+    outcome = await isolation.end_isolation(svc, student, actor_id=press.person.id, now=svc.now())
+    if outcome.result is Result.NOT_ISOLATED:
+        text = catalog.t(language, "isolation.not_isolated", name=student.name)
+    else:
+        text = catalog.t(language, "isolation.ended", name=student.name)
+    await press.query.answer(text, show_alert=True)

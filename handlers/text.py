@@ -39,8 +39,11 @@ async def route_text(update: Update, context: Context) -> None:
             return
     answered = tier == "urgent" or (tier == "concern" and svc.config.crisis.concern_offer_talk)
     if not answered:
-        hint = "text.hint_student" if person.is_student else "text.hint_staff"
-        await reply(update, context, svc.catalog.t(who.language, hint))
+        text = await checkin.button_hint(update, context, who)
+        if text is None:
+            hint = "text.hint_student" if person.is_student else "text.hint_staff"
+            text = svc.catalog.t(who.language, hint)
+        await reply(update, context, text)
 
 
 async def _flows(update: Update, context: Context, who: Sender, *, crisis: bool) -> list[Flow]:

@@ -8,6 +8,9 @@ from bot import today
 from bot.ids import is_id
 from handlers.common import Context, bound_press, services, staff_viewer, viewer_for
 
+# One-tap releases under /today; more than this many due at once are released with /release.
+RELEASE_BUTTONS = 10
+
 
 async def show_today(update: Update, context: Context) -> None:
     """Show the sender's classes or schools today, with a remind button while a round is open."""
@@ -22,13 +25,17 @@ async def show_today(update: Update, context: Context) -> None:
             who.chat_id, svc.catalog.t(who.language, "common.not_allowed")
         )
         return
-    markup = None
+    rows = []
     if view.remind is not None and view.remind.round_id is not None:
         count = view.remind.waiting + view.remind.in_progress
         label = svc.catalog.t(who.language, "today.remind_button", count=count)
-        markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(label, callback_data=f"td:{view.remind.round_id}:remind")]]
+        rows.append(
+            [InlineKeyboardButton(label, callback_data=f"td:{view.remind.round_id}:remind")]
         )
+    for due in view.due[:RELEASE_BUTTONS]:
+        label = svc.catalog.t(who.language, "today.release_button", name=due.name)
+        rows.append([InlineKeyboardButton(label, callback_data=f"rl:{due.student_id}")])
+    markup = InlineKeyboardMarkup(rows) if rows else None
     await context.bot.send_message(who.chat_id, view.text, reply_markup=markup)
 
 

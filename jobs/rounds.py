@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from bot import checkins, digest
+from bot import checkins, digest, isolation
 from bot.services import get_services
 
 INTERVAL_SECONDS = 15
@@ -17,6 +17,8 @@ async def run_rounds(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Bring rounds in line with the clock; the first run after start-up reconciles."""
     svc = get_services(context.bot_data)
     now = svc.now()
+    # First, so a student released on the planned end date is not asked that morning.
+    await isolation.release_due(svc, now)
     await checkins.run_rounds(svc, now)
     # Right after closing, so the day's digest follows its last round without a second job.
     await digest.send_due(svc, now)

@@ -48,6 +48,11 @@ def test_empty_file_gives_defaults(tmp_path: Path) -> None:
         ("[[checkins.slots]]\nname = 'noon'\n", "missing a required key"),
         ("[paid_broadcast = true\n", "not valid TOML"),
         ("[telegram]\nbase_url = 'localhost:8081'\n", "'telegram.base_url' must start with"),
+        (
+            "[[checkins.slots]]\nname = 'evening'\ntime = '19:00'\nlabel_zh_cn = '晚检'\n",
+            "needs both label_zh_cn and label_en",
+        ),
+        ("[alerts]\nred_flag_symptoms = ['fainting']\n", "'alerts.red_flag_symptoms' has unknown"),
     ],
 )
 def test_bad_settings_are_named(tmp_path: Path, text: str, expected: str) -> None:

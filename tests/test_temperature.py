@@ -36,6 +36,15 @@ from bot.temperature import Reading, TempError, parse_temperature
         ("34.0", 34.0),
         ("42.5", 42.5),
         ("34°C", 34.0),
+        # Said in words, as a voice keyboard or a young student writes it.
+        ("三十七度五", 37.5),
+        ("三十八度", 38.0),
+        ("三十六点八", 36.8),
+        ("三十六点八度", 36.8),
+        ("体温三十六度八", 36.8),
+        ("37点5", 37.5),
+        ("三七点五", 37.5),
+        ("三十九", 39.0),
     ],
 )
 def test_celsius_forms(text: str, celsius: float) -> None:
@@ -137,3 +146,22 @@ def test_every_plausible_celsius_reading_is_kept_as_typed(value: Decimal) -> Non
     assert isinstance(reading, Reading)
     assert reading.celsius == float(value)
     assert not reading.from_fahrenheit
+
+
+@pytest.mark.parametrize(
+    ("text", "original", "celsius"),
+    [("九十八点六华氏度", 98.6, 37.0), ("华氏一百零一度", 101.0, 38.3)],
+)
+def test_fahrenheit_in_words(text: str, original: float, celsius: float) -> None:
+    reading = parse_temperature(text)
+    assert isinstance(reading, Reading)
+    assert (reading.original, reading.celsius, reading.from_fahrenheit) == (
+        original,
+        celsius,
+        True,
+    )
+
+
+@pytest.mark.parametrize("text", ["我有一百个问题", "好一点了", "十", "三十度"])
+def test_words_that_are_no_temperature(text: str) -> None:
+    assert not isinstance(parse_temperature(text), Reading)

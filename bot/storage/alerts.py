@@ -109,6 +109,27 @@ async def claim_signal(tx: aiosqlite.Connection, key: str, alert_id: int, now: i
     return cursor.rowcount == 1
 
 
+async def source_applied(tx: aiosqlite.Connection, alert_id: int, prefix: str) -> bool:
+    """Whether a signal whose key starts with prefix (a kind and a source) fed this alert."""
+    row = await _one(
+        tx,
+        "SELECT 1 FROM alert_signals WHERE alert_id = ? AND substr(key, 1, ?) = ?",
+        (alert_id, len(prefix), prefix),
+    )
+    return row is not None
+
+
+async def set_facts(
+    tx: aiosqlite.Connection, alert_id: int, facts: dict[str, Any], now: int
+) -> None:
+    """Replace what an unresolved alert says, without counting a new signal."""
+    await tx.execute(
+        "UPDATE alerts SET facts = ?, updated_at = ?, revision = revision + 1"
+        " WHERE id = ? AND state != 'resolved'",
+        (json.dumps(facts, ensure_ascii=False, sort_keys=True), now, alert_id),
+    )
+
+
 async def signal_seen(tx: aiosqlite.Connection, key: str) -> bool:
     row = await _one(tx, "SELECT 1 FROM alert_signals WHERE key = ?", (key,))
     return row is not None
@@ -152,15 +173,19 @@ async def merge_signal(
     facts: dict[str, Any],
     next_escalation_at: int | None,
     now: int,
+    again: bool = True,
 ) -> None:
-    """Fold a new signal into an unresolved alert: newest facts, the higher level."""
+    """Fold a new signal into an unresolved alert: newest facts, the higher level; `again`
+    counts it as a new sighting (a later answer of the same check-in is not one)."""
     await tx.execute(
-        "UPDATE alerts SET level = ?, seen_at = MAX(seen_at, ?), facts = ?, signals = signals + 1,"
-        " next_escalation_at = ?, updated_at = ?, revision = revision + 1 WHERE id = ?",
+        "UPDATE alerts SET level = ?, seen_at = MAX(seen_at, ?), facts = ?,"
+        " signals = signals + ?, next_escalation_at = ?, updated_at = ?,"
+        " revision = revision + 1 WHERE id = ?",
         (
             level,
             seen_at,
             json.dumps(facts, ensure_ascii=False, sort_keys=True),
+            int(again),
             next_escalation_at,
             now,
             alert_id,

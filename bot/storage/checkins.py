@@ -271,12 +271,14 @@ async def unclosed_rounds(tx: aiosqlite.Connection) -> list[Round]:
 
 
 async def unfinished(tx: aiosqlite.Connection, round_id: int, wave: int) -> list[Recipient]:
-    """Open check-ins of a round not yet reminded in this wave."""
+    """Open check-ins of a round not yet reminded in this wave; one submitted and reopened with
+    Edit is not unfinished (its submitted answers stand)."""
     rows = await _fetchall(
         tx,
         "SELECT c.id, c.student_id, p.chat_id, p.language FROM checkins c"
         " JOIN people p ON p.id = c.student_id"
-        " WHERE c.round_id = ? AND c.status = 'open' AND c.reminders_sent < ?"
+        " WHERE c.round_id = ? AND c.status = 'open' AND c.answered_at IS NULL"
+        " AND c.reminders_sent < ?"
         " AND p.chat_id IS NOT NULL ORDER BY c.id",
         (round_id, wave),
     )

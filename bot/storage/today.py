@@ -77,7 +77,11 @@ async def isolated_students(db: Database, scope: Scope, now: int) -> list[Isolat
 async def day_checkins(db: Database, local_date: str, scope: Scope) -> list[DayCheckin]:
     condition, params = scope.where("p")
     rows = await db.fetchall(
-        "SELECT c.id, c.round_id, c.student_id, c.status, c.started_at IS NOT NULL,"
+        # Submitted once and reopened with Edit: the submitted answers stand, so it counts as
+        # answered, as closing the window will make it.
+        "SELECT c.id, c.round_id, c.student_id,"
+        " CASE WHEN c.status = 'open' AND c.answered_at IS NOT NULL THEN 'answered'"
+        "  ELSE c.status END, c.started_at IS NOT NULL,"
         " c.temperature_c, c.symptoms, c.mood"
         " FROM rounds r JOIN checkins c ON c.round_id = r.id"
         " JOIN people p ON p.id = c.student_id"
@@ -111,13 +115,61 @@ async def contacted_since(db: Database, scope: Scope, since: int) -> frozenset[i
     return frozenset(int(r[0]) for r in rows)
 
 
+@dataclass(frozen=True)
+class DueRelease:
+    """An isolated student whose planned end date (隔离结束) has come."""
+
+    student_id: int
+    name: str
+    number: str
+    start_date: str
+    planned_end_date: str
+
+
+async def due_releases(db: Database, local_date: str, scope: Scope) -> list[DueRelease]:
+    """Students in scope still isolated on or after their planned end date, earliest first."""
+    condition, params = scope.where("p")
+    rows = await db.fetchall(
+        "SELECT p.id, p.name, p.number, i.start_date, i.planned_end_date FROM isolations i"
+        " JOIN people p ON p.id = i.student_id"
+        " WHERE i.ended_at IS NULL AND i.planned_end_date IS NOT NULL"
+        f" AND i.planned_end_date <= ? AND {condition}"
+        " ORDER BY i.planned_end_date, p.number",
+        [local_date, *params],
+    )
+    return [DueRelease(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class DayNote:
+    """A note a student wrote to the class teacher in a check-in of the day."""
+
+    student_id: int
+    name: str
+    slot: str
+    note: str
+
+
+async def day_notes(db: Database, local_date: str, scope: Scope) -> list[DayNote]:
+    condition, params = scope.where("p")
+    rows = await db.fetchall(
+        "SELECT c.student_id, p.name, r.slot, c.note FROM rounds r"
+        " JOIN checkins c ON c.round_id = r.id JOIN people p ON p.id = c.student_id"
+        f" WHERE r.local_date = ? AND c.note IS NOT NULL AND c.note != '' AND {condition}"
+        " ORDER BY r.slot_index, p.name, c.id",
+        [local_date, *params],
+    )
+    return [DayNote(*r) for r in rows]
+
+
 async def unanswered(db: Database, round_id: int, scope: Scope) -> list[Student]:
-    """The scope's bound students whose check-in in this round is still open."""
+    """The scope's bound students who have not submitted this round's check-in yet."""
     condition, params = scope.where("p")
     rows = await db.fetchall(
         "SELECT c.id, c.student_id, p.chat_id, p.language FROM checkins c"
         " JOIN people p ON p.id = c.student_id"
-        " WHERE c.round_id = ? AND c.status = 'open' AND p.chat_id IS NOT NULL"
+        " WHERE c.round_id = ? AND c.status = 'open' AND c.answered_at IS NULL"
+        " AND p.chat_id IS NOT NULL"
         f" AND p.unreachable_at IS NULL AND {condition} ORDER BY c.id",
         [round_id, *params],
     )

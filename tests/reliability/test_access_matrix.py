@@ -362,6 +362,21 @@ TABLE: list[Row] = [
         },
         changes=("isolation", "view"),
     ),
+    # The one-tap release under /today's "due for release" line: the same rights as /release.
+    Row(
+        "rl:{id}",
+        "own_free",
+        {
+            **dict.fromkeys(("student", "doctor", "counselor"), NA),
+            **dict.fromkeys(
+                ("teacher", "school_admin", "bureau_admin"),
+                ("allowed", "isolation.not_isolated"),
+            ),
+            "unbound": NB,
+        },
+    ),
+    Row("rl:{id}", "other", {"student": NA, **staff(NA), "unbound": NB}),
+    Row("rl:x", None, {"student": BAD, **staff(BAD), "unbound": NB}),
     # Staff views.
     Row(
         "/student",
