@@ -14,7 +14,14 @@ from bot.cli_isolation import add_isolation_commands
 from bot.cli_ledger import add_ledger_commands
 from bot.cli_notice import add_notice_commands
 from bot.clock import SystemClock, epoch
-from bot.config import Config, ConfigError, bot_token, load_config
+from bot.config import (
+    Config,
+    ConfigError,
+    bot_token,
+    load_config,
+    webhook_path,
+    webhook_secret,
+)
 from bot.storage.db import Database
 
 DEFAULT_CONFIG = "config.toml"
@@ -86,22 +93,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace, config: Config) -> int:
-    from bot.app import build_application
+    from bot.app import build_application, webhook_options
     from bot.logs import configure_logging
 
     token = bot_token()
-    configure_logging(config.general.log_level, token)
-    application = build_application(config, token=token)
     telegram = config.telegram
+    # Checked before anything starts: without a secret anyone could post updates as anyone.
+    secret = webhook_secret() if telegram.webhook_url else ""
+    configure_logging(
+        config.general.log_level, token, secret, webhook_path(secret) if secret else ""
+    )
+    application = build_application(config, token=token)
     if telegram.webhook_url:
-        import os
-
-        application.run_webhook(
-            listen=telegram.webhook_listen,
-            port=telegram.webhook_port,
-            webhook_url=telegram.webhook_url,
-            secret_token=os.environ.get("WEBHOOK_SECRET") or None,
-        )
+        application.run_webhook(**webhook_options(telegram, secret))
     else:
         application.run_polling(timeout=telegram.poll_timeout_seconds)
     return 0

@@ -1,4 +1,4 @@
-"""Logging set-up that keeps the bot token out of every record."""
+"""Logging set-up that keeps the bot token (and the webhook secret) out of every record."""
 
 from __future__ import annotations
 
@@ -33,20 +33,21 @@ class RedactingFilter(logging.Filter):
         return text
 
 
-def configure_logging(level: str, token: str) -> None:
+def configure_logging(level: str, token: str, *secrets: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    redactor = RedactingFilter([token])
+    redactor = RedactingFilter([token, *secrets])
     for handler in logging.getLogger().handlers:
         handler.addFilter(redactor)
     quiet_libraries()
 
 
 # Loggers whose detail carries what students wrote: python-telegram-bot logs whole updates at
-# DEBUG, aiosqlite every statement with its parameters, httpx every URL (with the token) at INFO.
+# DEBUG, aiosqlite every statement with its parameters, httpx every URL (with the token) at INFO,
+# tornado (the webhook server) every request with its secret path at INFO.
 # They stay at WARNING whatever level the bot itself logs at.
-CHATTY = ("telegram", "httpx", "httpcore", "aiosqlite", "apscheduler", "aiohttp")
+CHATTY = ("telegram", "httpx", "httpcore", "aiosqlite", "apscheduler", "aiohttp", "tornado")
 
 
 def quiet_libraries() -> None:
