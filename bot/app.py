@@ -40,7 +40,9 @@ def build_application(config: Config, *, token: str, clock: Clock | None = None)
         ApplicationBuilder()
         .token(token)
         .defaults(Defaults(tzinfo=config.general.tz))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(
+            PerChatUpdateProcessor(max_queued_per_chat=config.telegram.max_queued_updates_per_chat)
+        )
         .rate_limiter(limiter)
         .request(AiohttpRequest(timeout=timeout))
         .get_updates_request(

@@ -46,6 +46,7 @@ class Telegram:
     webhook_url: str = ""
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    max_queued_updates_per_chat: int = 20
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,8 @@ def _check_semantics(config: Config, where: str) -> None:
         )
     if config.general.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"{where}: 'general.log_level' must be DEBUG, INFO, WARNING or ERROR")
+    if config.telegram.max_queued_updates_per_chat < 1:
+        raise ConfigError(f"{where}: 'telegram.max_queued_updates_per_chat' must be at least 1")
     if config.storage.synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
         raise ConfigError(f"{where}: 'storage.synchronous' must be FULL, NORMAL or EXTRA")
     checkins = config.checkins

@@ -139,14 +139,23 @@ async def bound_press(update: Update, context: Context) -> Press | None:
     return Press(query, who, who.person, (query.data or "").split(":"))
 
 
-async def bound_sender(update: Update, context: Context) -> tuple[Sender, Person] | None:
-    """The sender and the person they are bound to; an unbound sender is told so, and None
-    comes back."""
+async def bound_sender(
+    update: Update, context: Context, *, throttled: bool = False
+) -> tuple[Sender, Person] | None:
+    """The sender and the person they are bound to; an unbound sender is told so (if
+    `throttled`, at most once a minute), and None comes back.
+
+    Free text and media are throttled: an unbound account forwarding a hundred messages gets
+    one answer, not a hundred. A typed command is always answered; the per-chat queue cap
+    (bot/updates.py) bounds how many of those one burst can bring.
+    """
     who = await sender(update, context)
     if who is None:
         return None
     if who.person is None:
-        await reply(update, context, services(context).catalog.t(who.language, "common.not_bound"))
+        svc = services(context)
+        if not throttled or svc.unbound_replies.allow(who.telegram_user_id, svc.now()):
+            await reply(update, context, svc.catalog.t(who.language, "common.not_bound"))
         return None
     return who, who.person
 
