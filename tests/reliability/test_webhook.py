@@ -60,10 +60,10 @@ async def test_onboarding_through_a_webhook_with_a_secret(
     await app.start()
     await app.updater.start_webhook(**webhook_options(telegram, SECRET))
     start = api.mark()
-    path = webhook_path(SECRET)
+    secret_path = webhook_path(SECRET)
     try:
-        assert api.webhook == (f"http://127.0.0.1:{port}/{path}", SECRET)
-        assert SECRET not in path and TOKEN not in path and len(path) >= 32
+        assert api.webhook == (f"http://127.0.0.1:{port}/{secret_path}", SECRET)
+        assert SECRET not in secret_path and TOKEN not in secret_path and len(secret_path) >= 32
         user = api.user(USER_IDS["S001"], "小明")
         await user.send_text(f"/start {codes['S001']}")
         await user.wait_for_message(contains="你好，张小明", timeout=10)
@@ -80,8 +80,8 @@ async def test_onboarding_through_a_webhook_with_a_secret(
         statuses = []
         async with aiohttp.ClientSession() as session:
             for url_path, secret in (
-                (path, None),
-                (path, "wrong"),
+                (secret_path, None),
+                (secret_path, "wrong"),
                 ("", SECRET),
                 ("classcare", SECRET),
             ):
