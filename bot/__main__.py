@@ -18,7 +18,14 @@ from bot.cli_ledger import add_ledger_commands
 from bot.cli_notice import add_notice_commands
 from bot.cli_people import add_people_commands
 from bot.clock import SystemClock, epoch
-from bot.config import Config, ConfigError, bot_token, load_config
+from bot.config import (
+    Config,
+    ConfigError,
+    bot_token,
+    load_config,
+    webhook_path,
+    webhook_secret,
+)
 from bot.csvtext import spreadsheet_safe
 from bot.logs import configure_logging
 from bot.storage.db import Database
@@ -125,22 +132,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace, config: Config) -> int:
-    from bot.app import build_application
+    from bot.app import build_application, webhook_options
 
     token = bot_token()
-    application = build_application(config, token=token)
     telegram = config.telegram
+    # Checked before anything starts: without a secret anyone could post updates as anyone.
+    secret = webhook_secret() if telegram.webhook_url else ""
+    if secret:
+        configure_logging(config.general.log_level, token, secret, webhook_path(secret))
+    application = build_application(config, token=token)
     # The loop stays open after a failed start so the HTTP client opened for getMe is closed:
     # python-telegram-bot shuts down only what initialized fully.
     try:
         if telegram.webhook_url:
-            application.run_webhook(
-                listen=telegram.webhook_listen,
-                port=telegram.webhook_port,
-                webhook_url=telegram.webhook_url,
-                secret_token=os.environ.get("WEBHOOK_SECRET") or None,
-                close_loop=False,
-            )
+            application.run_webhook(**webhook_options(telegram, secret), close_loop=False)
         else:
             application.run_polling(timeout=telegram.poll_timeout_seconds, close_loop=False)
     finally:

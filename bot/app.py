@@ -14,7 +14,7 @@ from telegram.request import HTTPXRequest
 
 from bot import alerts
 from bot.clock import Clock, SystemClock
-from bot.config import Config
+from bot.config import Config, Telegram, webhook_path
 from bot.delivery import DeliveryWorker
 from bot.httprequest import AiohttpRequest
 from bot.i18n import Catalog
@@ -40,7 +40,9 @@ def build_application(config: Config, *, token: str, clock: Clock | None = None)
         ApplicationBuilder()
         .token(token)
         .defaults(Defaults(tzinfo=config.general.tz))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(
+            PerChatUpdateProcessor(max_queued_per_chat=config.telegram.max_queued_updates_per_chat)
+        )
         .rate_limiter(limiter)
         .request(AiohttpRequest(timeout=timeout))
         .get_updates_request(
@@ -65,6 +67,19 @@ def build_application(config: Config, *, token: str, clock: Clock | None = None)
     schedule_jobs(application, config)
     application.add_error_handler(_on_error)
     return application
+
+
+def webhook_options(telegram: Telegram, secret: str) -> dict[str, Any]:
+    """Application.run_webhook's arguments: Telegram posts to webhook_url plus a path derived
+    from the secret, and sends the secret with every update."""
+    path = webhook_path(secret)
+    return {
+        "listen": telegram.webhook_listen,
+        "port": telegram.webhook_port,
+        "url_path": path,
+        "webhook_url": f"{telegram.webhook_url.rstrip('/')}/{path}",
+        "secret_token": secret,
+    }
 
 
 async def _post_init(application: AppType) -> None:

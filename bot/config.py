@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
+import re
 import tomllib
 import types
 from dataclasses import dataclass, field
@@ -15,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.symptoms import RED_FLAGS, SYMPTOMS
 
 LANGUAGES = ("zh-CN", "en")
+# What Telegram accepts as a webhook's secret_token.
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -44,6 +48,7 @@ class Telegram:
     webhook_url: str = ""
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    max_queued_updates_per_chat: int = 20
 
 
 @dataclass(frozen=True)
@@ -295,6 +300,8 @@ def _check_semantics(config: Config, where: str) -> None:
         )
     if config.general.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"{where}: 'general.log_level' must be DEBUG, INFO, WARNING or ERROR")
+    if config.telegram.max_queued_updates_per_chat < 1:
+        raise ConfigError(f"{where}: 'telegram.max_queued_updates_per_chat' must be at least 1")
     if config.storage.synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
         raise ConfigError(f"{where}: 'storage.synchronous' must be FULL, NORMAL or EXTRA")
     if config.contact.reply_route_days < 1:
@@ -380,3 +387,27 @@ def bot_token(environ: dict[str, str] | None = None) -> str:
             "e.g. `export BOT_TOKEN=123456:ABC...`"
         )
     return token
+
+
+def webhook_secret(environ: dict[str, str] | None = None) -> str:
+    """The webhook secret, only ever from the environment; never echoed in an error."""
+    env = os.environ if environ is None else environ
+    secret = env.get("WEBHOOK_SECRET", "")
+    if not secret:
+        raise ConfigError(
+            "WEBHOOK_SECRET is not set: webhook mode ('telegram.webhook_url') needs it, or anyone "
+            "who finds the address can post updates as any user; export 1-256 characters of "
+            "A-Za-z0-9_-, e.g. `export WEBHOOK_SECRET=$(openssl rand -hex 32)`"
+        )
+    if WEBHOOK_SECRET.fullmatch(secret) is None:
+        raise ConfigError(
+            f"WEBHOOK_SECRET is not valid: Telegram accepts 1-256 characters of A-Za-z0-9_- "
+            f"(the value set has {len(secret)} characters)"
+        )
+    return secret
+
+
+def webhook_path(secret: str) -> str:
+    """The URL path the bot listens on: unguessable without the secret, and not the secret
+    itself (paths end up in proxy logs)."""
+    return hashlib.sha256(f"classcare webhook path {secret}".encode()).hexdigest()[:40]

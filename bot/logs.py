@@ -1,4 +1,4 @@
-"""Logging set-up that keeps the bot token out of every record."""
+"""Logging set-up that keeps the bot token (and the webhook secret) out of every record."""
 
 from __future__ import annotations
 
@@ -47,22 +47,23 @@ def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}{where}"
 
 
-def configure_logging(level: str, token: str) -> None:
+def configure_logging(level: str, token: str, *secrets: str) -> None:
     """Log to stderr through the redacting filter; full tracebacks only at DEBUG, since an
     operator reading the log wants one line per failure and the traceback is for a developer."""
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    redactor = RedactingFilter([token], tracebacks=level.upper() == "DEBUG")
+    redactor = RedactingFilter([token, *secrets], tracebacks=level.upper() == "DEBUG")
     for handler in logging.getLogger().handlers:
         handler.addFilter(redactor)
     quiet_libraries()
 
 
 # Loggers whose detail carries what students wrote: python-telegram-bot logs whole updates at
-# DEBUG, aiosqlite every statement with its parameters, httpx every URL (with the token) at INFO.
+# DEBUG, aiosqlite every statement with its parameters, httpx every URL (with the token) at INFO,
+# tornado (the webhook server) every request with its secret path at INFO.
 # They stay at WARNING whatever level the bot itself logs at.
-CHATTY = ("telegram", "httpx", "httpcore", "aiosqlite", "apscheduler", "aiohttp")
+CHATTY = ("telegram", "httpx", "httpcore", "aiosqlite", "apscheduler", "aiohttp", "tornado")
 
 
 def quiet_libraries() -> None:

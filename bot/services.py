@@ -10,6 +10,7 @@ from bot.clock import Clock, epoch
 from bot.config import Config
 from bot.i18n import Catalog
 from bot.storage.db import Database
+from bot.throttle import OncePer
 
 KEY = "classcare"
 
@@ -26,6 +27,8 @@ class Services:
     catalog: Catalog
     bot_username: str = ""
     outbox: DeliveryWorker | None = None
+    # "Who are you?" to an account with no binding: once a minute, however much it sends.
+    unbound_replies: OncePer = field(default_factory=lambda: OncePer(60))
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property

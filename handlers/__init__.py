@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from telegram import Update
 from telegram.ext import (
     Application,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -99,4 +101,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
 
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    # Before every other handler, in a group of its own: an update from anywhere but the
+    # sender's own private chat stops here, so no handler can answer into a group.
+    application.add_handler(TypeHandler(Update, common.keep_to_private_chats), group=-1)
     application.add_handlers(_handlers())

@@ -40,12 +40,6 @@ def _student(who: Sender | None) -> bool:
     return who is not None and who.person is not None and who.person.is_student
 
 
-def _private(update: Update) -> bool:
-    # Health answers and the wellbeing screen are asked only in the student's own chat.
-    chat = update.effective_chat
-    return chat is not None and chat.type == "private"
-
-
 async def start_checkin(update: Update, context: Context) -> None:
     """Resume the open check-in at its current step, or start it."""
     bound = await bound_sender(update, context)
@@ -55,9 +49,6 @@ async def start_checkin(update: Update, context: Context) -> None:
     svc = services(context)
     if not person.is_student:
         await reply(update, context, svc.catalog.t(who.language, "checkin.students_only"))
-        return
-    if not _private(update):
-        await reply(update, context, svc.catalog.t(who.language, "checkin.private_only"))
         return
     answer = await checkins.resume(svc, person, who.language, svc.now())
     await _send(context, who.chat_id, answer)
@@ -97,7 +88,7 @@ async def answer_button(update: Update, context: Context) -> None:
 
 async def waiting_for(update: Update, context: Context, who: Sender) -> str | None:
     """What the student's open check-in waits for them to type, if anything."""
-    if not _student(who) or not _private(update):
+    if not _student(who):
         return None
     assert who.person is not None
     svc = services(context)
@@ -116,7 +107,7 @@ async def button_hint(update: Update, context: Context, who: Sender) -> str | No
 async def handle_text(update: Update, context: Context, who: Sender) -> bool:
     """Take typed text if the student's open check-in waits for a temperature or a note."""
     message = update.effective_message
-    if not _student(who) or message is None or not message.text or not _private(update):
+    if not _student(who) or message is None or not message.text:
         return False
     assert who.person is not None
     svc = services(context)

@@ -23,11 +23,6 @@ from handlers.common import (
 log = logging.getLogger(__name__)
 
 
-def _private(update: Update) -> bool:
-    chat = update.effective_chat
-    return chat is not None and chat.type == "private"
-
-
 async def offer_talk(update: Update, context: Context) -> None:
     """Offer a student the two people they can write to."""
     who = await sender(update, context)
@@ -133,8 +128,6 @@ async def handle_photo(update: Update, context: Context, who: Sender) -> bool:
 async def _relay(
     update: Update, context: Context, who: Sender, message: Message, text: str, photo: str | None
 ) -> bool:
-    if not _private(update):
-        return False
     assert who.person is not None
     svc = services(context)
     reply_to = message.reply_to_message.message_id if message.reply_to_message else None

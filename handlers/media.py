@@ -15,7 +15,7 @@ async def route_media(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    bound = await bound_sender(update, context)
+    bound = await bound_sender(update, context, throttled=True)
     if bound is None:
         return
     who, person = bound

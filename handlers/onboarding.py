@@ -51,10 +51,10 @@ async def start(update: Update, context: Context) -> None:
         log.info("invite refused: %s", outcome.value)
         await reply(update, context, catalog.t(who.language, f"onboarding.refused.{outcome}"))
         return
-    await _welcome(update, context, outcome)
+    await _welcome(update, context, outcome, who.chat_id)
 
 
-async def _welcome(update: Update, context: Context, bound: Bound) -> None:
+async def _welcome(update: Update, context: Context, bound: Bound, chat_id: int) -> None:
     svc = services(context)
     person = bound.person
     language = person.language or svc.config.general.language
@@ -70,9 +70,7 @@ async def _welcome(update: Update, context: Context, bound: Bound) -> None:
         )
     )
     await reply(update, context, text)
-    chat = update.effective_chat
-    if chat is not None:
-        await set_menu(context, chat.id, person.role, language)
+    await set_menu(context, chat_id, person.role, language)
 
 
 async def show_help(update: Update, context: Context) -> None:
@@ -93,13 +91,11 @@ async def choose_language(update: Update, context: Context) -> None:
         InlineKeyboardButton(LANGUAGE_NAMES[lang], callback_data=f"lang:{lang}")
         for lang in LANGUAGES
     ]
-    chat = update.effective_chat
-    if chat is not None:
-        await context.bot.send_message(
-            chat.id,
-            services(context).catalog.t(who.language, "language.choose"),
-            reply_markup=InlineKeyboardMarkup([buttons]),
-        )
+    await context.bot.send_message(
+        who.chat_id,
+        services(context).catalog.t(who.language, "language.choose"),
+        reply_markup=InlineKeyboardMarkup([buttons]),
+    )
 
 
 async def set_language(update: Update, context: Context) -> None:

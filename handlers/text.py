@@ -18,7 +18,7 @@ async def route_text(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    bound = await bound_sender(update, context)
+    bound = await bound_sender(update, context, throttled=True)
     if bound is None:
         return
     who, person = bound

@@ -65,6 +65,7 @@ class World:
             "editMessageReplyMarkup": self.edit_message_reply_markup,
             "deleteMessage": self.delete_message,
             "answerCallbackQuery": self.answer_callback_query,
+            "leaveChat": self.leave_chat,
         }
 
     # -- helpers shared with the people a test plays --------------------------------------------
@@ -162,6 +163,17 @@ class World:
 
     def send_chat_action(self, params: dict[str, Any]) -> Any:
         self.chat(params, writing=True)
+        return True
+
+    def leave_chat(self, params: dict[str, Any]) -> Any:
+        chat = self.chat(params)
+        if chat.is_private:
+            raise ApiError(
+                400, "Bad Request: chat member status can't be changed in private chats"
+            )
+        if chat.left:
+            raise ApiError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
+        chat.left = True
         return True
 
     # -- sending --------------------------------------------------------------------------------

@@ -209,20 +209,59 @@ class FakeUser(ChatView):
 
 
 class FakeGroup(ChatView):
-    """A group the bot is a member of; members write in it."""
+    """A group, supergroup or channel the bot is a member of; members write in it."""
 
-    def __init__(self, api: FakeBotAPI, chat_id: int, title: str) -> None:
+    def __init__(self, api: FakeBotAPI, chat_id: int, title: str, kind: str = "group") -> None:
         super().__init__(api, chat_id)
         self.title = title
-        chat = api.chats.setdefault(chat_id, Chat(chat_id, "group", title=title))
+        chat = api.chats.setdefault(chat_id, Chat(chat_id, kind, title=title))
         chat.started = True
 
+    def add_bot(self, by: FakeUser) -> None:
+        """A member adds the bot: Telegram tells the bot with a my_chat_member update."""
+        self.chat.left = False
+        bot = bot_user(self.api.bot_username)
+        change = {
+            "chat": self.chat.as_json(),
+            "from": by.json,
+            "date": self.api.world.now(),
+            "old_chat_member": _member("left", bot),
+            "new_chat_member": _member("member", bot),
+        }
+        self.api.queue_update({"my_chat_member": change})
+
     async def send_text(self, member: FakeUser, text: str) -> dict[str, Any]:
-        """A member writes in the group."""
+        """A member writes in the group (in a channel: a post, signed by the member)."""
         content: dict[str, Any] = {"text": text}
         if entities := text_entities(text):
             content["entities"] = entities
+        if self.chat.type == "channel":
+            return await self.api.post_message(
+                self.chat, member.json, content, None, "channel_post"
+            )
         return await self.api.post_message(self.chat, member.json, content, None)
+
+    def bot_message(self, text: str, callback_data: str) -> int:
+        """A message with one button that the bot posted here earlier; its message_id."""
+        markup = {"inline_keyboard": [[{"text": "button", "callback_data": callback_data}]]}
+        message = self.api.world.new_message(self.chat, {"reply_markup": markup}, {"text": text})
+        return int(message["message_id"])
+
+    async def press(self, member: FakeUser, message_id: int, callback_data: str) -> str:
+        """A member taps a button under a bot message here; returns the callback query id."""
+        message = self.chat.find(message_id)
+        if message is None:
+            raise AssertionError(f"no message {message_id} in chat {self.chat_id} to press")
+        query_id = self.api.new_callback_id(member.id)
+        query = {
+            "id": query_id,
+            "from": member.json,
+            "message": public(message),
+            "chat_instance": str(self.chat_id),
+            "data": callback_data,
+        }
+        await self.api.push_update({"callback_query": query})
+        return query_id
 
 
 def _member(status: str, user: dict[str, Any]) -> dict[str, Any]:

@@ -133,9 +133,10 @@ class FakeBotAPI:
             user.chat.started = True
         return user
 
-    def group(self, chat_id: int, title: str = "Group") -> FakeGroup:
+    def group(self, chat_id: int, title: str = "Group", *, kind: str = "group") -> FakeGroup:
+        """The group (or "supergroup", "channel") with this id, created on first use."""
         if chat_id not in self.groups:
-            self.groups[chat_id] = FakeGroup(self, chat_id, title)
+            self.groups[chat_id] = FakeGroup(self, chat_id, title, kind)
         return self.groups[chat_id]
 
     def sent_to(self, chat_id: int, *, include_deleted: bool = False) -> list[dict[str, Any]]:
@@ -273,8 +274,10 @@ class FakeBotAPI:
         sender: dict[str, Any],
         content: dict[str, Any],
         reply_to_message_id: int | None,
+        kind: str = "message",
     ) -> dict[str, Any]:
-        """A person's message in a chat, delivered to the bot as an update."""
+        """A person's message (or a channel's post) in a chat, delivered to the bot as an
+        update."""
         message: dict[str, Any] = {
             "message_id": next(chat.next_message_id),
             "from": sender,
@@ -290,7 +293,7 @@ class FakeBotAPI:
         if chat.is_private:
             chat.started = True
         chat.incoming[message["message_id"]] = message
-        await self.push_update({"message": message})
+        await self.push_update({kind: message})
         return message
 
     def new_callback_id(self, user_id: int) -> str:

@@ -85,6 +85,8 @@ class Chat:
     username: str | None = None
     started: bool = False
     blocked: bool = False
+    # A group, supergroup or channel the bot has left (leaveChat) or was never added to.
+    left: bool = False
     # message_id -> the bot's message as it now stands (edits applied, "deleted" flag on delete)
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     # message_id -> what people sent (copy, forward and replies look these up)

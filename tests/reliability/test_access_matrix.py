@@ -752,3 +752,94 @@ def test_table_covers_every_role_and_registered_handler() -> None:
     covered |= {r.action.split(":")[0] + ":" for r in TABLE if not r.action.startswith("/")}
     assert registered <= covered, registered - covered
     assert len(TABLE) >= 40
+
+
+GROUP_ID = -1001234567890
+# Every call that shows something to someone or changes what a chat shows.
+SHOWING = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendMediaGroup",
+        "copyMessage",
+        "forwardMessage",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageReplyMarkup",
+        "deleteMessage",
+        "setMyCommands",
+    }
+)
+
+
+async def test_every_action_in_a_group_gives_the_group_nothing(harness: Harness) -> None:
+    """Every row of the table, typed or pressed in a supergroup by every role (the bot was in
+    it before it learned to leave, or the update was already on its way): nothing is sent or
+    edited anywhere, nothing is stored, and every press gets only the private-chat line."""
+    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV + EXTRA_STUDENTS)
+    users = {
+        number: await harness.onboard(number, user_id=USER_IDS[number])
+        for number in ("S001", "S002", "S005", "S901", "T01", "T02", "D01", "C01", "A01", "B01")
+    }
+    actors = {role: users[number] for role, number in ACTOR.items()}
+    actors["unbound"] = harness.api.user(UNBOUND_ID, "Nobody", language_code="zh-hans")
+    m = await open_morning(harness, checkins_of=("S001", "S005"))
+    invite = await harness.invite_code("S004")
+    group = harness.api.group(GROUP_ID, "初二(3)班家长群", kind="supergroup")
+    before = await snapshot(harness)
+    bindings = await harness.svc.db.fetchall("SELECT id, telegram_user_id, chat_id FROM people")
+    mark = harness.api.mark()
+    presses: list[tuple[FakeUser, str]] = []
+
+    async def settle() -> None:
+        """Wait for the group's queue to drain (it holds at most 20 waiting updates): one
+        chat's updates run in order, so a last press answered means all before it were
+        handled."""
+        last = group.bot_message("ClassCare", "lang:zh-CN")
+        query = await group.press(actors["teacher"], last, "lang:zh-CN")
+        presses.append((actors["teacher"], query))
+        await actors["teacher"].answered(query)
+
+    sent = 0
+    for role in ROLES:
+        user = actors[role]
+        for row in cases_for(role):
+            target = TARGETS[row.scope][role] if row.scope else "S001"
+            action = row.action.format(
+                num=target,
+                name=NAMES[target],
+                id=m.ids[target],
+                checkin=m.checkins.get(target, 0),
+                alert=m.alerts.get(target, 0),
+                draft=m.draft,
+            )
+            if action.startswith("/"):
+                await group.send_text(user, action)
+            else:
+                message_id = group.bot_message("ClassCare", action)
+                presses.append((user, await group.press(user, message_id, action)))
+            sent += 1
+            if sent % 15 == 0:
+                await settle()
+        # An invite and free text (a temperature, a cry for help) go nowhere either.
+        for text in (f"/start {invite}", "38.6", "我不想活了"):
+            await group.send_text(user, text)
+        await settle()
+    line = harness.svc.catalog.t("zh-CN", "common.private_only")
+    problems = []
+    for user, query in presses:
+        answer = await user.answered(query)
+        if answer.get("text") != line or not answer.get("show_alert"):
+            problems.append(f"press {query} by {user.id} answered {answer!r}")
+    await harness.delivered()
+    shown = [c for c in harness.api.calls[mark:] if c.method in SHOWING]
+    problems += [f"{c.method} to {c.chat_id}: {str(c.params)[:120]}" for c in shown]
+    after = await snapshot(harness)
+    problems += [f"{name} changed" for name in before if before[name] != after[name]]
+    if await harness.svc.db.fetchall("SELECT id, telegram_user_id, chat_id FROM people") != (
+        bindings
+    ):
+        problems.append("a binding changed")
+    assert not problems, "\n".join(problems)
+    assert group.chat.left
