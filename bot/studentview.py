@@ -73,8 +73,14 @@ async def student_view(
         number=student.number,
         class_name=info.class_name,
     )
+    if student.chat_id is None:
+        # Said first: a teacher reading "no check-ins yet" should know why.
+        linked = [catalog.t(language, "staffviews.student.not_linked")]
+    else:
+        linked = []
     if isolation is None:
-        text = "\n".join([header, catalog.t(language, "staffviews.student.never_isolated")])
+        never = catalog.t(language, "staffviews.student.never_isolated")
+        text = "\n".join([header, *linked, never])
         await _audit(services, viewer, student_id)
         return StudentView(text, None, header)
     rows = await store.checkin_rows(
@@ -88,6 +94,7 @@ async def student_view(
     text = "\n".join(
         [
             header,
+            *linked,
             _isolation_line(services, language, isolation, today),
             *table_lines(services, language, rows, may_see_screen_scores(viewer), thresholds),
         ]

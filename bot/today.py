@@ -83,6 +83,8 @@ class DaySummary:
     flagged: tuple[Flagged, ...]
     not_contacted: tuple[IsolatedStudent, ...]
     schools: tuple[SchoolLine, ...] = ()
+    # Isolated students who never opened their invite: no check-in or message reaches them.
+    unlinked: tuple[IsolatedStudent, ...] = ()
 
     @property
     def remindable(self) -> SlotLine | None:
@@ -236,6 +238,11 @@ def render(
                 lines.append(t("more", count=len(summary.not_contacted) - MAX_LISTED))
         else:
             lines.append(t("all_contacted"))
+    if summary.unlinked:
+        names = separator(language).join(s.name for s in summary.unlinked[:MAX_LISTED])
+        lines.append(t("not_linked", count=len(summary.unlinked), names=names))
+        if len(summary.unlinked) > MAX_LISTED:
+            lines.append(t("more", count=len(summary.unlinked) - MAX_LISTED))
     return "\n".join(lines)
 
 
@@ -289,6 +296,7 @@ async def summarize(svc: Services, scope: Scope, now: int, *, by_school: bool) -
         flagged,
         tuple(s for s in students if s.id not in contacted),
         school_lines(students, flagged) if by_school else (),
+        tuple(s for s in students if not s.linked),
     )
 
 

@@ -77,6 +77,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
                 | filters.Sticker.ALL
                 | filters.VOICE
                 | filters.VIDEO
+                | filters.VIDEO_NOTE
                 | filters.AUDIO
                 | filters.ANIMATION
             ),

@@ -120,31 +120,49 @@ async def replies_to_relayed(update: Update, context: Context, who: Sender) -> b
     return await contact.is_relayed_to(services(context), who.person, who.chat_id, reply_to)
 
 
-async def handle_photo(update: Update, context: Context, who: Sender) -> bool:
-    """Relay a photo (with its caption) that belongs to a conversation; False if it does not
-    belong to one."""
+async def handle_media(update: Update, context: Context, who: Sender) -> bool:
+    """Relay a photo, voice note, sticker, file or video (with its caption) that belongs to a
+    conversation; False if it does not belong to one."""
     message = update.effective_message
-    if message is None or who.person is None or not message.photo:
+    if message is None or who.person is None:
         return False
-    photo = message.photo[-1].file_id
-    return await _relay(update, context, who, message, message.caption or "", photo)
+    caption = message.caption or ""
+    if message.photo:
+        photo = message.photo[-1].file_id
+        return await _relay(update, context, who, message, caption, photo)
+    kind = next((k for k in contact.COPIED if getattr(message, k, None)), None)
+    if kind is None:
+        return False
+    return await _relay(update, context, who, message, caption, None, kind=kind)
 
 
 async def _relay(
-    update: Update, context: Context, who: Sender, message: Message, text: str, photo: str | None
+    update: Update,
+    context: Context,
+    who: Sender,
+    message: Message,
+    text: str,
+    photo: str | None,
+    *,
+    kind: str = "text",
 ) -> bool:
     if not _private(update):
         return False
     assert who.person is not None
     svc = services(context)
+    t = svc.catalog.t
     reply_to = message.reply_to_message.message_id if message.reply_to_message else None
-    outgoing = contact.Message(who.chat_id, message.message_id, text=text, photo=photo)
+    outgoing = contact.Message(who.chat_id, message.message_id, text=text, photo=photo, kind=kind)
     route = await contact.route_for(svc, who.person, outgoing, reply_to)
     if route is None:
         return False
     sent = await contact.relay(svc, who.person, route, outgoing)
-    key = "contact.relayed" if sent else "contact.unreachable"
-    await reply(update, context, svc.catalog.t(who.language, key))
+    if sent:
+        names = t(who.language, "contact.list_separator").join(p.name for p in sent)
+        text = t(who.language, "contact.relayed", names=names)
+    else:
+        text = t(who.language, "contact.unreachable")
+    await reply(update, context, text)
     return True
 
 
