@@ -95,6 +95,17 @@ async def open_for_staff(services: Services, viewer: Viewer, student: Person) ->
     return True
 
 
+async def write_to_student(
+    services: Services, viewer: Viewer, student: Person, message: Message
+) -> list[Person]:
+    """Open a conversation with a student the viewer covers and pass them the message; returns
+    whom it was enqueued for (nobody when out of scope or the student is not linked)."""
+    if not await open_for_staff(services, viewer, student):
+        return []
+    route = Route(student.id, (student.id,), "out")
+    return await relay(services, viewer.person, route, message)
+
+
 async def close(services: Services, person: Person) -> bool:
     async with services.db.transaction() as tx:
         return await store.close_session(tx, person.id)

@@ -10,6 +10,7 @@ MENUS: dict[str, tuple[str, ...]] = {
         "isolate",
         "release",
         "contacts",
+        "msg",
         "called",
         "student",
         "ledger",
@@ -19,7 +20,7 @@ MENUS: dict[str, tuple[str, ...]] = {
         "language",
     ),
     "doctor": ("today", "student", "ledger", "help", "language"),
-    "counselor": ("today", "student", "ledger", "help", "language"),
+    "counselor": ("today", "student", "msg", "ledger", "help", "language"),
     "admin": (
         "today",
         "isolate",

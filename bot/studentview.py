@@ -46,6 +46,9 @@ class StudentView:
     text: str
     chart: bytes | None
     caption: str
+    name: str = ""
+    # The student's person id when they are linked, for a "message" button.
+    reachable: int | None = None
 
 
 async def find_students(services: Services, viewer: Viewer, query: str) -> Lookup:
@@ -82,7 +85,7 @@ async def student_view(
         never = catalog.t(language, "staffviews.student.never_isolated")
         text = "\n".join([header, *linked, never])
         await _audit(services, viewer, student_id)
-        return StudentView(text, None, header)
+        return StudentView(text, None, header, student.name, _reachable(student))
     rows = await store.checkin_rows(
         services.db,
         date_from=isolation.start_date,
@@ -133,7 +136,11 @@ async def student_view(
             urgent_c=thresholds.fever_urgent_c,
         )
     await _audit(services, viewer, student_id)
-    return StudentView(text, png, header)
+    return StudentView(text, png, header, student.name, _reachable(student))
+
+
+def _reachable(student: Person) -> int | None:
+    return student.id if student.chat_id is not None else None
 
 
 async def _audit(services: Services, viewer: Viewer, student_id: int) -> None:

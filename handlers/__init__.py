@@ -49,6 +49,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(checkin.answer_button, pattern=r"^ci:"),
         _command("talk", contact.offer_talk),
         _command("contacts", contact.show_not_contacted),
+        _command("msg", contact.write_to_student),
         _command("called", alerts.log_call),
         CallbackQueryHandler(alerts.press_card, pattern=r"^al:"),
         CallbackQueryHandler(contact.press_contact, pattern=r"^ct:"),

@@ -17,6 +17,7 @@ from handlers.common import (
     reply,
     sender,
     services,
+    staff_viewer,
     viewer_for,
 )
 
@@ -164,6 +165,45 @@ async def _relay(
         text = t(who.language, "contact.unreachable")
     await reply(update, context, text)
     return True
+
+
+async def write_to_student(update: Update, context: Context) -> None:
+    """Send a student of the sender's scope a message: /msg <number or name> [text]; without a
+    text, the sender's next messages go to the student."""
+    found = await staff_viewer(update, context)
+    message = update.effective_message
+    if found is None or message is None:
+        return
+    who, viewer = found
+    svc = services(context)
+    t = svc.catalog.t
+    # Split the raw text, not context.args, so the message keeps its line breaks.
+    parts = (message.text or "").split(None, 2)
+    if len(parts) < 2:
+        await reply(update, context, t(who.language, "contact.msg.usage"))
+        return
+    query, text = parts[1], parts[2].strip() if len(parts) == 3 else ""
+    students = await contact.find_student(svc, viewer, query)
+    if len(students) != 1:
+        # Out of scope and unknown read the same: the reply must not confirm who exists.
+        key = "contact.msg.not_found" if not students else "contact.called.ambiguous"
+        await reply(update, context, t(who.language, key, query=query))
+        return
+    student = students[0]
+    if student.chat_id is None:
+        await reply(update, context, t(who.language, "contact.msg.not_linked", name=student.name))
+        return
+    if not text:
+        if await contact.open_for_staff(svc, viewer, student):
+            await prompt_staff(context, who.chat_id, who.language, student.name)
+        return
+    outgoing = contact.Message(who.chat_id, message.message_id, text=text)
+    sent = await contact.write_to_student(svc, viewer, student, outgoing)
+    if sent:
+        names = t(who.language, "contact.list_separator").join(p.name for p in sent)
+        await reply(update, context, t(who.language, "contact.relayed", names=names))
+    else:
+        await reply(update, context, t(who.language, "contact.unreachable"))
 
 
 async def show_not_contacted(update: Update, context: Context) -> None:

@@ -208,3 +208,42 @@ async def test_isolating_an_unlinked_student_warns_and_views_say_not_linked(
     await teacher.send_text("/student S001")
     view = await teacher.wait_for_message(contains="张小明", since=mark)
     assert "未绑定" not in view["text"]
+
+
+async def test_a_teacher_writes_to_a_student_with_msg_or_from_student(harness: Harness) -> None:
+    users = await school(harness, "T01", "S001", "S005")
+    teacher, student = users["T01"], users["S001"]
+
+    mark = harness.api.mark()
+    await teacher.send_text("/msg S001 明天上午九点网课，记得提前进教室")
+    confirm = await teacher.wait_for_message(contains="已发给", since=mark)
+    assert "张小明" in confirm["text"]
+    await harness.delivered()
+    relayed = await student.wait_for_message(contains="九点网课")
+    assert "王老师" in relayed["text"]
+    # The student's plain answer goes back to the teacher.
+    await student.send_text("收到，谢谢老师")
+    await harness.delivered()
+    await teacher.wait_for_message(contains="收到，谢谢老师")
+
+    # Another class's student and a student who does not exist get the same answer.
+    mark = harness.api.mark()
+    await teacher.send_text("/msg S005 外班消息")
+    outside = await teacher.wait_for_message(since=mark)
+    mark = harness.api.mark()
+    await teacher.send_text("/msg S999 外班消息")
+    missing = await teacher.wait_for_message(since=mark)
+    assert outside["text"] == missing["text"]
+    assert "赵雷" not in outside["text"] and "S005" not in outside["text"]
+    await harness.delivered()
+    assert not [m for m in users["S005"].messages if "外班消息" in (m.get("text") or "")]
+
+    # /student offers the same: a button opens a conversation with the student.
+    mark = harness.api.mark()
+    await teacher.send_text("/student S001")
+    view = await teacher.wait_for_message(contains="张小明（S001）", since=mark)
+    await teacher.press(view["message_id"], teacher.button(view, "张小明"))
+    await teacher.wait_for_message(contains="给张小明的消息", since=mark)
+    await teacher.send_text("作业收到了吗？")
+    await harness.delivered()
+    await student.wait_for_message(contains="作业收到了吗")

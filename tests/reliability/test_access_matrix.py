@@ -242,6 +242,18 @@ TABLE: list[Row] = [
         "other",
         {"student": NA, **staff(("refused", "contact.called.not_found")), "unbound": NA},
     ),
+    Row("/msg", None, {"student": NA, **staff(("usage", "contact.msg.usage")), "unbound": NB}),
+    Row(
+        "/msg {num} 明天九点网课",
+        "own",
+        {"student": NA, **staff(("allowed", "contact.relayed")), "unbound": NB},
+        changes=("contact",),
+    ),
+    Row(
+        "/msg {num} 明天九点网课",
+        "other",
+        {"student": NA, **staff(("refused", "contact.msg.not_found")), "unbound": NB},
+    ),
     # Isolation: teachers for their classes, admins for their scope.
     Row(
         "/isolate",
