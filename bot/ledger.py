@@ -263,7 +263,7 @@ async def export_ledger(
         slots=[slot.name for slot in config.checkins.slots],
     )
     students = {r.student_id for r in data.rows}
-    await _audit(db, request, students)
+    await _audit(db, request, students, len(data.rows))
     stem = catalog.t(language, "staffviews.ledger.file")
     span = date_from.isoformat() if date_from == date_to else f"{date_from}_{date_to}"
     totals = Totals(len(students), len(data.rows), abnormal_count(data.rows, data, thresholds))
@@ -305,11 +305,11 @@ async def export_ledger_file(
         await asyncio.to_thread(ledger.add_day, day, data.rows, data)
     ledger.close()
     await asyncio.to_thread(book.close)
-    await _audit(db, request, ledger.students)
+    await _audit(db, request, ledger.students, ledger.rows)
     return Totals(len(ledger.students), ledger.rows, ledger.abnormal)
 
 
-async def _audit(db: Database, request: Request, students: set[int]) -> None:
+async def _audit(db: Database, request: Request, students: set[int], rows: int) -> None:
     async with db.transaction() as tx:
         await audit.record_view(
             tx,
@@ -318,6 +318,7 @@ async def _audit(db: Database, request: Request, students: set[int]) -> None:
             now=request.now,
             student_ids=sorted(students),
             scope=scope_text(request.scope, request.date_from, request.date_to),
+            rows=rows,
         )
 
 

@@ -843,5 +843,6 @@ async def export(
             action="notice_receipts_export",
             now=svc.now(),
             scope=f"notice:{notice.id}",
+            rows=len(rows),
         )
     return f"notice-{notice.id}-receipts.xlsx", data

@@ -62,6 +62,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         _command("today", today.show_today),
         _command("stats", adminviews.show_stats),
         _command("audit", adminviews.show_audit),
+        CallbackQueryHandler(adminviews.page_audit, pattern=r"^au:"),
         CallbackQueryHandler(today.press_remind, pattern=r"^td:"),
         # After every known prefix: a forged or outdated button is still answered.
         CallbackQueryHandler(common.refuse_unknown_button),

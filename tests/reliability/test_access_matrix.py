@@ -415,6 +415,38 @@ TABLE: list[Row] = [
         },
     ),
     Row(
+        "au:0",
+        None,
+        {
+            **dict.fromkeys(("student", "teacher", "doctor", "counselor"), NA),
+            **dict.fromkeys(
+                ("school_admin", "bureau_admin"), ("allowed", "adminviews.audit.title")
+            ),
+            "unbound": NB,
+        },
+    ),
+    Row(
+        "au:0:s:{id}",
+        "own",
+        {
+            **dict.fromkeys(("student", "teacher", "doctor", "counselor"), NA),
+            **dict.fromkeys(
+                ("school_admin", "bureau_admin"), ("allowed", "adminviews.audit.title_student")
+            ),
+            "unbound": NB,
+        },
+    ),
+    Row("au:0:s:{id}", "other", {**dict.fromkeys(ROLES, NA), "unbound": NB}),
+    Row(
+        "au:zz",
+        None,
+        {
+            **dict.fromkeys(("student", "teacher", "doctor", "counselor"), NA),
+            **dict.fromkeys(("school_admin", "bureau_admin"), BAD),
+            "unbound": NB,
+        },
+    ),
+    Row(
         "/audit T01",
         None,
         {

@@ -20,3 +20,7 @@ ALTER TABLE contacts_new RENAME TO contacts;
 CREATE INDEX contacts_student ON contacts (student_id, at);
 CREATE INDEX contacts_staff ON contacts (staff_id, at);
 CREATE INDEX contacts_outbox ON contacts (outbox_id);
+
+-- An export is one audit entry per student it held; `rows` says how many records it held (the
+-- ledger's check-ins, a notice's receipts), so /audit can show the export as one line.
+ALTER TABLE audit ADD COLUMN rows INTEGER;
