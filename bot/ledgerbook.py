@@ -1,5 +1,5 @@
-"""The ledger workbook (台账): a summary sheet, then a sheet per day with one row per student and
-check-in slot, abnormal cells filled, headers in the reader's language."""
+"""The ledger workbook (台账): a summary sheet, then a sheet per day with a title, one numbered row
+per student and the day's slots side by side, abnormal cells filled, in the reader's language."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot import xlsx
@@ -440,7 +441,13 @@ def _slot_cells(
 
 
 def _hh_mm(at: int, tz: ZoneInfo) -> str:
-    local = from_epoch(at).astimezone(tz)
+    return _clock(at // 60, tz)
+
+
+@lru_cache(maxsize=4096)
+def _clock(minute: int, tz: ZoneInfo) -> str:
+    # A fortnight's answers fall on a few thousand distinct minutes: convert each once.
+    local = from_epoch(minute * 60).astimezone(tz)
     return f"{local.hour:02d}:{local.minute:02d}"
 
 

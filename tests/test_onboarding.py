@@ -150,3 +150,19 @@ def test_cli_invites_writes_links(tmp_path: Path) -> None:
     assert lines[0] == "number,name,role,school,class,link"
     assert len(lines) == 4
     assert all("https://t.me/cc_bot?start=" in line for line in lines[1:])
+
+
+async def test_staff_are_greeted_with_what_staff_can_do(harness: Harness) -> None:
+    await seeded(harness)
+    teacher = await harness.onboard("T01", user_id=USER_IDS["T01"])
+    greeting = (await teacher.wait_for_message(contains="你好，王老师"))["text"]
+    # Not the notice written for students ("your check-in answers ...").
+    assert "你写的留言" not in greeting
+    assert "/today" in greeting and "/msg" in greeting
+    assert "记录" in greeting  # staff are told their views are logged
+
+    admin = await harness.onboard("A01", user_id=USER_IDS["A01"])
+    greeting = (await admin.wait_for_message(contains="你好，赵校长"))["text"]
+    # Rosters are imported on the command line, not in Telegram.
+    assert "导入名单" not in greeting and "classcare" not in greeting
+    assert "/notice" in greeting and "/audit" in greeting
