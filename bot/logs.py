@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 
 class RedactingFilter(logging.Filter):
@@ -33,13 +35,26 @@ class RedactingFilter(logging.Filter):
         return text
 
 
-def configure_logging(level: str, token: str) -> None:
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+class LocalTimeFormatter(logging.Formatter):
+    """Timestamps in the configured time zone, with its offset: a school reads 07:30 as 07:30."""
+
+    def __init__(self, fmt: str, tz: ZoneInfo) -> None:
+        super().__init__(fmt)
+        self._tz = tz
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        local = datetime.fromtimestamp(record.created, self._tz)
+        return local.strftime(datefmt or "%Y-%m-%d %H:%M:%S%z")
+
+
+def configure_logging(level: str, token: str, tz: ZoneInfo | None = None) -> None:
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=level.upper(), format=fmt)
     redactor = RedactingFilter([token])
     for handler in logging.getLogger().handlers:
         handler.addFilter(redactor)
+        if tz is not None:
+            handler.setFormatter(LocalTimeFormatter(fmt, tz))
     quiet_libraries()
 
 
