@@ -261,9 +261,9 @@ class LedgerBook:
             if screened is not None and screened.screen is not None:
                 screen = screened.screen
                 anxiety, depression = screen[0] + screen[1], screen[2] + screen[3]
-                level = screen_level(screen, thresholds)
-                if level:
-                    levels[len(cells)] = level
+                screened_level = screen_level(screen, thresholds)
+                if screened_level:
+                    levels[len(cells)] = screened_level
                 cells.append(
                     words("staffviews.cell.screen_score").format(
                         total=anxiety + depression, anxiety=anxiety, depression=depression

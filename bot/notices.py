@@ -406,9 +406,9 @@ async def audience_name(
         found = [await store.class_name(svc.db, i) for i in audience.class_ids]
         separator = t(language, "notices.audience.separator")
         classes = separator.join(n[1] for n in found if n is not None)
-        school = next((n[0] for n in found if n is not None), "?")
-        what = t(language, f"notices.audience.{audience.kind}_of", classes=classes)
-        return t(language, "notices.in_school", what=what, school=school)
+        place = next((n[0] for n in found if n is not None), "?")
+        label = t(language, f"notices.audience.{audience.kind}_of", classes=classes)
+        return t(language, "notices.in_school", what=label, school=place)
     if audience.kind == "role":
         what = t(language, f"notices.audience.role_{audience.role}")
     else:
