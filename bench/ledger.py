@@ -306,9 +306,14 @@ async def main(students: int, repeat: int) -> None:
             data, catalog=catalog, language="zh-CN", tz=TZ, thresholds=thresholds
         ),
     )
-    columns = len(ledgerbook.DAY_COLUMNS)
-    baseline, _ = timed(repeat, lambda: bare_workbook(DAYS + 1, students * 2, columns))
-    earlier, _ = timed(repeat, lambda: bare_openpyxl(DAYS + 1, students * 2, columns))
+    # One row per student a day: the student, both slots side by side, the day's follow-up.
+    columns = (
+        len(ledgerbook.STUDENT_COLUMNS)
+        + 2 * len(ledgerbook.SLOT_COLUMNS)
+        + len(ledgerbook.DAY_COLUMNS)
+    )
+    baseline, _ = timed(repeat, lambda: bare_workbook(DAYS + 1, students, columns))
+    earlier, _ = timed(repeat, lambda: bare_openpyxl(DAYS + 1, students, columns))
     peak = build_peak_mb(data, catalog, thresholds)
 
     points = [
@@ -322,7 +327,7 @@ async def main(students: int, repeat: int) -> None:
     chart, _ = timed(repeat * 5, lambda: charts.render_student_chart(points, labels))
     chart_base, _ = timed(repeat * 5, lambda: bare_chart(points))
 
-    cells = export.totals.rows * columns
+    cells = export.totals.rows // 2 * columns
     size = len(export.content) / 1e6
     print(f"ledger: {students} students, {DAYS} days, {export.totals.rows} rows, {cells} cells, "
           f"{size:.1f} MB; median of {repeat} runs (charts: {repeat * 5})")  # fmt: skip

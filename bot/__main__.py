@@ -36,6 +36,11 @@ if TYPE_CHECKING:
     from bot.roster import ParsedRoster
 
 DEFAULT_CONFIG = "config.toml"
+INVITE_COLUMNS = ("number", "name", "role", "school", "class", "link")
+NO_USERNAME = (
+    "the bot's username is needed for the links: set [telegram] bot_username in the config,"
+    " or BOT_TOKEN with network access to Telegram"
+)
 
 Command = Callable[[argparse.Namespace, Config], int]
 
@@ -56,7 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     # Every failure from here on is logged through the redacting handler, never printed raw: a
     # traceback can carry the token (a URL in an HTTP error) or the text that caused it.
-    configure_logging(config.general.log_level, os.environ.get("BOT_TOKEN", "").strip())
+    configure_logging(
+        config.general.log_level, os.environ.get("BOT_TOKEN", "").strip(), tz=config.general.tz
+    )
     try:
         return int(args.command(args, config))
     except ConfigError as exc:
@@ -139,7 +146,9 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     # Checked before anything starts: without a secret anyone could post updates as anyone.
     secret = webhook_secret() if telegram.webhook_url else ""
     if secret:
-        configure_logging(config.general.log_level, token, secret, webhook_path(secret))
+        configure_logging(
+            config.general.log_level, token, secret, webhook_path(secret), tz=config.general.tz
+        )
     application = build_application(config, token=token)
     # The loop stays open after a failed start so the HTTP client opened for getMe is closed:
     # python-telegram-bot shuts down only what initialized fully.
@@ -244,10 +253,16 @@ async def _import_pruning(
 
 
 def _invites(args: argparse.Namespace, config: Config) -> int:
+    from bot.i18n import Catalog
     from bot.onboarding import invite_link, issue_invites
-    from bot.storage.people import select_people
+    from bot.storage.people import select_people, staff_places
 
     username = config.telegram.bot_username or _ask_username(config)
+    if not username:
+        return 1
+    # The sheet goes to the school: its headers and roles in the school's language.
+    catalog, language = Catalog.load(), config.general.language
+    header = [catalog.t(language, f"invites.column.{c}") for c in INVITE_COLUMNS]
 
     async def work(db: Database) -> int:
         rows = await select_people(
@@ -266,6 +281,7 @@ def _invites(args: argparse.Namespace, config: Config) -> int:
             print("no people match these filters; import a roster first", file=sys.stderr)
             return 1
         names = {person.id: (school, klass) for person, school, klass in rows}
+        places = await staff_places(db, [p.id for p, _, _ in rows if not p.is_student])
         issued = await issue_invites(
             db,
             [r[0] for r in rows],
@@ -275,10 +291,18 @@ def _invites(args: argparse.Namespace, config: Config) -> int:
         out = args.out.open("w", newline="", encoding="utf-8-sig") if args.out else sys.stdout
         try:
             writer = csv.writer(out)
-            writer.writerow(["number", "name", "role", "school", "class", "link"])
+            writer.writerow(header)
+            separator = catalog.t(language, "invites.separator")
             for person, code in issued:
                 school, klass = names[person.id]
-                cells = (person.number, person.name, person.role, school, klass)
+                classes, schools = places.get(person.id, ([], []))
+                cells = (
+                    person.number,
+                    person.name,
+                    catalog.t(language, f"roles.{person.role}"),
+                    separator.join(schools) or school,
+                    separator.join(classes) or klass,
+                )
                 writer.writerow([*map(spreadsheet_safe, cells), invite_link(username, code)])
         finally:
             if args.out:
@@ -294,19 +318,33 @@ def _invites(args: argparse.Namespace, config: Config) -> int:
 
 
 def _ask_username(config: Config) -> str:
-    """Ask Telegram (getMe) for the bot's username when the config does not name it."""
+    """Ask Telegram (getMe) for the bot's username when the config does not name it; "" after
+    saying in one line why it could not."""
     from telegram import Bot
+    from telegram.error import TelegramError
+
+    try:
+        token = bot_token()
+    except ConfigError:
+        print(f"invites: {NO_USERNAME} (BOT_TOKEN is not set)", file=sys.stderr)
+        return ""
 
     async def ask() -> str:
         bot = Bot(
-            bot_token(),
+            token,
             base_url=config.telegram.base_url or "https://api.telegram.org/bot",
             base_file_url=config.telegram.base_file_url or "https://api.telegram.org/file/bot",
         )
         async with bot:
             return bot.username
 
-    return asyncio.run(ask())
+    try:
+        return asyncio.run(ask())
+    except TelegramError as error:
+        # Network errors and a rejected token alike; the message never carries the token.
+        reason = type(error).__name__
+        print(f"invites: {NO_USERNAME} (Telegram could not be reached: {reason})", file=sys.stderr)
+        return ""
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ shaped into one message."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date
 
 from bot import stats
@@ -11,6 +12,7 @@ from bot.access import Viewer, covers_student
 from bot.ledger import day_bounds, scope_for
 from bot.schedule import local_date
 from bot.services import Services
+from bot.storage import people
 from bot.storage import stats as store
 from bot.storage.ledger import find_students
 from bot.storage.records import Person
@@ -41,49 +43,104 @@ async def stats_text(svc: Services, viewer: Viewer, language: str) -> str:
     )
 
 
-async def audit_text(svc: Services, viewer: Viewer, language: str, query: str) -> str:
+# Audit entries per message; the buttons page through older ones.
+AUDIT_PAGE = 10
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of /audit; `target` ('', 's:<student id>', 'p:<staff id>') and `page` make
+    the page buttons, `older` says whether there is a next page."""
+
+    text: str
+    target: str = ""
+    page: int = 0
+    older: bool = False
+
+
+async def audit_text(svc: Services, viewer: Viewer, language: str, query: str) -> AuditPage:
     """The newest audit entries of the admin's scope; with a query, of the staff member with
     that number or of the one student it names (refused outside the admin's scope)."""
     t = svc.catalog.t
-    school_id = None if viewer.is_bureau_admin else viewer.person.school_id
     if not query:
-        lines = await store.audit_lines(svc.db, school_id=school_id)
-        return _render(svc, language, lines, "", None)
+        return await _audit_page(svc, viewer, language, None, 0)
     staff = await store.staff_by_number(svc.db, query)
     if staff is not None:
         if viewer.is_school_admin and staff.school_id != viewer.person.school_id:
-            return t(language, "adminviews.audit.not_found", query=query)
-        lines = await store.audit_lines(svc.db, school_id=school_id, actor_id=staff.id)
-        return _render(svc, language, lines, "_staff", staff)
+            return AuditPage(t(language, "adminviews.audit.not_found", query=query))
+        return await _audit_page(svc, viewer, language, ("p", staff), 0)
     students = await find_students(svc.db, query)
     mine = [(p, c) for p, c in students if covers_student(viewer, p)]
     # Outside the scope and unknown read the same, so nobody learns who exists elsewhere.
     if not mine:
-        return t(language, "adminviews.audit.not_found", query=query)
+        return AuditPage(t(language, "adminviews.audit.not_found", query=query))
     exact = [(p, c) for p, c in mine if query in (p.number, p.name)]
     chosen = exact if len(exact) == 1 else mine
     if len(chosen) > 1:
         choices = "\n".join(f"{p.number} {p.name} · {c}" for p, c in chosen)
-        return t(language, "adminviews.audit.ambiguous", query=query, choices=choices)
-    student = chosen[0][0]
-    lines = await store.audit_lines(svc.db, school_id=school_id, student_id=student.id)
-    return _render(svc, language, lines, "_student", student)
+        return AuditPage(t(language, "adminviews.audit.ambiguous", query=query, choices=choices))
+    return await _audit_page(svc, viewer, language, ("s", chosen[0][0]), 0)
 
 
-def _render(
+async def audit_page(
+    svc: Services, viewer: Viewer, language: str, target: str, page: int
+) -> AuditPage | None:
+    """Another page of the entries a /audit answer showed; None if the target is no longer
+    the viewer's to read."""
+    if not target:
+        return await _audit_page(svc, viewer, language, None, page)
+    kind, _, number = target.partition(":")
+    person = await people.person_by_id(svc.db, int(number)) if number.isdigit() else None
+    if person is None or kind not in ("s", "p"):
+        return None
+    if kind == "s" and (not person.is_student or not covers_student(viewer, person)):
+        return None
+    if kind == "p" and (
+        person.is_student
+        or (viewer.is_school_admin and person.school_id != viewer.person.school_id)
+    ):
+        return None
+    return await _audit_page(svc, viewer, language, (kind, person), page)
+
+
+async def _audit_page(
     svc: Services,
+    viewer: Viewer,
     language: str,
-    lines: list[store.AuditLine],
-    suffix: str,
-    about: Person | None,
-) -> str:
-    names = {} if about is None else {"name": about.name, "number": about.number}
-    return stats.render_audit(
+    about: tuple[str, Person] | None,
+    page: int,
+) -> AuditPage:
+    school_id = None if viewer.is_bureau_admin else viewer.person.school_id
+    kind, person = about if about is not None else ("", None)
+    lines = await store.audit_lines(
+        svc.db,
+        school_id=school_id,
+        student_id=person.id if person is not None and kind == "s" else None,
+        actor_id=person.id if person is not None and kind == "p" else None,
+        limit=AUDIT_PAGE + 1,
+        offset=page * AUDIT_PAGE,
+    )
+    shown = lines[:AUDIT_PAGE]
+    ids = stats.scope_ids(shown)
+    names = await store.scope_names(
+        svc.db,
+        school_ids=ids.get("school", set()),
+        class_ids=ids.get("class", set()),
+        notice_ids=ids.get("notice", set()),
+        round_ids=ids.get("round", set()),
+    )
+    suffix = {"s": "_student", "p": "_staff"}.get(kind, "")
+    about_names = {} if person is None else {"name": person.name, "number": person.number}
+    text = stats.render_audit(
         svc.catalog,
         language,
-        lines,
+        shown,
         svc.tz,
         title_key=f"adminviews.audit.title{suffix}",
         none_key=f"adminviews.audit.none{suffix}",
-        **names,
+        scope_names=names,
+        with_school=viewer.is_bureau_admin,
+        **about_names,
     )
+    target = "" if person is None else f"{kind}:{person.id}"
+    return AuditPage(text, target, page, older=len(lines) > AUDIT_PAGE)

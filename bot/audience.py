@@ -10,7 +10,7 @@ from bot.ids import is_id
 # Audiences that take no argument, in the order the composer offers them.
 SCOPE_KINDS = ("all", "students", "isolated", "staff")
 STAFF_ROLES = ("teacher", "doctor", "counselor", "admin")
-KINDS = (*SCOPE_KINDS, "school", "class", "role")
+KINDS = (*SCOPE_KINDS, "school", "class", "classes", "role")
 
 
 class AudienceError(ValueError):
@@ -20,12 +20,14 @@ class AudienceError(ValueError):
 @dataclass(frozen=True)
 class Audience:
     """everyone, all students, isolated students or all staff (within the author's scope);
-    one school; one class (its students); or the staff of one role (within the scope)."""
+    one school; one class (its students); several classes (a teacher's); or the staff of one
+    role (within the scope). Isolated students may be limited to some classes (class_ids)."""
 
     kind: str
     school_id: int | None = None
     class_id: int | None = None
     role: str | None = None
+    class_ids: tuple[int, ...] = ()
 
     @property
     def spec(self) -> str:
@@ -36,6 +38,8 @@ class Audience:
             return f"class:{self.class_id}"
         if self.kind == "role":
             return f"role:{self.role}"
+        if self.class_ids:
+            return f"{self.kind}:{','.join(str(i) for i in self.class_ids)}"
         return self.kind
 
     @property
@@ -47,6 +51,9 @@ class Audience:
             return f"c{self.class_id}"
         if self.kind == "role":
             return f"r{self.role}"
+        if self.class_ids:
+            letter = "k" if self.kind == "classes" else "i"
+            return letter + ".".join(str(i) for i in self.class_ids)
         return self.kind
 
     @classmethod
@@ -58,10 +65,10 @@ class Audience:
     def from_code(cls, code: str) -> Audience:
         if code in SCOPE_KINDS:
             return cls(code)
-        kinds = {"s": "school", "c": "class", "r": "role"}
+        kinds = {"s": "school", "c": "class", "r": "role", "k": "classes", "i": "isolated"}
         if not code or code[0] not in kinds:
             raise AudienceError(f"unknown audience code {code!r}")
-        return cls._make(kinds[code[0]], code[1:], code)
+        return cls._make(kinds[code[0]], code[1:].replace(".", ","), code)
 
     @classmethod
     def _make(cls, kind: str, arg: str, shown: str) -> Audience:
@@ -72,6 +79,10 @@ class Audience:
             return cls(kind, school_id=number) if kind == "school" else cls(kind, class_id=number)
         if kind == "role" and arg in STAFF_ROLES:
             return cls(kind, role=arg)
+        if kind in ("classes", "isolated") and arg:
+            ids = arg.split(",")
+            if all(is_id(i) for i in ids) and len(set(ids)) == len(ids):
+                return cls(kind, class_ids=tuple(sorted(int(i) for i in ids)))
         raise AudienceError(f"unknown audience {shown!r}")
 
 
@@ -85,7 +96,7 @@ def may_compose(viewer: Viewer) -> bool:
 def offered_kinds(viewer: Viewer) -> tuple[str, ...]:
     """The audience kinds the composer shows this viewer, in order."""
     if viewer.role == "teacher":
-        return ("class",) if viewer.class_ids else ()
+        return ("class", "classes", "isolated") if viewer.class_ids else ()
     if viewer.is_bureau_admin:
         return (*SCOPE_KINDS, "school", "class", "role")
     if viewer.is_school_admin:
@@ -105,7 +116,12 @@ def may_target(viewer: Viewer, audience: Audience, class_school_id: int | None =
     if audience.kind not in offered_kinds(viewer):
         return False
     if viewer.role == "teacher":
-        return audience.class_id in viewer.class_ids
+        if audience.kind == "class":
+            return audience.class_id in viewer.class_ids
+        # Several of their classes, or the isolated students of them: never the school's.
+        return bool(audience.class_ids) and set(audience.class_ids) <= viewer.class_ids
+    if audience.kind == "classes":
+        return False
     if viewer.is_bureau_admin:
         return audience.kind != "class" or class_school_id is not None
     own = viewer.person.school_id

@@ -26,16 +26,26 @@ SESSION_MINUTES = 30
 TEXT_LIMIT = 3500
 CAPTION_LIMIT = 800
 TARGETS = ("teacher", "counselor")
+# Kinds passed on with copyMessage: the recipient gets the voice note or file itself.
+COPIED = ("voice", "audio", "video", "video_note", "animation", "sticker", "document")
+# Telegram copies these without a caption: who sent them goes in a line just before.
+CAPTIONLESS = frozenset({"sticker", "video_note"})
 
 
 @dataclass(frozen=True)
 class Message:
-    """What a person sent: text, or a photo (file_id) with an optional caption."""
+    """What a person sent: text, a photo (file_id) or another kind of media (copied from the
+    sender's chat), with an optional caption in `text`."""
 
     chat_id: int
     message_id: int
     text: str = ""
     photo: str | None = None
+    kind: str = "text"
+
+    @property
+    def channel(self) -> str:
+        return "photo" if self.photo else self.kind
 
     @property
     def ref(self) -> str:
@@ -92,6 +102,17 @@ async def open_for_staff(services: Services, viewer: Viewer, student: Person) ->
             expires_at=now + SESSION_MINUTES * 60,
         )
     return True
+
+
+async def write_to_student(
+    services: Services, viewer: Viewer, student: Person, message: Message
+) -> list[Person]:
+    """Open a conversation with a student the viewer covers and pass them the message; returns
+    whom it was enqueued for (nobody when out of scope or the student is not linked)."""
+    if not await open_for_staff(services, viewer, student):
+        return []
+    route = Route(student.id, (student.id,), "out")
+    return await relay(services, viewer.person, route, message)
 
 
 async def close(services: Services, person: Person) -> bool:
@@ -173,17 +194,19 @@ async def _still_covers(services: Services, staff_id: int, student_id: int) -> b
     return covers_student(Viewer(staff, class_ids, school_ids), student)
 
 
-async def relay(services: Services, sender: Person, route: Route, message: Message) -> int:
+async def relay(
+    services: Services, sender: Person, route: Route, message: Message
+) -> list[Person]:
     """Pass the message on to each recipient, log each contact, and keep the conversation open:
-    the receiving student's plain replies then go back to the staff member. Returns how many
-    copies were enqueued."""
+    the receiving student's plain replies then go back to the staff member. Returns whom a copy
+    was enqueued for."""
     info = await people.student_info(services.db, route.student_id)
     recipients = await people.people_by_ids(services.db, list(route.recipients))
     if info is None:
-        return 0
+        return []
     now = services.now()
-    channel = "photo" if message.photo else "text"
-    sent = 0
+    channel = message.channel
+    sent: list[Person] = []
     async with services.db.transaction() as tx:
         for recipient in recipients:
             if recipient.chat_id is None:
@@ -195,18 +218,39 @@ async def relay(services: Services, sender: Person, route: Route, message: Messa
                 )
             else:
                 staff_id, header = sender.id, _header_to_student(services, recipient, sender)
-            outbox_id = await enqueue(
+            dedup_key = f"ct:{sender.id}:{message.ref}:{recipient.id}"
+            method, payload = _payload(services, recipient, header, message)
+            if message.kind in CAPTIONLESS:
+                # The header line goes first and is the message a reply answers; the outbox
+                # sends one chat's rows of a lane in the order they were written.
+                outbox_id = await enqueue(
+                    tx,
+                    Outgoing(
+                        dedup_key=f"{dedup_key}:header",
+                        lane=Lane.ALERT,
+                        chat_id=recipient.chat_id,
+                        method="sendMessage",
+                        payload=_text_payload(services, recipient, header, ""),
+                        person_id=recipient.id,
+                    ),
+                    now=now,
+                )
+                if outbox_id is None:
+                    continue
+            copy_id = await enqueue(
                 tx,
                 Outgoing(
-                    dedup_key=f"ct:{sender.id}:{message.ref}:{recipient.id}",
+                    dedup_key=dedup_key,
                     lane=Lane.ALERT,
                     chat_id=recipient.chat_id,
-                    method="sendPhoto" if message.photo else "sendMessage",
-                    payload=_payload(services, recipient, header, message),
+                    method=method,
+                    payload=payload,
                     person_id=recipient.id,
                 ),
                 now=now,
             )
+            if message.kind not in CAPTIONLESS:
+                outbox_id = copy_id
             if outbox_id is None:
                 continue
             await store.log_contact(
@@ -219,7 +263,7 @@ async def relay(services: Services, sender: Person, route: Route, message: Messa
                 message_ref=message.ref,
                 now=now,
             )
-            sent += 1
+            sent.append(recipient)
         expires = now + SESSION_MINUTES * 60
         await store.extend_session(tx, sender.id, expires)
         if route.direction == "out":
@@ -232,7 +276,7 @@ async def relay(services: Services, sender: Person, route: Route, message: Messa
             channel,
             route.direction,
             info.person.id,
-            sent,
+            len(sent),
         )
         services.wake_outbox()
     return sent
@@ -256,14 +300,29 @@ def _header_to_student(services: Services, student: Person, staff: Person) -> st
 
 def _payload(
     services: Services, recipient: Person, header: str, message: Message
-) -> dict[str, Any]:
-    hint = services.catalog.t(_language(services, recipient), "contact.relay.reply_hint")
-    if message.photo:
+) -> tuple[str, dict[str, Any]]:
+    """The Bot API method and parameters that carry the message to the recipient."""
+    if message.kind in CAPTIONLESS:
+        return "copyMessage", {"from_chat_id": message.chat_id, "message_id": message.message_id}
+    if message.photo or message.kind in COPIED:
+        hint = services.catalog.t(_language(services, recipient), "contact.relay.reply_hint")
         caption = message.text[:CAPTION_LIMIT]
         body = f"{header}\n{caption}" if caption else header
-        return {"photo": message.photo, "caption": f"{body}\n\n{hint}"}
-    text = message.text if len(message.text) <= TEXT_LIMIT else message.text[:TEXT_LIMIT] + "…"
-    return {"text": f"{header}\n{text}\n\n{hint}"}
+        if message.photo:
+            return "sendPhoto", {"photo": message.photo, "caption": f"{body}\n\n{hint}"}
+        return "copyMessage", {
+            "from_chat_id": message.chat_id,
+            "message_id": message.message_id,
+            "caption": f"{body}\n\n{hint}",
+        }
+    return "sendMessage", _text_payload(services, recipient, header, message.text)
+
+
+def _text_payload(services: Services, recipient: Person, header: str, text: str) -> dict[str, Any]:
+    hint = services.catalog.t(_language(services, recipient), "contact.relay.reply_hint")
+    text = text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + "…"
+    body = f"{header}\n{text}" if text else header
+    return {"text": f"{body}\n\n{hint}"}
 
 
 async def log_call(services: Services, viewer: Viewer, student: Person) -> bool:

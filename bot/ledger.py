@@ -30,7 +30,7 @@ from bot.rules import Thresholds
 from bot.storage import audit
 from bot.storage import ledger as store
 from bot.storage.db import Database
-from bot.storage.ledger import CheckinAlert, Contact, LedgerRow, Scope
+from bot.storage.ledger import CheckinAlert, Contact, Scope
 
 # A Telegram request builds the workbook in memory; a month is the longest range it may ask.
 MAX_DAYS_BOT = 31
@@ -172,24 +172,16 @@ def day_bounds(date_from: date, date_to: date, tz: ZoneInfo) -> tuple[int, int]:
 
 
 def assign_contacts(
-    rows: Iterable[LedgerRow], contacts: Iterable[Contact], tz: ZoneInfo
-) -> dict[int, list[Contact]]:
-    """Put each contact on the row of the latest slot that had started when it happened that
-    day (the day's first slot for contacts before it); contacts on days without a row drop."""
-    by_day: dict[tuple[int, str], list[LedgerRow]] = defaultdict(list)
-    for row in rows:
-        by_day[(row.student_id, row.local_date)].append(row)
-    assigned: dict[int, list[Contact]] = defaultdict(list)
+    contacts: Iterable[Contact], tz: ZoneInfo, *, counselor: bool
+) -> dict[tuple[int, str], list[Contact]]:
+    """Contacts by (student, local date). A student's conversations with a counselor appear
+    only in a counselor's ledger: the student was promised that only the counselor reads them."""
+    assigned: dict[tuple[int, str], list[Contact]] = defaultdict(list)
     for contact in contacts:
-        local_date = from_epoch(contact.at).astimezone(tz).date().isoformat()
-        slots = by_day.get((contact.student_id, local_date))
-        if not slots:
+        if contact.staff_role == "counselor" and not counselor:
             continue
-        target = slots[0]
-        for row in sorted(slots, key=lambda r: r.scheduled_at):
-            if row.scheduled_at <= contact.at:
-                target = row
-        assigned[target.checkin_id].append(contact)
+        local_date = from_epoch(contact.at).astimezone(tz).date().isoformat()
+        assigned[(contact.student_id, local_date)].append(contact)
     return dict(assigned)
 
 
@@ -233,7 +225,7 @@ async def read_ledger(
         date_to,
         rows,
         alerts=group_alerts(a for a in alerts if a.checkin_id in ids),
-        contacts=assign_contacts(rows, contacts, tz),
+        contacts=assign_contacts(contacts, tz, counselor=counselor),
         counselor=counselor,
     )
 
@@ -262,10 +254,16 @@ async def export_ledger(
         db, scope=scope, date_from=date_from, date_to=date_to, tz=tz, counselor=counselor
     )
     content = await asyncio.to_thread(
-        build_workbook, data, catalog=catalog, language=language, tz=tz, thresholds=thresholds
+        build_workbook,
+        data,
+        catalog=catalog,
+        language=language,
+        tz=tz,
+        thresholds=thresholds,
+        slots=[slot.name for slot in config.checkins.slots],
     )
     students = {r.student_id for r in data.rows}
-    await _audit(db, request, students)
+    await _audit(db, request, students, len(data.rows))
     stem = catalog.t(language, "staffviews.ledger.file")
     span = date_from.isoformat() if date_from == date_to else f"{date_from}_{date_to}"
     totals = Totals(len(students), len(data.rows), abnormal_count(data.rows, data, thresholds))
@@ -283,6 +281,9 @@ async def export_ledger_file(
     _, schools = await store.checkin_totals(
         db, date_from=date_from.isoformat(), date_to=date_to.isoformat(), scope=scope
     )
+    places = await store.places(
+        db, date_from=date_from.isoformat(), date_to=date_to.isoformat(), scope=scope
+    )
     book = xlsx.Book(FILLS, header_fill=FILL_HEADER, path=path)
     ledger = LedgerBook(
         book,
@@ -292,6 +293,10 @@ async def export_ledger_file(
         thresholds=Thresholds.from_config(config.alerts),
         counselor=counselor,
         many_schools=schools > 1,
+        places=places,
+        slots=[slot.name for slot in config.checkins.slots],
+        date_from=date_from,
+        date_to=date_to,
     )
     for day in days(date_from, date_to):
         data = await read_ledger(
@@ -300,11 +305,11 @@ async def export_ledger_file(
         await asyncio.to_thread(ledger.add_day, day, data.rows, data)
     ledger.close()
     await asyncio.to_thread(book.close)
-    await _audit(db, request, ledger.students)
+    await _audit(db, request, ledger.students, ledger.rows)
     return Totals(len(ledger.students), ledger.rows, ledger.abnormal)
 
 
-async def _audit(db: Database, request: Request, students: set[int]) -> None:
+async def _audit(db: Database, request: Request, students: set[int], rows: int) -> None:
     async with db.transaction() as tx:
         await audit.record_view(
             tx,
@@ -313,6 +318,7 @@ async def _audit(db: Database, request: Request, students: set[int]) -> None:
             now=request.now,
             student_ids=sorted(students),
             scope=scope_text(request.scope, request.date_from, request.date_to),
+            rows=rows,
         )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import traceback
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 
 class RedactingFilter(logging.Filter):
@@ -47,15 +49,29 @@ def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}{where}"
 
 
-def configure_logging(level: str, token: str, *secrets: str) -> None:
-    """Log to stderr through the redacting filter; full tracebacks only at DEBUG, since an
-    operator reading the log wants one line per failure and the traceback is for a developer."""
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+class LocalTimeFormatter(logging.Formatter):
+    """Timestamps in the configured time zone, with its offset: a school reads 07:30 as 07:30."""
+
+    def __init__(self, fmt: str, tz: ZoneInfo) -> None:
+        super().__init__(fmt)
+        self._tz = tz
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        local = datetime.fromtimestamp(record.created, self._tz)
+        return local.strftime(datefmt or "%Y-%m-%d %H:%M:%S%z")
+
+
+def configure_logging(level: str, token: str, *secrets: str, tz: ZoneInfo | None = None) -> None:
+    """Log to stderr through the redacting filter, stamped in the school's time zone; full
+    tracebacks only at DEBUG, since an operator reading the log wants one line per failure and
+    the traceback is for a developer."""
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=level.upper(), format=fmt)
     redactor = RedactingFilter([token, *secrets], tracebacks=level.upper() == "DEBUG")
     for handler in logging.getLogger().handlers:
         handler.addFilter(redactor)
+        if tz is not None:
+            handler.setFormatter(LocalTimeFormatter(fmt, tz))
     quiet_libraries()
 
 

@@ -10,6 +10,7 @@ MENUS: dict[str, tuple[str, ...]] = {
         "isolate",
         "release",
         "contacts",
+        "msg",
         "called",
         "student",
         "ledger",
@@ -20,7 +21,7 @@ MENUS: dict[str, tuple[str, ...]] = {
         "language",
     ),
     "doctor": ("today", "student", "ledger", "missed", "help", "language"),
-    "counselor": ("today", "student", "ledger", "missed", "help", "language"),
+    "counselor": ("today", "student", "msg", "ledger", "missed", "help", "language"),
     "admin": (
         "today",
         "isolate",

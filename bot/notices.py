@@ -46,6 +46,8 @@ CAPTION_LIMIT = 1024
 DELETE_WINDOW_SECONDS = 48 * 3600 - 10 * 60
 RECENT_LIMIT = 10
 REPORT_GROUP_LINES = 25
+# The unconfirmed are named in the report up to this many; the rest are counted.
+REPORT_NAMES = 30
 PAGE_SIZE = 8
 DRAFT_VERBS = ("m", "a", "conf", "back", "send", "cancel", "noop")
 NOTICE_VERBS = ("ok", "rep", "rem", "xlsx", "wd", "wdy")
@@ -400,6 +402,13 @@ async def audience_name(
             if names is None
             else t(language, "notices.place_class", school=names[0], klass=names[1])
         )
+    if audience.class_ids:
+        found = [await store.class_name(svc.db, i) for i in audience.class_ids]
+        separator = t(language, "notices.audience.separator")
+        classes = separator.join(n[1] for n in found if n is not None)
+        place = next((n[0] for n in found if n is not None), "?")
+        label = t(language, f"notices.audience.{audience.kind}_of", classes=classes)
+        return t(language, "notices.in_school", what=label, school=place)
     if audience.kind == "role":
         what = t(language, f"notices.audience.role_{audience.role}")
     else:
@@ -517,6 +526,16 @@ async def audience_options(
     if name == "top" and viewer.role == "teacher":
         mine = await store.classes(svc.db, ids=sorted(viewer.class_ids))
         rows = [[Option(n, f"a:c{i}")] for i, n in mine]
+        ids = [i for i, _ in mine]
+        if len(ids) > 1:
+            every = Audience("classes", class_ids=tuple(ids))
+            rows.append(
+                [Option(t(language, "notices.audience.all_my_classes"), f"a:{every.code}")]
+            )
+        if ids:
+            isolated = Audience("isolated", class_ids=tuple(ids))
+            label = t(language, "notices.audience.isolated_mine")
+            rows.append([Option(label, f"a:{isolated.code}")])
     elif name == "top":
         scope = [Option(t(language, f"notices.audience.{k}"), f"a:{k}") for k in SCOPE_KINDS]
         rows = [scope[:2], scope[2:]]
@@ -657,6 +676,16 @@ async def report_text(svc: Services, language: str, notice: Notice) -> str:
     if notice.needs_confirmation:
         reached = copies.get("sent", 0) + copies.get("unknown", 0)
         lines.append(t(language, "notices.report.confirmed", confirmed=confirmed, reached=reached))
+        waiting_for = await store.unconfirmed_names(svc.db, notice.id)
+        if waiting_for and notice.withdrawn_at is None:
+            separator = t(language, "notices.audience.separator")
+            names = separator.join(waiting_for[:REPORT_NAMES])
+            lines.append(
+                t(language, "notices.report.unconfirmed", count=len(waiting_for), names=names)
+            )
+            if len(waiting_for) > REPORT_NAMES:
+                more = len(waiting_for) - REPORT_NAMES
+                lines.append(t(language, "notices.report.more", count=more))
     if resent:
         lines.append(t(language, "notices.report.resent", count=resent))
     if notice.reminded_at is not None:
@@ -724,7 +753,8 @@ async def _stored_audience_name(
     svc: Services, language: str, notice: Notice, audience: Audience
 ) -> str:
     name = await audience_name(svc, language, audience, None)
-    if audience.kind in (*SCOPE_KINDS, "role") and notice.school_id is not None:
+    scoped = audience.kind in (*SCOPE_KINDS, "role") and not audience.class_ids
+    if scoped and notice.school_id is not None:
         school = await store.school_name(svc.db, notice.school_id) or "?"
         return svc.catalog.t(language, "notices.in_school", what=name, school=school)
     return name
@@ -858,5 +888,6 @@ async def export(
             action="notice_receipts_export",
             now=svc.now(),
             scope=f"notice:{notice.id}",
+            rows=len(rows),
         )
     return f"notice-{notice.id}-receipts.xlsx", data

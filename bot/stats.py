@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Catalog
-from bot.storage.stats import AlertTimes, AuditLine, IsolatedCount, RoundCount
+from bot.storage.stats import AlertTimes, AuditLine, IsolatedCount, RoundCount, ScopeNames
 
 # The figures look back over this many local days, today included.
 DAYS = 7
@@ -200,15 +200,88 @@ def action_text(catalog: Catalog, language: str, action: str) -> str:
     return catalog.t_or(language, f"adminviews.action.{action}", action)
 
 
-def audit_line(catalog: Catalog, language: str, line: AuditLine, tz: ZoneInfo) -> str:
-    """When, who, what, and which student or scope."""
+def scope_ids(lines: Sequence[AuditLine]) -> dict[str, set[int]]:
+    """The ids the lines' scopes name, by kind ('school', 'class', 'notice', 'round')."""
+    found: dict[str, set[int]] = defaultdict(set)
+    for line in lines:
+        for token in (line.scope or "").split():
+            kind, _, ids = token.partition(":")
+            if kind in ("school", "class", "notice", "round"):
+                found[kind].update(int(i) for i in ids.split(",") if i.isdigit())
+    return found
+
+
+def scope_words(
+    catalog: Catalog, language: str, scope: str, names: ScopeNames, *, with_school: bool
+) -> str:
+    """An audit scope ('class:3 2026-11-30..2026-12-13', 'notice:1') in words; no raw ids."""
+    separator = catalog.t(language, "adminviews.sep")
+    parts = []
+    for token in scope.split():
+        kind, _, value = token.partition(":")
+        ids = [int(i) for i in value.split(",") if i.isdigit()]
+        if kind == "school":
+            parts.append(separator.join(names.schools.get(i, "?") for i in ids))
+        elif kind == "class":
+            labels = []
+            for i in ids:
+                school, name = names.classes.get(i, ("", "?"))
+                labels.append(f"{school} {name}" if with_school and school else name)
+            parts.append(separator.join(labels))
+        elif kind == "notice":
+            texts = [names.notices.get(i, "") for i in ids]
+            parts += [
+                catalog.t(language, "adminviews.audit.notice", text=_clip(text)) for text in texts
+            ]
+        elif kind == "round":
+            for i in ids:
+                day, slot = names.rounds.get(i, ("", ""))
+                slot_name = catalog.t_or(language, f"checkin.slot.{slot}", slot)
+                parts.append(f"{day[5:]} {slot_name}".strip())
+        elif token == "all":
+            parts.append(catalog.t(language, "adminviews.audit.all"))
+        elif ".." in token:
+            first, _, last = token.partition("..")
+            if first == last:
+                parts.append(first[5:])
+            else:
+                parts.append(catalog.t(language, "adminviews.audit.span", first=first[5:],
+                                       last=last[5:]))  # fmt: skip
+        elif len(token) == 10 and token[4] == "-":
+            parts.append(token[5:])
+    return " ".join(p for p in parts if p)
+
+
+def _clip(text: str, limit: int = 16) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[:limit] + "…"
+
+
+def audit_line(
+    catalog: Catalog,
+    language: str,
+    line: AuditLine,
+    tz: ZoneInfo,
+    names: ScopeNames | None = None,
+    *,
+    with_school: bool = False,
+) -> str:
+    """When, who, what, and which student or scope; an export says how much it held."""
     who = line.actor_name or catalog.t(language, "adminviews.audit.system")
     common = {
         "time": local_time(line.at, tz),
         "actor": who,
         "action": action_text(catalog, language, line.action),
     }
-    if line.student_name is not None:
+    suffix = ""
+    if line.students > 1 or line.rows is not None:
+        count = catalog.t(language, "adminviews.audit.students", count=line.students)
+        if line.rows is not None:
+            count += catalog.t(language, "adminviews.sep") + catalog.t(
+                language, "adminviews.audit.rows", count=line.rows
+            )
+        suffix = catalog.t(language, "adminviews.audit.count", count=count)
+    if line.students == 1 and line.student_name is not None and line.rows is None:
         return catalog.t(
             language,
             "adminviews.audit.line_student",
@@ -217,8 +290,12 @@ def audit_line(catalog: Catalog, language: str, line: AuditLine, tz: ZoneInfo) -
             **common,
         )
     if line.scope:
-        return catalog.t(language, "adminviews.audit.line_scope", scope=line.scope, **common)
-    return catalog.t(language, "adminviews.audit.line", **common)
+        empty = ScopeNames({}, {}, {}, {})
+        scope = scope_words(catalog, language, line.scope, names or empty, with_school=with_school)
+        if scope:
+            text = catalog.t(language, "adminviews.audit.line_scope", scope=scope, **common)
+            return text + suffix
+    return catalog.t(language, "adminviews.audit.line", **common) + suffix
 
 
 def render_audit(
@@ -229,10 +306,16 @@ def render_audit(
     *,
     title_key: str,
     none_key: str,
+    scope_names: ScopeNames | None = None,
+    with_school: bool = False,
     **names: str,
 ) -> str:
     """A title naming whose entries these are, then one line per entry, newest first."""
     if not lines:
         return catalog.t(language, none_key, **names)
     head = catalog.t(language, title_key, count=len(lines), **names)
-    return "\n".join([head, *(audit_line(catalog, language, line, tz) for line in lines)])
+    body = [
+        audit_line(catalog, language, line, tz, scope_names, with_school=with_school)
+        for line in lines
+    ]
+    return "\n".join([head, *body])

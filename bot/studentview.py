@@ -45,6 +45,9 @@ class StudentView:
     text: str
     chart: bytes | None
     caption: str
+    name: str = ""
+    # The student's person id when they are linked, for a "message" button.
+    reachable: int | None = None
 
 
 async def find_students(services: Services, viewer: Viewer, query: str) -> Lookup:
@@ -72,10 +75,16 @@ async def student_view(
         number=student.number,
         class_name=info.class_name,
     )
+    if student.chat_id is None:
+        # Said first: a teacher reading "no check-ins yet" should know why.
+        linked = [catalog.t(language, "staffviews.student.not_linked")]
+    else:
+        linked = []
     if isolation is None:
-        text = "\n".join([header, catalog.t(language, "staffviews.student.never_isolated")])
+        never = catalog.t(language, "staffviews.student.never_isolated")
+        text = "\n".join([header, *linked, never])
         await _audit(services, viewer, student_id)
-        return StudentView(text, None, header)
+        return StudentView(text, None, header, student.name, _reachable(student))
     rows = await store.checkin_rows(
         services.db,
         date_from=isolation.start_date,
@@ -89,6 +98,7 @@ async def student_view(
     text = "\n".join(
         [
             header,
+            *linked,
             _isolation_line(services, language, isolation, today),
             *table_lines(services, language, rows, may_see_screen_scores(viewer), thresholds),
         ]
@@ -127,7 +137,11 @@ async def student_view(
             urgent_c=thresholds.fever_urgent_c,
         )
     await _audit(services, viewer, student_id)
-    return StudentView(text, png, header)
+    return StudentView(text, png, header, student.name, _reachable(student))
+
+
+def _reachable(student: Person) -> int | None:
+    return student.id if student.chat_id is not None else None
 
 
 async def _audit(services: Services, viewer: Viewer, student_id: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot import checkins, schedule
@@ -25,6 +25,10 @@ from bot.storage.today import DayCheckin, IsolatedStudent, OpenAlert
 # A list longer than this on a phone is a wall of names; the rest is counted, not named.
 MAX_LISTED = 30
 _LEVEL_ORDER = {"urgent": 0, "warning": 1, "info": 2}
+# What a school doctor's day shows: the body, not mood (the counselor's) nor contact (the
+# teacher's).
+HEALTH_REASONS = frozenset({"temperature", "symptoms"})
+HEALTH_ALERTS = frozenset({"fever", "symptoms", "temp_rising"})
 # Alert kinds that say what a check-in reason already says.
 _SAME_AS = {
     "fever": "temperature",
@@ -83,6 +87,10 @@ class DaySummary:
     flagged: tuple[Flagged, ...]
     not_contacted: tuple[IsolatedStudent, ...]
     schools: tuple[SchoolLine, ...] = ()
+    # Isolated students who never opened their invite: no check-in or message reaches them.
+    unlinked: tuple[IsolatedStudent, ...] = ()
+    # Whether the contact line (who nobody has contacted today) belongs in this view.
+    contacts: bool = True
 
     @property
     def remindable(self) -> SlotLine | None:
@@ -170,6 +178,20 @@ def flag_students(
     return tuple(flagged)
 
 
+def health_only(summary: DaySummary) -> DaySummary:
+    """The summary as a school doctor sees it: fevers, symptoms and their alerts only."""
+    flagged = []
+    for f in summary.flagged:
+        reasons = tuple(
+            r
+            for r in f.reasons
+            if r.code in HEALTH_REASONS or (r.code == "alert" and r.value in HEALTH_ALERTS)
+        )
+        if reasons:
+            flagged.append(Flagged(f.student, reasons))
+    return replace(summary, flagged=tuple(flagged), not_contacted=(), unlinked=(), contacts=False)
+
+
 def school_lines(
     students: Sequence[IsolatedStudent], flagged: Sequence[Flagged]
 ) -> tuple[SchoolLine, ...]:
@@ -227,7 +249,7 @@ def render(
             lines.append(t("more", count=len(summary.flagged) - MAX_LISTED))
     else:
         lines.append(t("zero_report") if zero_report else t("no_flags"))
-    if summary.isolated:
+    if summary.isolated and summary.contacts:
         lines.append("")
         if summary.not_contacted:
             names = separator(language).join(s.name for s in summary.not_contacted[:MAX_LISTED])
@@ -236,6 +258,11 @@ def render(
                 lines.append(t("more", count=len(summary.not_contacted) - MAX_LISTED))
         else:
             lines.append(t("all_contacted"))
+    if summary.unlinked:
+        names = separator(language).join(s.name for s in summary.unlinked[:MAX_LISTED])
+        lines.append(t("not_linked", count=len(summary.unlinked), names=names))
+        if len(summary.unlinked) > MAX_LISTED:
+            lines.append(t("more", count=len(summary.unlinked) - MAX_LISTED))
     return "\n".join(lines)
 
 
@@ -289,6 +316,7 @@ async def summarize(svc: Services, scope: Scope, now: int, *, by_school: bool) -
         flagged,
         tuple(s for s in students if s.id not in contacted),
         school_lines(students, flagged) if by_school else (),
+        tuple(s for s in students if not s.linked),
     )
 
 
@@ -321,6 +349,8 @@ async def view_today(svc: Services, viewer: Viewer, language: str) -> TodayView 
         return None
     now = svc.now()
     summary = await summarize(svc, scope, now, by_school=viewer.is_bureau_admin)
+    if viewer.role == "doctor":
+        summary = health_only(summary)
     title = svc.catalog.t(
         language, "today.title", date=day_label(svc.catalog, language, summary.local_date)
     )

@@ -43,12 +43,18 @@ class Book:
             {"bold": True, "pattern": 1, "bg_color": f"#{header_fill}", "valign": "vcenter",
              "text_wrap": True}
         )  # fmt: skip
+        self._group = self._book.add_format(
+            {"bold": True, "pattern": 1, "bg_color": f"#{header_fill}", "align": "center",
+             "valign": "vcenter", "border": 1}
+        )  # fmt: skip
+        self._title = self._book.add_format({"bold": True, "font_size": 14, "valign": "vcenter"})
 
     def sheet(
         self, name: str, widths: Sequence[float], header: Sequence[str] | None = None
     ) -> Sheet:
         """A new sheet with these column widths and, if given, a frozen header row."""
-        sheet = Sheet(self._book.add_worksheet(name), self._fills)
+        formats = {"header": self._header, "group": self._group, "title": self._title}
+        sheet = Sheet(self._book.add_worksheet(name), self._fills, formats)
         for column, width in enumerate(widths):
             sheet.worksheet.set_column(column, column, width)
         if header is not None:
@@ -67,10 +73,35 @@ class Book:
 
 
 class Sheet:
-    def __init__(self, worksheet: Any, fills: Mapping[str, Any]) -> None:
+    def __init__(
+        self, worksheet: Any, fills: Mapping[str, Any], formats: Mapping[str, Any]
+    ) -> None:
         self.worksheet = worksheet
         self.next_row = 0
         self._fills = fills
+        self._formats = formats
+
+    def heading(
+        self,
+        title: str,
+        groups: Sequence[tuple[int, int, str]],
+        header: Sequence[str],
+        freeze_columns: int = 0,
+    ) -> None:
+        """A title row across the sheet, a row naming column groups (first, last, label) and
+        the column headers, all frozen with the first `freeze_columns` columns; call first."""
+        worksheet, last = self.worksheet, max(len(header) - 1, 1)
+        worksheet.set_row(0, 24)
+        worksheet.merge_range(0, 0, 0, last, title, self._formats["title"])
+        for first, end, label in groups:
+            if first == end:
+                worksheet.write_string(1, first, label, self._formats["group"])
+            else:
+                worksheet.merge_range(1, first, 1, end, label, self._formats["group"])
+        for column, text in enumerate(header):
+            worksheet.write_string(2, column, text, self._formats["header"])
+        worksheet.freeze_panes(3, freeze_columns)
+        self.next_row = 3
 
     def append(self, values: Sequence[object], fills: Mapping[int, str] | None = None) -> None:
         """One row; `fills` names the fill of some cells by column index. None leaves a cell

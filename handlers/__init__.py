@@ -53,6 +53,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(checkin.answer_button, pattern=r"^ci:"),
         _command("talk", contact.offer_talk),
         _command("contacts", contact.show_not_contacted),
+        _command("msg", contact.write_to_student),
         _command("called", alerts.log_call),
         CallbackQueryHandler(alerts.press_card, pattern=r"^al:"),
         CallbackQueryHandler(contact.press_contact, pattern=r"^ct:"),
@@ -67,6 +68,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         _command("today", today.show_today),
         _command("stats", adminviews.show_stats),
         _command("audit", adminviews.show_audit),
+        CallbackQueryHandler(adminviews.page_audit, pattern=r"^au:"),
         CallbackQueryHandler(today.press_remind, pattern=r"^td:"),
         # After every known prefix: a forged or outdated button is still answered.
         CallbackQueryHandler(common.refuse_unknown_button),
@@ -83,6 +85,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
                 | filters.Sticker.ALL
                 | filters.VOICE
                 | filters.VIDEO
+                | filters.VIDEO_NOTE
                 | filters.AUDIO
                 | filters.ANIMATION
             ),

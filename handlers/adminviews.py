@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
 from bot import adminviews
-from handlers.common import Context, reply, services, staff_viewer
+from bot.ids import is_id
+from handlers.common import Context, bound_press, reply, services, staff_viewer, viewer_for
+
+# Far past any real audit trail; keeps a forged page number's offset within SQLite's integers.
+MAX_PAGE = 100_000
 
 
 async def show_stats(update: Update, context: Context) -> None:
@@ -26,5 +31,59 @@ async def show_audit(update: Update, context: Context) -> None:
         return
     who, viewer = found
     query = " ".join(context.args or []).strip()
-    text = await adminviews.audit_text(services(context), viewer, who.language, query)
-    await reply(update, context, text)
+    page = await adminviews.audit_text(services(context), viewer, who.language, query)
+    await context.bot.send_message(
+        who.chat_id, page.text, reply_markup=_page_buttons(context, who.language, page)
+    )
+
+
+async def page_audit(update: Update, context: Context) -> None:
+    """Show the newer or older page an au:<page>[:s|p:<id>] button names, in place."""
+    press = await bound_press(update, context)
+    if press is None:
+        return
+    svc = services(context)
+    t = svc.catalog.t
+    query, person, parts, language = press.query, press.person, press.parts, press.who.language
+    if person.role != "admin":
+        await query.answer(t(language, "common.not_allowed"), show_alert=True)
+        return
+    if len(parts) not in (2, 4) or not is_id(parts[1]) or int(parts[1]) > MAX_PAGE:
+        await query.answer(t(language, "common.bad_button"), show_alert=True)
+        return
+    viewer = await viewer_for(svc, person)
+    target = ":".join(parts[2:])
+    page = await adminviews.audit_page(svc, viewer, language, target, int(parts[1]))
+    if page is None:
+        await query.answer(t(language, "common.not_allowed"), show_alert=True)
+        return
+    await query.answer()
+    try:
+        await query.edit_message_text(
+            page.text, reply_markup=_page_buttons(context, language, page)
+        )
+    except BadRequest as error:
+        # Pressing the same page twice leaves the message as it is.
+        if "not modified" not in str(error):
+            raise
+
+
+def _page_buttons(
+    context: Context, language: str, page: adminviews.AuditPage
+) -> InlineKeyboardMarkup | None:
+    t = services(context).catalog.t
+    target = f":{page.target}" if page.target else ""
+    buttons = []
+    if page.page > 0:
+        buttons.append(
+            InlineKeyboardButton(
+                t(language, "adminviews.audit.newer"), callback_data=f"au:{page.page - 1}{target}"
+            )
+        )
+    if page.older:
+        buttons.append(
+            InlineKeyboardButton(
+                t(language, "adminviews.audit.older"), callback_data=f"au:{page.page + 1}{target}"
+            )
+        )
+    return InlineKeyboardMarkup([buttons]) if buttons else None

@@ -97,7 +97,7 @@ async def waiting_for(update: Update, context: Context, who: Sender) -> str | No
 
 async def button_hint(update: Update, context: Context, who: Sender) -> str | None:
     """ "Tap one of the buttons above", if the student's check-in waits for a tap."""
-    if not _student(who) or not _private(update):
+    if not _student(who):
         return None
     assert who.person is not None
     svc = services(context)

@@ -17,6 +17,7 @@ from handlers.common import (
     reply,
     sender,
     services,
+    staff_viewer,
     viewer_for,
 )
 
@@ -115,23 +116,37 @@ async def replies_to_relayed(update: Update, context: Context, who: Sender) -> b
     return await contact.is_relayed_to(services(context), who.person, who.chat_id, reply_to)
 
 
-async def handle_photo(update: Update, context: Context, who: Sender) -> bool:
-    """Relay a photo (with its caption) that belongs to a conversation; False if it does not
-    belong to one."""
+async def handle_media(update: Update, context: Context, who: Sender) -> bool:
+    """Relay a photo, voice note, sticker, file or video (with its caption) that belongs to a
+    conversation; False if it does not belong to one."""
     message = update.effective_message
-    if message is None or who.person is None or not message.photo:
+    if message is None or who.person is None:
         return False
-    photo = message.photo[-1].file_id
-    return await _relay(update, context, who, message, message.caption or "", photo)
+    caption = message.caption or ""
+    if message.photo:
+        photo = message.photo[-1].file_id
+        return await _relay(update, context, who, message, caption, photo)
+    kind = next((k for k in contact.COPIED if getattr(message, k, None)), None)
+    if kind is None:
+        return False
+    return await _relay(update, context, who, message, caption, None, kind=kind)
 
 
 async def _relay(
-    update: Update, context: Context, who: Sender, message: Message, text: str, photo: str | None
+    update: Update,
+    context: Context,
+    who: Sender,
+    message: Message,
+    text: str,
+    photo: str | None,
+    *,
+    kind: str = "text",
 ) -> bool:
     assert who.person is not None
     svc = services(context)
+    t = svc.catalog.t
     reply_to = message.reply_to_message.message_id if message.reply_to_message else None
-    outgoing = contact.Message(who.chat_id, message.message_id, text=text, photo=photo)
+    outgoing = contact.Message(who.chat_id, message.message_id, text=text, photo=photo, kind=kind)
     route = await contact.route_for(svc, who.person, outgoing, reply_to)
     if route is None:
         return False
@@ -142,9 +157,52 @@ async def _relay(
         await reply(update, context, text)
         return True
     sent = await contact.relay(svc, who.person, route, outgoing)
-    key = "contact.relayed" if sent else "contact.unreachable"
-    await reply(update, context, svc.catalog.t(who.language, key))
+    if sent:
+        names = t(who.language, "contact.list_separator").join(p.name for p in sent)
+        text = t(who.language, "contact.relayed", names=names)
+    else:
+        text = t(who.language, "contact.unreachable")
+    await reply(update, context, text)
     return True
+
+
+async def write_to_student(update: Update, context: Context) -> None:
+    """Send a student of the sender's scope a message: /msg <number or name> [text]; without a
+    text, the sender's next messages go to the student."""
+    found = await staff_viewer(update, context)
+    message = update.effective_message
+    if found is None or message is None:
+        return
+    who, viewer = found
+    svc = services(context)
+    t = svc.catalog.t
+    # Split the raw text, not context.args, so the message keeps its line breaks.
+    parts = (message.text or "").split(None, 2)
+    if len(parts) < 2:
+        await reply(update, context, t(who.language, "contact.msg.usage"))
+        return
+    query, text = parts[1], parts[2].strip() if len(parts) == 3 else ""
+    students = await contact.find_student(svc, viewer, query)
+    if len(students) != 1:
+        # Out of scope and unknown read the same: the reply must not confirm who exists.
+        key = "contact.msg.not_found" if not students else "contact.called.ambiguous"
+        await reply(update, context, t(who.language, key, query=query))
+        return
+    student = students[0]
+    if student.chat_id is None:
+        await reply(update, context, t(who.language, "contact.msg.not_linked", name=student.name))
+        return
+    if not text:
+        if await contact.open_for_staff(svc, viewer, student):
+            await prompt_staff(context, who.chat_id, who.language, student.name)
+        return
+    outgoing = contact.Message(who.chat_id, message.message_id, text=text)
+    sent = await contact.write_to_student(svc, viewer, student, outgoing)
+    if sent:
+        names = t(who.language, "contact.list_separator").join(p.name for p in sent)
+        await reply(update, context, t(who.language, "contact.relayed", names=names))
+    else:
+        await reply(update, context, t(who.language, "contact.unreachable"))
 
 
 async def show_not_contacted(update: Update, context: Context) -> None:

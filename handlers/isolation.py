@@ -98,6 +98,8 @@ async def isolate_student(update: Update, context: Context) -> None:
             kind=kind_name,
             next=isolation.next_text(svc, lang, outcome.next_slot, now),
         )
+    if student.chat_id is None:
+        text += "\n\n" + svc.catalog.t(lang, "isolation.not_linked", name=student.name)
     await reply(update, context, text)
 
 

@@ -31,7 +31,7 @@ async def route_media(update: Update, context: Context) -> None:
         )
     if await notices.handle_media(update, context, who):
         return
-    if await contact.handle_photo(update, context, who):
+    if await contact.handle_media(update, context, who):
         return
     if await checkin.waiting_for(update, context, who) == "temperature":
         # A photo of the thermometer, most likely: the check-in needs the number typed.

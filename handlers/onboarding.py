@@ -60,15 +60,19 @@ async def _welcome(update: Update, context: Context, bound: Bound, chat_id: int)
     language = person.language or svc.config.general.language
     catalog = svc.catalog
     log.info("account bound to person %d (%s)", person.id, person.role)
-    text = "\n\n".join(
-        (
-            catalog.t(language, "onboarding.welcome", name=person.name),
-            catalog.t(language, f"onboarding.intro.{person.role}"),
-            catalog.t(
-                language, "onboarding.privacy", days=svc.config.retention.days_after_isolation
-            ),
+    days = svc.config.retention.days_after_isolation
+    if person.is_student:
+        parts = (
+            catalog.t(language, "onboarding.intro.student"),
+            catalog.t(language, "onboarding.privacy", days=days),
         )
-    )
+    else:
+        # Staff read what they can do here and what they owe the students whose data they see.
+        parts = (
+            catalog.t(language, f"help.{person.role}"),
+            catalog.t(language, "onboarding.privacy_staff", days=days),
+        )
+    text = "\n\n".join((catalog.t(language, "onboarding.welcome", name=person.name), *parts))
     await reply(update, context, text)
     await set_menu(context, chat_id, person.role, language)
 

@@ -85,7 +85,12 @@ async def _send_view(
             text = svc.catalog.t(who.language, "staffviews.student.not_allowed")
             await context.bot.send_message(who.chat_id, text)
         return False
-    await context.bot.send_message(who.chat_id, view.text)
+    markup = None
+    if view.reachable is not None:
+        name = svc.catalog.t(who.language, "contact.button.write", name=view.name)
+        button = InlineKeyboardButton(name, callback_data=f"ct:msg:{view.reachable}")
+        markup = InlineKeyboardMarkup([[button]])
+    await context.bot.send_message(who.chat_id, view.text, reply_markup=markup)
     if view.chart is not None:
         await context.bot.send_photo(
             who.chat_id, InputFile(view.chart, filename="chart.png"), caption=view.caption

@@ -331,7 +331,7 @@ async def test_school_admin_never_reads_another_schools_entries(harness: Harness
     bureau = await onboard(harness, "B01")
     assert (await command(bureau, "/audit")).splitlines() == [
         "最近 2 条查看记录（最新的在前）：",
-        "12-03 10:00 孙老师：导出台账 · class:3",
+        "12-03 10:00 孙老师：导出台账 · 实验小学 三年级(1)班",
         "12-03 09:00 陈老师：查看学生情况 · 周小（S901）",
     ]
     assert (await command(bureau, "/audit S901")).splitlines()[1:] == [
@@ -372,3 +372,57 @@ def test_english_stats_read_naturally() -> None:
     assert "No students are in isolation right now." in lines
     assert "  🔴 URGENT: 1 opened, 1 taken on, 1 resolved; median time to take on 10 min" in lines
     assert "  Unknown (timed out after sending; may or may not have arrived): 2" in lines
+
+
+async def test_audit_pages_and_shows_an_export_as_one_entry_in_words(harness: Harness) -> None:
+    await seed_week(harness)
+    people = await ids(harness)
+    class_id = await harness.svc.db.scalar("SELECT class_id FROM people WHERE number = 'S001'")
+    async with harness.svc.db.transaction() as tx:
+        # 24 views of one student, a minute apart, then one ledger export of three students.
+        for minute in range(24):
+            await audit.record(
+                tx,
+                actor_id=people["T01"],
+                action="student_view",
+                now=at(3, 9, minute),
+                student_id=people["S001"],
+            )
+        await audit.record_view(
+            tx,
+            actor_id=people["T01"],
+            action="ledger_export",
+            now=at(3, 10),
+            student_ids=[people["S001"], people["S002"], people["S003"]],
+            scope=f"class:{class_id} 2026-11-30..2026-12-03",
+            rows=24,
+        )
+    admin = await onboard(harness, "A01")
+    mark = admin.api.mark()
+    await admin.send_text("/audit")
+    first = await admin.wait_for_message(since=mark)
+    lines = first["text"].splitlines()
+    assert (
+        lines[1]
+        == "12-03 10:00 王老师：导出台账 · 初二(3)班 11-30 至 12-03（3 名学生，24 条记录）"
+    )
+    assert len(lines) == 1 + 10
+    assert "class:" not in first["text"]
+    with pytest.raises(AssertionError):
+        admin.button(first, "较新")
+
+    mark = admin.api.mark()
+    await admin.press(first["message_id"], admin.button(first, "较早"))
+    second = await admin.wait_for_message(since=mark)
+    assert second["message_id"] == first["message_id"]  # the same message, edited
+    lines = second["text"].splitlines()
+    assert lines[1] == "12-03 09:14 王老师：查看学生情况 · 张小明（S001）"
+    assert len(lines) == 1 + 10
+    admin.button(second, "较新")
+
+    mark = admin.api.mark()
+    await admin.press(second["message_id"], admin.button(second, "较早"))
+    third = await admin.wait_for_message(since=mark)
+    assert third["text"].splitlines()[-1] == "12-03 09:00 王老师：查看学生情况 · 张小明（S001）"
+    with pytest.raises(AssertionError):
+        admin.button(third, "较早")

@@ -70,12 +70,18 @@ def test_unknown_codes_are_refused(code: str) -> None:
 def test_teacher_targets_only_own_classes() -> None:
     viewer = teacher()
     assert may_compose(viewer)
-    assert offered_kinds(viewer) == ("class",)
+    assert offered_kinds(viewer) == ("class", "classes", "isolated")
     assert may_target(viewer, Audience("class", class_id=OWN_CLASS), SCHOOL)
     assert not may_target(viewer, Audience("class", class_id=OTHER_CLASS), SCHOOL)
     for audience in EVERY:
         if audience.kind != "class":
             assert not may_target(viewer, audience, None), audience
+    # Their classes together, or the isolated students of them; never another class.
+    for kind in ("classes", "isolated"):
+        mine = Audience(kind, class_ids=(OWN_CLASS,))
+        assert may_target(viewer, mine)
+        assert Audience.from_code(mine.code) == mine == Audience.parse(mine.spec)
+        assert not may_target(viewer, Audience(kind, class_ids=(OWN_CLASS, OTHER_CLASS)))
 
 
 def test_teacher_without_classes_may_not_compose() -> None:

@@ -149,9 +149,9 @@ async def seed_fortnight(harness: Harness) -> Fortnight:
         fever = seeded.checkins[("S001", "2026-12-02", "morning")]
         at = _at(date(2026, 12, 2), 7, 45)
         cursor = await tx.execute(
-            "INSERT INTO alerts (student_id, kind, level, state, opened_at, updated_at, seen_at)"
-            " VALUES (?, 'fever', 'urgent', 'resolved', ?, ?, ?)",
-            (seeded.people["S001"], at, at, at),
+            "INSERT INTO alerts (student_id, kind, level, state, opened_at, updated_at, seen_at,"
+            " resolved_at, resolved_by) VALUES (?, 'fever', 'urgent', 'resolved', ?, ?, ?, ?, ?)",
+            (seeded.people["S001"], at, at, at, at + 1200, seeded.people["T01"]),
         )
         await tx.execute(
             "INSERT INTO alert_signals (key, alert_id, at) VALUES (?, ?, ?)",
@@ -161,6 +161,12 @@ async def seed_fortnight(harness: Harness) -> Fortnight:
             "INSERT INTO contacts (student_id, staff_id, at, direction, channel)"
             " VALUES (?, ?, ?, 'call', 'phone')",
             (seeded.people["S001"], seeded.people["T01"], _at(date(2026, 12, 2), 9, 12)),
+        )
+        # That evening the student wrote to the counselor: not the teacher's business.
+        await tx.execute(
+            "INSERT INTO contacts (student_id, staff_id, at, direction, channel)"
+            " VALUES (?, ?, ?, 'in', 'text')",
+            (seeded.people["S001"], seeded.people["C01"], _at(date(2026, 12, 2), 20, 5)),
         )
     harness.clock.set(datetime(2026, 12, 13, 18, 0, tzinfo=SHANGHAI))
     return seeded
@@ -186,8 +192,30 @@ def rows(sheet: Any) -> list[list[Any]]:
     return [list(r) for r in sheet.iter_rows(values_only=True)]
 
 
-def column(sheet: Any, header: str) -> int:
-    return rows(sheet)[0].index(header)
+# Every sheet starts with a title row, a row naming column groups (the slots) and the header.
+HEAD = 3
+
+
+def header(sheet: Any) -> list[Any]:
+    return rows(sheet)[HEAD - 1]
+
+
+def body(sheet: Any) -> list[list[Any]]:
+    return rows(sheet)[HEAD:]
+
+
+def column(sheet: Any, title: str, slot: str | None = None) -> int:
+    """The index of a column; for a slot's column, the one under that slot's group."""
+    names = header(sheet)
+    if slot is None:
+        return names.index(title)
+    start = rows(sheet)[HEAD - 2].index(slot)
+    return names.index(title, start)
+
+
+def student_row(sheet: Any, number: str) -> int:
+    """The sheet row (1-based, for sheet.cell) of a student."""
+    return next(i for i, r in enumerate(rows(sheet), start=1) if r[1] == number)
 
 
 def fill(cell: Any) -> str | None:
@@ -204,7 +232,7 @@ async def audit_rows(harness: Harness, action: str) -> list[dict[str, Any]]:
 
 
 def student_numbers(sheet: Any) -> set[str]:
-    return {r[0] for r in rows(sheet)[1:]}
+    return {r[1] for r in body(sheet)}
 
 
 async def test_teachers_ledger_for_a_fortnight(harness: Harness) -> None:
@@ -215,63 +243,82 @@ async def test_teachers_ledger_for_a_fortnight(harness: Harness) -> None:
     days = [(FIRST + timedelta(days=n)).isoformat() for n in range(14)]
     assert book.sheetnames == ["汇总", *days]
     sheet = book["2026-12-02"]
-    assert sheet.freeze_panes == "A2"
-    header = rows(sheet)[0]
-    assert header == [
-        "学号", "姓名", "班级", "隔离方式", "时段", "打卡时间", "体温（°C）", "症状",
-        "心情（1–5）", "留言", "提醒", "老师联系",
+    # A title row across the sheet: school, class and date.
+    title = rows(sheet)[0][0]
+    assert "城关一中" in title and "初二(3)班" in title and "2026-12-02" in title
+    assert any(str(r).startswith("A1:") for r in sheet.merged_cells.ranges)
+    assert sheet.freeze_panes == "D4"
+    # 晨检 and 午检 side by side, each over its own four columns.
+    slot_line = rows(sheet)[1]
+    assert slot_line[7] == "晨检" and slot_line[11] == "午检"
+    assert header(sheet) == [
+        "序号", "学号", "姓名", "班级", "隔离方式", "开始日期", "计划解除日期",
+        "打卡时间", "体温（°C）", "症状", "心情（1–5）",
+        "打卡时间", "体温（°C）", "症状", "心情（1–5）",
+        "留言", "提醒", "处置情况", "老师联系",
     ]  # fmt: skip
-    assert all(sheet.cell(1, n).font.bold for n in range(1, len(header) + 1))
-    # One row per student of the teacher's class per slot; S005 (another class) and S901
-    # (another school) are not there, nor S004 (not isolated).
+    assert all(sheet.cell(HEAD, n).font.bold for n in range(1, len(header(sheet)) + 1))
+    # One row per student of the teacher's class a day, numbered; S005 (another class) and
+    # S901 (another school) are not there, nor S004 (not isolated).
     for name in days:
-        assert len(rows(book[name])) == 1 + 3 * 2
+        assert [r[0] for r in body(book[name])] == [1, 2, 3]
         assert student_numbers(book[name]) == {"S001", "S002", "S003"}
 
-    table = rows(sheet)
-    fever_row = next(i for i, r in enumerate(table) if r[0] == "S001" and r[4] == "晨检")
-    temperature = column(sheet, "体温（°C）")
-    assert table[fever_row][temperature] == 38.2
-    assert fill(sheet.cell(fever_row + 1, temperature + 1)) == FILL_URGENT
-    assert table[fever_row][column(sheet, "提醒")] == "发热"
-    assert fill(sheet.cell(fever_row + 1, column(sheet, "提醒") + 1)) == "FFC7CE"
-    assert table[fever_row][column(sheet, "老师联系")] == "09:12 王老师打电话"
-    assert table[fever_row][column(sheet, "打卡时间")] == "07:40"
+    at = student_row(sheet, "S001")
+    s001 = rows(sheet)[at - 1]
+    assert s001[2:7] == ["张小明", "初二(3)班", "居家隔离", "2026-11-25", "2026-12-05"]
+    morning = column(sheet, "体温（°C）", "晨检")
+    noon = column(sheet, "体温（°C）", "午检")
+    assert (s001[morning], s001[noon]) == (38.2, 36.7)
+    assert fill(sheet.cell(at, morning + 1)) == FILL_URGENT
+    assert fill(sheet.cell(at, noon + 1)) is None
+    assert s001[column(sheet, "打卡时间", "晨检")] == "07:40"
+    assert s001[column(sheet, "提醒")] == "发热"
+    assert fill(sheet.cell(at, column(sheet, "提醒") + 1)) == FILL_URGENT
+    assert s001[column(sheet, "处置情况")] == "发热：王老师 08:05 已处理"
+    # The teacher's call is listed; the student's message to the counselor is not.
+    assert s001[column(sheet, "老师联系")] == "09:12 王老师打电话"
+    assert not any("陈老师" in str(v) for name in days for r in rows(book[name]) for v in r)
     # The screen slot: teachers see that it was done, not the scores.
-    screen_row = next(r for r in table if r[0] == "S001" and r[4] == "午检")
-    assert screen_row[column(sheet, "心情（1–5）")] == "已做心理筛查"
-    assert not any("PHQ" in str(v) for r in table for v in r)
+    assert s001[column(sheet, "心情（1–5）", "午检")] == "已做心理筛查"
+    assert not any("PHQ" in str(v) for r in rows(sheet) for v in r)
 
     warm = book["2026-12-03"]
-    warm_row = next(i for i, r in enumerate(rows(warm)) if r[0] == "S001" and r[4] == "晨检")
-    assert fill(warm.cell(warm_row + 1, temperature + 1)) == FILL_WARNING
+    assert fill(warm.cell(student_row(warm, "S001"), morning + 1)) == FILL_WARNING
 
     missed = book["2026-12-01"]
-    table = rows(missed)
-    s003 = [i for i, r in enumerate(table) if r[0] == "S003"]
-    assert [table[i][column(missed, "打卡时间")] for i in s003] == ["未打卡", "未打卡"]
-    assert all(fill(missed.cell(i + 1, column(missed, "打卡时间") + 1)) for i in s003)
+    at = student_row(missed, "S003")
+    answered = [column(missed, "打卡时间", slot) for slot in ("晨检", "午检")]
+    assert [rows(missed)[at - 1][i] for i in answered] == ["未打卡", "未打卡"]
+    assert all(fill(missed.cell(at, i + 1)) for i in answered)
 
     symptoms = book["2026-12-04"]
-    table = rows(symptoms)
-    row = next(i for i, r in enumerate(table) if r[0] == "S002" and r[4] == "午检")
-    assert table[row][column(symptoms, "症状")] == "咳嗽、喉咙痛"
-    assert fill(symptoms.cell(row + 1, column(symptoms, "症状") + 1)) == "FFEB9C"
+    at = student_row(symptoms, "S002")
+    cell = column(symptoms, "症状", "午检")
+    assert rows(symptoms)[at - 1][cell] == "咳嗽、喉咙痛"
+    assert fill(symptoms.cell(at, cell + 1)) == FILL_WARNING
 
-    # The note is marked as present; its text is not in a teacher's ledger.
-    first = rows(book["2026-11-30"])
-    assert next(r for r in first if r[0] == "S001" and r[4] == "午检")[9] == "有"
+    # The note is marked with its slot; its text is not in a teacher's ledger.
+    first = book["2026-11-30"]
+    assert rows(first)[student_row(first, "S001") - 1][column(first, "留言")] == "午检"
     assert not any(
         "头疼" in str(v) for name in book.sheetnames for r in rows(book[name]) for v in r
     )
 
-    summary = rows(book["汇总"])
-    assert summary[0][:3] == ["日期", "班级", "学生数"]
-    totals = {r[0]: r for r in summary[1:] if r[1] == "全部"}
+    summary = book["汇总"]
+    assert "2026-11-30" in rows(summary)[0][0] and "2026-12-13" in rows(summary)[0][0]
+    groups = rows(summary)[1]
+    assert groups[2] == "人数（人）" and groups[5] == "打卡（次）"
+    names = header(summary)
+    assert names[:6] == ["日期", "班级", "隔离学生", "有异常的学生", "有漏打卡的学生", "应打卡"]
+    totals = {r[0]: r for r in body(summary) if r[1] == "全部"}
     assert set(totals) == set(days)
-    names = summary[0]
+    # People and check-ins apart: on 12-01, one student missed both check-ins.
+    day = totals["2026-12-01"]
+    assert day[names.index("隔离学生")] == 3 and day[names.index("应打卡")] == 6
+    assert day[names.index("有漏打卡的学生")] == 1 and day[names.index("未打卡")] == 2
     assert totals["2026-12-02"][names.index("体温 ≥38.0")] == 1
-    assert totals["2026-12-01"][names.index("未打卡")] == 2
+    assert totals["2026-12-02"][names.index("联系次数")] == 1  # the call, not the counselor
     assert totals["2026-12-10"][names.index("提醒数")] == 0  # a zero report
 
     audited = await audit_rows(harness, "ledger_export")
@@ -288,17 +335,18 @@ async def test_counselor_ledger_alone_has_screen_scores_and_note_text(harness: H
     book = await ledger_of(counselor, "/ledger 2026-11-30 2026-12-02")
     assert book.sheetnames == ["汇总", "2026-11-30", "2026-12-01", "2026-12-02"]
     sheet = book["2026-12-02"]
-    header = rows(sheet)[0]
-    assert header[-2:] == ["心理筛查得分", "留言内容"]
+    names = header(sheet)
+    assert names[-2:] == ["心理筛查得分", "留言内容"]
     assert student_numbers(sheet) == {"S001", "S002", "S003", "S005"}
-    s001 = next(i for i, r in enumerate(rows(sheet)) if r[0] == "S001" and r[4] == "午检")
-    assert rows(sheet)[s001][-2] == "PHQ-4 6（焦虑 4，抑郁 2）"
-    assert fill(sheet.cell(s001 + 1, len(header) - 1)) == "FFEB9C"
-    note = next(r for r in rows(book["2026-11-30"]) if r[0] == "S001" and r[4] == "午检")
-    assert note[-1] == "今天有点头疼"
+    s001 = student_row(sheet, "S001")
+    assert rows(sheet)[s001 - 1][-2] == "PHQ-4 6（焦虑 4，抑郁 2）"
+    assert fill(sheet.cell(s001, len(names) - 1)) == "FFEB9C"
+    # The student's message to the counselor is in the counselor's ledger.
+    assert "20:05 学生发消息给陈老师" in rows(sheet)[s001 - 1][column(sheet, "老师联系")]
+    first = book["2026-11-30"]
+    assert rows(first)[student_row(first, "S001") - 1][-1] == "今天有点头疼"
     sheet = book["2026-12-01"]
-    s002 = next(i for i, r in enumerate(rows(sheet)) if r[0] == "S002" and r[4] == "午检")
-    cell = sheet.cell(s002 + 1, len(header))
+    cell = sheet.cell(student_row(sheet, "S002"), len(names))
     assert (cell.value, cell.data_type) == (FORMULA_NOTE, "s")
 
 
@@ -326,19 +374,22 @@ async def test_english_teacher_gets_english_headers_for_their_class(harness: Har
     book = await ledger_of(teacher, "/ledger 12-06")
     assert book.sheetnames == ["Summary", "2026-12-06"]
     sheet = book["2026-12-06"]
-    assert rows(sheet)[0][:6] == [
+    assert header(sheet)[:8] == [
+        "No.",
         "Student no.",
         "Name",
         "Class",
         "Isolation",
-        "Check-in",
+        "Start",
+        "Planned end",
         "Answered at",
     ]
+    assert rows(sheet)[1][7] == "Morning check-in"
     assert student_numbers(sheet) == {"S005"}
-    mood = column(sheet, "Mood (1–5)")
-    assert {r[mood] for r in rows(sheet)[1:]} == {1}
-    assert fill(sheet.cell(2, mood + 1)) == FILL_INFO
-    assert rows(sheet)[1][3] == "home isolation"
+    moods = [column(sheet, "Mood (1–5)", slot) for slot in ("Morning check-in", "Noon check-in")]
+    assert [body(sheet)[0][m] for m in moods] == [1, 1]
+    assert fill(sheet.cell(HEAD + 1, moods[0] + 1)) == FILL_INFO
+    assert body(sheet)[0][4] == "home isolation"
     caption = next(m for m in reversed(teacher.messages) if m.get("document"))["caption"]
     assert "1 students" in caption and "2 check-ins" in caption
 
@@ -348,7 +399,7 @@ async def test_doctor_school_admin_and_bureau_admin_see_their_scope(harness: Har
     doctor = await onboard(harness, "D01")
     book = await ledger_of(doctor, "/ledger 2026-11-30")
     assert student_numbers(book["2026-11-30"]) == {"S001", "S002", "S003", "S005"}
-    assert rows(book["2026-11-30"])[0][-1] == "老师联系"  # no counselor columns
+    assert header(book["2026-11-30"])[-1] == "老师联系"  # no counselor columns
     assert not any("头疼" in str(v) for r in rows(book["2026-11-30"]) for v in r)
 
     school_admin = await onboard(harness, "A01")
@@ -360,11 +411,12 @@ async def test_doctor_school_admin_and_bureau_admin_see_their_scope(harness: Har
     assert book.sheetnames == ["汇总", "2026-12-13"]
     sheet = book["2026-12-13"]
     assert student_numbers(sheet) == set(ISOLATED)
-    classes = {r[2] for r in rows(sheet)[1:]}
+    classes = {r[3] for r in body(sheet)}
+    assert "3 所学校" not in rows(sheet)[0][0] and "2 所学校" in rows(sheet)[0][0]
     assert "实验小学 三年级(1)班" in classes and "城关一中 初二(3)班" in classes
-    summary = rows(book["汇总"])
+    summary = body(book["汇总"])
     # The day's total, then its three classes.
-    assert [r[1] for r in summary[1:]] == ["全部", "城关一中 初二(3)班", "城关一中 初二(4)班",
+    assert [r[1] for r in summary] == ["全部", "城关一中 初二(3)班", "城关一中 初二(4)班",
                                            "实验小学 三年级(1)班"]  # fmt: skip
 
 

@@ -522,3 +522,44 @@ async def test_attachment_goes_with_the_notice(harness: Harness) -> None:
     assert notice is not None
     outcome = await notices.withdraw(svc, notice)
     assert outcome.deleting == 2
+
+
+TEACHER_OF_TWO = STAFF_CSV.replace(
+    "T01,王老师,城关一中,teacher,初二(3)班,", 'T01,王老师,城关一中,teacher,"初二(3)班,初二(4)班",'
+)
+
+
+async def test_a_teacher_writes_to_isolated_students_of_both_classes_and_sees_who_has_not_read(
+    harness: Harness,
+) -> None:
+    await harness.seed(staff_csv=TEACHER_OF_TWO, students_csv=STUDENTS_CSV)
+    users = {
+        n: await harness.onboard(n, user_id=USER_IDS[n])
+        for n in ("T01", "S001", "S002", "S004", "S005")
+    }
+    teacher = users["T01"]
+    menu = await compose(harness, teacher)
+    labels = [b["text"] for row in menu["reply_markup"]["inline_keyboard"] for b in row]
+    assert "初二(3)班" in labels and "初二(4)班" in labels
+    assert any("我的全部班级" in x for x in labels)
+    await tap(teacher, menu, "需要确认")
+    summary = await choose(harness, teacher, menu, "隔离中的学生")
+    # S001, S002, S003 (3) and S005 (4) are isolated; S004 (3) is not.
+    assert "共 4 人：学生 4 人" in summary["text"]
+    await tap(teacher, summary, "发送")
+    await teacher.wait_for_message(contains="已发送")
+    await harness.delivered()
+    assert copies(users["S005"]) and not copies(users["S004"])
+
+    [copy] = copies(users["S001"])
+    await tap(users["S001"], copy, "已读")
+    mark = harness.api.mark()
+    await teacher.send_text("/notices")
+    listing = await teacher.wait_for_message(contains="#", since=mark)
+    mark = harness.api.mark()
+    await tap(teacher, listing, "#")
+    report = await teacher.wait_for_message(contains="还没确认", since=mark)
+    line = next(x for x in report["text"].splitlines() if "还没确认" in x)
+    # S003 never opened the bot: the copy did not reach them, so they are not listed.
+    assert "李华" in line and "赵雷" in line and "张小明" not in line
+    teacher.button(report, "提醒")

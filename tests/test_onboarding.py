@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -147,6 +148,66 @@ def test_cli_invites_writes_links(tmp_path: Path) -> None:
     result = cli("invites", "--role", "teacher", "--out", str(out))
     assert result.returncode == 0, result.stderr
     lines = out.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0] == "number,name,role,school,class,link"
+    # The default language is zh-CN: headers and roles as a Chinese school reads them, and
+    # each teacher's class.
+    assert lines[0] == "学号/工号,姓名,身份,学校,班级,邀请链接"
     assert len(lines) == 4
     assert all("https://t.me/cc_bot?start=" in line for line in lines[1:])
+    assert any(line.startswith("T01,王老师,班主任,城关一中,初二(3)班,") for line in lines)
+
+    # A counselor's row names the schools they cover.
+    result = cli("invites", "--role", "counselor", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    [_, row] = out.read_text(encoding="utf-8-sig").splitlines()
+    assert row.startswith("C01,陈老师,心理辅导教师,城关一中,,")
+
+
+def test_cli_invites_without_a_username_or_network_says_so_in_one_line(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parent.parent
+    config = tmp_path / "config.toml"
+    # Nothing listens on port 9 of this machine: the getMe request fails to connect.
+    config.write_text(
+        f'[general]\ndatabase = "{tmp_path / "cli.db"}"\n[telegram]\n'
+        'base_url = "http://127.0.0.1:9/bot"\nbase_file_url = "http://127.0.0.1:9/file/bot"\n',
+        encoding="utf-8",
+    )
+    staff = tmp_path / "staff.csv"
+    staff.write_text(STAFF_CSV, encoding="utf-8")
+
+    def cli(*args: str, token: str | None) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN"}
+        if token is not None:
+            env["BOT_TOKEN"] = token
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args, "--config", str(config)],
+            capture_output=True,
+            text=True,
+            cwd=repo,
+            timeout=60,
+            env=env,
+        )
+
+    assert cli("roster", "import", str(staff), token=None).returncode == 0
+    for token in (None, "123456:not-a-real-token"):
+        result = cli("invites", "--role", "teacher", token=token)
+        assert result.returncode != 0
+        assert "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert "bot_username" in result.stderr
+        assert "not-a-real-token" not in result.stderr
+
+
+async def test_staff_are_greeted_with_what_staff_can_do(harness: Harness) -> None:
+    await seeded(harness)
+    teacher = await harness.onboard("T01", user_id=USER_IDS["T01"])
+    greeting = (await teacher.wait_for_message(contains="你好，王老师"))["text"]
+    # Not the notice written for students ("your check-in answers ...").
+    assert "你写的留言" not in greeting
+    assert "/today" in greeting and "/msg" in greeting
+    assert "记录" in greeting  # staff are told their views are logged
+
+    admin = await harness.onboard("A01", user_id=USER_IDS["A01"])
+    greeting = (await admin.wait_for_message(contains="你好，赵校长"))["text"]
+    # Rosters are imported on the command line, not in Telegram.
+    assert "导入名单" not in greeting and "classcare" not in greeting
+    assert "/notice" in greeting and "/audit" in greeting

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.fakeapi import TOKEN, FakeBotAPI
@@ -47,7 +48,7 @@ async def test_newcomer_path_from_examples_to_onboarding(tmp_path: Path, api: Fa
     result = await asyncio.to_thread(cli, config, "invites", "--out", str(out))
     assert result.returncode == 0, result.stderr
     with out.open(encoding="utf-8-sig") as handle:
-        links = {row["name"]: row["link"] for row in csv.DictReader(handle)}
+        links = {row["姓名"]: row["邀请链接"] for row in csv.DictReader(handle)}
     # The username came from getMe, since the config does not name the bot.
     assert all(
         link.startswith("https://t.me/classcare_test_bot?start=") for link in links.values()
@@ -95,6 +96,11 @@ async def test_newcomer_path_from_examples_to_onboarding(tmp_path: Path, api: Fa
     logs = stderr.decode()
     assert process.returncode == 0, logs[-2000:]
     assert "ClassCare started as @classcare_test_bot" in logs
+    # Timestamps in the configured zone (Asia/Shanghai by default), with its offset.
+    started = next(line for line in logs.splitlines() if "ClassCare started" in line)
+    stamp = datetime.strptime(started[:24], "%Y-%m-%d %H:%M:%S%z")
+    assert stamp.utcoffset() == timedelta(hours=8)
+    assert abs(stamp - datetime.now(UTC)) < timedelta(minutes=5)
     assert TOKEN not in logs and TOKEN.split(":")[1] not in logs
     for private in ("张小明", "王丽", "Tom Lee", "李华"):
         assert private not in logs

@@ -47,10 +47,12 @@ async def test_teacher_sees_a_student_of_their_class(harness: Harness) -> None:
     text, chart = await view_of(teacher, "/student S001", contains="张小明")
     lines = text.splitlines()
     assert lines[0] == "张小明（S001）· 初二(3)班"
-    assert lines[1].startswith("居家隔离，2026-11-25 开始")
+    # The seeded check-ins were stored directly: the student never opened an invite.
+    assert "未绑定" in lines[1]
+    assert lines[2].startswith("居家隔离，2026-11-25 开始")
     # The last ten check-ins, newest last, and a count of the earlier ones.
-    assert "更早的 18 次打卡" in lines[2]
-    assert len(lines) == 3 + 10
+    assert "更早的 18 次打卡" in lines[3]
+    assert len(lines) == 4 + 10
     assert lines[-1].startswith("12-13 午检 · ")
     assert "心情 4" in lines[-1]
     assert chart["caption"] == lines[0]

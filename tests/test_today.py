@@ -227,3 +227,19 @@ async def test_digest_after_the_last_round_and_school_reports_with_a_zero_report
     assert len(received(users["D91"], mark, "每日健康报告")) == 1
     shown = await audit_rows(harness, "school_report")
     assert ("D01", "S001") in shown and not any(r[0] == "D91" for r in shown)
+
+
+async def test_a_doctors_today_shows_health_only(harness: Harness) -> None:
+    users = await school(harness)
+    await at(harness, 7, 30)
+    await answer(users["S005"], "37.5")
+    await answer(users["S001"], "36.6", mood="😣")
+    await harness.delivered()
+
+    teacher = (await command(users["T01"], "/today"))["text"]
+    assert "张小明（S001）：心情" in teacher
+    doctor = (await command(users["D01"], "/today"))["text"]
+    assert "赵雷（S005）：体温 37.5 °C" in doctor
+    # Mood is the counselor's, contacts the teacher's: neither is on the doctor's screen.
+    assert "张小明" not in doctor and "心情" not in doctor and "情绪" not in doctor
+    assert "联系" not in doctor

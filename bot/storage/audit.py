@@ -13,11 +13,14 @@ async def record(
     now: int,
     student_id: int | None = None,
     scope: str | None = None,
+    rows: int | None = None,
 ) -> None:
-    """Note that someone viewed or exported health data: one student, or a scope like 'class:3'."""
+    """Note that someone viewed or exported health data: one student, or a scope like 'class:3';
+    `rows` is how many records an export held."""
     await tx.execute(
-        "INSERT INTO audit (at, actor_id, action, student_id, scope) VALUES (?, ?, ?, ?, ?)",
-        (now, actor_id, action, student_id, scope),
+        "INSERT INTO audit (at, actor_id, action, student_id, scope, rows)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (now, actor_id, action, student_id, scope, rows),
     )
 
 
@@ -29,10 +32,12 @@ async def record_many(
     now: int,
     student_ids: list[int],
     scope: str | None = None,
+    rows: int | None = None,
 ) -> None:
     await tx.executemany(
-        "INSERT INTO audit (at, actor_id, action, student_id, scope) VALUES (?, ?, ?, ?, ?)",
-        [(now, actor_id, action, sid, scope) for sid in student_ids],
+        "INSERT INTO audit (at, actor_id, action, student_id, scope, rows)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(now, actor_id, action, sid, scope, rows) for sid in student_ids],
     )
 
 
@@ -44,11 +49,18 @@ async def record_view(
     now: int,
     student_ids: list[int],
     scope: str,
+    rows: int | None = None,
 ) -> None:
     """Note a view of a scope: one row per student shown, or one for the scope if none was."""
     if student_ids:
         await record_many(
-            tx, actor_id=actor_id, action=action, now=now, student_ids=student_ids, scope=scope
+            tx,
+            actor_id=actor_id,
+            action=action,
+            now=now,
+            student_ids=student_ids,
+            scope=scope,
+            rows=rows,
         )
     else:
-        await record(tx, actor_id=actor_id, action=action, now=now, scope=scope)
+        await record(tx, actor_id=actor_id, action=action, now=now, scope=scope, rows=rows)

@@ -66,6 +66,9 @@ class LedgerRow(NamedTuple):
     has_note: int
     # Only filled when the reader may see note text (counselors).
     note: str | None
+    # The isolation's first day and planned end (None when no end was planned).
+    start_date: str
+    planned_end_date: str | None
 
     @property
     def screen(self) -> tuple[int, int, int, int] | None:
@@ -83,13 +86,23 @@ class Contact:
     direction: str
     channel: str
     staff_name: str
+    staff_role: str = ""
 
 
 @dataclass(frozen=True)
 class CheckinAlert:
+    """An alert a check-in raised or fed, and how it was handled (处置情况)."""
+
     checkin_id: int
     kind: str
     level: str
+    state: str = "open"
+    # Who resolved it (or, while open, who took it) and when.
+    handler: str | None = None
+    handled_at: int | None = None
+    # What was done, in the resolver's words: the place for a resolution note once alerts keep
+    # one; until then every alert reads as None here.
+    resolution_note: str | None = None
 
 
 _CHECKINS_FROM = (
@@ -121,7 +134,7 @@ async def checkin_rows(
         " c.status, c.answered_at, c.temperature_c, c.temperature_status, c.symptoms, c.mood,"
         " c.with_screen, c.screen_1, c.screen_2, c.screen_3, c.screen_4,"
         " (c.note IS NOT NULL AND c.note != '') AS has_note,"
-        f" {note} AS note"
+        f" {note} AS note, i.start_date, i.planned_end_date"
         f"{_CHECKINS_FROM} AND {condition}"
     )
     args: list[object] = [date_from, date_to, *params]
@@ -152,8 +165,13 @@ async def checkin_alerts(
     [start_at, end_at). A check-in's signals carry the source `ci:<id>` in their key."""
     condition, params = scope.where("p")
     rows = await db.fetchall(
-        "SELECT g.key, a.kind, a.level FROM alert_signals g"
+        "SELECT g.key, a.kind, a.level, a.state,"
+        " COALESCE(rb.name, ow.name) AS handler,"
+        " COALESCE(a.resolved_at, a.acknowledged_at) AS handled_at,"
+        " NULL AS resolution_note"
+        " FROM alert_signals g"
         " JOIN alerts a ON a.id = g.alert_id JOIN people p ON p.id = a.student_id"
+        " LEFT JOIN people rb ON rb.id = a.resolved_by LEFT JOIN people ow ON ow.id = a.owner_id"
         " WHERE g.at >= ? AND g.at < ? AND g.key LIKE '%:ci:%'"
         f" AND {condition} ORDER BY g.at, a.id",
         [start_at, end_at, *params],
@@ -162,7 +180,17 @@ async def checkin_alerts(
     for row in rows:
         parts = str(row["key"]).split(":")
         if len(parts) >= 3 and parts[1] == "ci" and parts[2].isdigit():
-            found.append(CheckinAlert(int(parts[2]), row["kind"], row["level"]))
+            found.append(
+                CheckinAlert(
+                    int(parts[2]),
+                    row["kind"],
+                    row["level"],
+                    row["state"],
+                    row["handler"],
+                    row["handled_at"],
+                    row["resolution_note"],
+                )
+            )
     return found
 
 
@@ -170,16 +198,36 @@ async def contacts(db: Database, *, start_at: int, end_at: int, scope: Scope) ->
     """Relayed messages and logged calls between staff and the scope's students, oldest first."""
     condition, params = scope.where("p")
     rows = await db.fetchall(
-        "SELECT ct.student_id, ct.at, ct.direction, ct.channel, st.name AS staff_name"
+        "SELECT ct.student_id, ct.at, ct.direction, ct.channel, st.name AS staff_name,"
+        " st.role AS staff_role"
         " FROM contacts ct JOIN people p ON p.id = ct.student_id"
         " JOIN people st ON st.id = ct.staff_id"
         f" WHERE ct.at >= ? AND ct.at < ? AND {condition} ORDER BY ct.at, ct.id",
         [start_at, end_at, *params],
     )
     return [
-        Contact(r["student_id"], r["at"], r["direction"], r["channel"], r["staff_name"])
+        Contact(
+            r["student_id"],
+            r["at"],
+            r["direction"],
+            r["channel"],
+            r["staff_name"],
+            r["staff_role"],
+        )
         for r in rows
     ]
+
+
+async def places(
+    db: Database, *, date_from: str, date_to: str, scope: Scope
+) -> list[tuple[str, str]]:
+    """The (school, class) names of the scope's check-ins in the range, for a ledger's title."""
+    condition, params = scope.where("p")
+    rows = await db.fetchall(
+        f"SELECT DISTINCT s.name, cl.name{_CHECKINS_FROM} AND {condition} ORDER BY 1, 2",
+        [date_from, date_to, *params],
+    )
+    return [(r[0], r[1]) for r in rows]
 
 
 async def find_students(db: Database, query: str, *, limit: int = 20) -> list[tuple[Person, str]]:

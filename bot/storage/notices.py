@@ -250,6 +250,10 @@ async def delete_draft(tx: aiosqlite.Connection, draft_id: int, author_id: int) 
 _CANDIDATE = "SELECT p.id, p.role, p.school_id, p.class_id, p.chat_id, p.language FROM people p"
 
 
+def _marks(ids: Sequence[int]) -> str:
+    return ",".join("?" * len(ids)) or "NULL"
+
+
 def _audience_where(audience: Audience, scope_school: int | None) -> tuple[str, list[Any]]:
     # People who left are in no audience.
     where: list[str] = ["p.deactivated_at IS NULL"]
@@ -261,7 +265,13 @@ def _audience_where(audience: Audience, scope_school: int | None) -> tuple[str, 
     elif kind == "class":
         where.append("p.role = 'student' AND p.class_id = ?")
         params.append(audience.class_id)
+    elif kind == "classes":
+        where.append(f"p.role = 'student' AND p.class_id IN ({_marks(audience.class_ids)})")
+        params += audience.class_ids
     else:
+        if audience.class_ids:
+            where.append(f"p.class_id IN ({_marks(audience.class_ids)})")
+            params += audience.class_ids
         if scope_school is not None:
             where.append("p.school_id = ?")
             params.append(scope_school)
@@ -459,6 +469,20 @@ async def unconfirmed(
         (notice_id,),
     ) as cursor:
         return [(r[0], r[1], r[2]) for r in await cursor.fetchall()]
+
+
+async def unconfirmed_names(db: Database, notice_id: int) -> list[str]:
+    """Names of the recipients a copy reached (or may have) who have not confirmed, by class
+    and number."""
+    rows = await _all(
+        db,
+        "SELECT p.name FROM notice_recipients r JOIN people p ON p.id = r.person_id"
+        " JOIN outbox o ON o.id = r.outbox_id LEFT JOIN classes c ON c.id = p.class_id"
+        " WHERE r.notice_id = ? AND r.confirmed_at IS NULL AND o.status IN ('sent', 'unknown')"
+        " ORDER BY c.name, p.number, p.id",
+        (notice_id,),
+    )
+    return [r[0] for r in rows]
 
 
 async def mark_reminded(

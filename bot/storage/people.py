@@ -134,6 +134,31 @@ async def mark_reachable(tx: aiosqlite.Connection, person_id: int) -> None:
     await tx.execute("UPDATE people SET unreachable_at = NULL WHERE id = ?", (person_id,))
 
 
+async def staff_places(
+    db: Database, person_ids: list[int]
+) -> dict[int, tuple[list[str], list[str]]]:
+    """Each staff member's classes (class teachers) and covered schools (counselors), by name."""
+    places: dict[int, tuple[list[str], list[str]]] = {i: ([], []) for i in person_ids}
+    if not person_ids:
+        return places
+    marks = ",".join("?" * len(person_ids))
+    classes = await db.fetchall(
+        "SELECT sc.person_id, c.name FROM staff_classes sc JOIN classes c ON c.id = sc.class_id"
+        f" WHERE sc.person_id IN ({marks}) ORDER BY c.name",
+        person_ids,
+    )
+    schools = await db.fetchall(
+        "SELECT cs.person_id, s.name FROM counselor_schools cs"
+        f" JOIN schools s ON s.id = cs.school_id WHERE cs.person_id IN ({marks}) ORDER BY s.name",
+        person_ids,
+    )
+    for row in classes:
+        places[row[0]][0].append(row[1])
+    for row in schools:
+        places[row[0]][1].append(row[1])
+    return places
+
+
 async def select_people(
     db: Database,
     *,

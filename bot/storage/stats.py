@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bot.storage.db import Database
 from bot.storage.ledger import Scope
@@ -38,12 +39,28 @@ class AlertTimes:
 
 @dataclass(frozen=True)
 class AuditLine:
+    """One audit entry as /audit shows it: a view of one student, or one export or view of a
+    scope with how many students (and records) it covered."""
+
     at: int
     actor_name: str
     action: str
     student_name: str | None
     student_number: str | None
     scope: str | None
+    students: int = 1
+    rows: int | None = None
+
+
+@dataclass(frozen=True)
+class ScopeNames:
+    """Names for the ids an audit scope holds ('class:3', 'notice:1', 'round:5')."""
+
+    schools: dict[int, str]
+    # (school name, class name)
+    classes: dict[int, tuple[str, str]]
+    notices: dict[int, str]
+    rounds: dict[int, tuple[str, str]]
 
 
 async def isolated_by_kind(db: Database, scope: Scope, now: int) -> list[IsolatedCount]:
@@ -131,10 +148,12 @@ async def audit_lines(
     student_id: int | None = None,
     actor_id: int | None = None,
     limit: int = 20,
+    offset: int = 0,
 ) -> list[AuditLine]:
-    """Newest first. With school_id: entries about that school's students, and entries about no
-    one student made by that school's staff; an entry about another school's student never
-    shows, even when a counselor of this school made it."""
+    """Newest first, `limit` entries after the first `offset`. With school_id: entries about that
+    school's students, and entries about no one student made by that school's staff; an entry
+    about another school's student never shows, even when a counselor of this school made it.
+    The rows one export or scope view wrote (one per student) are one entry."""
     where = ["1 = 1"]
     params: list[int] = []
     if student_id is not None:
@@ -147,11 +166,16 @@ async def audit_lines(
         where.append("(s.school_id = ? OR (a.student_id IS NULL AND p.school_id = ?))")
         params += [school_id, school_id]
     rows = await db.fetchall(
-        "SELECT a.at, COALESCE(p.name, '') AS actor_name, a.action, s.name AS student_name,"
-        " s.number AS student_number, a.scope FROM audit a"
+        "SELECT a.at, COALESCE(p.name, '') AS actor_name, a.action, MIN(s.name) AS student_name,"
+        " MIN(s.number) AS student_number, a.scope, COUNT(a.student_id) AS students,"
+        " MAX(a.rows) AS rows FROM audit a"
         " LEFT JOIN people p ON p.id = a.actor_id LEFT JOIN people s ON s.id = a.student_id"
-        f" WHERE {' AND '.join(where)} ORDER BY a.at DESC, a.id DESC LIMIT ?",
-        [*params, limit],
+        f" WHERE {' AND '.join(where)}"
+        # Entries with a scope were written together by one export or view; others stand alone.
+        " GROUP BY a.at, a.actor_id, a.action, a.scope,"
+        "  CASE WHEN a.scope IS NULL THEN a.id END"
+        " ORDER BY a.at DESC, MAX(a.id) DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset],
     )
     return [
         AuditLine(
@@ -161,6 +185,42 @@ async def audit_lines(
             r["student_name"],
             r["student_number"],
             r["scope"],
+            r["students"],
+            r["rows"],
         )
         for r in rows
     ]
+
+
+async def scope_names(
+    db: Database,
+    *,
+    school_ids: set[int],
+    class_ids: set[int],
+    notice_ids: set[int],
+    round_ids: set[int],
+) -> ScopeNames:
+    """The names audit scopes refer to by id."""
+
+    async def lookup(sql: str, ids: set[int]) -> list[Any]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return list(await db.fetchall(sql.format(marks=marks), sorted(ids)))
+
+    schools = await lookup("SELECT id, name FROM schools WHERE id IN ({marks})", school_ids)
+    classes = await lookup(
+        "SELECT c.id, s.name, c.name FROM classes c JOIN schools s ON s.id = c.school_id"
+        " WHERE c.id IN ({marks})",
+        class_ids,
+    )
+    notices = await lookup("SELECT id, text FROM notices WHERE id IN ({marks})", notice_ids)
+    rounds = await lookup(
+        "SELECT id, local_date, slot FROM rounds WHERE id IN ({marks})", round_ids
+    )
+    return ScopeNames(
+        {r[0]: r[1] for r in schools},
+        {r[0]: (r[1], r[2]) for r in classes},
+        {r[0]: r[1] for r in notices},
+        {r[0]: (r[1], r[2]) for r in rounds},
+    )

@@ -18,6 +18,7 @@ class IsolatedStudent:
     class_name: str
     school_id: int
     school_name: str
+    linked: bool = True
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ async def isolated_students(db: Database, scope: Scope, now: int) -> list[Isolat
     condition, params = scope.where("p")
     rows = await db.fetchall(
         "SELECT p.id, p.number, p.name, cl.name AS class_name, p.school_id,"
-        " s.name AS school_name FROM isolations i JOIN people p ON p.id = i.student_id"
+        " s.name AS school_name, p.chat_id IS NOT NULL"
+        " FROM isolations i JOIN people p ON p.id = i.student_id"
         " JOIN classes cl ON cl.id = p.class_id JOIN schools s ON s.id = p.school_id"
         " WHERE i.started_at <= ? AND (i.ended_at IS NULL OR i.ended_at > ?)"
         f" AND i.purged_at IS NULL AND {condition}"

@@ -17,6 +17,10 @@ DELETE_LIMIT = 48 * 3600
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
+# What a message may carry besides text, as copyMessage passes it on.
+MEDIA = ("photo", "document", "voice", "audio", "video", "animation", "sticker", "video_note")
+# Telegram copies these without a caption: a caption given for them is dropped.
+CAPTIONLESS = frozenset({"sticker", "video_note"})
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
@@ -257,7 +261,9 @@ class World:
 
     def copy_message(self, params: dict[str, Any]) -> Any:
         chat, content = self._original(params)
-        if "caption" in params and "text" not in content:
+        media = "text" not in content and not CAPTIONLESS.intersection(content)
+        if "caption" in params and media:
+            content.pop("caption", None)
             content.update(_caption(params))
         message = self._resend(chat, params, content)
         return {"message_id": message["message_id"]}
@@ -293,7 +299,7 @@ class World:
         original = source.find(int(params.get("message_id") or 0))
         if original is None:
             raise ApiError(400, "Bad Request: message to copy not found")
-        keys = ("text", "entities", "photo", "document", "caption", "caption_entities")
+        keys = ("text", "entities", "caption", "caption_entities", *MEDIA)
         content = {key: original[key] for key in keys if key in original}
         data = original.get("file_bytes")
         if data is None and (file_id := _file_id(original)) is not None:
@@ -397,8 +403,9 @@ class World:
 def _file_id(message: dict[str, Any]) -> str | None:
     if "photo" in message:
         return str(message["photo"][-1]["file_id"])
-    if "document" in message:
-        return str(message["document"]["file_id"])
+    for kind in MEDIA:
+        if isinstance(message.get(kind), dict):
+            return str(message[kind]["file_id"])
     return None
 
 

@@ -153,6 +153,38 @@ class FakeUser(ChatView):
             content["caption"] = caption
         return await self.api.post_message(self.chat, self.json, content, reply_to_message_id)
 
+    async def send_voice(
+        self, *, duration: int = 3, data: bytes = b"OggS fake voice", caption: str | None = None
+    ) -> dict[str, Any]:
+        """Send a voice note whose file the bot can fetch with getFile."""
+        file_id = self.api.world.add_file(data, "uservoice")
+        voice = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "duration": duration,
+            "mime_type": "audio/ogg",
+            "file_size": len(data),
+        }
+        content: dict[str, Any] = {"voice": voice}
+        if caption:
+            content["caption"] = caption
+        return await self.api.post_message(self.chat, self.json, content, None)
+
+    async def send_sticker(self, *, reply_to_message_id: int | None = None) -> dict[str, Any]:
+        """Send a sticker (stickers carry no caption)."""
+        sticker = {
+            "file_id": "stk1",
+            "file_unique_id": "stk1",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
+        return await self.api.post_message(
+            self.chat, self.json, {"sticker": sticker}, reply_to_message_id
+        )
+
     async def send_document(
         self,
         data: bytes,

@@ -293,6 +293,18 @@ TABLE: list[Row] = [
         "other",
         {"student": NA, **staff(("refused", "contact.called.not_found")), "unbound": NA},
     ),
+    Row("/msg", None, {"student": NA, **staff(("usage", "contact.msg.usage")), "unbound": NB}),
+    Row(
+        "/msg {num} 明天九点网课",
+        "own",
+        {"student": NA, **staff(("allowed", "contact.relayed")), "unbound": NB},
+        changes=("contact",),
+    ),
+    Row(
+        "/msg {num} 明天九点网课",
+        "other",
+        {"student": NA, **staff(("refused", "contact.msg.not_found")), "unbound": NB},
+    ),
     # Isolation: teachers for their classes, admins for their scope.
     Row(
         "/isolate",
@@ -465,6 +477,38 @@ TABLE: list[Row] = [
         {
             **dict.fromkeys(("student", "teacher", "doctor", "counselor"), NA),
             "school_admin": ("refused", "adminviews.audit.not_found"),
+            "unbound": NB,
+        },
+    ),
+    Row(
+        "au:0",
+        None,
+        {
+            **dict.fromkeys(("student", "teacher", "doctor", "counselor"), NA),
+            **dict.fromkeys(
+                ("school_admin", "bureau_admin"), ("allowed", "adminviews.audit.title")
+            ),
+            "unbound": NB,
+        },
+    ),
+    Row(
+        "au:0:s:{id}",
+        "own",
+        {
+            **dict.fromkeys(("student", "teacher", "doctor", "counselor"), NA),
+            **dict.fromkeys(
+                ("school_admin", "bureau_admin"), ("allowed", "adminviews.audit.title_student")
+            ),
+            "unbound": NB,
+        },
+    ),
+    Row("au:0:s:{id}", "other", {**dict.fromkeys(ROLES, NA), "unbound": NB}),
+    Row(
+        "au:zz",
+        None,
+        {
+            **dict.fromkeys(("student", "teacher", "doctor", "counselor"), NA),
+            **dict.fromkeys(("school_admin", "bureau_admin"), BAD),
             "unbound": NB,
         },
     ),
