@@ -111,7 +111,8 @@ def test_invite_csv_cells_never_run_as_formulas(tmp_path: Path) -> None:
     result = classcare("invites", "--out", str(invites), "--config", str(config))
     assert result.returncode == 0, result.stderr
     with invites.open(encoding="utf-8-sig", newline="") as handle:
-        names = [row["name"] for row in csv.DictReader(handle)]
+        # The sheet speaks the school's language: zh-CN headers by default.
+        names = [row["姓名"] for row in csv.DictReader(handle)]
     assert sorted(names) == sorted("'" + name for name in HOSTILE)
     for row in invites.read_text(encoding="utf-8-sig").splitlines()[1:]:
         for cell in next(csv.reader([row])):

@@ -66,7 +66,7 @@ def test_invites_skip_bound_people_unless_rebind(tmp_path: Path) -> None:
 
     def numbers(path: Path) -> list[str]:
         with path.open(encoding="utf-8-sig") as handle:
-            return [row["number"] for row in csv.DictReader(handle)]
+            return [row["学号/工号"] for row in csv.DictReader(handle)]
 
     assert cli("roster", "import", str(staff)).returncode == 0
     with sqlite3.connect(database) as conn:

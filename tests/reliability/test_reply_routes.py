@@ -19,7 +19,7 @@ async def student_writes(harness: Harness, users: dict[str, FakeUser]) -> dict[s
     await student.press(offer["message_id"], "ct:teacher")
     await student.wait_for_message(contains="王老师")
     await student.send_text("老师，我今天有点头疼")
-    await student.wait_for_message(contains="已发送")
+    await student.wait_for_message(contains="已发给")
     await harness.delivered()
     return await teacher.wait_for_message(contains="我今天有点头疼")
 

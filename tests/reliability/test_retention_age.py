@@ -29,7 +29,7 @@ async def crisis_and_relay(harness: Harness) -> dict[str, FakeUser]:
     await student.press(offer["message_id"], "ct:teacher")
     await student.wait_for_message(contains="王老师")
     await student.send_text(RELAYED)
-    await student.wait_for_message(contains="已发送")
+    await student.wait_for_message(contains="已发给")
     await harness.delivered()
     await users["T01"].wait_for_message(contains=MARKER)
     return users
@@ -79,7 +79,7 @@ async def test_never_isolated_student_is_forgotten_after_the_retention_period(
         left = [
             m
             for m in users[number].messages
-            if MARKER in str(m.get("text")) or "危机" in str(m.get("text"))
+            if MARKER in str(m.get("text")) or "危机言语" in str(m.get("text"))
         ]
         assert not left, f"{number}'s chat still shows {left}"
         # Exactly the line: the privacy notice quotes it too.

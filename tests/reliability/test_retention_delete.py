@@ -33,4 +33,4 @@ async def test_copies_younger_than_48_hours_are_deleted(harness: Harness) -> Non
     assert deleted.status == 200
     for number in ("T01", "C01"):
         shown = [str(m.get("text")) for m in users[number].messages]
-        assert not [t for t in shown if MARKER in t or "危机" in t or t == NEUTRAL], shown
+        assert not [t for t in shown if MARKER in t or "危机言语" in t or t == NEUTRAL], shown
