@@ -835,6 +835,17 @@ async def render_card(
         lines.append(t(language, "alerts.card.corrected", value=value))
     if alert.escalation_step:
         lines.append(t(language, f"alerts.card.escalated{alert.escalation_step}"))
+    call = (
+        await store.call_info(services.db, alert.handled_call_id)
+        if alert.handled_call_id
+        else None
+    )
+    if call is not None:
+        caller = await people.person_by_id(services.db, call[0])
+        name = caller.name if caller is not None else "?"
+        lines.append(
+            t(language, "alerts.card.call", name=name, when=_clock_text(services, call[1]))
+        )
     if alert.label is not None and alert.labelled_by is not None:
         labeller = await people.person_by_id(services.db, alert.labelled_by)
         lines.append(
@@ -866,6 +877,8 @@ async def render_card(
                     when=_clock_text(services, alert.acknowledged_at or alert.updated_at),
                 )
             )
+    if alert.resolution:
+        lines.append(t(language, "alerts.card.resolution", text=alert.resolution))
     return "\n".join(lines), _card_buttons(catalog, language, alert)
 
 
@@ -911,8 +924,104 @@ async def acknowledge(services: Services, alert_id: int, actor: Person) -> Actio
 
 
 async def resolve(services: Services, alert_id: int, actor: Person) -> Action:
-    """Close the alert; a new signal of its kind will then raise a fresh one."""
+    """Close the alert; a new signal of its kind will then raise a fresh one. The actor is
+    then asked for the 处置情况 line."""
     return await _act(services, alert_id, actor, "resolved")
+
+
+# What a call that handled an alert means: reaching the family settles a missed or unreachable
+# alert; for anything else (a fever, a crisis) it means "I'm on it".
+SETTLED_BY_CALL = frozenset({"missed", "unreachable"})
+# How long the next text of a staff member who resolved an alert is taken as its 处置情况 line.
+RESOLUTION_MINUTES = 10
+RESOLUTION_LIMIT = 200
+
+
+async def call_offers(services: Services, viewer: Viewer, student: Person) -> list[store.Alert]:
+    """The student's unresolved alerts a call by this staff member may have handled: those
+    routed to their role or shown to them on a card."""
+    if not viewer.is_staff or not covers_student(viewer, student):
+        return []
+    offers = []
+    for alert in await store.open_alerts_for_student(services.db, student.id):
+        routes = rules.route(rules.AlertKind(alert.kind), rules.Level(alert.level))
+        held = {c.person_id for c in await store.cards(services.db, alert.id)}
+        if viewer.person.role in {_value(a) for a in routes} or viewer.person.id in held:
+            offers.append(alert)
+    return offers
+
+
+async def handle_by_call(services: Services, alert_id: int, actor: Person) -> str:
+    """Record the actor's last logged call to the student as what handled the alert, which
+    stops its escalation. Returns what came of it: resolved, acknowledged, noted (someone has
+    it already), gone (resolved already), no_call (no call logged since the alert opened)."""
+    now = services.now()
+    alert = await store.alert_by_id(services.db, alert_id)
+    info = await people.student_info(services.db, alert.student_id) if alert else None
+    if alert is None or info is None or alert.state == "resolved":
+        return "gone"
+    call_id = await store.latest_call(services.db, actor.id, alert.student_id, alert.opened_at)
+    if call_id is None:
+        return "no_call"
+    async with services.db.transaction() as tx:
+        current = await store.alert_by_id(tx, alert_id)
+        if current is None or current.state == "resolved":
+            return "gone"
+        await store.set_handled_call(tx, alert_id, call_id, now)
+        await store.add_event(tx, alert_id, now, actor.id, "handled:call")
+        if current.kind in SETTLED_BY_CALL:
+            await store.resolve(tx, alert_id, actor.id, now)
+            await store.add_event(tx, alert_id, now, actor.id, "resolved")
+            await store.ask_resolution(tx, actor.id, alert_id, now)
+            outcome = "resolved"
+        elif await store.acknowledge(tx, alert_id, actor.id, now):
+            await store.add_event(tx, alert_id, now, actor.id, "acknowledged")
+            outcome = "acknowledged"
+        else:
+            outcome = "noted"
+        fresh = await store.alert_by_id(tx, alert_id)
+        assert fresh is not None
+        await _refresh_cards(tx, services, fresh, info, now=now)
+    log.info("alert %d handled by a call of person %d: %s", alert_id, actor.id, outcome)
+    services.wake_outbox()
+    return outcome
+
+
+async def resolution_waiting(services: Services, person: Person) -> int | None:
+    """The alert whose 处置情况 line the person's next text is, if one waits for it."""
+    since = services.now() - RESOLUTION_MINUTES * 60
+    return await store.waiting_resolution(services.db, person.id, since)
+
+
+async def record_resolution(services: Services, person: Person, alert_id: int, text: str) -> bool:
+    """Store the 处置情况 line (one line) with the alert and show it on every card; False
+    when it is too long, and the question still waits."""
+    line = " ".join(text.split())
+    if len(line) > RESOLUTION_LIMIT:
+        return False
+    now = services.now()
+    alert = await store.alert_by_id(services.db, alert_id)
+    info = await people.student_info(services.db, alert.student_id) if alert else None
+    async with services.db.transaction() as tx:
+        await store.drop_resolution_prompt(tx, person.id)
+        if (
+            info is None
+            or not line
+            or not await store.set_resolution(tx, alert_id, line, person.id, now)
+        ):
+            return True
+        await store.add_event(tx, alert_id, now, person.id, "resolution")
+        fresh = await store.alert_by_id(tx, alert_id)
+        assert fresh is not None
+        await _refresh_cards(tx, services, fresh, info, now=now)
+    services.wake_outbox()
+    return True
+
+
+async def skip_resolution(services: Services, person: Person, alert_id: int) -> None:
+    """Stop waiting for the person's 处置情况 line for this alert."""
+    async with services.db.transaction() as tx:
+        await store.drop_resolution_prompt(tx, person.id, alert_id)
 
 
 async def _act(services: Services, alert_id: int, actor: Person, event: str) -> Action:
@@ -932,6 +1041,8 @@ async def _act(services: Services, alert_id: int, actor: Person, event: str) -> 
         assert fresh is not None
         if done:
             await store.add_event(tx, alert_id, now, actor.id, event)
+            if event == "resolved":
+                await store.ask_resolution(tx, actor.id, alert_id, now)
             await _refresh_cards(tx, services, fresh, info, now=now, skip_person=actor.id)
     if done:
         log.info("alert %d %s by person %d", alert_id, event, actor.id)
