@@ -7,6 +7,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -303,6 +304,41 @@ def _higher(a: str, b: str) -> str:
     return a if LEVELS.index(a) >= LEVELS.index(b) else b
 
 
+CRISIS_PART = ("category", "span", "source", "language", "message")
+
+
+def crisis_parts(facts: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A crisis alert's facts as the student's own words ("self") and a report about someone
+    else ("other"), either of which may be missing."""
+    parts: dict[str, dict[str, Any]] = {}
+    said = {name: facts[name] for name in CRISIS_PART if name in facts}
+    if said.get("category"):
+        # Alerts raised before the two were kept apart hold a report at the top level.
+        parts["other" if str(said["category"]).endswith("_other") else "self"] = said
+    if isinstance(facts.get("other"), dict):
+        parts["other"] = dict(facts["other"])
+    return parts
+
+
+def merge_crisis_facts(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Fold a crisis hit into an alert's facts: the student's own words at the top level, a
+    report about a friend under "other"; neither replaces the other, and a concern does not
+    replace urgent words of the same kind."""
+    parts = crisis_parts(old)
+    for about, said in crisis_parts(new).items():
+        kept = parts.get(about)
+        if kept is None or not (_concern(said) and not _concern(kept)):
+            parts[about] = said
+    facts = dict(parts.get("self", {}))
+    if "other" in parts:
+        facts["other"] = parts["other"]
+    return facts
+
+
+def _concern(said: dict[str, Any]) -> bool:
+    return str(said.get("category", "")).removesuffix("_other") == "distress"
+
+
 def _ack_seconds(services: Services, level: str) -> int | None:
     settings = services.config.alerts
     if level == "urgent":
@@ -356,10 +392,11 @@ async def _apply(
             assert fresh is not None
             await _refresh_cards(tx, services, fresh, info, now=now)
         return
-    if existing is not None and kind == "crisis" and _higher(level, existing.level) != level:
-        # A concern after an urgent hit must not replace the urgent words on the card.
-        facts = existing.facts
+    said = dict(facts)
+    if kind == "crisis":
+        facts = merge_crisis_facts(existing.facts if existing is not None else {}, facts)
     student_id = info.person.id
+    again = False
     if existing is None:
         alert_id = await store.insert_alert(
             tx,
@@ -402,6 +439,9 @@ async def _apply(
     if existing is not None:
         # A higher level must make a sound: the cards are sent again rather than edited.
         await _refresh_cards(tx, services, alert, info, now=now, resend=raised)
+        if kind == "crisis" and again and not raised:
+            # An edit makes no sound, and a student who writes again may be worse.
+            await _notify_again(tx, services, alert, info, said, level, now)
     routed = await _routed(services, alert)
     await _add_cards(tx, services, alert, info, routed, reason="routed", now=now)
     due = alert.next_escalation_at
@@ -547,6 +587,137 @@ async def _refresh_cards(
             await _audit_card(tx, person, info, now)
 
 
+async def _notify_again(
+    tx: aiosqlite.Connection,
+    services: Services,
+    alert: store.Alert,
+    info: StudentInfo,
+    said: dict[str, Any],
+    level: str,
+    now: int,
+) -> None:
+    """Tell of a new crisis message in a new message, as a reply to the card: the owner once
+    someone took the alert, every recipient while nobody has."""
+    cards = {c.person_id: c for c in await store.cards(tx, alert.id)}
+    if alert.state == "acknowledged" and alert.owner_id is not None:
+        ids = [alert.owner_id]
+    else:
+        ids = list(cards)
+    deliver = _deliver_at(services, level, now)
+    for person in await people.people_by_ids(services.db, ids):
+        card = cards.get(person.id)
+        if person.chat_id is None or not await _covers(services, person, info.person):
+            continue
+        if card is not None and card.deliver_at > now:
+            # The card itself waits out quiet hours and will say it when it comes.
+            continue
+        payload: dict[str, Any] = {"text": _again_text(services, alert, info, person, said)}
+        if card is not None and card.outbox_id is not None:
+            payload["reply_of"] = card.outbox_id
+        queued = await enqueue(
+            tx,
+            Outgoing(
+                dedup_key=f"al:{alert.id}:{person.id}:again:{alert.revision}",
+                lane=_lane(level),
+                chat_id=person.chat_id,
+                method="sendMessage",
+                payload=payload,
+                person_id=person.id,
+                not_before=deliver if deliver > now else 0,
+            ),
+            now=now,
+        )
+        if queued is not None:
+            await _audit_card(tx, person, info, now)
+
+
+def _again_text(
+    services: Services, alert: store.Alert, info: StudentInfo, viewer: Person, said: dict[str, Any]
+) -> str:
+    catalog = services.catalog
+    language = viewer.language or services.config.general.language
+    t = catalog.t
+    lines = [
+        t(language, f"alerts.level.{alert.level}") + " · " + t(language, "alerts.kind.crisis"),
+        t(
+            language,
+            "alerts.again.lead",
+            name=info.person.name,
+            class_name=info.class_name,
+            when=_clock_text(services, alert.seen_at),
+        ),
+    ]
+    lines += _crisis_lines(catalog, language, said, whole=viewer.role == "counselor")
+    lines.append(
+        t(
+            language,
+            "alerts.card.repeated",
+            count=alert.signals,
+            since=_clock_text(services, alert.opened_at),
+        )
+    )
+    return "\n".join(lines)
+
+
+# How much of a student's message a crisis card quotes: the counselor reads the message, the
+# class teacher (and an admin it reaches) the sentence that carried the warning sign.
+QUOTE_WHOLE = 300
+QUOTE_SENTENCE = 120
+_SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;\n]?")
+
+
+def quote_of(message: str, span: str, *, whole: bool) -> str:
+    """What a card quotes of a student's message around the matched words `span`: the message,
+    or only the sentence (or sentences) holding them; long text is cut around them with …"""
+    text = message or span
+    if not whole:
+        text = _sentences_with(text, span)
+    text = " ".join(text.split())
+    limit = QUOTE_WHOLE if whole else QUOTE_SENTENCE
+    if len(text) <= limit:
+        return text
+    at = max(text.find(" ".join(span.split())), 0)
+    start = max(0, min(at - limit // 3, len(text) - limit))
+    end = start + limit
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def _sentences_with(message: str, span: str) -> str:
+    at = message.find(span) if span else -1
+    if at < 0:
+        return message
+    end = at + len(span)
+    pieces = [m for m in _SENTENCE.finditer(message) if m.end() > at and m.start() < end]
+    if not pieces:
+        return message
+    return message[pieces[0].start() : pieces[-1].end()].strip()
+
+
+def _crisis_what(catalog: Catalog, language: str, said: dict[str, Any]) -> str:
+    category = str(said.get("category", ""))
+    key = "alerts.seen.crisis_other" if category.endswith("_other") else "alerts.seen.crisis"
+    return catalog.t(
+        language,
+        key,
+        category=_word(catalog, language, "category", category),
+        source=_word(catalog, language, "source", said.get("source", "text")),
+    )
+
+
+def _crisis_lines(
+    catalog: Catalog, language: str, said: dict[str, Any], *, whole: bool
+) -> list[str]:
+    """What one crisis message was, and its words quoted."""
+    lines = [_crisis_what(catalog, language, said)]
+    span = str(said.get("span") or "")
+    quote = quote_of(str(said.get("message") or ""), span, whole=whole)
+    if quote:
+        lines.append(catalog.t(language, "alerts.card.quote", quote=quote))
+    if span and span != quote:
+        lines.append(catalog.t(language, "alerts.card.matched", span=span))
+    return lines
+
+
 def _local(services: Services, seconds: int) -> datetime:
     return from_epoch(seconds).astimezone(services.tz)
 
@@ -624,20 +795,31 @@ async def render_card(
             school=info.school_name,
             class_name=info.class_name,
         ),
-        t(
-            language,
-            "alerts.card.seen",
-            what=seen_text(
-                catalog, language, alert.kind, alert.facts, scores=viewer.role == "counselor"
-            ),
-            when=_clock_text(services, alert.seen_at),
-        ),
     ]
-    span = alert.facts.get("span") if alert.kind == "crisis" else None
-    if span:
+    parts = crisis_parts(alert.facts) if alert.kind == "crisis" else {}
+    if parts:
         # The words themselves, so whoever acts sees why; the class teacher as well as the
         # counselor, since an urgent crisis needs the student's own words to talk it through.
-        lines.append(t(language, "alerts.card.quote", span=span))
+        for number, about in enumerate(a for a in ("self", "other") if a in parts):
+            said = _crisis_lines(catalog, language, parts[about], whole=viewer.role == "counselor")
+            what = said.pop(0)
+            if number == 0:
+                when = _clock_text(services, alert.seen_at)
+                lines.append(t(language, "alerts.card.seen", what=what, when=when))
+            else:
+                lines.append(t(language, "alerts.card.also", what=what))
+            lines += said
+    else:
+        lines.append(
+            t(
+                language,
+                "alerts.card.seen",
+                what=seen_text(
+                    catalog, language, alert.kind, alert.facts, scores=viewer.role == "counselor"
+                ),
+                when=_clock_text(services, alert.seen_at),
+            )
+        )
     if alert.signals > 1:
         lines.append(
             t(
@@ -653,6 +835,17 @@ async def render_card(
         lines.append(t(language, "alerts.card.corrected", value=value))
     if alert.escalation_step:
         lines.append(t(language, f"alerts.card.escalated{alert.escalation_step}"))
+    call = (
+        await store.call_info(services.db, alert.handled_call_id)
+        if alert.handled_call_id
+        else None
+    )
+    if call is not None:
+        caller = await people.person_by_id(services.db, call[0])
+        name = caller.name if caller is not None else "?"
+        lines.append(
+            t(language, "alerts.card.call", name=name, when=_clock_text(services, call[1]))
+        )
     if alert.label is not None and alert.labelled_by is not None:
         labeller = await people.person_by_id(services.db, alert.labelled_by)
         lines.append(
@@ -684,6 +877,8 @@ async def render_card(
                     when=_clock_text(services, alert.acknowledged_at or alert.updated_at),
                 )
             )
+    if alert.resolution:
+        lines.append(t(language, "alerts.card.resolution", text=alert.resolution))
     return "\n".join(lines), _card_buttons(catalog, language, alert)
 
 
@@ -729,8 +924,104 @@ async def acknowledge(services: Services, alert_id: int, actor: Person) -> Actio
 
 
 async def resolve(services: Services, alert_id: int, actor: Person) -> Action:
-    """Close the alert; a new signal of its kind will then raise a fresh one."""
+    """Close the alert; a new signal of its kind will then raise a fresh one. The actor is
+    then asked for the 处置情况 line."""
     return await _act(services, alert_id, actor, "resolved")
+
+
+# What a call that handled an alert means: reaching the family settles a missed or unreachable
+# alert; for anything else (a fever, a crisis) it means "I'm on it".
+SETTLED_BY_CALL = frozenset({"missed", "unreachable"})
+# How long the next text of a staff member who resolved an alert is taken as its 处置情况 line.
+RESOLUTION_MINUTES = 10
+RESOLUTION_LIMIT = 200
+
+
+async def call_offers(services: Services, viewer: Viewer, student: Person) -> list[store.Alert]:
+    """The student's unresolved alerts a call by this staff member may have handled: those
+    routed to their role or shown to them on a card."""
+    if not viewer.is_staff or not covers_student(viewer, student):
+        return []
+    offers = []
+    for alert in await store.open_alerts_for_student(services.db, student.id):
+        routes = rules.route(rules.AlertKind(alert.kind), rules.Level(alert.level))
+        held = {c.person_id for c in await store.cards(services.db, alert.id)}
+        if viewer.person.role in {_value(a) for a in routes} or viewer.person.id in held:
+            offers.append(alert)
+    return offers
+
+
+async def handle_by_call(services: Services, alert_id: int, actor: Person) -> str:
+    """Record the actor's last logged call to the student as what handled the alert, which
+    stops its escalation. Returns what came of it: resolved, acknowledged, noted (someone has
+    it already), gone (resolved already), no_call (no call logged since the alert opened)."""
+    now = services.now()
+    alert = await store.alert_by_id(services.db, alert_id)
+    info = await people.student_info(services.db, alert.student_id) if alert else None
+    if alert is None or info is None or alert.state == "resolved":
+        return "gone"
+    call_id = await store.latest_call(services.db, actor.id, alert.student_id, alert.opened_at)
+    if call_id is None:
+        return "no_call"
+    async with services.db.transaction() as tx:
+        current = await store.alert_by_id(tx, alert_id)
+        if current is None or current.state == "resolved":
+            return "gone"
+        await store.set_handled_call(tx, alert_id, call_id, now)
+        await store.add_event(tx, alert_id, now, actor.id, "handled:call")
+        if current.kind in SETTLED_BY_CALL:
+            await store.resolve(tx, alert_id, actor.id, now)
+            await store.add_event(tx, alert_id, now, actor.id, "resolved")
+            await store.ask_resolution(tx, actor.id, alert_id, now)
+            outcome = "resolved"
+        elif await store.acknowledge(tx, alert_id, actor.id, now):
+            await store.add_event(tx, alert_id, now, actor.id, "acknowledged")
+            outcome = "acknowledged"
+        else:
+            outcome = "noted"
+        fresh = await store.alert_by_id(tx, alert_id)
+        assert fresh is not None
+        await _refresh_cards(tx, services, fresh, info, now=now)
+    log.info("alert %d handled by a call of person %d: %s", alert_id, actor.id, outcome)
+    services.wake_outbox()
+    return outcome
+
+
+async def resolution_waiting(services: Services, person: Person) -> int | None:
+    """The alert whose 处置情况 line the person's next text is, if one waits for it."""
+    since = services.now() - RESOLUTION_MINUTES * 60
+    return await store.waiting_resolution(services.db, person.id, since)
+
+
+async def record_resolution(services: Services, person: Person, alert_id: int, text: str) -> bool:
+    """Store the 处置情况 line (one line) with the alert and show it on every card; False
+    when it is too long, and the question still waits."""
+    line = " ".join(text.split())
+    if len(line) > RESOLUTION_LIMIT:
+        return False
+    now = services.now()
+    alert = await store.alert_by_id(services.db, alert_id)
+    info = await people.student_info(services.db, alert.student_id) if alert else None
+    async with services.db.transaction() as tx:
+        await store.drop_resolution_prompt(tx, person.id)
+        if (
+            info is None
+            or not line
+            or not await store.set_resolution(tx, alert_id, line, person.id, now)
+        ):
+            return True
+        await store.add_event(tx, alert_id, now, person.id, "resolution")
+        fresh = await store.alert_by_id(tx, alert_id)
+        assert fresh is not None
+        await _refresh_cards(tx, services, fresh, info, now=now)
+    services.wake_outbox()
+    return True
+
+
+async def skip_resolution(services: Services, person: Person, alert_id: int) -> None:
+    """Stop waiting for the person's 处置情况 line for this alert."""
+    async with services.db.transaction() as tx:
+        await store.drop_resolution_prompt(tx, person.id, alert_id)
 
 
 async def _act(services: Services, alert_id: int, actor: Person, event: str) -> Action:
@@ -750,6 +1041,8 @@ async def _act(services: Services, alert_id: int, actor: Person, event: str) -> 
         assert fresh is not None
         if done:
             await store.add_event(tx, alert_id, now, actor.id, event)
+            if event == "resolved":
+                await store.ask_resolution(tx, actor.id, alert_id, now)
             await _refresh_cards(tx, services, fresh, info, now=now, skip_person=actor.id)
     if done:
         log.info("alert %d %s by person %d", alert_id, event, actor.id)
@@ -775,9 +1068,10 @@ async def label_not_concern(services: Services, alert_id: int, actor: Person) ->
             await store.add_event(tx, alert_id, now, actor.id, "labelled:not_concern")
             current = await store.alert_by_id(tx, alert_id)
             assert current is not None
-            facts = current.facts
-            text = str(facts.get("message") or facts.get("span") or "")
-            if text:
+            for said in crisis_parts(current.facts).values():
+                text = str(said.get("message") or said.get("span") or "")
+                if not text:
+                    continue
                 await review_store.add_example(
                     tx,
                     source="not_concern",

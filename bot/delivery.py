@@ -305,6 +305,17 @@ class DeliveryWorker:
                 raise _Unresolved(False, "the message to change is not sent yet")
             else:
                 raise _Unresolved(True, f"the message to change ended {status}")
+        reply_of = params.pop("reply_of", None)
+        if reply_of is not None:
+            state = await outbox.reference_state(self._db, int(reply_of))
+            if state is not None and state[0] in ("pending", "sending"):
+                raise _Unresolved(False, "the message to reply to is not sent yet")
+            if state is not None and state[0] == "sent" and state[1] is not None:
+                # The card may have been deleted meanwhile: the news matters more than the link.
+                params["reply_parameters"] = {
+                    "message_id": state[1],
+                    "allow_sending_without_reply": True,
+                }
         if self._paid(row):
             params["allow_paid_broadcast"] = True
         missing = [k for k in METHODS[row.method][1] if k not in params]

@@ -56,6 +56,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         _command("msg", contact.write_to_student),
         _command("called", alerts.log_call),
         CallbackQueryHandler(alerts.press_card, pattern=r"^al:"),
+        CallbackQueryHandler(alerts.press_resolution, pattern=r"^rs:"),
         CallbackQueryHandler(contact.press_contact, pattern=r"^ct:"),
         _command("missed", crisis_review.report_missed),
         CallbackQueryHandler(crisis_review.press_label, pattern=r"^cm:"),

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 
 from bot import alerts
+from handlers import alerts as alert_cards
 from handlers import checkin, contact, notices
 from handlers.common import Context, Sender, bound_sender, reply, services
 
@@ -53,7 +54,15 @@ async def _flows(update: Update, context: Context, who: Sender, *, crisis: bool)
     if await contact.replies_to_relayed(update, context, who):
         # A swipe-reply to a relayed message answers that person, even mid check-in.
         return [contact.handle_text]
-    flows: list[Flow] = [checkin.handle_text, notices.handle_text, contact.handle_text]
+    # A staff member who just resolved an alert is asked for one line on what was done: their
+    # next text is that line, ahead of a notice or a conversation begun before the question
+    # (one begun after it takes the text instead).
+    flows: list[Flow] = [
+        alert_cards.handle_resolution,
+        checkin.handle_text,
+        notices.handle_text,
+        contact.handle_text,
+    ]
     if message.forward_origin is not None:
         # Someone else's words are never the student's temperature or note.
         flows.remove(checkin.handle_text)

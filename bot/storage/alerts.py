@@ -35,6 +35,10 @@ class Alert:
     label: str | None = None
     labelled_by: int | None = None
     labelled_at: int | None = None
+    # The /called phone call a staff member said handled the alert, and the 处置情况 line.
+    handled_call_id: int | None = None
+    resolution: str | None = None
+    resolution_by: int | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Alert:
@@ -59,6 +63,9 @@ class Alert:
             label=row["label"],
             labelled_by=row["labelled_by"],
             labelled_at=row["labelled_at"],
+            handled_call_id=row["handled_call_id"],
+            resolution=row["resolution"],
+            resolution_by=row["resolution_by"],
         )
 
 
@@ -343,5 +350,153 @@ async def reopen(
         " next_escalation_at = ?, updated_at = ?, revision = revision + 1"
         " WHERE id = ? AND state = 'acknowledged' AND owner_id = ?",
         (next_at, now, alert_id, owner_id),
+    )
+    return cursor.rowcount == 1
+
+
+# --- how an alert was handled --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How one alert was handled, for the ledger's 处置情况: the line written on resolving it
+    and the phone call that handled it, with who and when; checkin_ids are the check-ins
+    whose answers fed the alert."""
+
+    alert_id: int
+    student_id: int
+    kind: str
+    level: str
+    opened_at: int
+    resolved_at: int | None
+    resolved_by: int | None
+    resolution: str | None
+    resolution_by: int | None
+    resolution_at: int | None
+    called_at: int | None
+    called_by: int | None
+    checkin_ids: tuple[int, ...]
+
+
+async def resolutions_for(
+    db: Database, student_ids: list[int], start: int, end: int
+) -> list[Resolution]:
+    """The handling of the students' alerts that were open at some time in [start, end) and
+    carry a 处置情况 line or a handling call, oldest first."""
+    if not student_ids:
+        return []
+    marks = ",".join("?" * len(student_ids))
+    rows = await db.fetchall(
+        "SELECT a.id, a.student_id, a.kind, a.level, a.opened_at, a.resolved_at,"
+        " a.resolved_by, a.resolution, a.resolution_by, a.resolution_at, c.at, c.staff_id,"
+        " (SELECT group_concat(substr(g.key, length(a.kind) + 5), ',') FROM alert_signals g"
+        "  WHERE g.alert_id = a.id AND g.key GLOB a.kind || ':ci:[0-9]*') AS signals"
+        " FROM alerts a LEFT JOIN contacts c ON c.id = a.handled_call_id"
+        f" WHERE a.student_id IN ({marks}) AND a.opened_at < ?"
+        " AND COALESCE(a.resolved_at, ?) >= ?"
+        " AND (a.resolution IS NOT NULL OR a.handled_call_id IS NOT NULL)"
+        " ORDER BY a.opened_at, a.id",
+        (*student_ids, end, end, start),
+    )
+    return [
+        Resolution(
+            alert_id=r[0],
+            student_id=r[1],
+            kind=r[2],
+            level=r[3],
+            opened_at=r[4],
+            resolved_at=r[5],
+            resolved_by=r[6],
+            resolution=r[7],
+            resolution_by=r[8],
+            resolution_at=r[9],
+            called_at=r[10],
+            called_by=r[11],
+            checkin_ids=_checkin_ids(r[12]),
+        )
+        for r in rows
+    ]
+
+
+def _checkin_ids(signals: str | None) -> tuple[int, ...]:
+    """Check-in ids from signal keys cut to '<id>:<rest>' (the ledger's link to its alerts)."""
+    found = {int(part.split(":")[0]) for part in (signals or "").split(",") if part}
+    return tuple(sorted(found))
+
+
+async def latest_call(
+    conn: Database | aiosqlite.Connection, staff_id: int, student_id: int, since: int
+) -> int | None:
+    """The id of the last phone call this staff member logged to the student since then."""
+    row = await _one(
+        conn,
+        "SELECT id FROM contacts WHERE staff_id = ? AND student_id = ? AND direction = 'call'"
+        " AND at >= ? ORDER BY at DESC, id DESC LIMIT 1",
+        (staff_id, student_id, since),
+    )
+    return None if row is None else int(row[0])
+
+
+async def call_info(conn: Database | aiosqlite.Connection, call_id: int) -> tuple[int, int] | None:
+    """(staff id, time) of a logged phone call."""
+    row = await _one(conn, "SELECT staff_id, at FROM contacts WHERE id = ?", (call_id,))
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+async def set_handled_call(
+    tx: aiosqlite.Connection, alert_id: int, call_id: int, now: int
+) -> None:
+    await tx.execute(
+        "UPDATE alerts SET handled_call_id = ?, updated_at = ?, revision = revision + 1"
+        " WHERE id = ?",
+        (call_id, now, alert_id),
+    )
+
+
+async def ask_resolution(
+    tx: aiosqlite.Connection, person_id: int, alert_id: int, now: int
+) -> None:
+    """Wait for this person's 处置情况 line for the alert (a newer question replaces it)."""
+    await tx.execute(
+        "INSERT INTO resolution_prompts (person_id, alert_id, asked_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (person_id) DO UPDATE SET alert_id = excluded.alert_id,"
+        " asked_at = excluded.asked_at",
+        (person_id, alert_id, now),
+    )
+
+
+async def waiting_resolution(db: Database, person_id: int, since: int) -> int | None:
+    """The alert whose 处置情况 line this person's next text is: asked since `since`, and
+    nothing begun after it that also waits for their text (a conversation, a notice's text)."""
+    row = await db.fetchone(
+        "SELECT r.alert_id FROM resolution_prompts r WHERE r.person_id = ? AND r.asked_at >= ?"
+        " AND NOT EXISTS (SELECT 1 FROM contact_sessions s WHERE s.person_id = r.person_id"
+        "  AND s.started_at > r.asked_at)"
+        " AND NOT EXISTS (SELECT 1 FROM notice_drafts d WHERE d.author_id = r.person_id"
+        "  AND d.stage = 'text' AND d.updated_at > r.asked_at)",
+        (person_id, since),
+    )
+    return None if row is None else int(row[0])
+
+
+async def drop_resolution_prompt(
+    tx: aiosqlite.Connection, person_id: int, alert_id: int | None = None
+) -> bool:
+    """Stop waiting for the person's line (for that alert only, when given)."""
+    cursor = await tx.execute(
+        "DELETE FROM resolution_prompts WHERE person_id = ? AND (? IS NULL OR alert_id = ?)",
+        (person_id, alert_id, alert_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def set_resolution(
+    tx: aiosqlite.Connection, alert_id: int, text: str, person_id: int, now: int
+) -> bool:
+    """Store the 处置情况 line of a resolved alert."""
+    cursor = await tx.execute(
+        "UPDATE alerts SET resolution = ?, resolution_by = ?, resolution_at = ?, updated_at = ?,"
+        " revision = revision + 1 WHERE id = ? AND state = 'resolved'",
+        (text, person_id, now, now, alert_id),
     )
     return cursor.rowcount == 1

@@ -27,7 +27,9 @@ class Outgoing:
     """A message to start; payload holds the Bot API parameters except chat_id.
 
     An edit or delete of a message that another outbox row sent names it with
-    payload["edit_of"] = that row's id; the worker fills in message_id when it sends.
+    payload["edit_of"] = that row's id; the worker fills in message_id when it sends. A reply
+    to such a message names it with payload["reply_of"]; it goes as a plain message if that
+    one never went out.
     """
 
     dedup_key: str
@@ -85,12 +87,14 @@ class BatchReport:
         return self.count("pending") == 0 and self.count("sending") == 0
 
 
-# Pending rows that may go once due. An edit or delete waits until the message it changes has
-# gone out (or never will), so it is not counted as due before that.
+# Pending rows that may go once due. An edit or delete, or a reply, waits until the message it
+# changes or answers has gone out (or never will), so it is not counted as due before that.
+_REFERENCE = (
+    "COALESCE(json_extract(o.payload, '$.edit_of'), json_extract(o.payload, '$.reply_of'))"
+)
 _WAITING = (
-    "o.status = 'pending' AND (json_extract(o.payload, '$.edit_of') IS NULL OR NOT EXISTS ("
-    " SELECT 1 FROM outbox t WHERE t.id = json_extract(o.payload, '$.edit_of')"
-    " AND t.status IN ('pending', 'sending')))"
+    f"o.status = 'pending' AND ({_REFERENCE} IS NULL OR NOT EXISTS ("
+    f" SELECT 1 FROM outbox t WHERE t.id = {_REFERENCE} AND t.status IN ('pending', 'sending')))"
 )
 
 _INSERT = (

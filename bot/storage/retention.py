@@ -153,7 +153,7 @@ async def purge_by_age(
     # One already forgotten has empty facts and no card left unblanked.
     async with tx.execute(
         "SELECT a.id FROM alerts a WHERE MAX(a.opened_at, a.seen_at) < :before"
-        " AND (a.facts != '{}' OR EXISTS (SELECT 1 FROM outbox o"
+        " AND (a.facts != '{}' OR a.resolution IS NOT NULL OR EXISTS (SELECT 1 FROM outbox o"
         " WHERE o.dedup_key GLOB 'al:' || a.id || ':*'))",
         {"before": created_before},
     ) as found:
@@ -166,8 +166,14 @@ async def purge_by_age(
 
 
 async def _forget_alerts(tx: aiosqlite.Connection, alert_ids: list[int]) -> list[Recall]:
-    """Empty the alerts' facts, neutralize their signal keys and blank every card."""
-    await tx.executemany("UPDATE alerts SET facts = '{}' WHERE id = ?", [(a,) for a in alert_ids])
+    """Empty the alerts' facts and 处置情况 lines, neutralize their signal keys and blank every
+    card. Who handled an alert, when, and whether by a call stays, like who resolved it."""
+    await tx.executemany(
+        "UPDATE alerts SET facts = '{}', resolution = NULL WHERE id = ?", [(a,) for a in alert_ids]
+    )
+    await tx.executemany(
+        "DELETE FROM resolution_prompts WHERE alert_id = ?", [(a,) for a in alert_ids]
+    )
     recalls = []
     for alert_id in alert_ids:
         await _neutralize_signal_keys(tx, alert_id)

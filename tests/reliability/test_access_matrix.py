@@ -209,6 +209,27 @@ TABLE: list[Row] = [
         # The other cards are redrawn, and each redraw is a view of the student's data.
         changes=("alert", "view"),
     ),
+    # "This call handled the alert" under /called's reply: only after a call the presser
+    # logged; the alert is taken already, so the call is recorded as its handling.
+    Row("al:{alert}:call", "other", {**dict.fromkeys(ROLES, NA), "unbound": NB}),
+    Row(
+        "al:{alert}:call",
+        "own",
+        {"student": NA, **staff(("refused", "alerts.toast.no_call")), "unbound": NB},
+    ),
+    Row(
+        "/called {num}",
+        "own",
+        {"student": NA, **staff(("allowed", "contact.called.logged")), "unbound": NA},
+        changes=("contact",),
+    ),
+    Row(
+        "al:{alert}:call",
+        "own",
+        {"student": NA, **staff(("allowed", "alerts.toast.call_noted")), "unbound": NB},
+        # Every card is redrawn with the call on it, each a view.
+        changes=("view",),
+    ),
     Row(
         "al:{alert}:done",
         "own",
@@ -216,6 +237,13 @@ TABLE: list[Row] = [
         # The other cards are redrawn, and each redraw is a view of the student's data.
         changes=("alert", "view"),
     ),
+    # Skipping the 处置情况 line asked for after Resolved touches only the presser's question.
+    Row(
+        "rs:{alert}:skip",
+        None,
+        {"student": NA, **staff(("allowed", "alerts.resolution.skipped")), "unbound": NB},
+    ),
+    Row("rs:x", None, {"student": NA, **staff(BAD), "unbound": NB}),
     Row("al:{alert}:zap", "own", {**dict.fromkeys(ROLES, BAD), "unbound": NB}),
     # "Not a concern" is a crisis card's button: on a fever card it is forged.
     Row("al:{alert}:nc", "own", {"student": NA, **staff(BAD), "unbound": NB}),
