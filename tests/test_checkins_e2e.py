@@ -233,3 +233,26 @@ async def test_an_edited_message_changes_no_answer(harness: Harness) -> None:
     checkin = await store.latest_checkin(harness.svc.db, person.id)
     assert checkin is not None
     assert (checkin.temperature_c, checkin.note, checkin.step) == (38.6, None, "note")
+
+
+async def test_no_thermometer_is_worded_for_where_the_student_is(harness: Harness) -> None:
+    users = await students(harness)
+    users["S002"] = await harness.onboard("S002", user_id=USER_IDS["S002"], language_code="zh")
+    await at(harness, 7, 30)
+    expected = {
+        "S001": ("家里没有体温计", "如果家里没有体温计"),
+        "S002": ("没有体温计", "隔离点的工作人员"),
+        "S003": ("No thermometer in the dorm", "No thermometer in your dorm?"),
+    }
+    for number, (label, wording) in expected.items():
+        prompt = await users[number].wait_for_message(contains=wording)
+        labels = [b["text"] for row in prompt["reply_markup"]["inline_keyboard"] for b in row]
+        assert labels == [label], number
+    # A typing mistake offers the same button, in the same words.
+    mark = harness.api.mark()
+    await users["S003"].send_text("abc")
+    error = await users["S003"].wait_for_message(contains="couldn't read", since=mark)
+    assert data(error, "No thermometer in the dorm").endswith(":nt")
+    await users["S003"].press(error["message_id"], data(error, "No thermometer in the dorm"))
+    step = await users["S003"].wait_for_message(contains="No symptoms", since=mark)
+    assert "Do you have any of these" in step["text"]
