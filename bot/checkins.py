@@ -701,6 +701,8 @@ def _screen_for(svc: Services, language: str, c: Checkin) -> Screen:
             )
             for v in range(SCREEN_OPTIONS)
         )
+        if item == 0:
+            question = f"{_t(svc, language, 'ask.screen_intro')}\n\n{question}"
         return Screen(f"{header}\n\n{question}", options)
     if step == "note":
         if c.note:

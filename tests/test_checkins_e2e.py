@@ -173,12 +173,17 @@ async def test_weekly_screen_replaces_mood_and_routes_scores_by_role(harness: Ha
     await student.press(step["message_id"], data(step, "没有不适"))
     step = await student.wait_for_message(contains="1/4", since=mark)
     assert "心情怎么样" not in step["text"]
+    # The published Chinese PHQ-4 wording, after one plain line a 12-year-old can follow.
+    assert "没有对错" in step["text"]
+    assert "在过去两周里" in step["text"] and "感觉紧张、焦虑或急切" in step["text"]
+    options = [row[0]["text"] for row in step["reply_markup"]["inline_keyboard"]]
+    assert options == ["完全不会", "有几天", "一半以上的日子", "几乎每天"]
     for item in range(1, 5):
         mark = harness.api.mark()
         await student.press(step["message_id"], data(step, "几乎每天"))
         step = await student.wait_for_message(since=mark)
         if item < 4:
-            assert f"{item + 1}/4" in step["text"]
+            assert f"{item + 1}/4" in step["text"] and "没有对错" not in step["text"]
     for label in ("跳过", "提交"):
         mark = harness.api.mark()
         await student.press(step["message_id"], data(step, label))
