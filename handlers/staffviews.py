@@ -127,6 +127,7 @@ async def export_ledger(update: Update, context: Context) -> None:
             date_to=date_to,
             language=who.language,
             counselor=ledger.viewer_sees_scores(viewer),
+            note_text=ledger.viewer_reads_notes(viewer),
             actor_id=viewer.person.id,
             now=svc.now(),
         )
