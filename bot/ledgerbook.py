@@ -32,7 +32,7 @@ SLOT_COLUMNS = ("answered", "temperature", "symptoms", "mood")
 DAY_COLUMNS = ("note", "alerts", "handling", "contact")
 # Those the notes are written to (class teacher, counselor) read them in place of the mark
 # that says which check-in has one; the doctor and administrators keep the mark.
-NOTE_TEXT_COLUMNS = ("note_text",) + DAY_COLUMNS[1:]
+NOTE_TEXT_COLUMNS = ("note_text", *DAY_COLUMNS[1:])
 # Counselor-only column: screen scores (teachers see only a flag).
 COUNSELOR_COLUMNS = ("screen_score",)
 # The summary counts people and check-ins apart: "3 students, 6 check-ins", not one number.
@@ -351,10 +351,10 @@ def place_text(places: Sequence[tuple[str, str]], words: _Words) -> str:
     if not schools:
         return ""
     if len(schools) > 1:
-        return words("staffviews.title.schools").format(count=len(schools))
+        return words.catalog.t(words.language, "staffviews.title.schools", count=len(schools))
     classes = sorted({name for _, name in places})
     if len(classes) > TITLE_CLASSES:
-        listed = words("staffviews.title.classes").format(count=len(classes))
+        listed = words.catalog.t(words.language, "staffviews.title.classes", count=len(classes))
     else:
         listed = words("checkin.list_separator").join(classes)
     return f"{schools[0]} {listed}"

@@ -151,8 +151,8 @@ async def export_ledger(update: Update, context: Context) -> None:
         who.language,
         "staffviews.ledger.caption",
         span=span,
-        students=totals.students,
-        rows=totals.rows,
+        students=t(who.language, "staffviews.ledger.students", count=totals.students),
+        rows=t(who.language, "staffviews.ledger.rows", count=totals.rows),
         abnormal=totals.abnormal,
     )
     await context.bot.send_document(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import get_args
 
 from bot.crisis import Category
@@ -63,3 +64,30 @@ def test_language_from_telegram() -> None:
 def test_unknown_language_falls_back_to_default() -> None:
     catalog = Catalog.load()
     assert catalog.t("fr", "roles.teacher") == catalog.t("zh-CN", "roles.teacher")
+
+
+def test_plural_forms_are_chosen_by_count() -> None:
+    english = {"x.copies.one": "{count} copy", "x.copies.other": "{count} copies"}
+    catalog = Catalog({"zh-CN": {"x.copies": "{count} 份"}, "en": english})
+    assert catalog.t("en", "x.copies", count=1) == "1 copy"
+    assert catalog.t("en", "x.copies", count=0) == "0 copies"
+    assert catalog.t("en", "x.copies", count=2) == "2 copies"
+    assert catalog.t("zh-CN", "x.copies", count=1) == "1 份"
+    # A plural is one key, so both catalogs still agree on their keys.
+    assert catalog.keys("en") == catalog.keys("zh-CN") == {"x.copies"}
+
+
+def test_plural_forms_agree_on_placeholders_and_are_used() -> None:
+    catalog = Catalog.load()
+    plurals = catalog.plural_keys("en")
+    assert "notices.withdraw.too_old" in plurals
+    for key in plurals:
+        assert placeholders(catalog.raw("en", key, "one")) <= placeholders(catalog.raw("en", key))
+        assert "count" in placeholders(catalog.raw("en", key)), key
+
+
+def test_dates_read_as_people_write_them() -> None:
+    catalog = Catalog.load()
+    day = date(2026, 12, 2)
+    assert catalog.day("zh-CN", day) == "12月2日（周三）"
+    assert catalog.day("en", day) == "Wed 2 Dec"

@@ -391,7 +391,7 @@ async def test_english_teacher_gets_english_headers_for_their_class(harness: Har
     assert fill(sheet.cell(HEAD + 1, moods[0] + 1)) == FILL_INFO
     assert body(sheet)[0][4] == "home isolation"
     caption = next(m for m in reversed(teacher.messages) if m.get("document"))["caption"]
-    assert "1 students" in caption and "2 check-ins" in caption
+    assert ": 1 student, 2 check-ins," in caption
 
 
 async def test_doctor_school_admin_and_bureau_admin_see_their_scope(harness: Harness) -> None:
