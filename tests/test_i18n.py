@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import get_args
 
@@ -91,3 +92,36 @@ def test_dates_read_as_people_write_them() -> None:
     day = date(2026, 12, 2)
     assert catalog.day("zh-CN", day) == "12月2日（周三）"
     assert catalog.day("en", day) == "Wed 2 Dec"
+
+
+# Each action has one name: the label on its button, and the words every other text uses to
+# point at that button. Quoted names in texts that talk about alert cards must be card labels.
+CARD_BUTTONS = ("ack", "done", "msg", "hist")
+CRISIS_BUTTONS = ("nc",)
+CARD_WORDS = ("提醒卡片", "alert card")
+QUOTED = re.compile(r"[“\"「](.+?)[”\"」]")
+
+
+def test_one_name_per_button_meaning() -> None:
+    catalog = Catalog.load()
+    student = {"zh-CN": "学生", "en": "student"}
+    for language in catalog.languages:
+        labels = {catalog.t(language, f"alerts.button.{b}") for b in CARD_BUTTONS}
+        message = catalog.t(language, "alerts.button.msg")
+        # "Message student" on a card, "Message 张小明" where several students are listed.
+        assert catalog.t(language, "contact.button.write", name=student[language]) == message
+        for role in ("teacher", "doctor"):
+            help_text = catalog.t(language, f"help.{role}")
+            assert all(label in help_text for label in labels), (language, role)
+        texts = [(key, catalog.raw(language, key)) for key in catalog.keys(language)]
+        about_cards = [(k, text) for k, text in texts if any(w in text for w in CARD_WORDS)]
+        assert about_cards
+        on_cards = labels | {catalog.t(language, f"alerts.button.{b}") for b in CRISIS_BUTTONS}
+        for key, text in about_cards:
+            for quoted in QUOTED.findall(text):
+                assert quoted in on_cards, (language, key, quoted)
+        # /talk is called what the menu calls it, wherever a student is told about it.
+        talk = catalog.t(language, "menu.talk")
+        for key in ("help.student", "text.hint_student"):
+            line = next(x for x in catalog.t(language, key).splitlines() if x.startswith("/talk"))
+            assert line.removeprefix("/talk ").lower() == talk.lower(), (language, key)
