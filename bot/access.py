@@ -66,6 +66,11 @@ def may_see_screen_scores(viewer: Viewer) -> bool:
     return viewer.role == "counselor"
 
 
-def may_see_note_text(viewer: Viewer, student: Person) -> bool:
+def reads_notes(viewer: Viewer) -> bool:
     """Check-in notes are addressed to the class teacher; counselors may read them too."""
-    return viewer.role in ("teacher", "counselor") and covers_student(viewer, student)
+    return viewer.role in ("teacher", "counselor")
+
+
+def may_see_note_text(viewer: Viewer, student: Person) -> bool:
+    """Whether the viewer reads this student's notes: a reader of notes who covers them."""
+    return reads_notes(viewer) and covers_student(viewer, student)

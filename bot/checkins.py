@@ -205,7 +205,9 @@ async def _enqueue_prompts(
         for r in recipients:
             language = _language(svc, r.language)
             header = _header(svc, language, slot, scheduled_at)
-            screen = _temperature_screen(svc, language, r.checkin_id, header, kept=None)
+            screen = _temperature_screen(
+                svc, language, r.checkin_id, header, r.isolation_kind, kept=None
+            )
             items.append(
                 Outgoing(
                     dedup_key=f"ci:{r.checkin_id}:prompt",
@@ -480,7 +482,7 @@ async def _typed_temperature(
         code = getattr(reading, "code", "not_a_number")
         screen = Screen(
             _t(svc, language, f"temp_error.{code}"),
-            (((_t(svc, language, "btn.no_thermometer"), f"ci:{checkin.id}:nt"),),),
+            ((_no_thermometer(svc, language, checkin.id, checkin.isolation_kind),),),
         )
         return Reply(screen=screen, new_message=True)
     celsius = round(reading.celsius, 1)
@@ -633,7 +635,7 @@ def _screen_for(svc: Services, language: str, c: Checkin) -> Screen:
     header = _header(svc, language, c.slot, c.scheduled_at)
     step = c.step
     if step == "temperature":
-        return _temperature_screen(svc, language, c.id, header, kept=c)
+        return _temperature_screen(svc, language, c.id, header, c.isolation_kind, kept=c)
     if step == "temp_confirm":
         if c.pending_f is None:
             text = _t(svc, language, "implausible_confirm", celsius=_number(c.pending_c))
@@ -699,6 +701,8 @@ def _screen_for(svc: Services, language: str, c: Checkin) -> Screen:
             )
             for v in range(SCREEN_OPTIONS)
         )
+        if item == 0:
+            question = f"{_t(svc, language, 'ask.screen_intro')}\n\n{question}"
         return Screen(f"{header}\n\n{question}", options)
     if step == "note":
         if c.note:
@@ -717,9 +721,9 @@ def _screen_for(svc: Services, language: str, c: Checkin) -> Screen:
 
 
 def _temperature_screen(
-    svc: Services, language: str, checkin_id: int, header: str, kept: Checkin | None
+    svc: Services, language: str, checkin_id: int, header: str, kind: str, kept: Checkin | None
 ) -> Screen:
-    row: list[Button] = [(_t(svc, language, "btn.no_thermometer"), f"ci:{checkin_id}:nt")]
+    row: list[Button] = [_no_thermometer(svc, language, checkin_id, kind)]
     if kept is not None and kept.temperature_status is not None:
         row.append(
             (
@@ -727,7 +731,12 @@ def _temperature_screen(
                 f"ci:{checkin_id}:kt",
             )
         )
-    return Screen(f"{header}\n\n{_t(svc, language, 'ask.temperature')}", (tuple(row),))
+    return Screen(f"{header}\n\n{_t(svc, language, f'ask.temperature.{kind}')}", (tuple(row),))
+
+
+def _no_thermometer(svc: Services, language: str, checkin_id: int, kind: str) -> Button:
+    """Worded for where the student is: at home, in a quarantine hotel or a school dorm."""
+    return (_t(svc, language, f"btn.no_thermometer.{kind}"), f"ci:{checkin_id}:nt")
 
 
 def _summary_screen(svc: Services, language: str, c: Checkin, header: str) -> Screen:

@@ -72,13 +72,14 @@ async def _run(args: argparse.Namespace, config: Config, date_from: date, date_t
             return 1
         language = args.lang or config.general.language
         # An operator at the command line exports what an administrator would: no screen
-        # scores and no note text, which are for counselors only.
+        # scores (counselors only) and no note text (the class teacher's and counselor's).
         request = ledger.Request(
             scope=scope,
             date_from=date_from,
             date_to=date_to,
             language=language,
             counselor=False,
+            note_text=False,
             actor_id=None,
             now=epoch(SystemClock().now()),
         )

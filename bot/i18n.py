@@ -5,17 +5,26 @@ from __future__ import annotations
 import string
 import tomllib
 from collections.abc import Mapping
+from datetime import date
 from importlib import resources
 from typing import Any
 
 from bot.config import LANGUAGES, Config
 
 DEFAULT_LANGUAGE = "zh-CN"
+# A text whose words depend on a number is a table of forms: `key.one` for a count of 1 and
+# `key.other` for every other count ("1 copy" / "2 copies"). Chinese needs only one form.
+PLURAL_FORMS = ("one", "other")
 
 
 class Catalog:
+    """Texts per language; `t` fills them in and picks a plural form by the `count` param."""
+
     def __init__(self, messages: Mapping[str, Mapping[str, str]], default: str = DEFAULT_LANGUAGE):
-        self._messages = messages
+        self._messages: dict[str, dict[str, str]] = {}
+        self._one: dict[str, dict[str, str]] = {}
+        for language, flat in messages.items():
+            self._messages[language], self._one[language] = _plurals(flat)
         self.default = default
 
     @classmethod
@@ -34,7 +43,7 @@ class Catalog:
     def for_config(cls, config: Config) -> Catalog:
         """The catalogs in the configured default language, with the slots' own labels."""
         loaded = cls.load(config.general.language)
-        messages = {language: dict(loaded._messages[language]) for language in loaded.languages}
+        messages = {language: loaded._flat(language) for language in loaded.languages}
         for slot in config.checkins.slots:
             for language, label in slot.labels().items():
                 messages[language][f"checkin.slot.{slot.name}"] = label
@@ -47,8 +56,20 @@ class Catalog:
     def keys(self, language: str) -> set[str]:
         return set(self._messages[language])
 
-    def raw(self, language: str, key: str) -> str:
+    def plural_keys(self, language: str) -> set[str]:
+        return set(self._one[language])
+
+    def raw(self, language: str, key: str, form: str = "other") -> str:
+        if form == "one" and key in self._one[language]:
+            return self._one[language][key]
         return self._messages[language][key]
+
+    def _flat(self, language: str) -> dict[str, str]:
+        """The language's texts as loaded, plural forms as `key.one` / `key.other`."""
+        flat = dict(self._messages[language])
+        for key, one in self._one[language].items():
+            flat[f"{key}.one"], flat[f"{key}.other"] = one, flat.pop(key)
+        return flat
 
     def t_or(self, language: str | None, key: str, fallback: str) -> str:
         """The text for key, or `fallback` for a key the catalog does not have (a code it does
@@ -61,10 +82,34 @@ class Catalog:
     def t(self, language: str | None, key: str, /, **params: Any) -> str:
         """The text for key in language (default language if unknown), filled with params."""
         lang = language if language is not None and language in self._messages else self.default
-        template = self._messages[lang].get(key)
-        if template is None:
-            template = self._messages[self.default][key]
+        if key not in self._messages[lang]:
+            lang = self.default
+        template = self._messages[lang][key]
+        if params.get("count") == 1:
+            template = self._one[lang].get(key, template)
         return template.format(**params) if params else template
+
+    def day(self, language: str | None, day: date) -> str:
+        """A date as people write it: 12月2日（周三）, Wed 2 Dec."""
+        return self.t(
+            language,
+            "common.date",
+            month=self.t(language, f"common.month.{day.month}"),
+            day=day.day,
+            weekday=self.t(language, f"common.weekday.{day.weekday()}"),
+        )
+
+
+def _plurals(flat: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The texts with each plural table as one key holding its `other` form, and the `one`
+    forms apart."""
+    texts, one = dict(flat), {}
+    for key in flat:
+        base, _, form = key.rpartition(".")
+        if form == "one" and f"{base}.other" in flat:
+            one[base] = texts.pop(key)
+            texts[base] = texts.pop(f"{base}.other")
+    return texts, one
 
 
 def _flatten(table: Mapping[str, Any], prefix: str, out: dict[str, str]) -> None:

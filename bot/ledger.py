@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import xlsx
-from bot.access import Viewer, may_see_screen_scores
+from bot.access import Viewer, may_see_screen_scores, reads_notes
 from bot.clock import epoch, from_epoch
 from bot.config import Config
 from bot.i18n import Catalog
@@ -73,6 +73,8 @@ class Request:
     date_to: date
     language: str
     counselor: bool
+    # The class teacher's and the counselor's ledger show what students wrote to them.
+    note_text: bool
     actor_id: int | None
     now: int
 
@@ -207,13 +209,14 @@ async def read_ledger(
     date_to: date,
     tz: ZoneInfo,
     counselor: bool,
+    note_text: bool,
 ) -> LedgerData:
     rows = await store.checkin_rows(
         db,
         date_from=date_from.isoformat(),
         date_to=date_to.isoformat(),
         scope=scope,
-        with_note_text=counselor,
+        with_note_text=note_text,
     )
     start_at, end_at = day_bounds(date_from, date_to, tz)
     # Alerts from a day's last check-in are evaluated after it closes, possibly the next day.
@@ -227,6 +230,7 @@ async def read_ledger(
         alerts=group_alerts(a for a in alerts if a.checkin_id in ids),
         contacts=assign_contacts(contacts, tz, counselor=counselor),
         counselor=counselor,
+        note_text=note_text,
     )
 
 
@@ -241,7 +245,7 @@ async def export_ledger(
     """Read, build in memory (off the event loop) and audit one ledger export; TooLarge past
     max_rows."""
     scope, date_from, date_to = request.scope, request.date_from, request.date_to
-    language, counselor = request.language, request.counselor
+    language, counselor, note_text = request.language, request.counselor, request.note_text
     tz = config.general.tz
     thresholds = Thresholds.from_config(config.alerts)
     if max_rows is not None:
@@ -251,7 +255,13 @@ async def export_ledger(
         if count > max_rows:
             raise TooLarge(count, max_rows, (date_to - date_from).days + 1)
     data = await read_ledger(
-        db, scope=scope, date_from=date_from, date_to=date_to, tz=tz, counselor=counselor
+        db,
+        scope=scope,
+        date_from=date_from,
+        date_to=date_to,
+        tz=tz,
+        counselor=counselor,
+        note_text=note_text,
     )
     content = await asyncio.to_thread(
         build_workbook,
@@ -276,7 +286,7 @@ async def export_ledger_file(
     """Write the ledger to a file a day at a time, so that a county over months needs the
     memory of one day of it, then audit the export."""
     scope, date_from, date_to = request.scope, request.date_from, request.date_to
-    counselor = request.counselor
+    counselor, note_text = request.counselor, request.note_text
     tz = config.general.tz
     _, schools = await store.checkin_totals(
         db, date_from=date_from.isoformat(), date_to=date_to.isoformat(), scope=scope
@@ -292,6 +302,7 @@ async def export_ledger_file(
         tz=tz,
         thresholds=Thresholds.from_config(config.alerts),
         counselor=counselor,
+        note_text=note_text,
         many_schools=schools > 1,
         places=places,
         slots=[slot.name for slot in config.checkins.slots],
@@ -300,7 +311,13 @@ async def export_ledger_file(
     )
     for day in days(date_from, date_to):
         data = await read_ledger(
-            db, scope=scope, date_from=day, date_to=day, tz=tz, counselor=counselor
+            db,
+            scope=scope,
+            date_from=day,
+            date_to=day,
+            tz=tz,
+            counselor=counselor,
+            note_text=note_text,
         )
         await asyncio.to_thread(ledger.add_day, day, data.rows, data)
     ledger.close()
@@ -323,5 +340,10 @@ async def _audit(db: Database, request: Request, students: set[int], rows: int) 
 
 
 def viewer_sees_scores(viewer: Viewer) -> bool:
-    """Screen scores and note text appear only in a counselor's ledger."""
+    """Screen scores appear only in a counselor's ledger."""
     return may_see_screen_scores(viewer)
+
+
+def viewer_reads_notes(viewer: Viewer) -> bool:
+    """The notes students wrote appear in the class teacher's and the counselor's ledger."""
+    return reads_notes(viewer)

@@ -30,8 +30,11 @@ LEVEL_ORDER = {"info": 0, "warning": 1, "urgent": 2}
 STUDENT_COLUMNS = ("seq", "number", "name", "class", "kind", "start", "planned_end")
 SLOT_COLUMNS = ("answered", "temperature", "symptoms", "mood")
 DAY_COLUMNS = ("note", "alerts", "handling", "contact")
-# Counselor-only columns: screen scores and note text (teachers see only a flag and a mark).
-COUNSELOR_COLUMNS = ("screen_score", "note_text")
+# Those the notes are written to (class teacher, counselor) read them in place of the mark
+# that says which check-in has one; the doctor and administrators keep the mark.
+NOTE_TEXT_COLUMNS = ("note_text", *DAY_COLUMNS[1:])
+# Counselor-only column: screen scores (teachers see only a flag).
+COUNSELOR_COLUMNS = ("screen_score",)
 # The summary counts people and check-ins apart: "3 students, 6 check-ins", not one number.
 SUMMARY_KEYS = ("date", "class")
 SUMMARY_PEOPLE = ("isolated", "abnormal_people", "missed_people")
@@ -82,6 +85,7 @@ class LedgerData:
     # By (student id, local date).
     contacts: dict[tuple[int, str], list[Contact]] = field(default_factory=dict)
     counselor: bool = False
+    note_text: bool = False
 
 
 def days(date_from: date, date_to: date) -> list[date]:
@@ -123,6 +127,7 @@ class LedgerBook:
         tz: ZoneInfo,
         thresholds: Thresholds,
         counselor: bool,
+        note_text: bool,
         many_schools: bool,
         places: Sequence[tuple[str, str]] = (),
         slots: Sequence[str] = (),
@@ -135,6 +140,7 @@ class LedgerBook:
         self._thresholds = thresholds
         self._many_schools = many_schools
         self._counselor = counselor
+        self._note_text = note_text
         self._place = place_text(places, words)
         self._slots = tuple(slots)
         self._span = (date_from, date_to)
@@ -168,7 +174,8 @@ class LedgerBook:
                 (len(columns), len(columns) + len(SLOT_COLUMNS) - 1, _slot_name(words, slot))
             )
             columns += SLOT_COLUMNS
-        columns += DAY_COLUMNS + (COUNSELOR_COLUMNS if self._counselor else ())
+        columns += NOTE_TEXT_COLUMNS if self._note_text else DAY_COLUMNS
+        columns += COUNSELOR_COLUMNS if self._counselor else ()
         sheet = self._book.sheet(day.isoformat(), [WIDTHS.get(c, 10) for c in columns])
         title = words("staffviews.title.day").format(place=self._place, date=day.isoformat())
         sheet.heading(
@@ -227,10 +234,17 @@ class LedgerBook:
                 levels[len(cells) + offset] = level
             cells += slot_cells
 
-        notes = [r for r in present if r.has_note]
-        cells.append(
-            self._separator.join(_slot_name(words, r.slot) for r in notes) if notes else None
-        )
+        if self._note_text:
+            texts = [(r.slot, r.note) for r in present if r.note]
+            if len(texts) > 1:
+                cells.append("\n".join(f"{_slot_name(words, s)}：{n}" for s, n in texts))
+            else:
+                cells.append(texts[0][1] if texts else None)
+        else:
+            notes = [r for r in present if r.has_note]
+            cells.append(
+                self._separator.join(_slot_name(words, r.slot) for r in notes) if notes else None
+            )
 
         alerts = _day_alerts(present, data)
         if alerts:
@@ -271,11 +285,6 @@ class LedgerBook:
                 )
             else:
                 cells.append(None)
-            texts = [(r.slot, r.note) for r in present if r.note]
-            if len(texts) > 1:
-                cells.append("\n".join(f"{_slot_name(words, s)}：{n}" for s, n in texts))
-            else:
-                cells.append(texts[0][1] if texts else None)
         return cells, levels
 
     def close(self) -> None:
@@ -319,6 +328,7 @@ def build_workbook(
         tz=tz,
         thresholds=thresholds,
         counselor=data.counselor,
+        note_text=data.note_text,
         many_schools=len({row.school_name for row in data.rows}) > 1,
         places=sorted({(row.school_name, row.class_name) for row in data.rows}),
         slots=slots,
@@ -341,10 +351,10 @@ def place_text(places: Sequence[tuple[str, str]], words: _Words) -> str:
     if not schools:
         return ""
     if len(schools) > 1:
-        return words("staffviews.title.schools").format(count=len(schools))
+        return words.catalog.t(words.language, "staffviews.title.schools", count=len(schools))
     classes = sorted({name for _, name in places})
     if len(classes) > TITLE_CLASSES:
-        listed = words("staffviews.title.classes").format(count=len(classes))
+        listed = words.catalog.t(words.language, "staffviews.title.classes", count=len(classes))
     else:
         listed = words("checkin.list_separator").join(classes)
     return f"{schools[0]} {listed}"

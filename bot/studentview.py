@@ -165,25 +165,32 @@ def _isolation_line(services: Services, language: str, isolation: Isolation, tod
             language,
             "staffviews.student.ended",
             kind=kind,
-            start=start.isoformat(),
-            end=end.isoformat(),
+            start=catalog.day(language, start),
+            end=catalog.day(language, end),
         )
     line = catalog.t(
         language,
         "staffviews.student.ongoing",
         kind=kind,
-        start=start.isoformat(),
+        start=catalog.day(language, start),
         day=(today - start).days + 1,
     )
     if isolation.planned_end_date:
+        planned_end = date.fromisoformat(isolation.planned_end_date)
         line += catalog.t(
-            language, "staffviews.student.planned_end", end=isolation.planned_end_date
+            language, "staffviews.student.planned_end", end=catalog.day(language, planned_end)
         )
     return line
 
 
 def _when(services: Services, language: str, row: LedgerRow) -> str:
-    return f"{row.local_date[5:]} {checkins.slot_name(services.catalog, language, row.slot)}"
+    catalog = services.catalog
+    return catalog.t(
+        language,
+        "staffviews.student.when",
+        date=catalog.day(language, date.fromisoformat(row.local_date)),
+        slot=checkins.slot_name(catalog, language, row.slot),
+    )
 
 
 def table_lines(

@@ -326,9 +326,7 @@ def clock_labels(svc: Services, summary: DaySummary) -> dict[int, str]:
 
 
 def day_label(catalog: Catalog, language: str, local_date: str) -> str:
-    day = date.fromisoformat(local_date)
-    weekday = catalog.t(language, f"today.weekday.{day.weekday()}")
-    return catalog.t(language, "today.date", month=day.month, day=day.day, weekday=weekday)
+    return catalog.day(language, date.fromisoformat(local_date))
 
 
 # --- the /today command and its button --------------------------------------------------------
@@ -384,8 +382,8 @@ def _due_text(catalog: Catalog, language: str, due: Sequence[store.DueRelease]) 
             "today.due_line",
             name=d.name,
             number=d.number,
-            start=d.start_date[5:],
-            end=d.planned_end_date[5:],
+            start=catalog.day(language, date.fromisoformat(d.start_date)),
+            end=catalog.day(language, date.fromisoformat(d.planned_end_date)),
         )
         for d in due
     ]

@@ -3,6 +3,8 @@ classes) and admins (their scope)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from telegram import Update
 
 from bot import isolation
@@ -86,8 +88,9 @@ async def isolate_student(update: Update, context: Context) -> None:
     lang = who.language
     kind_name = svc.catalog.t(lang, f"isolation.kind.{episode.kind}")
     if outcome.result is Result.ALREADY:
+        since = svc.catalog.day(lang, date.fromisoformat(episode.start_date))
         text = svc.catalog.t(
-            lang, "isolation.already", name=student.name, kind=kind_name, since=episode.start_date
+            lang, "isolation.already", name=student.name, kind=kind_name, since=since
         )
     else:
         assert outcome.next_slot is not None

@@ -127,6 +127,7 @@ async def export_ledger(update: Update, context: Context) -> None:
             date_to=date_to,
             language=who.language,
             counselor=ledger.viewer_sees_scores(viewer),
+            note_text=ledger.viewer_reads_notes(viewer),
             actor_id=viewer.person.id,
             now=svc.now(),
         )
@@ -150,8 +151,8 @@ async def export_ledger(update: Update, context: Context) -> None:
         who.language,
         "staffviews.ledger.caption",
         span=span,
-        students=totals.students,
-        rows=totals.rows,
+        students=t(who.language, "staffviews.ledger.students", count=totals.students),
+        rows=t(who.language, "staffviews.ledger.rows", count=totals.rows),
         abnormal=totals.abnormal,
     )
     await context.bot.send_document(

@@ -251,7 +251,7 @@ async def isolated(harness: Harness, number: str) -> bool:
 async def test_due_for_release_today_is_one_tap_from_today(harness: Harness) -> None:
     users = await school(harness, "S001", "T01")
     view = await type_text(users["T01"], "/student S001", contains="张小明")
-    assert "2026-11-25 开始" in view["text"] and "计划 2026-12-05 结束" in view["text"]
+    assert "11月25日（周三）开始" in view["text"] and "计划12月5日（周六）结束" in view["text"]
 
     harness.clock.set(datetime(2026, 12, 4, 16, 0, tzinfo=SHANGHAI))
     await harness.tick()
@@ -263,7 +263,7 @@ async def test_due_for_release_today_is_one_tap_from_today(harness: Harness) -> 
     await harness.tick()
     await harness.delivered()
     today = await type_text(users["T01"], "/today", contains="隔离到期")
-    assert "张小明（S001）：11-25 开始，计划 12-05 结束" in today["text"]
+    assert "张小明（S001）：11月25日（周三）开始，计划12月5日（周六）结束" in today["text"]
     mark = harness.api.mark()
     query = await users["T01"].press(today["message_id"], data(today, "解除隔离：张小明"))
     answer = await users["T01"].answered(query)

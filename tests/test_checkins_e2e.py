@@ -173,12 +173,17 @@ async def test_weekly_screen_replaces_mood_and_routes_scores_by_role(harness: Ha
     await student.press(step["message_id"], data(step, "没有不适"))
     step = await student.wait_for_message(contains="1/4", since=mark)
     assert "心情怎么样" not in step["text"]
+    # The published Chinese PHQ-4 wording, after one plain line a 12-year-old can follow.
+    assert "没有对错" in step["text"]
+    assert "在过去两周里" in step["text"] and "感觉紧张、焦虑或急切" in step["text"]
+    options = [row[0]["text"] for row in step["reply_markup"]["inline_keyboard"]]
+    assert options == ["完全不会", "有几天", "一半以上的日子", "几乎每天"]
     for item in range(1, 5):
         mark = harness.api.mark()
         await student.press(step["message_id"], data(step, "几乎每天"))
         step = await student.wait_for_message(since=mark)
         if item < 4:
-            assert f"{item + 1}/4" in step["text"]
+            assert f"{item + 1}/4" in step["text"] and "没有对错" not in step["text"]
     for label in ("跳过", "提交"):
         mark = harness.api.mark()
         await student.press(step["message_id"], data(step, label))
@@ -233,3 +238,26 @@ async def test_an_edited_message_changes_no_answer(harness: Harness) -> None:
     checkin = await store.latest_checkin(harness.svc.db, person.id)
     assert checkin is not None
     assert (checkin.temperature_c, checkin.note, checkin.step) == (38.6, None, "note")
+
+
+async def test_no_thermometer_is_worded_for_where_the_student_is(harness: Harness) -> None:
+    users = await students(harness)
+    users["S002"] = await harness.onboard("S002", user_id=USER_IDS["S002"], language_code="zh")
+    await at(harness, 7, 30)
+    expected = {
+        "S001": ("家里没有体温计", "如果家里没有体温计"),
+        "S002": ("没有体温计", "隔离点的工作人员"),
+        "S003": ("No thermometer in the dorm", "No thermometer in your dorm?"),
+    }
+    for number, (label, wording) in expected.items():
+        prompt = await users[number].wait_for_message(contains=wording)
+        labels = [b["text"] for row in prompt["reply_markup"]["inline_keyboard"] for b in row]
+        assert labels == [label], number
+    # A typing mistake offers the same button, in the same words.
+    mark = harness.api.mark()
+    await users["S003"].send_text("abc")
+    error = await users["S003"].wait_for_message(contains="couldn't read", since=mark)
+    assert data(error, "No thermometer in the dorm").endswith(":nt")
+    await users["S003"].press(error["message_id"], data(error, "No thermometer in the dorm"))
+    step = await users["S003"].wait_for_message(contains="No symptoms", since=mark)
+    assert "Do you have any of these" in step["text"]

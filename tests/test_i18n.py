@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import get_args
 
 from bot.crisis import Category
@@ -63,3 +65,63 @@ def test_language_from_telegram() -> None:
 def test_unknown_language_falls_back_to_default() -> None:
     catalog = Catalog.load()
     assert catalog.t("fr", "roles.teacher") == catalog.t("zh-CN", "roles.teacher")
+
+
+def test_plural_forms_are_chosen_by_count() -> None:
+    english = {"x.copies.one": "{count} copy", "x.copies.other": "{count} copies"}
+    catalog = Catalog({"zh-CN": {"x.copies": "{count} 份"}, "en": english})
+    assert catalog.t("en", "x.copies", count=1) == "1 copy"
+    assert catalog.t("en", "x.copies", count=0) == "0 copies"
+    assert catalog.t("en", "x.copies", count=2) == "2 copies"
+    assert catalog.t("zh-CN", "x.copies", count=1) == "1 份"
+    # A plural is one key, so both catalogs still agree on their keys.
+    assert catalog.keys("en") == catalog.keys("zh-CN") == {"x.copies"}
+
+
+def test_plural_forms_agree_on_placeholders_and_are_used() -> None:
+    catalog = Catalog.load()
+    plurals = catalog.plural_keys("en")
+    assert "notices.withdraw.too_old" in plurals
+    for key in plurals:
+        assert placeholders(catalog.raw("en", key, "one")) <= placeholders(catalog.raw("en", key))
+        assert "count" in placeholders(catalog.raw("en", key)), key
+
+
+def test_dates_read_as_people_write_them() -> None:
+    catalog = Catalog.load()
+    day = date(2026, 12, 2)
+    assert catalog.day("zh-CN", day) == "12月2日（周三）"
+    assert catalog.day("en", day) == "Wed 2 Dec"
+
+
+# Each action has one name: the label on its button, and the words every other text uses to
+# point at that button. Quoted names in texts that talk about alert cards must be card labels.
+CARD_BUTTONS = ("ack", "done", "msg", "hist")
+CRISIS_BUTTONS = ("nc",)
+CARD_WORDS = ("提醒卡片", "alert card")
+QUOTED = re.compile(r"[“\"「](.+?)[”\"」]")
+
+
+def test_one_name_per_button_meaning() -> None:
+    catalog = Catalog.load()
+    student = {"zh-CN": "学生", "en": "student"}
+    for language in catalog.languages:
+        labels = {catalog.t(language, f"alerts.button.{b}") for b in CARD_BUTTONS}
+        message = catalog.t(language, "alerts.button.msg")
+        # "Message student" on a card, "Message 张小明" where several students are listed.
+        assert catalog.t(language, "contact.button.write", name=student[language]) == message
+        for role in ("teacher", "doctor"):
+            help_text = catalog.t(language, f"help.{role}")
+            assert all(label in help_text for label in labels), (language, role)
+        texts = [(key, catalog.raw(language, key)) for key in catalog.keys(language)]
+        about_cards = [(k, text) for k, text in texts if any(w in text for w in CARD_WORDS)]
+        assert about_cards
+        on_cards = labels | {catalog.t(language, f"alerts.button.{b}") for b in CRISIS_BUTTONS}
+        for key, text in about_cards:
+            for quoted in QUOTED.findall(text):
+                assert quoted in on_cards, (language, key, quoted)
+        # /talk is called what the menu calls it, wherever a student is told about it.
+        talk = catalog.t(language, "menu.talk")
+        for key in ("help.student", "text.hint_student"):
+            line = next(x for x in catalog.t(language, key).splitlines() if x.startswith("/talk"))
+            assert line.removeprefix("/talk ").lower() == talk.lower(), (language, key)

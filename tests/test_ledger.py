@@ -255,7 +255,7 @@ async def test_teachers_ledger_for_a_fortnight(harness: Harness) -> None:
         "序号", "学号", "姓名", "班级", "隔离方式", "开始日期", "计划解除日期",
         "打卡时间", "体温（°C）", "症状", "心情（1–5）",
         "打卡时间", "体温（°C）", "症状", "心情（1–5）",
-        "留言", "提醒", "处置情况", "老师联系",
+        "留言内容", "提醒", "处置情况", "老师联系",
     ]  # fmt: skip
     assert all(sheet.cell(HEAD, n).font.bold for n in range(1, len(header(sheet)) + 1))
     # One row per student of the teacher's class a day, numbered; S005 (another class) and
@@ -298,12 +298,12 @@ async def test_teachers_ledger_for_a_fortnight(harness: Harness) -> None:
     assert rows(symptoms)[at - 1][cell] == "咳嗽、喉咙痛"
     assert fill(symptoms.cell(at, cell + 1)) == FILL_WARNING
 
-    # The note is marked with its slot; its text is not in a teacher's ledger.
+    # The note was written to the class teacher: its ledger shows the words, as text.
     first = book["2026-11-30"]
-    assert rows(first)[student_row(first, "S001") - 1][column(first, "留言")] == "午检"
-    assert not any(
-        "头疼" in str(v) for name in book.sheetnames for r in rows(book[name]) for v in r
-    )
+    assert rows(first)[student_row(first, "S001") - 1][column(first, "留言内容")] == "今天有点头疼"
+    formula = book["2026-12-01"]
+    cell = formula.cell(student_row(formula, "S002"), column(formula, "留言内容") + 1)
+    assert (cell.value, cell.data_type) == (FORMULA_NOTE, "s")
 
     summary = book["汇总"]
     assert "2026-11-30" in rows(summary)[0][0] and "2026-12-13" in rows(summary)[0][0]
@@ -336,17 +336,17 @@ async def test_counselor_ledger_alone_has_screen_scores_and_note_text(harness: H
     assert book.sheetnames == ["汇总", "2026-11-30", "2026-12-01", "2026-12-02"]
     sheet = book["2026-12-02"]
     names = header(sheet)
-    assert names[-2:] == ["心理筛查得分", "留言内容"]
+    assert names[-1] == "心理筛查得分" and names.count("留言内容") == 1
     assert student_numbers(sheet) == {"S001", "S002", "S003", "S005"}
     s001 = student_row(sheet, "S001")
-    assert rows(sheet)[s001 - 1][-2] == "PHQ-4 6（焦虑 4，抑郁 2）"
-    assert fill(sheet.cell(s001, len(names) - 1)) == "FFEB9C"
+    assert rows(sheet)[s001 - 1][-1] == "PHQ-4 6（焦虑 4，抑郁 2）"
+    assert fill(sheet.cell(s001, len(names))) == "FFEB9C"
     # The student's message to the counselor is in the counselor's ledger.
     assert "20:05 学生发消息给陈老师" in rows(sheet)[s001 - 1][column(sheet, "老师联系")]
     first = book["2026-11-30"]
-    assert rows(first)[student_row(first, "S001") - 1][-1] == "今天有点头疼"
+    assert rows(first)[student_row(first, "S001") - 1][column(first, "留言内容")] == "今天有点头疼"
     sheet = book["2026-12-01"]
-    cell = sheet.cell(student_row(sheet, "S002"), len(names))
+    cell = sheet.cell(student_row(sheet, "S002"), column(sheet, "留言内容") + 1)
     assert (cell.value, cell.data_type) == (FORMULA_NOTE, "s")
 
 
@@ -391,7 +391,7 @@ async def test_english_teacher_gets_english_headers_for_their_class(harness: Har
     assert fill(sheet.cell(HEAD + 1, moods[0] + 1)) == FILL_INFO
     assert body(sheet)[0][4] == "home isolation"
     caption = next(m for m in reversed(teacher.messages) if m.get("document"))["caption"]
-    assert "1 students" in caption and "2 check-ins" in caption
+    assert ": 1 student, 2 check-ins," in caption
 
 
 async def test_doctor_school_admin_and_bureau_admin_see_their_scope(harness: Harness) -> None:
@@ -400,6 +400,9 @@ async def test_doctor_school_admin_and_bureau_admin_see_their_scope(harness: Har
     book = await ledger_of(doctor, "/ledger 2026-11-30")
     assert student_numbers(book["2026-11-30"]) == {"S001", "S002", "S003", "S005"}
     assert header(book["2026-11-30"])[-1] == "老师联系"  # no counselor columns
+    # The note was not written to the doctor: the ledger says which check-in has one.
+    first = book["2026-11-30"]
+    assert rows(first)[student_row(first, "S001") - 1][column(first, "留言")] == "午检"
     assert not any("头疼" in str(v) for r in rows(book["2026-11-30"]) for v in r)
 
     school_admin = await onboard(harness, "A01")
@@ -493,6 +496,7 @@ async def test_a_file_written_day_by_day_is_the_workbook_the_bot_builds(
         date_to=LAST,
         language="zh-CN",
         counselor=True,
+        note_text=True,
         actor_id=None,
         now=svc.now(),
     )

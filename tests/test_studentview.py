@@ -49,11 +49,12 @@ async def test_teacher_sees_a_student_of_their_class(harness: Harness) -> None:
     assert lines[0] == "张小明（S001）· 初二(3)班"
     # The seeded check-ins were stored directly: the student never opened an invite.
     assert "未绑定" in lines[1]
-    assert lines[2].startswith("居家隔离，2026-11-25 开始")
+    assert lines[2].startswith("居家隔离，11月25日（周三）开始，")
+    assert lines[2].endswith("，计划12月5日（周六）结束")
     # The last ten check-ins, newest last, and a count of the earlier ones.
     assert "更早的 18 次打卡" in lines[3]
     assert len(lines) == 4 + 10
-    assert lines[-1].startswith("12-13 午检 · ")
+    assert lines[-1].startswith("12月13日（周日）午检 · ")
     assert "心情 4" in lines[-1]
     assert chart["caption"] == lines[0]
     assert await viewed(harness) == [(seeded.people["T01"], seeded.people["S001"])]
@@ -66,18 +67,18 @@ async def test_screen_scores_only_for_the_counselor(harness: Harness) -> None:
     # Move back so the screen day is among the last ten check-ins.
     harness.clock.advance(days=-8)
     text, _ = await view_of(counselor, "/student 张小明", contains="张小明")
-    assert "12-02 午检" in text and "PHQ-4 6（焦虑 4，抑郁 2）" in text
+    assert "12月2日（周三）午检" in text and "PHQ-4 6（焦虑 4，抑郁 2）" in text
     text, _ = await view_of(doctor, "/student S001", contains="张小明")
     assert "已做心理筛查 · 心理关注标记" in text and "PHQ" not in text
-    assert "12-02 晨检 · 38.2°C ⚠️" in text
-    assert "11-30" not in text
+    assert "12月2日（周三）晨检 · 38.2°C ⚠️" in text
+    assert "11月30日" not in text
 
 
 async def test_english_teacher_reads_english(harness: Harness) -> None:
     await seed_fortnight(harness)
     teacher = await onboard(harness, "T02")
     text, _ = await view_of(teacher, "/student S005", contains="赵雷")
-    assert "home isolation since 2026-11-28, day 16" in text
+    assert "home isolation since Sat 28 Nov, day 16" in text
     assert "Noon check-in" in text and "mood" in text
 
 

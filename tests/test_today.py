@@ -98,7 +98,7 @@ async def test_teacher_sees_the_class_today_and_reminds_the_unfinished_once(
 
     view = await command(users["T01"], "/today")
     text = view["text"]
-    assert "今日概况 · 11月30日 周一" in text
+    assert "今日概况 · 11月30日（周一）" in text
     assert "隔离中的学生：3 人" in text
     assert "晨检 07:30：已完成 1 · 填写中 1 · 未作答 1（10:30 截止）" in text
     assert "午检 12:30：还没开始" in text
@@ -138,7 +138,7 @@ async def test_each_role_sees_its_own_scope_and_others_are_refused(harness: Harn
     await harness.delivered()
 
     english = (await command(users["T02"], "/today"))["text"]
-    assert "Today · Mon 30/11" in english
+    assert "Today · Mon 30 Nov" in english
     assert "Students in isolation: 1" in english
     assert "Morning check-in 07:30: 1 done · 0 filling in · 0 not started" in english
     assert "赵雷 (S005): 37.5 °C" in english
@@ -195,7 +195,7 @@ async def test_digest_after_the_last_round_and_school_reports_with_a_zero_report
     await at(harness, 15, 30)
     digest = received(users["T01"], mark, "今日汇总")
     assert len(digest) == 1
-    assert digest[0].startswith("📋 初二(3)班 今日汇总 · 11月30日 周一")
+    assert digest[0].startswith("📋 初二(3)班 今日汇总 · 11月30日（周一）")
     assert "晨检 07:30：已完成 1 · 未按时打卡 2" in digest[0]
     assert "午检 12:30：已完成 1 · 未按时打卡 2" in digest[0]
     assert "张小明（S001）：体温 38.6 °C" in digest[0]

@@ -69,6 +69,8 @@ class Checkin:
     slot_index: int
     scheduled_at: int
     closes_at: int
+    # home, centralized or on_campus: where the student is decides how they are asked.
+    isolation_kind: str
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Checkin:
@@ -96,6 +98,7 @@ class Checkin:
             slot_index=row["slot_index"],
             scheduled_at=row["scheduled_at"],
             closes_at=row["closes_at"],
+            isolation_kind=row["isolation_kind"],
         )
 
 
@@ -109,9 +112,18 @@ class Recipient:
     language: str | None
 
 
+@dataclass(frozen=True)
+class Prompted(Recipient):
+    """A check-in to prompt: the question depends on where the student is isolated."""
+
+    isolation_kind: str
+
+
 _CHECKIN = (
-    "SELECT c.*, r.local_date, r.slot, r.slot_index, r.scheduled_at, r.closes_at"
+    "SELECT c.*, r.local_date, r.slot, r.slot_index, r.scheduled_at, r.closes_at,"
+    " i.kind AS isolation_kind"
     " FROM checkins c JOIN rounds r ON r.id = c.round_id"
+    " JOIN isolations i ON i.id = c.isolation_id"
 )
 
 # Columns the flow may change; update_flow refuses anything else.
@@ -235,17 +247,17 @@ async def record_not_sent(
 
 async def unprompted(
     tx: aiosqlite.Connection, round_id: int, *, after: int = 0, limit: int = -1
-) -> list[Recipient]:
+) -> list[Prompted]:
     """Open check-ins of a round whose prompt is not enqueued yet, by id from `after` on."""
     rows = await _fetchall(
         tx,
-        "SELECT c.id, c.student_id, p.chat_id, p.language FROM checkins c"
-        " JOIN people p ON p.id = c.student_id"
+        "SELECT c.id, c.student_id, p.chat_id, p.language, i.kind FROM checkins c"
+        " JOIN people p ON p.id = c.student_id JOIN isolations i ON i.id = c.isolation_id"
         " WHERE c.round_id = ? AND c.id > ? AND c.status = 'open' AND c.prompt_outbox_id IS NULL"
         " AND p.chat_id IS NOT NULL ORDER BY c.id LIMIT ?",
         (round_id, after, limit),
     )
-    return [Recipient(r[0], r[1], r[2], r[3]) for r in rows]
+    return [Prompted(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
 
 async def link_prompts(
