@@ -12,6 +12,7 @@ from bot.storage import alerts as alert_store
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
 from tests.test_alerts import alert_row, answer_checkin, button_data, events, person, school
+from tests.test_ledger import column, ledger_of, rows
 
 CATALOG = Catalog.load()
 FIRST = "我不想活了，活着没意思"
@@ -323,3 +324,20 @@ async def test_the_line_is_forgotten_with_the_alerts_facts(harness: Harness) -> 
     row = await alert_row(harness, "fever")
     assert row["resolution"] is None and row["facts"] == "{}"
     assert row["state"] == "resolved" and row["resolution_by"] is not None
+
+
+async def test_the_line_on_what_was_done_reaches_the_ledger(harness: Harness) -> None:
+    users = await school(harness, "S001", "T01")
+    await answer_checkin(harness, "S001", temperature=38.5)
+    await harness.delivered()
+    card = await users["T01"].wait_for_message(contains="38.5")
+    alert = await alert_row(harness, "fever")
+    mark = harness.api.mark()
+    await users["T01"].press(card["message_id"], f"al:{alert['id']}:done")
+    await users["T01"].wait_for_message(contains="处置情况（可跳过）", since=mark)
+    await users["T01"].send_text("已通知家长带去发热门诊")
+    await users["T01"].wait_for_message(contains="已记下处置情况", since=mark)
+    book = await ledger_of(users["T01"], "/ledger")
+    sheet = book.worksheets[1]
+    row = next(r for r in rows(sheet) if r[1] == "S001")
+    assert "已通知家长带去发热门诊" in str(row[column(sheet, "处置情况")])

@@ -100,8 +100,7 @@ class CheckinAlert:
     # Who resolved it (or, while open, who took it) and when.
     handler: str | None = None
     handled_at: int | None = None
-    # What was done, in the resolver's words: the place for a resolution note once alerts keep
-    # one; until then every alert reads as None here.
+    # What was done (处置情况), in the words the resolver typed after Resolved; None if skipped.
     resolution_note: str | None = None
 
 
@@ -168,7 +167,7 @@ async def checkin_alerts(
         "SELECT g.key, a.kind, a.level, a.state,"
         " COALESCE(rb.name, ow.name) AS handler,"
         " COALESCE(a.resolved_at, a.acknowledged_at) AS handled_at,"
-        " NULL AS resolution_note"
+        " a.resolution AS resolution_note"
         " FROM alert_signals g"
         " JOIN alerts a ON a.id = g.alert_id JOIN people p ON p.id = a.student_id"
         " LEFT JOIN people rb ON rb.id = a.resolved_by LEFT JOIN people ow ON ow.id = a.owner_id"
