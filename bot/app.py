@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
@@ -131,12 +132,12 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error(
         "error while handling an update: %s", type(context.error).__name__, exc_info=context.error
     )
-    if isinstance(update, Update) and update.effective_chat is not None:
+    # Only into the person's own private chat: a group must not learn that anything happened.
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if isinstance(update, Update) and chat is not None and chat.type == ChatType.PRIVATE:
         services = get_services(context.bot_data)
         from bot.i18n import language_from_telegram
 
         user = update.effective_user
         language = language_from_telegram(user.language_code if user else None)
-        await context.bot.send_message(
-            update.effective_chat.id, services.catalog.t(language, "common.error")
-        )
+        await context.bot.send_message(chat.id, services.catalog.t(language, "common.error"))
