@@ -124,6 +124,11 @@ def _parser() -> argparse.ArgumentParser:
         "their profile to the new account (the old account and their teacher or admin are told)",
     )
     inv.add_argument(
+        "--reissue",
+        action="store_true",
+        help="also replace links still valid and not yet opened (the old ones stop working)",
+    )
+    inv.add_argument(
         "--unbound-only",
         action="store_true",
         help="the default; kept so older scripts keep working",
@@ -255,6 +260,7 @@ async def _import_pruning(
 def _invites(args: argparse.Namespace, config: Config) -> int:
     from bot.i18n import Catalog
     from bot.onboarding import invite_link, issue_invites
+    from bot.storage.invites import holding_open_invites
     from bot.storage.people import select_people, staff_places
 
     username = config.telegram.bot_username or _ask_username(config)
@@ -280,12 +286,26 @@ def _invites(args: argparse.Namespace, config: Config) -> int:
         if not rows:
             print("no people match these filters; import a roster first", file=sys.stderr)
             return 1
+        now = epoch(SystemClock().now())
+        if not args.reissue and not args.rebind:
+            # A link already handed out keeps working: running this again for the people who
+            # joined the roster since must not break the links the others were given.
+            held = await holding_open_invites(db, [r[0].id for r in rows], now)
+            rows = [r for r in rows if r[0].id not in held]
+            if held:
+                print(
+                    f"{len(held)} still hold a valid link and got no new one"
+                    " (use --reissue to replace theirs)"
+                )
+            if not rows:
+                print("nobody needs a new link; nothing written")
+                return 0
         names = {person.id: (school, klass) for person, school, klass in rows}
         places = await staff_places(db, [p.id for p, _, _ in rows if not p.is_student])
         issued = await issue_invites(
             db,
             [r[0] for r in rows],
-            now=epoch(SystemClock().now()),
+            now=now,
             ttl_days=config.invites.ttl_days,
         )
         out = args.out.open("w", newline="", encoding="utf-8-sig") if args.out else sys.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -211,3 +212,68 @@ async def test_staff_are_greeted_with_what_staff_can_do(harness: Harness) -> Non
     # Rosters are imported on the command line, not in Telegram.
     assert "导入名单" not in greeting and "classcare" not in greeting
     assert "/notice" in greeting and "/audit" in greeting
+
+
+def test_cli_invites_again_keeps_the_links_handed_out_unless_asked(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parent.parent
+    database = tmp_path / "cli.db"
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[general]\ndatabase = "{database}"\n[telegram]\nbot_username = "cc_bot"\n',
+        encoding="utf-8",
+    )
+    staff = tmp_path / "staff.csv"
+    staff.write_text(STAFF_CSV, encoding="utf-8")
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args, "--config", str(config)],
+            capture_output=True,
+            text=True,
+            cwd=repo,
+            timeout=60,
+        )
+
+    def links(path: Path) -> dict[str, str]:
+        rows = path.read_text(encoding="utf-8-sig").splitlines()[1:]
+        return {row.split(",")[0]: row.rsplit("start=", 1)[1] for row in rows}
+
+    def open_links() -> int:
+        with sqlite3.connect(database) as conn:
+            return int(
+                conn.execute(
+                    "SELECT COUNT(*) FROM invites WHERE revoked_at IS NULL AND used_at IS NULL"
+                ).fetchone()[0]
+            )
+
+    assert cli("roster", "import", str(staff)).returncode == 0
+    first = tmp_path / "first.csv"
+    assert cli("invites", "--out", str(first)).returncode == 0
+    handed_out = links(first)
+    assert len(handed_out) == open_links() > 0
+
+    # Run again, as an office does after adding people: the links handed out keep working.
+    again = cli("invites", "--out", str(tmp_path / "again.csv"))
+    assert again.returncode == 0, again.stderr
+    assert f"{len(handed_out)} still hold a valid link" in again.stdout
+    assert not (tmp_path / "again.csv").exists()
+    assert open_links() == len(handed_out)
+    with sqlite3.connect(database) as conn:
+        revoked = conn.execute("SELECT COUNT(*) FROM invites WHERE revoked_at IS NOT NULL")
+        assert revoked.fetchone()[0] == 0
+
+    # Asked for: every link is replaced and the old ones stop working.
+    reissued = tmp_path / "reissued.csv"
+    assert cli("invites", "--reissue", "--out", str(reissued)).returncode == 0
+    fresh = links(reissued)
+    assert fresh.keys() == handed_out.keys()
+    assert not set(fresh.values()) & set(handed_out.values())
+    with sqlite3.connect(database) as conn:
+        hashes = [hash_code(code) for code in handed_out.values()]
+        marks = ",".join("?" * len(hashes))
+        stale = conn.execute(
+            "SELECT COUNT(*) FROM invites WHERE revoked_at IS NOT NULL"
+            f" AND code_hash IN ({marks})",
+            hashes,
+        )
+        assert stale.fetchone()[0] == len(handed_out)

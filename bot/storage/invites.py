@@ -33,6 +33,21 @@ async def replace_invite(
     )
 
 
+async def holding_open_invites(db: Database, person_ids: list[int], now: int) -> set[int]:
+    """Which of these people hold a link that still works (not used, revoked or expired)."""
+    held: set[int] = set()
+    for start in range(0, len(person_ids), 500):
+        chunk = person_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = await db.fetchall(
+            f"SELECT DISTINCT person_id FROM invites WHERE person_id IN ({marks})"
+            " AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?",
+            (*chunk, now),
+        )
+        held.update(r[0] for r in rows)
+    return held
+
+
 async def invite_by_hash(tx: aiosqlite.Connection, code_hash: str) -> InviteRow | None:
     async with tx.execute(
         "SELECT id, person_id, expires_at, used_at, revoked_at FROM invites WHERE code_hash = ?",
