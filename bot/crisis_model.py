@@ -7,15 +7,17 @@ weight per class for every feature present: each character 1- to 4-gram, and for
 each word and pair of words. A softmax over the classes gives the probability that the piece is
 ordinary talk ("none"), distress, a peer report, or one of the urgent warning signs. The weights
 are trained offline by `python -m bench.crisis_train` on the labelled sets in tests/data and
-shipped in bot/crisis_model.json; nothing is downloaded or trained at run time, and every score
+shipped in bot/crisis_model.json.gz (gzipped JSON); nothing is downloaded or trained at run time, and every score
 can be explained by listing the features behind it (`explain`).
 """
 
 from __future__ import annotations
 
+import gzip
+import itertools
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -38,9 +40,10 @@ CLASSES: tuple[str, ...] = (
     "burden",
 )
 MAX_N = 4
+_SIZES = tuple(range(1, MAX_N + 1))
 _WORD = re.compile(r"[a-z][a-z']*")
 _SPACE = re.compile(r"\s+")
-WEIGHTS_FILE = "crisis_model.json"
+WEIGHTS_FILE = "crisis_model.json.gz"
 
 Floats = npt.NDArray[np.float64]
 
@@ -49,9 +52,8 @@ def clause_features(clause: str) -> set[str]:
     """The features of one clause: character 1..4-grams and, for Latin script, words and word
     pairs."""
     text = _SPACE.sub(" ", clause).strip()
-    found: set[str] = set()
-    for n in range(1, MAX_N + 1):
-        found.update(text[i : i + n] for i in range(len(text) - n + 1))
+    size = len(text)
+    found = {text[i : i + n] for n in _SIZES for i in range(size - n + 1)}
     words = _WORD.findall(text)
     found.update("w:" + word for word in words)
     found.update(f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False))
@@ -77,6 +79,8 @@ class Model:
     bias: Floats
     # A piece of text is a sign when 1 - P(none) reaches this.
     threshold: float
+    # A lexicon hit counts only when the model's risk for the message reaches this.
+    lexicon_floor: float
     # The hash of the training data the weights were fitted to.
     version: str
 
@@ -85,15 +89,20 @@ class Model:
         index = self.index
         return [index[feature] for feature in found if feature in index]
 
-    def probabilities(self, ids: Sequence[int]) -> Floats:
-        """Class probabilities of a piece of text given its feature rows."""
-        if ids:
-            logits = self.bias + self.weights[list(ids)].sum(axis=0) / np.sqrt(len(ids))
-        else:
-            logits = self.bias.copy()
-        logits = logits - logits.max()
+    def probabilities(self, parts: Sequence[Collection[int]]) -> Floats:
+        """Class probabilities of several pieces of text, one row each, given their feature rows
+        (all pieces in one numpy pass: a long message has dozens)."""
+        logits = np.tile(self.bias, (len(parts), 1))
+        sizes = np.array([len(part) for part in parts])
+        present = np.flatnonzero(sizes)
+        if len(present):
+            flat = np.fromiter(itertools.chain.from_iterable(parts), dtype=np.int64)
+            starts = np.r_[0, np.cumsum(sizes[present])[:-1]]
+            sums = np.add.reduceat(self.weights[flat], starts, axis=0)
+            logits[present] += sums / np.sqrt(sizes[present])[:, None]
+        logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
-        result: Floats = exp / exp.sum()
+        result: Floats = exp / exp.sum(axis=1, keepdims=True)
         return result
 
     def explain(self, text_features: Iterable[str], category: str, top: int = 8) -> list[str]:
@@ -106,6 +115,11 @@ class Model:
         }
         return sorted(push, key=lambda feature: -push[feature])[:top]
 
+    def packed(self) -> bytes:
+        """The model as the gzipped JSON load reads, byte for byte the same for the same
+        weights."""
+        return gzip.compress((self.to_json() + "\n").encode("utf-8"), mtime=0)
+
     def to_json(self) -> str:
         """The model as compact JSON: weights in thousandths, one list per feature."""
         scaled = np.rint(self.weights * 1000).astype(int)
@@ -114,6 +128,7 @@ class Model:
                 "version": self.version,
                 "classes": list(self.classes),
                 "threshold": round(self.threshold, 4),
+                "lexicon_floor": round(self.lexicon_floor, 4),
                 "bias": [round(float(b), 4) for b in self.bias],
                 "features": {
                     feature: scaled[row].tolist()
@@ -137,11 +152,12 @@ class Model:
             weights=weights.reshape(len(names), len(data["classes"])),
             bias=np.array(data["bias"], dtype=np.float64),
             threshold=float(data["threshold"]),
+            lexicon_floor=float(data["lexicon_floor"]),
             version=str(data["version"]),
         )
 
 
 def load() -> Model:
     """The shipped model, from the package data."""
-    text = resources.files("bot").joinpath(WEIGHTS_FILE).read_text(encoding="utf-8")
-    return Model.from_json(text)
+    packed = resources.files("bot").joinpath(WEIGHTS_FILE).read_bytes()
+    return Model.from_json(gzip.decompress(packed).decode("utf-8"))
