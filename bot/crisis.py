@@ -168,9 +168,13 @@ def lexicon_hit(
         rank = _SEVERITY_RANK[pattern.category]
         if rank >= best_rank:
             continue
-        views = (normal,) if pattern.language == "zh" or compact.text == normal.text else (
-            normal,
-            compact,
+        views = (
+            (normal,)
+            if pattern.language == "zh" or compact.text == normal.text
+            else (
+                normal,
+                compact,
+            )
         )
         hit = _first_hit(pattern, views, text, dropped)
         if hit is not None:

@@ -7,8 +7,8 @@ weight per class for every feature present: each character 1- to 4-gram, and for
 each word and pair of words. A softmax over the classes gives the probability that the piece is
 ordinary talk ("none"), distress, a peer report, or one of the urgent warning signs. The weights
 are trained offline by `python -m bench.crisis_train` on the labelled sets in tests/data and
-shipped in bot/crisis_model.json.gz (gzipped JSON); nothing is downloaded or trained at run time, and every score
-can be explained by listing the features behind it (`explain`).
+shipped in bot/crisis_model.json.gz (gzipped JSON); nothing is downloaded or trained at run time,
+and every score can be explained by listing the features behind it (`explain`).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def clause_features(clause: str) -> set[str]:
     found = {text[i : i + n] for n in _SIZES for i in range(size - n + 1)}
     words = _WORD.findall(text)
     found.update("w:" + word for word in words)
-    found.update(f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    found.update(f"b:{a} {b}" for a, b in itertools.pairwise(words))
     return found
 
 
@@ -108,10 +108,10 @@ class Model:
     def explain(self, text_features: Iterable[str], category: str, top: int = 8) -> list[str]:
         """The features that pushed the text most towards category rather than none."""
         column = self.classes.index(category)
-        known = [feature for feature in text_features if feature in self.index]
+        rows = {feature: self.index[feature] for feature in text_features if feature in self.index}
         push = {
-            feature: float(self.weights[self.index[feature], column] - self.weights[self.index[feature], 0])
-            for feature in known
+            feature: float(self.weights[row, column] - self.weights[row, 0])
+            for feature, row in rows.items()
         }
         return sorted(push, key=lambda feature: -push[feature])[:top]
 

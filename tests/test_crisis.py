@@ -420,7 +420,8 @@ def test_training_is_deterministic() -> None:
     ("text", "category", "span"),
     [
         (
-            "honestly everyone would be fine if i just wasnt around. like they wouldnt even notice",
+            "honestly everyone would be fine if i just wasnt around. "
+            "like they wouldnt even notice",
             "passive_wish",
             "honestly everyone would be fine if i just wasnt around",
         ),
@@ -429,7 +430,11 @@ def test_training_is_deterministic() -> None:
             "passive_wish",
             "i keep thinking about how nice it would be to just not wake up tmr",
         ),
-        ("晚饭吃了饺子，体温36.5。我觉得自己活着就是浪费空气", "burden", "我觉得自己活着就是浪费空气"),
+        (
+            "晚饭吃了饺子，体温36.5。我觉得自己活着就是浪费空气",
+            "burden",
+            "我觉得自己活着就是浪费空气",
+        ),
     ],
 )
 def test_the_model_finds_signs_no_phrase_names(text: str, category: str, span: str) -> None:
