@@ -1,6 +1,8 @@
 """Crisis screen benchmark: recall, false positives and speed of bot.crisis.screen_text.
 
-Run from the repository root: `.venv/bin/python -m bench.crisis [--runs 2000]`. Screens every
+Run from the repository root: `.venv/bin/python -m bench.crisis [--runs 2000]`. The screen is the
+lexicon and the learned model together (docs/crisis.md); the model's own cross-validation is
+`python -m bench.crisis_train`. Screens every
 row of the development set (tests/data/crisis_dev.tsv) and, when it is present, of the held-out
 sets (tests/data/crisis_heldout*.tsv, written apart from the code and never tuned against; skipped
 with a note when absent). Both sets have the columns tier, category, style, lang and text. Then

@@ -18,7 +18,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
+
+import numpy as np
 
 from bot.crisis_lexicon import (
     EN_AFTER_TOPIC,
@@ -42,6 +44,7 @@ from bot.crisis_lexicon import (
     Language,
     Pattern,
 )
+from bot.crisis_model import Model, clause_features, load
 
 __all__ = ["About", "Category", "CrisisHit", "Language", "Tier", "screen_text"]
 
@@ -90,6 +93,13 @@ _EN_TOKEN = re.compile(r"[a-z']+")
 _EN_MY_GROUP = re.compile(r"\b(?:in|from)\s+my\s+(?:class|school|dorm|grade|year|team)\b")
 _HAN_CHAR = re.compile(f"[{_HAN}]")
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
+_EDGE = " \t。！？!?；;，,、:：.…~\n\r"
+# In a clause the model flags with no "I" and no peer, "me" and "my" still make it the student's.
+_EN_OBJECT_SELF = frozenset({"me", "my", "mine"})
+_MODEL = load()
+# Characters: about the longest message the model was trained on; a longer one is read in runs.
+_MODEL_WINDOW = 200
+_URGENT = frozenset(SEVERITY) - {"distress"}
 
 
 _Replace = Callable[[re.Match[str]], str]
@@ -106,10 +116,52 @@ class _View:
 def screen_text(text: str) -> CrisisHit | None:
     """The gravest crisis sign in the text that is not negated, reported about a stranger or a
     story, or an idiom; or None."""
+    return screen_with(text, _MODEL)
+
+
+def screen_with(text: str, model: Model | None) -> CrisisHit | None:
+    """screen_text with a given model (None: the lexicon alone); the training bench uses it."""
     if not text:
         return None
     normal = _normalise(text)
     compact = _compact(normal)
+    dropped: list[tuple[int, int]] = []
+    found = lexicon_hit(text, normal, compact, dropped)
+    if model is None:
+        return found
+    risk, learned = model_hit(text, compact, model, dropped)
+    return combine(found, risk, learned, model.threshold, model.lexicon_floor)
+
+
+def combine(
+    found: CrisisHit | None,
+    risk: float,
+    learned: CrisisHit | None,
+    threshold: float,
+    lexicon_floor: float,
+) -> CrisisHit | None:
+    """The lexicon's hit unless the model reads the message as plainly ordinary (its risk under
+    lexicon_floor), else the model's when its risk reaches threshold.
+
+    The lexicon names a sign by its exact words, so its category stands, except that the model
+    may raise the student's own distress to an urgent sign: a model's peer report names no sign
+    of its own, and the lexicon's reading of one is kept."""
+    if found is not None and risk < lexicon_floor:
+        found = None
+    if learned is None or risk < threshold:
+        return found
+    if found is None:
+        return learned
+    if found.tier == "concern" and learned.tier == "urgent" and learned.about == "self":
+        return learned
+    return found
+
+
+def lexicon_hit(
+    text: str, normal: _View, compact: _View, dropped: list[tuple[int, int]] | None = None
+) -> CrisisHit | None:
+    """The gravest sign the lexicon finds and its guards let through; the phrases its guards
+    drop (a negation, a stranger, an idiom) are added to dropped, as ranges of the text."""
     best: CrisisHit | None = None
     best_rank = len(SEVERITY)
     for pattern in PATTERNS:
@@ -124,16 +176,148 @@ def screen_text(text: str) -> CrisisHit | None:
                 compact,
             )
         )
-        hit = _first_hit(pattern, views, text)
+        hit = _first_hit(pattern, views, text, dropped)
         if hit is not None:
             best, best_rank = hit, rank
     return best
 
 
-def _first_hit(pattern: Pattern, views: tuple[_View, ...], original: str) -> CrisisHit | None:
+def clauses(view: _View) -> list[tuple[int, int]]:
+    """The clauses of a normalised text as (start, end), each with the mark that ends it."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for match in _CLAUSE_END.finditer(view.text):
+        if view.text[start : match.end()].strip(" 。！？!?；;，,、:：.\n\r"):
+            bounds.append((start, match.end()))
+        start = match.end()
+    if view.text[start:].strip():
+        bounds.append((start, len(view.text)))
+    return bounds
+
+
+def clause_texts(text: str) -> list[str]:
+    """The normalised clauses of a text, as the model reads them."""
+    view = _compact(_normalise(text))
+    return [view.text[start:end] for start, end in clauses(view)]
+
+
+def model_hit(
+    text: str, view: _View, model: Model, dropped: Sequence[tuple[int, int]] = ()
+) -> tuple[float, CrisisHit | None]:
+    """The model's risk (1 - P(none)) of the riskiest part of the message, and the sign it names
+    with the clause or pair of clauses that weigh most. The sign is None when the part is about a
+    stranger, a story or a lesson, or when those clauses hold a phrase the lexicon's guards
+    dropped (dropped: ranges of text), since the guard read what the phrase means there."""
+    bounds = clauses(view)
+    if not bounds:
+        return 0.0, None
+    ids = [frozenset(model.ids(clause_features(view.text[start:end]))) for start, end in bounds]
+    parts = _parts(view.text, bounds)
+    probs = model.probabilities([frozenset().union(*ids[first:last]) for first, last in parts])
+    best = int(np.argmin(probs[:, 0]))
+    best_risk, best_probs, best_part = 1.0 - float(probs[best, 0]), probs[best], parts[best]
+    first, last = _riskiest_clauses(model, ids, *best_part)
+    segment = view.text[bounds[best_part[0]][0] : bounds[best_part[1] - 1][1]]
+    ranked = sorted(range(1, len(model.classes)), key=lambda column: -best_probs[column])
+    label = model.classes[ranked[0]]
+    about: About | None = "other" if label == "peer" else _segment_about(segment)
+    if about is None:
+        return best_risk, None
+    if label == "peer":
+        # A report about a peer names the peer's sign: the likeliest urgent one.
+        label = next(model.classes[c] for c in ranked if model.classes[c] in _URGENT)
+    quoted = view.text[bounds[first][0] : bounds[last - 1][1]]
+    language: Language = "zh" if _HAN_CHAR.search(quoted) else "en"
+    start, end = _trimmed(view.text, bounds[first][0], bounds[last - 1][1])
+    if start >= end:
+        return best_risk, None
+    low, high = view.origin[start], view.origin[end - 1] + 1
+    if any(d_start < high and d_end > low for d_start, d_end in dropped):
+        return best_risk, None
+    span = _original_span(view, start, end, text)
+    return best_risk, CrisisHit(cast(Category, label), language, about, span=span)
+
+
+def _parts(text: str, bounds: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The runs of clauses the model reads, as (first, last + 1): the whole message when it is
+    as short as what the model was trained on, else runs up to that length; and each line of a
+    message of several lines."""
+    count = len(bounds)
+    parts: set[tuple[int, int]] = set()
+    if bounds[-1][1] - bounds[0][0] <= _MODEL_WINDOW:
+        parts.add((0, count))
+    else:
+        # Runs start half a run apart, so any two clauses within half a run share one.
+        last, started = 0, -_MODEL_WINDOW
+        for first in range(count):
+            if first < last and bounds[first][0] - started < _MODEL_WINDOW // 2:
+                continue
+            started = bounds[first][0]
+            last = max(last, first + 1)
+            while last < count and bounds[last][1] - bounds[first][0] <= _MODEL_WINDOW:
+                last += 1
+            parts.add((first, last))
+    first = 0
+    for index in range(1, count + 1):
+        if index == count or "\n" in text[bounds[index - 1][1] - 1 : bounds[index][0] + 1]:
+            if bounds[index - 1][1] - bounds[first][0] <= _MODEL_WINDOW:
+                parts.add((first, index))
+            first = index
+    return sorted(parts)
+
+
+def _riskiest_clauses(
+    model: Model, ids: list[frozenset[int]], first: int, last: int
+) -> tuple[int, int]:
+    """The clause, or pair of neighbouring clauses, of a run that the model finds riskiest."""
+    pieces = [(start, start + 1) for start in range(first, last)]
+    pieces += [(start, start + 2) for start in range(first, last - 1)]
+    probs = model.probabilities([frozenset().union(*ids[start:end]) for start, end in pieces])
+    return pieces[int(np.argmin(probs[:, 0]))]
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """start and end moved inwards past spaces and punctuation."""
+    while start < end and text[start] in _EDGE:
+        start += 1
+    while end > start and text[end - 1] in _EDGE:
+        end -= 1
+    return start, end
+
+
+def _segment_about(segment: str) -> About | None:
+    """Whom a clause the model flags is about: the student, a peer, or (None) a stranger, a story
+    or a lesson, which the screen does not report."""
+    if _HAN_CHAR.search(segment):
+        subjects = ZH_SUBJECT.findall(segment)
+        if not subjects or "" in subjects:
+            return "self"
+        if ZH_PEERS.intersection(subjects) or _mentions_zh_peer(segment):
+            return "other"
+        return None
+    tokens = set(_EN_TOKEN.findall(segment))
+    if tokens & EN_FIRST:
+        return "self"
+    if tokens & EN_PEERS or _EN_MY_GROUP.search(segment):
+        return "other"
+    if tokens & _EN_OBJECT_SELF:
+        return "self"
+    if tokens & EN_THIRD:
+        return None
+    return "self"
+
+
+def _first_hit(
+    pattern: Pattern,
+    views: tuple[_View, ...],
+    original: str,
+    dropped: list[tuple[int, int]] | None,
+) -> CrisisHit | None:
     for view in views:
         for match in pattern.regex.finditer(view.text):
             about = _about(pattern, view.text, match.start(), match.end())
+            if about is None and dropped is not None and match.end() > match.start():
+                dropped.append((view.origin[match.start()], view.origin[match.end() - 1] + 1))
             if about is not None:
                 span = _original_span(view, match.start(), match.end(), original)
                 return CrisisHit(pattern.category, pattern.language, about, span=span)

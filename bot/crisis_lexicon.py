@@ -9,11 +9,10 @@ with re.ASCII, so that a word boundary also falls between a Latin letter and a C
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 # The warning signs (docs/crisis.md): all but "distress" are urgent; "distress" is a concern.
 Category = Literal[
@@ -74,68 +73,7 @@ def _en(
 
 
 def _compile(pattern: str, flags: int) -> re.Pattern[str]:
-    """The pattern behind a look-ahead for the characters any match can start with.
-
-    Python's re tries every branch of a long alternation at every position of the text; the
-    look-ahead lets it skip most positions after one character test, which makes a 1,000-character
-    message several times faster to screen. The set is read off the parsed pattern; where it
-    cannot be (a branch that may start with anything), the pattern is used as it is.
-    """
-    first = _first_characters(pattern, flags)
-    if not first:
-        return re.compile(pattern, flags)
-    chars = "".join(sorted(re.escape(char) for char in first))
-    return re.compile(f"(?=[{chars}])(?:{pattern})", flags)
-
-
-def _first_characters(pattern: str, flags: int) -> set[str] | None:
-    try:
-        parser = importlib.import_module("re._parser")
-        constants = importlib.import_module("re._constants")
-        first, nullable = _starts(list(parser.parse(pattern, flags)), constants)
-    except (ImportError, AttributeError, TypeError, ValueError):
-        return None
-    return None if nullable else first
-
-
-def _starts(items: list[Any], c: Any) -> tuple[set[str] | None, bool]:
-    """The characters a sequence of parsed regex items can start with, and whether it can match
-    the empty string (then the caller's next item decides too); None for "any character"."""
-    out: set[str] = set()
-    for op, av in items:
-        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
-            continue  # zero width: the next item decides
-        if op is c.LITERAL:
-            return out | {chr(av)}, False
-        if op is c.IN:
-            for kind, value in av:
-                if kind is c.LITERAL:
-                    out.add(chr(value))
-                elif kind is c.RANGE and value[1] - value[0] <= 2000:
-                    out.update(chr(code) for code in range(value[0], value[1] + 1))
-                else:
-                    return None, False
-            return out, False
-        if op is c.SUBPATTERN:
-            alternatives = [list(av[-1])]
-        elif op is c.BRANCH:
-            alternatives = [list(alternative) for alternative in av[1]]
-        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] == 0:
-            alternatives = [list(av[2]), []]
-        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
-            alternatives = [list(av[2])]
-        else:
-            return None, False
-        nullable = False
-        for alternative in alternatives:
-            first, empty = _starts(alternative, c) if alternative else (set(), True)
-            if first is None:
-                return None, False
-            out |= first
-            nullable = nullable or empty
-        if not nullable:
-            return out, False
-    return out, True
+    return re.compile(pattern, flags)
 
 
 # Traditional forms of the characters these phrases and their guards use (and of common words

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-import re
+import gzip
 from collections import Counter
 from pathlib import Path
 from typing import get_args
@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot import crisis, crisis_lexicon
+from bench import crisis_train
+from bot import crisis, crisis_model
 from bot.crisis import Category, CrisisHit, screen_text
 
 DATA = Path(__file__).parent / "data" / "crisis_dev.tsv"
@@ -397,14 +398,67 @@ def test_span_is_always_a_substring_of_the_original(text: str) -> None:
         assert len(hit.span) <= 80
 
 
-def test_first_character_look_ahead_changes_no_match() -> None:
-    """The speed-up guard in front of each phrase list must find exactly what the list finds."""
-    texts = [crisis._normalise(row["text"]).text for row in ROWS]
-    for pattern in crisis_lexicon.PATTERNS:
-        guarded = pattern.regex.pattern
-        assert guarded.startswith("(?=["), "a phrase list lost its look-ahead (slow again)"
-        bare = re.compile(guarded[guarded.index("])(?:") + 5 : -1], pattern.regex.flags)
-        for text in texts:
-            assert [m.span() for m in pattern.regex.finditer(text)] == [
-                m.span() for m in bare.finditer(text)
-            ], text
+def test_shipped_model_was_trained_on_the_data_in_the_repository() -> None:
+    """Anyone who changes a training file must retrain: `python -m bench.crisis_train --write`."""
+    model = crisis_model.load()
+    assert model.version == crisis_train.data_hash(crisis_train.training_files())
+    assert model.classes == crisis_model.CLASSES
+    assert 0 < model.threshold < 1 and 0 <= model.lexicon_floor < 1
+    assert len(model.index) == model.weights.shape[0] > 1000
+
+
+def test_training_is_deterministic() -> None:
+    rows = [row for path in crisis_train.training_files() for row in crisis_train.read(path)]
+    sample = rows[::25]
+    first = crisis_train.fit(sample, "v", 0.5, 0.1).packed()
+    assert first == crisis_train.fit(sample, "v", 0.5, 0.1).packed()
+    again = crisis_model.Model.from_json(gzip.decompress(first).decode())
+    assert again.to_json() == crisis_model.Model.from_json(again.to_json()).to_json()
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "span"),
+    [
+        (
+            "honestly everyone would be fine if i just wasnt around. "
+            "like they wouldnt even notice",
+            "passive_wish",
+            "honestly everyone would be fine if i just wasnt around",
+        ),
+        (
+            "i keep thinking about how nice it would be to just not wake up tmr",
+            "passive_wish",
+            "i keep thinking about how nice it would be to just not wake up tmr",
+        ),
+        (
+            "晚饭吃了饺子，体温36.5。我觉得自己活着就是浪费空气",
+            "burden",
+            "我觉得自己活着就是浪费空气",
+        ),
+    ],
+)
+def test_the_model_finds_signs_no_phrase_names(text: str, category: str, span: str) -> None:
+    """Written for this test, in none of the training sets, and missed by the lexicon alone."""
+    assert crisis.screen_with(text, None) is None
+    hit = screen_text(text)
+    assert hit is not None
+    assert (hit.category, hit.about, hit.span) == (category, "self", span)
+
+
+def test_the_model_reads_a_long_message_to_the_end() -> None:
+    filler = "今天体温36.6，没有咳嗽，上了两节网课，晚上跟妈妈视频聊了一会儿。" * 20
+    hit = screen_text(filler + "我觉得自己活着就是浪费空气")
+    assert hit is not None and hit.span == "我觉得自己活着就是浪费空气"
+    assert screen_text(filler) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "数学考砸了，我妈肯定会打死我哈哈",
+        "今天终于做完了所有作业，好开心",
+        "we watched a documentary about mental health in class today",
+    ],
+)
+def test_the_model_stays_quiet_on_ordinary_days(text: str) -> None:
+    assert screen_text(text) is None

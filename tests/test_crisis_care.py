@@ -285,16 +285,16 @@ async def test_missed_as_a_reply_to_a_relayed_message_takes_the_students_words(
     offer = await student.wait_for_message(contains="发消息")
     await student.press(offer["message_id"], "ct:counselor")
     await student.wait_for_message(contains="陈老师")
-    await student.send_text("最近总觉得自己很多余")
+    await student.send_text("我想回家了，想我妈")
     await harness.delivered()
-    relayed = await counselor.wait_for_message(contains="最近总觉得自己很多余")
+    relayed = await counselor.wait_for_message(contains="我想回家了，想我妈")
     mark = harness.api.mark()
     await recorded(harness, relayed["message_id"])
     await counselor.send_text("/missed", reply_to_message_id=relayed["message_id"])
     await counselor.wait_for_message(contains="谢谢你", since=mark)
     row = await harness.svc.db.fetchone("SELECT text, student_id FROM crisis_examples")
     assert row is not None
-    assert tuple(row) == ("最近总觉得自己很多余", (await person(harness, "S001")).id)
+    assert tuple(row) == ("我想回家了，想我妈", (await person(harness, "S001")).id)
 
 
 async def test_missed_needs_words_and_is_for_staff(harness: Harness) -> None:
@@ -324,7 +324,7 @@ async def test_review_export_opens_in_openpyxl_without_names(
     await users["T01"].press(ask["message_id"], f"cm:{example_id}:distress")
     await users["T01"].wait_for_message(contains="已记录为", since=mark)
     mark = harness.api.mark()
-    await users["T01"].send_text("/missed 我好累，不想再坚持了")
+    await users["T01"].send_text("/missed 好累啊今天")
     await users["T01"].wait_for_message(contains="谢谢你", since=mark)
     await harness.delivered()
 
@@ -361,7 +361,7 @@ async def test_review_export_opens_in_openpyxl_without_names(
             "需关注 · 绝望或想消失",
             "筛查漏掉",
         ),
-        "我好累，不想再坚持了": ("（还没选）", None, "未检出", "筛查漏掉"),
+        "好累啊今天": ("（还没选）", None, "未检出", "筛查漏掉"),
     }
     cells = [c for row in sheet.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells), "a text became a formula"
