@@ -33,6 +33,8 @@ SETS = (
     ("dev", DATA / "crisis_dev.tsv"),
     ("held-out 1", DATA / "crisis_heldout.tsv"),
     ("held-out 2", DATA / "crisis_heldout2.tsv"),
+    # Ordinary messages only (check-in replies, chatter): how often the screen cries wolf.
+    ("held-out everyday", DATA / "crisis_everyday_heldout.tsv"),
 )
 CATEGORIES = (
     "ideation",
