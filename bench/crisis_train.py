@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from bench.crisis import CATEGORIES
 from bot import crisis
 from bot.crisis_model import CLASSES, WEIGHTS_FILE, Model, features
 
@@ -38,17 +39,6 @@ DATA = ROOT / "tests" / "data"
 DEV = DATA / "crisis_dev.tsv"
 WRITERS = DATA / "crisis_train"
 OUT = ROOT / "bot" / WEIGHTS_FILE
-CATEGORIES = (
-    "ideation",
-    "passive_wish",
-    "plan",
-    "self_harm",
-    "overdose",
-    "finality",
-    "burden",
-    "peer",
-    "distress",
-)
 THRESHOLDS = tuple(round(0.20 + 0.02 * step, 3) for step in range(40))
 FLOORS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 # The aim is at most 5 % false alarms on an unseen writer; the model cannot quite catch 90 % of

@@ -125,8 +125,21 @@ async def test_codes_are_stored_only_as_hashes(harness: Harness) -> None:
     assert len(code) >= 22  # 128 random bits in URL-safe base64
 
 
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `classcare ARGS --config CONFIG` as an operator would, from the repository."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args, "--config", str(config)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+
+
 def test_cli_invites_writes_links(tmp_path: Path) -> None:
-    repo = Path(__file__).resolve().parent.parent
     config = tmp_path / "config.toml"
     config.write_text(
         f'[general]\ndatabase = "{tmp_path / "cli.db"}"\n[telegram]\nbot_username = "cc_bot"\n',
@@ -136,13 +149,7 @@ def test_cli_invites_writes_links(tmp_path: Path) -> None:
     staff.write_text(STAFF_CSV, encoding="utf-8")
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bot", *args, "--config", str(config)],
-            capture_output=True,
-            text=True,
-            cwd=repo,
-            timeout=60,
-        )
+        return run_cli(config, *args)
 
     assert cli("roster", "import", str(staff)).returncode == 0
     out = tmp_path / "links.csv"
@@ -215,7 +222,6 @@ async def test_staff_are_greeted_with_what_staff_can_do(harness: Harness) -> Non
 
 
 def test_cli_invites_again_keeps_the_links_handed_out_unless_asked(tmp_path: Path) -> None:
-    repo = Path(__file__).resolve().parent.parent
     database = tmp_path / "cli.db"
     config = tmp_path / "config.toml"
     config.write_text(
@@ -226,13 +232,7 @@ def test_cli_invites_again_keeps_the_links_handed_out_unless_asked(tmp_path: Pat
     staff.write_text(STAFF_CSV, encoding="utf-8")
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bot", *args, "--config", str(config)],
-            capture_output=True,
-            text=True,
-            cwd=repo,
-            timeout=60,
-        )
+        return run_cli(config, *args)
 
     def links(path: Path) -> dict[str, str]:
         rows = path.read_text(encoding="utf-8-sig").splitlines()[1:]
