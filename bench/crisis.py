@@ -33,6 +33,7 @@ SETS = (
     ("dev", DATA / "crisis_dev.tsv"),
     ("held-out 1", DATA / "crisis_heldout.tsv"),
     ("held-out 2", DATA / "crisis_heldout2.tsv"),
+    ("held-out 3", DATA / "crisis_heldout3.tsv"),
     # Ordinary messages only (check-in replies, chatter): how often the screen cries wolf.
     ("held-out everyday", DATA / "crisis_everyday_heldout.tsv"),
 )

@@ -41,10 +41,10 @@ WRITERS = DATA / "crisis_train"
 OUT = ROOT / "bot" / WEIGHTS_FILE
 THRESHOLDS = tuple(round(0.20 + 0.02 * step, 3) for step in range(40))
 FLOORS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
-# The aim is at most 5 % false alarms on an unseen writer; the model cannot quite catch 90 % of
-# signs there, and a missed sign costs more than a counselor's read, so the operating point is
-# allowed a little over it, well below the 8 % ceiling.
-TARGET_FPR = 0.065
+# Issue 13's line: at most 5 % false alarms on an unseen writer. At 6.5 % the shipped screen
+# flagged 5-6 % of hard look-alikes and 2 % of ordinary notes in held-out batches, each one a
+# card for a counselor and, when urgent, hotlines pushed at a child who was fine.
+TARGET_FPR = 0.05
 CEILING_FPR = 0.08
 # Features seen in fewer messages than this are noise to the model and weight to the file.
 MIN_COUNT = 2
