@@ -20,11 +20,16 @@ from tests.fakeapi import TOKEN, FakeBotAPI, FakeUser
 
 
 def make_config(tmp_path: Path, api: FakeBotAPI, **sections: Any) -> Config:
-    """Defaults pointed at the fake API and a database in tmp_path; override sections by name."""
+    """Defaults pointed at the fake API and a database in tmp_path; override sections by name.
+
+    Telegram's one message a second per chat is lifted: the fake API does not enforce it unless
+    a test asks, and each test step would otherwise wait for it. Tests of pacing pass their own
+    `delivery`."""
     base = Config()
     config = dataclasses.replace(
         base,
         general=dataclasses.replace(base.general, database=str(tmp_path / "classcare.db")),
+        delivery=dataclasses.replace(base.delivery, per_chat_per_second=50.0),
         telegram=Telegram(
             base_url=api.base_url,
             base_file_url=api.base_file_url,
