@@ -3,36 +3,24 @@ by a school admin (their school only), a bureau admin (both) and refused for eve
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot import stats
 from bot.clock import epoch
-from bot.config import Config
 from bot.i18n import Catalog
 from bot.storage import alerts as alerts_store
 from bot.storage import audit, outbox
 from bot.storage import checkins as checkins_store
 from bot.storage.stats import AlertTimes
 from tests.conftest import SHANGHAI
-from tests.fakeapi import FakeBotAPI, FakeUser
-from tests.harness import Harness, make_config
+from tests.fakeapi import FakeUser
+from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
 
 NOW = datetime(2026, 12, 4, 8, 0, tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def config(tmp_path: Path, api: FakeBotAPI) -> Config:
-    """Admins send several commands in a row; Telegram's per-chat pacing would only slow this."""
-    base = make_config(tmp_path, api)
-    return make_config(
-        tmp_path, api, delivery=dataclasses.replace(base.delivery, per_chat_per_second=50.0)
-    )
 
 
 def at(day: int, hour: int, minute: int = 0, month: int = 12) -> int:

@@ -3,17 +3,12 @@ report with its zero report, through the fake Bot API with a controlled clock.""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from bot.config import Config
 from tests.conftest import SHANGHAI
-from tests.fakeapi import FakeBotAPI, FakeUser
-from tests.harness import Harness, make_config
+from tests.fakeapi import FakeUser
+from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
 
 # A doctor for the second school, so its report has a reader.
@@ -21,15 +16,6 @@ STAFF = STAFF_CSV + "D91,吴医生,实验小学,doctor,,zh-CN\n"
 USER_IDS_HERE = {**USER_IDS, "D91": 1093}
 STAFF_NUMBERS = ("T01", "T02", "D01", "C01", "A01", "B01", "T91", "D91")
 STUDENT_NUMBERS = ("S001", "S002", "S003", "S005", "S901")
-
-
-@pytest.fixture
-def config(tmp_path: Path, api: FakeBotAPI) -> Config:
-    """Several staff read /today in turn; Telegram's per-chat pacing would only slow this."""
-    base = make_config(tmp_path, api)
-    return make_config(
-        tmp_path, api, delivery=dataclasses.replace(base.delivery, per_chat_per_second=50.0)
-    )
 
 
 async def at(harness: Harness, hour: int, minute: int = 0) -> None:

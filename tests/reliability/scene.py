@@ -1,34 +1,21 @@
 """The morning the access matrix and the fuzzer act in: 07:35 on the seeded Monday with the
 round open, a fever alert for a student of each class and of the other school, and another
-teacher's notice draft; and the unpaced config both run with."""
+teacher's notice draft."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from bot import notices
-from bot.config import Config
 from bot.storage import checkins as checkins_store
 from bot.storage.people import select_people
 from tests.conftest import SHANGHAI
-from tests.fakeapi import FakeBotAPI
-from tests.harness import Harness, make_config
+from tests.harness import Harness
 from tests.test_alerts import answer_checkin
 
 FEVERISH = ("S002", "S005", "S901")
-
-
-def unpaced_config(tmp_path: Path, api: FakeBotAPI) -> Config:
-    """Telegram's one message a second per chat would make each action wait; the fake API does
-    not enforce it here, so the bot need not either."""
-    base = make_config(tmp_path, api)
-    return make_config(
-        tmp_path, api, delivery=dataclasses.replace(base.delivery, per_chat_per_second=50.0)
-    )
 
 
 @dataclass(frozen=True)

@@ -13,18 +13,16 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot import alerts, crisis_review, departures
 from bot.access import Viewer
-from bot.config import Config
 from bot.storage import people
-from tests.fakeapi import FakeBotAPI, FakeUser
+from tests.fakeapi import FakeUser
 from tests.harness import Harness
-from tests.reliability.scene import FEVERISH, open_morning, unpaced_config
+from tests.reliability.scene import FEVERISH, open_morning
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
 
 # Two students nobody isolates at first: one in the other class, one in the other school.
@@ -601,11 +599,6 @@ TABLE: list[Row] = [
     Row("nt:999:ok", None, {**dict.fromkeys(ROLES, ANY), "unbound": NB}),
     Row("nt:x", None, dict.fromkeys(ROLES, BAD)),
 ]
-
-
-@pytest.fixture
-def config(tmp_path: Path, api: FakeBotAPI) -> Config:
-    return unpaced_config(tmp_path, api)
 
 
 @dataclass

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,11 +17,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot import notices
-from bot.config import Config
 from bot.i18n import Catalog
-from tests.fakeapi import FakeBotAPI, FakeUser
+from tests.fakeapi import FakeUser
 from tests.harness import Harness
-from tests.reliability.scene import open_morning, unpaced_config
+from tests.reliability.scene import open_morning
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
 
 UNBOUND_ID = 4343
@@ -46,11 +44,6 @@ SETTINGS = settings(
 )
 
 catalog = Catalog.load()
-
-
-@pytest.fixture
-def config(tmp_path: Path, api: FakeBotAPI) -> Config:
-    return unpaced_config(tmp_path, api)
 
 
 class Errors(logging.Handler):

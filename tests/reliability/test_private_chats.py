@@ -7,11 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config
 from bot.storage.db import Database
-from tests.fakeapi import FakeBotAPI
 from tests.harness import Harness
-from tests.reliability.scene import unpaced_config
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
 
 GROUP_ID = -1001234567890
@@ -29,11 +26,6 @@ SENDS = frozenset(
         "setMyCommands",
     }
 )
-
-
-@pytest.fixture
-def config(tmp_path: Path, api: FakeBotAPI) -> Config:
-    return unpaced_config(tmp_path, api)
 
 
 @pytest.mark.parametrize("kind", ["group", "supergroup", "channel"])
