@@ -53,11 +53,12 @@ def parse_temperature(text: str) -> Reading | TempError:
     normal = unicodedata.normalize("NFKC", text).strip()
     if not normal:
         return TempError.EMPTY
-    # Words are read as a temperature only where one is said ("度", "点", or a bare number):
-    # "一百个问题" is not 100 °F.
+    # Words are read as a temperature only where one is said ("度", "点", or a bare number) and
+    # no digits say it already: "一百个问题" is not 100 °F, and in "36.5度 一切正常" the 一 is a word.
     if "度" in normal or "点" in normal or _ZH_NUMBER.fullmatch(normal):
         normal = _ZH_DECIMAL.sub(r"\1.\2", normal)
-        normal = _ZH_NUMBER.sub(lambda m: str(_zh_integer(m.group())), normal)
+        if not re.search(r"\d", normal):
+            normal = _ZH_NUMBER.sub(lambda m: str(_zh_integer(m.group())), normal)
     normal = _DU_DECIMAL.sub(r"\1.\2度", normal)
     numbers = _NUMBER.findall(normal)
     if not numbers:

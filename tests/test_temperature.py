@@ -45,6 +45,10 @@ from bot.temperature import Reading, TempError, parse_temperature
         ("37点5", 37.5),
         ("三七点五", 37.5),
         ("三十九", 39.0),
+        # Digits say the number: the words around it are words ("一切", "一点", "八点").
+        ("36.5度 一切正常", 36.5),
+        ("36.8，有一点头疼", 36.8),
+        ("体温36.6 早上八点量的", 36.6),
     ],
 )
 def test_celsius_forms(text: str, celsius: float) -> None:
