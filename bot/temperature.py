@@ -54,7 +54,7 @@ def parse_temperature(text: str) -> Reading | TempError:
     if not normal:
         return TempError.EMPTY
     # Words are read as a temperature only where one is said ("度", "点", or a bare number) and
-    # no digits say it already: "一百个问题" is not 100 °F, and in "36.5度 一切正常" the 一 is a word.
+    # no digits say it already: "一百个问题" is not 100 °F; in "36.5度 一切正常" 一 is a word.
     if "度" in normal or "点" in normal or _ZH_NUMBER.fullmatch(normal):
         normal = _ZH_DECIMAL.sub(r"\1.\2", normal)
         if not re.search(r"\d", normal):
