@@ -151,9 +151,9 @@ async def relayed_student_text(
         return None
     body = json.loads(payload or "{}")
     shown = str(body.get("text") or body.get("caption") or "")
-    # The payload is the header line, the words, a blank line and the hint (_payload below).
-    _, _, words = shown.partition("\n")
-    words = words.rpartition("\n\n")[0] if "\n\n" in words else words
+    # The payload is the header line, the words, a blank line and the hint (_payload below):
+    # the hint goes first, so a photo without words leaves none rather than the hint.
+    words = shown.rpartition("\n\n")[0].partition("\n")[2]
     return relayed.student_id, words.strip()
 
 

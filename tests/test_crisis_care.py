@@ -389,3 +389,20 @@ async def test_two_students_with_the_same_words_in_the_same_second_both_raise_al
         assert await alerts.screen_student_text(harness.svc, student, "我想自杀", "text:7")
     count = await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts WHERE kind = 'crisis'")
     assert count == 2
+
+
+async def test_missed_as_a_reply_to_a_photo_without_words_asks_for_them(harness: Harness) -> None:
+    users = await school(harness, "S001", "C01")
+    student, counselor = users["S001"], users["C01"]
+    await student.send_text("/talk")
+    offer = await student.wait_for_message(contains="发消息")
+    await student.press(offer["message_id"], "ct:counselor")
+    await student.wait_for_message(contains="陈老师")
+    await student.send_photo()
+    await harness.delivered()
+    relayed = await counselor.wait_for_message(contains="张小明")
+    await recorded(harness, relayed["message_id"])
+    mark = harness.api.mark()
+    await counselor.send_text("/missed", reply_to_message_id=relayed["message_id"])
+    await counselor.wait_for_message(contains="用法", since=mark)
+    assert await harness.svc.db.scalar("SELECT COUNT(*) FROM crisis_examples") == 0
