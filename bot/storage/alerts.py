@@ -118,12 +118,18 @@ async def claim_signal(tx: aiosqlite.Connection, key: str, alert_id: int, now: i
 
 async def source_applied(tx: aiosqlite.Connection, alert_id: int, prefix: str) -> bool:
     """Whether a signal whose key starts with prefix (a kind and a source) fed this alert."""
+    # A range on the key (the primary key) rather than substr(), which would read every signal.
     row = await _one(
         tx,
-        "SELECT 1 FROM alert_signals WHERE alert_id = ? AND substr(key, 1, ?) = ?",
-        (alert_id, len(prefix), prefix),
+        "SELECT 1 FROM alert_signals WHERE key >= ? AND key < ? AND alert_id = ?",
+        (prefix, _after_prefix(prefix), alert_id),
     )
     return row is not None
+
+
+def _after_prefix(prefix: str) -> str:
+    """The first string greater than every string that starts with prefix."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 async def set_facts(

@@ -154,7 +154,9 @@ async def purge_by_age(
     async with tx.execute(
         "SELECT a.id FROM alerts a WHERE MAX(a.opened_at, a.seen_at) < :before"
         " AND (a.facts != '{}' OR a.resolution IS NOT NULL OR EXISTS (SELECT 1 FROM outbox o"
-        " WHERE o.dedup_key GLOB 'al:' || a.id || ':*'))",
+        # A range ('al:7:' up to 'al:7;') lets the dedup_key index answer; a GLOB built from
+        # an expression would read the whole outbox for every old alert.
+        " WHERE o.dedup_key >= 'al:' || a.id || ':' AND o.dedup_key < 'al:' || a.id || ';'))",
         {"before": created_before},
     ) as found:
         alert_ids = [r[0] for r in await found.fetchall()]
