@@ -53,7 +53,6 @@ STEPS = 300
 RATE = 0.05
 # Weights smaller than this (after training) are dropped from the shipped file.
 PRUNE = 0.15
-NORM = True
 CLIP = (0.5, 3.0)
 
 Floats = npt.NDArray[np.float64]
@@ -64,7 +63,6 @@ class Row:
     tier: str
     category: str
     text: str
-    source: str
 
     @property
     def label(self) -> str:
@@ -88,7 +86,7 @@ def data_hash(paths: Sequence[Path]) -> str:
 def read(path: Path) -> list[Row]:
     with path.open(encoding="utf-8", newline="") as handle:
         return [
-            Row(row["tier"], row["category"], row["text"], path.stem)
+            Row(row["tier"], row["category"], row["text"])
             for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         ]
 
@@ -114,7 +112,7 @@ def fit(
     col_ids = np.array(columns, dtype=np.int64)
     # Each message's features are scaled to unit length, as Model.probabilities does.
     per_row = np.bincount(row_ids, minlength=len(rows)).astype(np.float64)
-    values = 1.0 / np.sqrt(np.maximum(per_row, 1.0))[row_ids] if NORM else np.ones(len(row_ids))
+    values = 1.0 / np.sqrt(np.maximum(per_row, 1.0))[row_ids]
     n, f, c = len(rows), len(names), len(CLASSES)
     target = np.zeros((n, c))
     target[np.arange(n), [CLASSES.index(row.label) for row in rows]] = 1.0

@@ -173,9 +173,8 @@ async def on_unreachable(services: Services, person_id: int) -> None:
     services.wake_outbox()
 
 
-# The card quotes at most this much of the matched words; the message itself is kept (for a
-# "Not a concern" label to feed the screen's review) up to MESSAGE_KEPT characters.
-SPAN_SHOWN = 200
+# The message itself is kept (for a "Not a concern" label to feed the screen's review) up to
+# this many characters; the matched words come already cut by the screen.
 MESSAGE_KEPT = 1000
 
 
@@ -231,7 +230,7 @@ async def screen_student_text(
             rules.crisis_signal(
                 hit.category if hit.about == "self" else f"{hit.category}_other",
                 hit.tier,
-                hit.span[:SPAN_SHOWN],
+                hit.span,
             ),
             source=f"crisis:{ref}",
             seen_at=now,
@@ -336,7 +335,7 @@ def merge_crisis_facts(old: dict[str, Any], new: dict[str, Any]) -> dict[str, An
 
 
 def _concern(said: dict[str, Any]) -> bool:
-    return str(said.get("category", "")).removesuffix("_other") == "distress"
+    return crisis.tier_of(str(said.get("category", "")).removesuffix("_other")) == "concern"
 
 
 def _ack_seconds(services: Services, level: str) -> int | None:

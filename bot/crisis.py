@@ -65,7 +65,12 @@ class CrisisHit:
 
     @property
     def tier(self) -> Tier:
-        return "concern" if self.category == "distress" else "urgent"
+        return tier_of(self.category)
+
+
+def tier_of(category: str) -> Tier:
+    """The tier a warning sign is read at: distress is a concern, every other sign urgent."""
+    return "concern" if category == "distress" else "urgent"
 
 
 _TRADITIONAL = {pair[0]: pair[1] for pair in TRADITIONAL_PAIRS.split()}

@@ -33,7 +33,7 @@ WIDTHS = (60, 22, 10, 26, 14, 17, 17)
 def label_tier(label: str | None) -> str:
     """The tier a label means: urgent or concern for a warning sign, else the label itself."""
     if label in CATEGORIES:
-        return "concern" if label == "distress" else "urgent"
+        return crisis.tier_of(label)
     return label or ""
 
 

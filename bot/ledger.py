@@ -288,9 +288,6 @@ async def export_ledger_file(
     scope, date_from, date_to = request.scope, request.date_from, request.date_to
     counselor, note_text = request.counselor, request.note_text
     tz = config.general.tz
-    _, schools = await store.checkin_totals(
-        db, date_from=date_from.isoformat(), date_to=date_to.isoformat(), scope=scope
-    )
     places = await store.places(
         db, date_from=date_from.isoformat(), date_to=date_to.isoformat(), scope=scope
     )
@@ -303,7 +300,7 @@ async def export_ledger_file(
         thresholds=Thresholds.from_config(config.alerts),
         counselor=counselor,
         note_text=note_text,
-        many_schools=schools > 1,
+        many_schools=len({school for school, _ in places}) > 1,
         places=places,
         slots=[slot.name for slot in config.checkins.slots],
         date_from=date_from,

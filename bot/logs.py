@@ -69,6 +69,9 @@ def configure_logging(level: str, token: str, *secrets: str, tz: ZoneInfo | None
     logging.basicConfig(level=level.upper(), format=fmt)
     redactor = RedactingFilter([token, *secrets], tracebacks=level.upper() == "DEBUG")
     for handler in logging.getLogger().handlers:
+        # Called again with more secrets (webhook mode), the new filter replaces the old one.
+        for old in [f for f in handler.filters if isinstance(f, RedactingFilter)]:
+            handler.removeFilter(old)
         handler.addFilter(redactor)
         if tz is not None:
             handler.setFormatter(LocalTimeFormatter(fmt, tz))

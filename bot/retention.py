@@ -32,10 +32,10 @@ async def purge_due(svc: Services) -> int:
             await _recall(svc, tx, recalls, now)
         log.info("purged isolation %d: %d check-ins blanked", isolation_id, checkins)
     async with svc.db.transaction() as tx:
-        recalls = await retention.blank_reports(tx, cutoff)
+        letters, recalls = await retention.blank_reports(tx, cutoff)
         await _recall(svc, tx, recalls, now)
-    if recalls:
-        log.info("blanked %d digests and school reports", len(recalls))
+    if letters:
+        log.info("blanked %d digests and school reports", letters)
     async with svc.db.transaction() as tx:
         examples = await retention.purge_examples(tx, cutoff)
     if examples:

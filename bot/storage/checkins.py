@@ -205,6 +205,14 @@ async def insert_round(
     return cursor.lastrowid
 
 
+# The students a round scheduled at :at is for: isolated then, still on the roster.
+_ISOLATED_AT = (
+    " FROM isolations i JOIN people p ON p.id = i.student_id"
+    " WHERE p.role = 'student' AND p.deactivated_at IS NULL AND i.purged_at IS NULL"
+    " AND i.started_at <= :at AND (i.ended_at IS NULL OR i.ended_at > :at)"
+)
+
+
 async def add_isolated_students(
     tx: aiosqlite.Connection, round_id: int, *, scheduled_at: int, with_screen: bool, now: int
 ) -> int:
@@ -219,10 +227,7 @@ async def add_isolated_students(
         " SELECT :round, i.student_id, i.id, :screen,"
         "  CASE WHEN p.chat_id IS NULL THEN 'not_sent' ELSE 'open' END, :now,"
         "  CASE WHEN p.chat_id IS NULL THEN :now END"
-        " FROM isolations i JOIN people p ON p.id = i.student_id"
-        " WHERE p.role = 'student' AND p.deactivated_at IS NULL AND i.purged_at IS NULL"
-        "  AND i.started_at <= :at"
-        "  AND (i.ended_at IS NULL OR i.ended_at > :at)",
+        f"{_ISOLATED_AT}",
         {"round": round_id, "screen": int(with_screen), "now": now, "at": scheduled_at},
     )
     return cursor.rowcount
@@ -236,10 +241,7 @@ async def record_not_sent(
         "INSERT OR IGNORE INTO checkins (round_id, student_id, isolation_id, status, created_at,"
         " closed_at)"
         " SELECT :round, i.student_id, i.id, 'not_sent', :now, :now"
-        " FROM isolations i JOIN people p ON p.id = i.student_id"
-        " WHERE p.role = 'student' AND p.deactivated_at IS NULL AND i.purged_at IS NULL"
-        "  AND i.started_at <= :at"
-        "  AND (i.ended_at IS NULL OR i.ended_at > :at)",
+        f"{_ISOLATED_AT}",
         {"round": round_id, "now": now, "at": scheduled_at},
     )
     return cursor.rowcount

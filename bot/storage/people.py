@@ -253,10 +253,6 @@ async def deactivate(tx: aiosqlite.Connection, person_id: int, now: int) -> None
     await tx.execute("DELETE FROM counselor_schools WHERE person_id = ?", (person_id,))
 
 
-async def is_deactivated(conn: Database | aiosqlite.Connection, person_id: int) -> bool:
+async def is_deactivated(db: Database, person_id: int) -> bool:
     sql = "SELECT deactivated_at IS NOT NULL FROM people WHERE id = ?"
-    if isinstance(conn, Database):
-        return bool(await conn.scalar(sql, (person_id,)))
-    async with conn.execute(sql, (person_id,)) as cursor:
-        row = await cursor.fetchone()
-    return row is not None and bool(row[0])
+    return bool(await db.scalar(sql, (person_id,)))

@@ -218,21 +218,21 @@ async def _neutralize_signal_keys(tx: aiosqlite.Connection, alert_id: int) -> No
     await tx.executemany("UPDATE alert_signals SET key = ? WHERE key = ?", renamed)
 
 
-async def blank_reports(tx: aiosqlite.Connection, created_before: int) -> list[Recall]:
+async def blank_reports(tx: aiosqlite.Connection, created_before: int) -> tuple[int, list[Recall]]:
     """Blank the class teachers' digests and the school reports queued before the given time;
-    returns the staff copies to overwrite. A letter names many students, each with an episode
-    ending at its own time, so it cannot follow any one student's purge: its own age is what
-    keeps every name and value in it no longer than the retention period."""
+    returns how many, and the staff copies to overwrite. A letter names many students, each
+    with an episode ending at its own time, so it cannot follow any one student's purge: its
+    own age is what keeps every name and value in it no longer than the retention period."""
     where = (
         "(dedup_key GLOB 'digest:*' OR dedup_key GLOB 'school_report:*') AND created_at < :before"
         " AND payload != '{}'"
     )
     recalls = await _recalls(tx, where, {"before": created_before})
-    await tx.execute(
+    cursor = await tx.execute(
         f"UPDATE outbox SET payload = '{{}}', status = {_WITHDRAWN} WHERE {where}",
         {"before": created_before},
     )
-    return recalls
+    return cursor.rowcount, recalls
 
 
 async def purge_examples(tx: aiosqlite.Connection, created_before: int) -> int:
