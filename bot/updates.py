@@ -42,19 +42,18 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self.max_queued_per_chat = max_queued_per_chat
         self.dropped = 0
         self._chats: dict[int, _Turns] = {}
-        self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
 
     # BaseUpdateProcessor marks process_update final because it takes a slot before
     # do_process_update; that order is the very fault here (each update waiting for its chat
-    # held a slot: 120 of one chat's updates stalled every other chat). The base semaphore is
-    # left unused; the slots are self._slots, taken after the chat's turn.
+    # held a slot: 120 of one chat's updates stalled every other chat). The base's semaphore is
+    # the slots still (current_concurrent_updates reads it), taken after the chat's turn.
     async def process_update(  # type: ignore[misc]
         self, update: object, coroutine: Awaitable[Any]
     ) -> None:
         """Wait for the chat's turn, then for a processing slot, then handle the update."""
         key = _chat_key(update)
         if key is None:
-            async with self._slots:
+            async with self._semaphore:
                 await self.do_process_update(update, coroutine)
             return
         turns = self._chats.setdefault(key, _Turns())
@@ -73,7 +72,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             return
         turns.pending += 1
         try:
-            async with turns.lock, self._slots:
+            async with turns.lock, self._semaphore:
                 await self.do_process_update(update, coroutine)
         finally:
             turns.pending -= 1
