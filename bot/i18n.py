@@ -29,25 +29,16 @@ class Catalog:
 
     @classmethod
     def load(cls, default: str = DEFAULT_LANGUAGE) -> Catalog:
-        root = resources.files("bot") / "locales"
-        messages: dict[str, dict[str, str]] = {}
-        for language in LANGUAGES:
-            flat: dict[str, str] = {}
-            for entry in sorted((root / language).iterdir(), key=lambda e: e.name):
-                if entry.name.endswith(".toml"):
-                    _flatten(tomllib.loads(entry.read_text(encoding="utf-8")), "", flat)
-            messages[language] = flat
-        return cls(messages, default)
+        return cls(_read_locales(), default)
 
     @classmethod
     def for_config(cls, config: Config) -> Catalog:
         """The catalogs in the configured default language, with the slots' own labels."""
-        loaded = cls.load(config.general.language)
-        messages = {language: loaded._flat(language) for language in loaded.languages}
+        messages = _read_locales()
         for slot in config.checkins.slots:
             for language, label in slot.labels().items():
                 messages[language][f"checkin.slot.{slot.name}"] = label
-        return cls(messages, loaded.default)
+        return cls(messages, config.general.language)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -63,13 +54,6 @@ class Catalog:
         if form == "one" and key in self._one[language]:
             return self._one[language][key]
         return self._messages[language][key]
-
-    def _flat(self, language: str) -> dict[str, str]:
-        """The language's texts as loaded, plural forms as `key.one` / `key.other`."""
-        flat = dict(self._messages[language])
-        for key, one in self._one[language].items():
-            flat[f"{key}.one"], flat[f"{key}.other"] = one, flat.pop(key)
-        return flat
 
     def t_or(self, language: str | None, key: str, fallback: str) -> str:
         """The text for key, or `fallback` for a key the catalog does not have (a code it does
@@ -98,6 +82,19 @@ class Catalog:
             day=day.day,
             weekday=self.t(language, f"common.weekday.{day.weekday()}"),
         )
+
+
+def _read_locales() -> dict[str, dict[str, str]]:
+    """Every language's texts from its TOML files, flattened to dotted keys."""
+    root = resources.files("bot") / "locales"
+    messages: dict[str, dict[str, str]] = {}
+    for language in LANGUAGES:
+        flat: dict[str, str] = {}
+        for entry in sorted((root / language).iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".toml"):
+                _flatten(tomllib.loads(entry.read_text(encoding="utf-8")), "", flat)
+        messages[language] = flat
+    return messages
 
 
 def _plurals(flat: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
