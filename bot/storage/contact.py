@@ -54,13 +54,8 @@ async def log_contact(
 
 async def relayed_message(db: Database, chat_id: int, message_id: int) -> Relayed | None:
     """The contact whose relayed copy is this message in this chat (message ids are per chat)."""
-    row = await db.fetchone(
-        "SELECT c.student_id, c.staff_id, c.direction, c.at FROM contacts c"
-        " JOIN outbox o ON o.id = c.outbox_id WHERE o.chat_id = ? AND o.message_id = ?"
-        " ORDER BY c.id DESC LIMIT 1",
-        (chat_id, message_id),
-    )
-    return None if row is None else Relayed(row[0], row[1], row[2], row[3])
+    found = await relayed_payload(db, chat_id, message_id)
+    return None if found is None else found[0]
 
 
 async def relayed_payload(
