@@ -913,8 +913,7 @@ async def may_act(services: Services, viewer: Viewer, alert: store.Alert) -> boo
 
 
 async def _covers(services: Services, person: Person, student: Person) -> bool:
-    class_ids, school_ids = await people.viewer_scope(services.db, person)
-    return covers_student(Viewer(person, class_ids, school_ids), student)
+    return covers_student(await people.viewer(services.db, person), student)
 
 
 async def acknowledge(services: Services, alert_id: int, actor: Person) -> Action:

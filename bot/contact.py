@@ -190,8 +190,7 @@ async def _still_covers(services: Services, staff_id: int, student_id: int) -> b
     student = await people.person_by_id(services.db, student_id)
     if staff is None or student is None or await people.is_deactivated(services.db, staff_id):
         return False
-    class_ids, school_ids = await people.viewer_scope(services.db, staff)
-    return covers_student(Viewer(staff, class_ids, school_ids), student)
+    return covers_student(await people.viewer(services.db, staff), student)
 
 
 async def relay(

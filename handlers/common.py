@@ -52,8 +52,7 @@ async def sender(update: Update, context: Context) -> Sender | None:
 
 
 async def viewer_for(svc: Services, person: Person) -> Viewer:
-    class_ids, school_ids = await people.viewer_scope(svc.db, person)
-    return Viewer(person, class_ids, school_ids)
+    return await people.viewer(svc.db, person)
 
 
 async def reply(update: Update, context: Context, text: str) -> None:
