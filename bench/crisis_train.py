@@ -188,15 +188,7 @@ class Outcome:
 
 
 def outcomes(rows: Sequence[Row], model: Model) -> list[Outcome]:
-    result = []
-    for row in rows:
-        normal = crisis._normalise(row.text)
-        compact = crisis._compact(normal)
-        dropped: list[tuple[int, int]] = []
-        lexicon = crisis.lexicon_hit(row.text, normal, compact, dropped)
-        risk, learned = crisis.model_hit(row.text, compact, model, dropped)
-        result.append(Outcome(row, lexicon, risk, learned))
-    return result
+    return [Outcome(row, *crisis.readings(row.text, model)) for row in rows]
 
 
 @dataclass

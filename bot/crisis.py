@@ -125,17 +125,26 @@ def screen_text(text: str) -> CrisisHit | None:
 
 
 def screen_with(text: str, model: Model | None) -> CrisisHit | None:
-    """screen_text with a given model (None: the lexicon alone); the training bench uses it."""
+    """screen_text with a given model (None: the lexicon alone)."""
     if not text:
         return None
+    found, risk, learned = readings(text, model)
+    if model is None:
+        return found
+    return combine(found, risk, learned, model.threshold, model.lexicon_floor)
+
+
+def readings(text: str, model: Model | None) -> tuple[CrisisHit | None, float, CrisisHit | None]:
+    """What the lexicon found, and the model's risk and hit (0.0 and None without a model),
+    before they are combined: the training bench weighs them at every threshold."""
     normal = _normalise(text)
     compact = _compact(normal)
     dropped: list[tuple[int, int]] = []
     found = lexicon_hit(text, normal, compact, dropped)
     if model is None:
-        return found
+        return found, 0.0, None
     risk, learned = model_hit(text, compact, model, dropped)
-    return combine(found, risk, learned, model.threshold, model.lexicon_floor)
+    return found, risk, learned
 
 
 def combine(
