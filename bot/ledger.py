@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import xlsx
-from bot.access import Viewer, may_see_screen_scores, reads_notes
+from bot.access import Viewer
 from bot.clock import epoch, from_epoch
 from bot.config import Config
 from bot.i18n import Catalog
@@ -334,13 +334,3 @@ async def _audit(db: Database, request: Request, students: set[int], rows: int) 
             scope=scope_text(request.scope, request.date_from, request.date_to),
             rows=rows,
         )
-
-
-def viewer_sees_scores(viewer: Viewer) -> bool:
-    """Screen scores appear only in a counselor's ledger."""
-    return may_see_screen_scores(viewer)
-
-
-def viewer_reads_notes(viewer: Viewer) -> bool:
-    """The notes students wrote appear in the class teacher's and the counselor's ledger."""
-    return reads_notes(viewer)

@@ -9,7 +9,7 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
 from bot import ledger, studentview
-from bot.access import Viewer
+from bot.access import Viewer, may_see_screen_scores, reads_notes
 from bot.clock import from_epoch
 from bot.ids import is_id
 from bot.ledger import RangeError
@@ -126,8 +126,8 @@ async def export_ledger(update: Update, context: Context) -> None:
             date_from=date_from,
             date_to=date_to,
             language=who.language,
-            counselor=ledger.viewer_sees_scores(viewer),
-            note_text=ledger.viewer_reads_notes(viewer),
+            counselor=may_see_screen_scores(viewer),
+            note_text=reads_notes(viewer),
             actor_id=viewer.person.id,
             now=svc.now(),
         )
