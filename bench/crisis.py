@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.crisis import screen_text
+from bot.safeguarding.screen import screen_text
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 # Each held-out batch was written before the change it measures, by a writer who never saw the

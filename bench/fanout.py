@@ -27,19 +27,20 @@ from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from bot import notices
-from bot.audience import Audience
-from bot.clock import FakeClock, epoch
-from bot.config import Config, Delivery
-from bot.delivery import MAX_CONCURRENCY, DeliveryWorker
-from bot.httprequest import AiohttpRequest
-from bot.i18n import Catalog
-from bot.ratelimit import SharedBudget
-from bot.roster import parse_roster
-from bot.services import Services
-from bot.storage import outbox, people
+from bot.core.clock import FakeClock, epoch
+from bot.core.config import Config, Delivery
+from bot.core.i18n import Catalog
+from bot.core.services import Services
+from bot.delivery import outbox
+from bot.delivery.httprequest import AiohttpRequest
+from bot.delivery.outbox import Lane, Outgoing
+from bot.delivery.ratelimit import SharedBudget
+from bot.delivery.worker import MAX_CONCURRENCY, DeliveryWorker
+from bot.notices.audience import Audience
+from bot.people.roster import parse_roster
+from bot.people.store.roster import apply_roster
+from bot.storage import people
 from bot.storage.db import Database
-from bot.storage.outbox import Lane, Outgoing
-from bot.storage.roster import apply_roster
 from tests.fakeapi import TOKEN
 from tests.seed import STUDENTS_HEADER
 

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
 from tests.conftest import START
 from tests.fakeapi import FakeBotAPI
 from tests.harness import Harness, make_config

@@ -27,8 +27,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.baseline import BUTTON, build_echo
-from bot.clock import FakeClock
-from bot.config import Delivery
+from bot.core.clock import FakeClock
+from bot.core.config import Delivery
 from bot.storage import people
 from bot.storage.people import select_people
 from tests.fakeapi import FakeBotAPI, FakeUser

@@ -29,14 +29,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from openpyxl import Workbook
 
-from bot import charts, ledger, ledgerbook, rules, today
-from bot.access import Viewer
-from bot.clock import FakeClock, epoch
-from bot.config import Config
-from bot.i18n import Catalog
-from bot.services import Services
+from bot.alerts import rules
+from bot.core.access import Viewer
+from bot.core.clock import FakeClock, epoch
+from bot.core.config import Config
+from bot.core.i18n import Catalog
+from bot.core.services import Services
+from bot.reports import charts, ledger, ledgerbook, today
+from bot.reports.store.ledger import Scope
 from bot.storage.db import Database
-from bot.storage.ledger import Scope
 from bot.storage.people import person_by_id
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -12,13 +12,13 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.cli_crisis import add_crisis_commands
-from bot.cli_isolation import add_isolation_commands
-from bot.cli_ledger import add_ledger_commands
-from bot.cli_notice import add_notice_commands
-from bot.cli_people import add_people_commands
-from bot.clock import SystemClock, epoch
-from bot.config import (
+from bot.cli.crisis import add_crisis_commands
+from bot.cli.isolation import add_isolation_commands
+from bot.cli.ledger import add_ledger_commands
+from bot.cli.notice import add_notice_commands
+from bot.cli.people import add_people_commands
+from bot.core.clock import SystemClock, epoch
+from bot.core.config import (
     Config,
     ConfigError,
     bot_token,
@@ -26,14 +26,14 @@ from bot.config import (
     webhook_path,
     webhook_secret,
 )
-from bot.csvtext import spreadsheet_safe
-from bot.logs import configure_logging
+from bot.core.csvtext import spreadsheet_safe
+from bot.core.logs import configure_logging
 from bot.storage.db import Database
 
 log = logging.getLogger("classcare")
 
 if TYPE_CHECKING:
-    from bot.roster import ParsedRoster
+    from bot.people.roster import ParsedRoster
 
 DEFAULT_CONFIG = "config.toml"
 INVITE_COLUMNS = ("number", "name", "role", "school", "class", "link")
@@ -185,8 +185,8 @@ def _with_db(config: Config, work: Callable[[Database], Coroutine[Any, Any, int]
 
 
 def _roster_import(args: argparse.Namespace, config: Config) -> int:
-    from bot.roster import parse_roster
-    from bot.storage.roster import apply_roster
+    from bot.people.roster import parse_roster
+    from bot.people.store.roster import apply_roster
 
     roster = parse_roster(args.file)
     if roster.errors:
@@ -216,9 +216,9 @@ async def _import_pruning(
     args: argparse.Namespace, config: Config, db: Database, roster: ParsedRoster
 ) -> int:
     """List who a complete file leaves out, ask, then import and deactivate them at once."""
-    from bot import departures
-    from bot.i18n import Catalog
-    from bot.services import Services
+    from bot.core.i18n import Catalog
+    from bot.core.services import Services
+    from bot.people import departures
 
     svc = Services(config, db, SystemClock(), Catalog.load(config.general.language))
     count = len(roster.students) + len(roster.staff)
@@ -258,9 +258,9 @@ async def _import_pruning(
 
 
 def _invites(args: argparse.Namespace, config: Config) -> int:
-    from bot.i18n import Catalog
-    from bot.onboarding import invite_link, issue_invites
-    from bot.storage.invites import holding_open_invites
+    from bot.core.i18n import Catalog
+    from bot.people.onboarding import invite_link, issue_invites
+    from bot.people.store.invites import holding_open_invites
     from bot.storage.people import select_people, staff_places
 
     username = config.telegram.bot_username or _ask_username(config)

@@ -14,15 +14,15 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 from bot import alerts
-from bot.clock import Clock, SystemClock
-from bot.config import Config, Telegram, webhook_path
-from bot.delivery import DeliveryWorker
-from bot.httprequest import AiohttpRequest
-from bot.i18n import Catalog
-from bot.ratelimit import SharedBudget
-from bot.services import KEY, Services, get_services
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Config, Telegram, webhook_path
+from bot.core.i18n import Catalog
+from bot.core.services import KEY, Services, get_services
+from bot.delivery.httprequest import AiohttpRequest
+from bot.delivery.ratelimit import SharedBudget
+from bot.delivery.updates import PerChatUpdateProcessor
+from bot.delivery.worker import DeliveryWorker
 from bot.storage.db import Database
-from bot.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat if isinstance(update, Update) else None
     if isinstance(update, Update) and chat is not None and chat.type == ChatType.PRIVATE:
         services = get_services(context.bot_data)
-        from bot.i18n import language_from_telegram
+        from bot.core.i18n import language_from_telegram
 
         user = update.effective_user
         language = language_from_telegram(user.language_code if user else None)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot import adminviews
-from bot.ids import is_id
+from bot.core.ids import is_id
+from bot.reports import adminviews
 from handlers.common import Context, bound_press, reply, services, staff_viewer, viewer_for
 
 # Far past any real audit trail; keeps a forged page number's offset within SQLite's integers.

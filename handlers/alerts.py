@@ -8,9 +8,10 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot import alerts, contact
-from bot.ids import is_id
-from bot.storage import alerts as alert_store
+from bot import alerts
+from bot.alerts import store as alert_store
+from bot.contact import relay as contact
+from bot.core.ids import is_id
 from bot.storage import people
 from handlers.common import (
     Context,

@@ -9,7 +9,7 @@ from telegram.error import BadRequest
 
 from bot import checkins
 from bot.checkins import Reply, Screen
-from bot.ids import is_id
+from bot.core.ids import is_id
 from handlers.common import Context, Sender, bound_sender, reply, sender, services
 
 log = logging.getLogger(__name__)

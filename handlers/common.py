@@ -10,10 +10,10 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.access import STAFF_ROLES, Viewer
-from bot.i18n import language_from_telegram
-from bot.menus import menu_for
-from bot.services import Services, get_services
+from bot.core.access import STAFF_ROLES, Viewer
+from bot.core.i18n import language_from_telegram
+from bot.core.menus import menu_for
+from bot.core.services import Services, get_services
 from bot.storage import people
 from bot.storage.records import Person
 
@@ -146,7 +146,7 @@ async def bound_sender(
 
     Free text and media are throttled: an unbound account forwarding a hundred messages gets
     one answer, not a hundred. A typed command is always answered; the per-chat queue cap
-    (bot/updates.py) bounds how many of those one burst can bring.
+    (bot/delivery/updates.py) bounds how many of those one burst can bring.
     """
     who = await sender(update, context)
     if who is None:

@@ -7,8 +7,9 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from bot import alerts, contact
-from bot.ids import is_id
+from bot import alerts
+from bot.contact import relay as contact
+from bot.core.ids import is_id
 from bot.storage import people
 from handlers.common import (
     Context,

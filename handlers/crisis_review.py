@@ -7,9 +7,10 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from bot import contact, crisis_review
-from bot.ids import is_id
-from bot.storage import crisis_review as review_store
+from bot.contact import relay as contact
+from bot.core.ids import is_id
+from bot.safeguarding import review as crisis_review
+from bot.safeguarding import store as review_store
 from handlers.common import Context, bound_press, reply, services, staff_viewer
 
 log = logging.getLogger(__name__)

@@ -7,11 +7,11 @@ from datetime import date
 
 from telegram import Update
 
-from bot import isolation
-from bot.access import may_manage_isolation
-from bot.ids import is_id
-from bot.isolation import KINDS, Result
-from bot.storage import isolation as store
+from bot.core.access import may_manage_isolation
+from bot.core.ids import is_id
+from bot.isolation import periods as isolation
+from bot.isolation import store
+from bot.isolation.periods import KINDS, Result
 from bot.storage import people
 from bot.storage.records import Person
 from handlers.common import (

@@ -15,11 +15,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Mess
 from telegram.error import BadRequest
 
 from bot import notices
-from bot.access import Viewer
-from bot.audience import may_compose
-from bot.ids import is_id
+from bot.core.access import Viewer
+from bot.core.ids import is_id
 from bot.notices import Markup, Media, Options
-from bot.storage.notices import Draft
+from bot.notices.audience import may_compose
+from bot.notices.store import Draft
 from handlers.common import Context, Sender, bound_sender, reply, sender, services, viewer_for
 
 log = logging.getLogger(__name__)

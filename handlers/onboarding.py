@@ -6,9 +6,9 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import onboarding
-from bot.config import LANGUAGES
-from bot.onboarding import Bound, Refusal
+from bot.core.config import LANGUAGES
+from bot.people import onboarding
+from bot.people.onboarding import Bound, Refusal
 from bot.storage import people
 from handlers.common import Context, reply, sender, services, set_menu
 

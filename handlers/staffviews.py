@@ -8,11 +8,12 @@ from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot import ledger, studentview
-from bot.access import Viewer, may_see_screen_scores, reads_notes
-from bot.clock import from_epoch
-from bot.ids import is_id
-from bot.ledger import RangeError
+from bot.core.access import Viewer, may_see_screen_scores, reads_notes
+from bot.core.clock import from_epoch
+from bot.core.ids import is_id
+from bot.reports import ledger
+from bot.reports import student as studentview
+from bot.reports.ledger import RangeError
 from handlers.common import (
     Context,
     Sender,

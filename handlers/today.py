@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import today
-from bot.ids import is_id
+from bot.core.ids import is_id
+from bot.reports import today
 from handlers.common import Context, bound_press, services, staff_viewer, viewer_for
 
 # One-tap releases under /today; more than this many due at once are released with /release.

@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.config import Config
+from bot.core.config import Config
 from jobs import escalation, purge, rounds
 
 

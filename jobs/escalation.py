@@ -8,7 +8,7 @@ from typing import Any
 from telegram.ext import Application, ContextTypes
 
 from bot import alerts
-from bot.services import get_services
+from bot.core.services import get_services
 
 log = logging.getLogger(__name__)
 

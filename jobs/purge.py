@@ -6,9 +6,9 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from bot import retention
-from bot.config import Config
-from bot.services import get_services
+from bot.core.config import Config
+from bot.core.services import get_services
+from bot.retention import purge as retention
 
 
 async def purge_expired(context: ContextTypes.DEFAULT_TYPE) -> None:

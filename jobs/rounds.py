@@ -7,8 +7,10 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from bot import checkins, digest, isolation
-from bot.services import get_services
+from bot import checkins
+from bot.core.services import get_services
+from bot.isolation import periods as isolation
+from bot.reports import digest
 
 INTERVAL_SECONDS = 15
 

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import settings
 
-from bot.clock import FakeClock
-from bot.config import Config
+from bot.core.clock import FakeClock
+from bot.core.config import Config
 
 if TYPE_CHECKING:
     from tests.fakeapi import FakeBotAPI

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import AppType, build_application
-from bot.clock import FakeClock
-from bot.config import Config, Telegram
-from bot.onboarding import issue_invites
-from bot.roster import parse_roster
-from bot.services import Services, get_services
-from bot.storage import outbox
+from bot.core.clock import FakeClock
+from bot.core.config import Config, Telegram
+from bot.core.services import Services, get_services
+from bot.delivery import outbox
+from bot.people.onboarding import issue_invites
+from bot.people.roster import parse_roster
+from bot.people.store.roster import apply_roster
 from bot.storage.people import select_people
-from bot.storage.roster import apply_roster
 from tests.fakeapi import TOKEN, FakeBotAPI, FakeUser
 
 

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from bot import stats
-from bot.clock import epoch
-from bot.i18n import Catalog
-from bot.storage import alerts as alerts_store
-from bot.storage import audit, outbox
-from bot.storage import checkins as checkins_store
-from bot.storage.stats import AlertTimes
+from bot.alerts import store as alerts_store
+from bot.checkins import store as checkins_store
+from bot.core.clock import epoch
+from bot.core.i18n import Catalog
+from bot.delivery import outbox
+from bot.reports import stats
+from bot.reports.store.stats import AlertTimes
+from bot.storage import audit
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeUser
 from tests.harness import Harness

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from bot import alerts
-from bot.schedule import local_date
-from bot.storage import checkins as checkins_store
-from bot.storage import outbox, people
+from bot.checkins import store as checkins_store
+from bot.checkins.schedule import local_date
+from bot.delivery import outbox
+from bot.storage import people
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeUser
 from tests.harness import Harness

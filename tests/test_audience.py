@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.access import Viewer
-from bot.audience import (
+from bot.core.access import Viewer
+from bot.notices.audience import (
     Audience,
     AudienceError,
     may_compose,

@@ -10,7 +10,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
-from bot import charts
+from bot.reports import charts
 
 LABELS = charts.Labels(
     title="张小明：体温和心情",

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from bot import checkins
-from bot.clock import FakeClock
-from bot.config import Checkins, Isolation, Slot
+from bot.core.clock import FakeClock
+from bot.core.config import Checkins, Isolation, Slot
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeBotAPI, FakeUser
 from tests.harness import Harness, make_config

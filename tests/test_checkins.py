@@ -16,18 +16,18 @@ from typing import Any
 
 import pytest
 
-from bot import checkins, isolation
-from bot.checkins import Reply
-from bot.clock import FakeClock
-from bot.config import Config
-from bot.i18n import Catalog
-from bot.roster import parse_roster
-from bot.services import Services
-from bot.storage import checkins as store
+from bot import checkins
+from bot.checkins import Reply, store
+from bot.core.clock import FakeClock
+from bot.core.config import Config
+from bot.core.i18n import Catalog
+from bot.core.services import Services
+from bot.isolation import periods as isolation
+from bot.people.roster import parse_roster
+from bot.people.store.roster import apply_roster
 from bot.storage import people
 from bot.storage.db import Database
 from bot.storage.records import Person
-from bot.storage.roster import apply_roster
 from tests.conftest import SHANGHAI, START
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
 

@@ -7,9 +7,9 @@ from datetime import datetime
 import pytest
 
 from bot import checkins
-from bot.storage import checkins as store
+from bot.checkins import store
+from bot.isolation.store import open_isolation
 from bot.storage import people
-from bot.storage.isolation import open_isolation
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeUser
 from tests.harness import Harness

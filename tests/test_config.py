@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config, ConfigError, bot_token, load_config
+from bot.core.config import Config, ConfigError, bot_token, load_config
 
 REPO = Path(__file__).resolve().parent.parent
 

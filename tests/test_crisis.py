@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bench import crisis_train
-from bot import crisis, crisis_model
-from bot.crisis import Category, CrisisHit, screen_text
+from bot.safeguarding import model as crisis_model
+from bot.safeguarding import screen as crisis
+from bot.safeguarding.screen import Category, CrisisHit, screen_text
 
 DATA = Path(__file__).parent / "data" / "crisis_dev.tsv"
 MIN_RECALL = 0.90

@@ -17,10 +17,10 @@ import openpyxl
 import pytest
 
 from bot import alerts
-from bot.clock import FakeClock
-from bot.config import Config
-from bot.crisis import screen_text
-from bot.i18n import Catalog
+from bot.core.clock import FakeClock
+from bot.core.config import Config
+from bot.core.i18n import Catalog
+from bot.safeguarding.screen import screen_text
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeBotAPI, FakeUser
 from tests.harness import Harness, make_config

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from telegram.ext import ExtBot
 
-from bot.clock import FakeClock, epoch
-from bot.config import Delivery
-from bot.delivery import DeliveryWorker
-from bot.httprequest import AiohttpRequest
-from bot.ratelimit import SharedBudget
-from bot.storage import outbox
+from bot.core.clock import FakeClock, epoch
+from bot.core.config import Delivery
+from bot.delivery import outbox
+from bot.delivery.httprequest import AiohttpRequest
+from bot.delivery.outbox import Lane, Outgoing
+from bot.delivery.ratelimit import SharedBudget
+from bot.delivery.worker import DeliveryWorker
 from bot.storage.db import Database
-from bot.storage.outbox import Lane, Outgoing
 from tests.fakeapi import TOKEN, FakeBotAPI
 
 FAST = Delivery(rate_per_second=1000, per_chat_per_second=1000, backoff_base_seconds=0)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot import alerts, retention
-from bot.i18n import Catalog
-from bot.storage import alerts as alert_store
+from bot import alerts
+from bot.alerts import store as alert_store
+from bot.core.i18n import Catalog
+from bot.retention import purge as retention
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
 from tests.test_alerts import alert_row, answer_checkin, button_data, events, person, school

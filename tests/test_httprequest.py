@@ -14,8 +14,8 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.httprequest import AiohttpRequest, never_sent
-from bot.logs import RedactingFilter
+from bot.core.logs import RedactingFilter
+from bot.delivery.httprequest import AiohttpRequest, never_sent
 from tests.fakeapi import TOKEN, FakeBotAPI
 
 

@@ -6,9 +6,9 @@ import re
 from datetime import date
 from typing import get_args
 
-from bot.crisis import Category
-from bot.i18n import Catalog, language_from_telegram, placeholders
-from bot.menus import MENUS
+from bot.core.i18n import Catalog, language_from_telegram, placeholders
+from bot.core.menus import MENUS
+from bot.safeguarding.screen import Category
 
 
 def test_catalogs_have_the_same_keys() -> None:

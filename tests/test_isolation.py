@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot import checkins, isolation
-from bot.config import Isolation
-from bot.isolation import Result
-from bot.storage import checkins as store
+from bot import checkins
+from bot.checkins import store
+from bot.core.config import Isolation
+from bot.isolation import periods as isolation
+from bot.isolation.periods import Result
 from tests.test_checkins import School, school
 
 __all__ = ["school"]

@@ -15,12 +15,12 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
-from bot import ledger
-from bot.cli_ledger import add_ledger_commands
-from bot.clock import epoch
-from bot.ledger import RangeError, parse_range
-from bot.ledgerbook import FILL_INFO, FILL_URGENT, FILL_WARNING
-from bot.storage.ledger import Scope
+from bot.cli.ledger import add_ledger_commands
+from bot.core.clock import epoch
+from bot.reports import ledger
+from bot.reports.ledger import RangeError, parse_range
+from bot.reports.ledgerbook import FILL_INFO, FILL_URGENT, FILL_WARNING
+from bot.reports.store.ledger import Scope
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeUser
 from tests.harness import Harness

@@ -16,11 +16,10 @@ from openpyxl import load_workbook
 import handlers.checkin
 import handlers.text
 from bot import notices
-from bot.access import Viewer
-from bot.audience import Audience
-from bot.cli_notice import add_notice_commands
-from bot.notices import Media
-from bot.storage import notices as store
+from bot.cli.notice import add_notice_commands
+from bot.core.access import Viewer
+from bot.notices import Media, store
+from bot.notices.audience import Audience
 from bot.storage import people
 from bot.storage.db import Database
 from handlers import notices as notice_handlers

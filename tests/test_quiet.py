@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.quiet import ack_deadline, deliver_at, in_quiet_hours
+from bot.alerts.quiet import ack_deadline, deliver_at, in_quiet_hours
 
 TZ = ZoneInfo("Asia/Shanghai")
 START, END = time(22, 0), time(7, 0)

@@ -8,8 +8,9 @@ import json
 from datetime import datetime, timedelta
 
 from bot import alerts
-from bot.storage import ledger, people
-from bot.storage.ledger import Scope
+from bot.reports.store import ledger
+from bot.reports.store.ledger import Scope
+from bot.storage import people
 from tests.harness import Harness
 from tests.reliability.test_privacy import answer_with_fever_and_note
 from tests.seed import USER_IDS

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from bot.clock import epoch
-from bot.roster import ParsedRoster, RowError, StaffRow, StudentRow, parse_roster
+from bot.core.clock import epoch
+from bot.people.roster import ParsedRoster, RowError, StaffRow, StudentRow, parse_roster
+from bot.people.store.roster import ImportSummary, apply_roster
 from bot.storage.db import Database
-from bot.storage.roster import ImportSummary, apply_roster
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config import Alerts
-from bot.rules import (
+from bot.alerts.rules import (
     AlertKind,
     Audience,
     CheckinFacts,
@@ -26,6 +25,7 @@ from bot.rules import (
     route,
     unreachable_signal,
 )
+from bot.core.config import Alerts
 
 T, D, C = Audience.TEACHER, Audience.DOCTOR, Audience.COUNSELOR
 DAY = date(2026, 11, 30)

@@ -6,9 +6,9 @@ import dataclasses
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot import schedule
-from bot.clock import epoch
-from bot.config import Checkins, Slot
+from bot.checkins import schedule
+from bot.core.clock import epoch
+from bot.core.config import Checkins, Slot
 
 TZ = ZoneInfo("Asia/Shanghai")
 CFG = Checkins()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.temperature import Reading, TempError, parse_temperature
+from bot.checkins.temperature import Reading, TempError, parse_temperature
 
 
 @pytest.mark.parametrize(

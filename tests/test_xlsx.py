@@ -6,7 +6,7 @@ import io
 
 from openpyxl import load_workbook
 
-from bot import xlsx
+from bot.core import xlsx
 
 
 def test_text_stays_text_numbers_stay_numbers_and_fills_land_where_named() -> None:

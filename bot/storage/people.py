@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.access import Viewer
+from bot.core.access import Viewer
 from bot.storage.db import Database
 from bot.storage.records import Person, StudentInfo
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import notices
-from bot.storage import checkins as checkins_store
+from bot.checkins import store as checkins_store
 from bot.storage.people import select_people
 from tests.conftest import SHANGHAI
 from tests.harness import Harness

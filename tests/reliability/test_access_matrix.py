@@ -17,8 +17,10 @@ from typing import Any
 
 import pytest
 
-from bot import alerts, crisis_review, departures
-from bot.access import Viewer
+from bot import alerts
+from bot.core.access import Viewer
+from bot.people import departures
+from bot.safeguarding import review as crisis_review
 from bot.storage import people
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
@@ -688,7 +690,7 @@ def leaks(role: str, seen: list[str], typed: str) -> list[str]:
 
 
 def help_text(role: str) -> str:
-    from bot.i18n import Catalog
+    from bot.core.i18n import Catalog
 
     key = {"school_admin": "admin", "bureau_admin": "admin", **AS_IF}.get(role, role)
     return Catalog.load().t("zh-CN", f"help.{key}")

@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.config import Delivery
-from bot.delivery import max_second_copies, max_unrecorded
-from bot.ratelimit import SharedBudget
+from bot.core.config import Delivery
+from bot.delivery.ratelimit import SharedBudget
+from bot.delivery.worker import max_second_copies, max_unrecorded
 from tests.fakeapi import TOKEN, FakeBotAPI
 from tests.seed import STAFF_CSV, STUDENTS_HEADER
 

@@ -9,10 +9,10 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bot import departures
-from bot.roster import parse_roster
+from bot.delivery.outbox import Lane, Outgoing, enqueue
+from bot.people import departures
+from bot.people.roster import parse_roster
 from bot.storage import people
-from bot.storage.outbox import Lane, Outgoing, enqueue
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeUser
 from tests.harness import Harness

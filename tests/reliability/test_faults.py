@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from bot import notices
-from bot.audience import Audience
-from bot.clock import FakeClock
-from bot.storage import checkins, outbox, people
-from bot.storage import notices as notice_store
+from bot.checkins import store as checkins
+from bot.core.clock import FakeClock
+from bot.delivery import outbox
+from bot.notices import store as notice_store
+from bot.notices.audience import Audience
+from bot.storage import people
 from bot.storage.people import select_people
 from handlers.common import viewer_for
 from tests.conftest import SHANGHAI

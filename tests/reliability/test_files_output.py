@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.csvtext import spreadsheet_safe
+from bot.core.csvtext import spreadsheet_safe
 from tests.fakeapi import TOKEN
 
 REPO = Path(__file__).resolve().parent.parent.parent

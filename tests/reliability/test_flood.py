@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
 from tests.fakeapi import FakeBotAPI
 from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot import notices
-from bot.i18n import Catalog
+from bot.core.i18n import Catalog
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
 from tests.reliability.scene import open_morning

@@ -4,7 +4,7 @@ longer lists, reads the receipts of, reminds or withdraws the old class's notice
 from __future__ import annotations
 
 from bot import notices
-from bot.audience import Audience
+from bot.notices.audience import Audience
 from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
 from tests.test_notices import class_id, viewer_of

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.logs import CHATTY, quiet_libraries
-from bot.storage import checkins as store
+from bot.checkins import store
+from bot.core.logs import CHATTY, quiet_libraries
 from bot.storage import people
 from tests.fakeapi import TOKEN, FakeUser
 from tests.harness import Harness

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config
+from bot.core.config import Config
 from tests.fakeapi import FakeBotAPI
 from tests.harness import Harness, make_config
 from tests.reliability.test_retention_age import MARKER, NEUTRAL, crisis_and_relay

@@ -10,13 +10,13 @@ from pathlib import Path
 import aiohttp
 
 from bot.app import build_application, webhook_options
-from bot.clock import FakeClock, epoch
-from bot.config import Config, webhook_path
-from bot.onboarding import issue_invites
-from bot.roster import parse_roster
+from bot.core.clock import FakeClock, epoch
+from bot.core.config import Config, webhook_path
+from bot.people.onboarding import issue_invites
+from bot.people.roster import parse_roster
+from bot.people.store.roster import apply_roster
 from bot.storage.db import Database
 from bot.storage.people import select_people
-from bot.storage.roster import apply_roster
 from tests.fakeapi import TOKEN, FakeBotAPI
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
 from tests.test_config import run_cli, write

@@ -1,0 +1,51 @@
+"""The running bot's shared services, kept in application.bot_data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from bot.core.clock import Clock, epoch
+from bot.core.config import Config
+from bot.core.i18n import Catalog
+from bot.core.throttle import OncePer
+from bot.storage.db import Database
+
+KEY = "classcare"
+
+
+if TYPE_CHECKING:
+    from bot.delivery.worker import DeliveryWorker
+
+
+@dataclass
+class Services:
+    config: Config
+    db: Database
+    clock: Clock
+    catalog: Catalog
+    bot_username: str = ""
+    outbox: DeliveryWorker | None = None
+    # "Who are you?" to an account with no binding: once a minute, however much it sends.
+    unbound_replies: OncePer = field(default_factory=lambda: OncePer(60))
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.config.general.tz
+
+    def now(self) -> int:
+        return epoch(self.clock.now())
+
+    def wake_outbox(self) -> None:
+        """Tell the delivery worker that new rows were committed."""
+        if self.outbox is not None:
+            self.outbox.wake()
+
+
+def get_services(bot_data: dict[Any, Any]) -> Services:
+    services = bot_data.get(KEY)
+    if not isinstance(services, Services):
+        raise RuntimeError("ClassCare services are not started")
+    return services

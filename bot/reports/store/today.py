@@ -1,0 +1,208 @@
+"""SQL for the day at a glance (/today), the teachers' digest and the schools' report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.checkins.store import Recipient as Student
+from bot.checkins.store import Round
+from bot.reports.store.ledger import Scope
+from bot.storage.db import Database
+
+
+@dataclass(frozen=True)
+class IsolatedStudent:
+    id: int
+    number: str
+    name: str
+    class_name: str
+    school_id: int
+    school_name: str
+    linked: bool = True
+
+
+@dataclass(frozen=True)
+class DayCheckin:
+    """One isolated student's check-in in one of today's rounds."""
+
+    id: int
+    round_id: int
+    student_id: int
+    status: str
+    started: bool
+    temperature_c: float | None
+    symptoms: str | None
+    mood: int | None
+
+
+@dataclass(frozen=True)
+class OpenAlert:
+    student_id: int
+    kind: str
+    level: str
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A bound staff member a digest or report goes to, with the scope it covers."""
+
+    person_id: int
+    role: str
+    chat_id: int
+    language: str | None
+    school_id: int | None
+
+
+async def rounds_on(db: Database, local_date: str) -> list[Round]:
+    rows = await db.fetchall(
+        "SELECT * FROM rounds WHERE local_date = ? ORDER BY slot_index", (local_date,)
+    )
+    return [Round.from_row(r) for r in rows]
+
+
+async def isolated_students(db: Database, scope: Scope, now: int) -> list[IsolatedStudent]:
+    """Students of the scope in isolation at `now`, by school, class and number."""
+    condition, params = scope.where("p")
+    rows = await db.fetchall(
+        "SELECT p.id, p.number, p.name, cl.name AS class_name, p.school_id,"
+        " s.name AS school_name, p.chat_id IS NOT NULL"
+        " FROM isolations i JOIN people p ON p.id = i.student_id"
+        " JOIN classes cl ON cl.id = p.class_id JOIN schools s ON s.id = p.school_id"
+        " WHERE i.started_at <= ? AND (i.ended_at IS NULL OR i.ended_at > ?)"
+        f" AND i.purged_at IS NULL AND {condition}"
+        " ORDER BY s.name, cl.name, p.number, p.id",
+        [now, now, *params],
+    )
+    return [IsolatedStudent(*r) for r in rows]
+
+
+async def day_checkins(db: Database, local_date: str, scope: Scope) -> list[DayCheckin]:
+    condition, params = scope.where("p")
+    rows = await db.fetchall(
+        # Submitted once and reopened with Edit: the submitted answers stand, so it counts as
+        # answered, as closing the window will make it.
+        "SELECT c.id, c.round_id, c.student_id,"
+        " CASE WHEN c.status = 'open' AND c.answered_at IS NOT NULL THEN 'answered'"
+        "  ELSE c.status END, c.started_at IS NOT NULL,"
+        " c.temperature_c, c.symptoms, c.mood"
+        " FROM rounds r JOIN checkins c ON c.round_id = r.id"
+        " JOIN people p ON p.id = c.student_id"
+        f" WHERE r.local_date = ? AND c.status != 'cancelled' AND {condition}"
+        " ORDER BY r.slot_index, c.id",
+        [local_date, *params],
+    )
+    return [DayCheckin(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7]) for r in rows]
+
+
+async def open_alerts(db: Database, scope: Scope) -> list[OpenAlert]:
+    """Alerts of the scope's students nobody has resolved yet, most serious first."""
+    condition, params = scope.where("p")
+    rows = await db.fetchall(
+        "SELECT a.student_id, a.kind, a.level FROM alerts a JOIN people p ON p.id = a.student_id"
+        f" WHERE a.state != 'resolved' AND {condition}"
+        " ORDER BY CASE a.level WHEN 'urgent' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, a.id",
+        params,
+    )
+    return [OpenAlert(*r) for r in rows]
+
+
+async def contacted_since(db: Database, scope: Scope, since: int) -> frozenset[int]:
+    """Students of the scope a staff member wrote to or phoned since `since`."""
+    condition, params = scope.where("p")
+    rows = await db.fetchall(
+        "SELECT DISTINCT ct.student_id FROM contacts ct JOIN people p ON p.id = ct.student_id"
+        f" WHERE ct.at >= ? AND ct.direction IN ('out', 'call') AND {condition}",
+        [since, *params],
+    )
+    return frozenset(int(r[0]) for r in rows)
+
+
+@dataclass(frozen=True)
+class DueRelease:
+    """An isolated student whose planned end date (隔离结束) has come."""
+
+    student_id: int
+    name: str
+    number: str
+    start_date: str
+    planned_end_date: str
+
+
+async def due_releases(db: Database, local_date: str, scope: Scope) -> list[DueRelease]:
+    """Students in scope still isolated on or after their planned end date, earliest first."""
+    condition, params = scope.where("p")
+    rows = await db.fetchall(
+        "SELECT p.id, p.name, p.number, i.start_date, i.planned_end_date FROM isolations i"
+        " JOIN people p ON p.id = i.student_id"
+        " WHERE i.ended_at IS NULL AND i.planned_end_date IS NOT NULL"
+        f" AND i.planned_end_date <= ? AND {condition}"
+        " ORDER BY i.planned_end_date, p.number",
+        [local_date, *params],
+    )
+    return [DueRelease(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class DayNote:
+    """A note a student wrote to the class teacher in a check-in of the day."""
+
+    student_id: int
+    name: str
+    slot: str
+    note: str
+
+
+async def day_notes(db: Database, local_date: str, scope: Scope) -> list[DayNote]:
+    condition, params = scope.where("p")
+    rows = await db.fetchall(
+        "SELECT c.student_id, p.name, r.slot, c.note FROM rounds r"
+        " JOIN checkins c ON c.round_id = r.id JOIN people p ON p.id = c.student_id"
+        f" WHERE r.local_date = ? AND c.note IS NOT NULL AND c.note != '' AND {condition}"
+        " ORDER BY r.slot_index, p.name, c.id",
+        [local_date, *params],
+    )
+    return [DayNote(*r) for r in rows]
+
+
+async def unanswered(db: Database, round_id: int, scope: Scope) -> list[Student]:
+    """The scope's bound students who have not submitted this round's check-in yet."""
+    condition, params = scope.where("p")
+    rows = await db.fetchall(
+        "SELECT c.id, c.student_id, p.chat_id, p.language FROM checkins c"
+        " JOIN people p ON p.id = c.student_id"
+        " WHERE c.round_id = ? AND c.status = 'open' AND c.answered_at IS NULL"
+        " AND p.chat_id IS NOT NULL"
+        f" AND p.unreachable_at IS NULL AND {condition} ORDER BY c.id",
+        [round_id, *params],
+    )
+    return [Student(*r) for r in rows]
+
+
+async def batch_exists(db: Database, kind: str, ref: str) -> bool:
+    row = await db.fetchone("SELECT 1 FROM batches WHERE kind = ? AND ref = ?", (kind, ref))
+    return row is not None
+
+
+async def report_recipients(db: Database) -> list[Recipient]:
+    """Bound teachers, doctors and admins, each with the school they belong to."""
+    rows = await db.fetchall(
+        "SELECT id, role, chat_id, language, school_id FROM people"
+        " WHERE role IN ('teacher', 'doctor', 'admin') AND chat_id IS NOT NULL"
+        " AND unreachable_at IS NULL ORDER BY id"
+    )
+    return [Recipient(*r) for r in rows]
+
+
+async def school_ids(db: Database) -> list[tuple[int, str]]:
+    rows = await db.fetchall("SELECT id, name FROM schools ORDER BY name")
+    return [(int(r[0]), str(r[1])) for r in rows]
+
+
+async def class_names(db: Database, class_ids: frozenset[int]) -> list[str]:
+    if not class_ids:
+        return []
+    marks = ",".join("?" * len(class_ids))
+    rows = await db.fetchall(
+        f"SELECT name FROM classes WHERE id IN ({marks}) ORDER BY name", sorted(class_ids)
+    )
+    return [str(r[0]) for r in rows]
