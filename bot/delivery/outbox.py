@@ -10,6 +10,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.core.keyboard import Keyboard
 from bot.storage.db import Database
 
 
@@ -39,6 +40,33 @@ class Outgoing:
     payload: dict[str, Any]
     person_id: int | None = None
     not_before: int = 0
+
+
+def message(
+    dedup_key: str,
+    lane: Lane,
+    chat_id: int,
+    text: str,
+    *,
+    keyboard: Keyboard | None = None,
+    person_id: int | None = None,
+    not_before: int = 0,
+    **options: Any,
+) -> Outgoing:
+    """A sendMessage row: text, an optional keyboard, and any other Bot API parameters."""
+    payload: dict[str, Any] = {"text": text, **options}
+    markup = keyboard.markup() if keyboard is not None else None
+    if markup is not None:
+        payload["reply_markup"] = markup
+    return Outgoing(
+        dedup_key=dedup_key,
+        lane=lane,
+        chat_id=chat_id,
+        method="sendMessage",
+        payload=payload,
+        person_id=person_id,
+        not_before=not_before,
+    )
 
 
 @dataclass(frozen=True)
