@@ -33,7 +33,7 @@ from bot.storage.db import Database
 log = logging.getLogger("classcare")
 
 if TYPE_CHECKING:
-    from bot.people.roster import ParsedRoster
+    from bot.people.roster import ParsedRoster, RowError
 
 DEFAULT_CONFIG = "config.toml"
 INVITE_COLUMNS = ("number", "name", "role", "school", "class", "link")
@@ -93,7 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     roster = sub.add_parser("roster", parents=[common], help="roster files")
     roster_sub = roster.add_subparsers(title="roster commands", metavar="ACTION", required=True)
     imp = roster_sub.add_parser(
-        "import", parents=[common], help="import a students or staff file (CSV or XLSX)"
+        "import",
+        parents=[common],
+        help="import a students, staff or guardians file (CSV or XLSX; the headers say which)",
     )
     imp.add_argument("file", type=Path, help="CSV (UTF-8 or GBK) or XLSX file")
     imp.add_argument("--dry-run", action="store_true", help="check the file, change nothing")
@@ -113,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     inv.add_argument("--class", dest="class_name", help="only students and teachers of this class")
     inv.add_argument(
         "--role",
-        choices=("student", "teacher", "doctor", "counselor", "admin"),
+        choices=("student", "guardian", "teacher", "doctor", "counselor", "admin"),
         help="only people with this role",
     )
     inv.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
@@ -185,17 +187,14 @@ def _with_db(config: Config, work: Callable[[Database], Coroutine[Any, Any, int]
 
 
 def _roster_import(args: argparse.Namespace, config: Config) -> int:
+    from bot.guardians.store import GuardiansRejected
     from bot.people.roster import parse_roster
     from bot.people.store.roster import apply_roster
 
     roster = parse_roster(args.file)
     if roster.errors:
-        print(f"{args.file}: rejected, nothing imported. Fix these lines:", file=sys.stderr)
-        for error in roster.errors:
-            column = f" [{error.column}]" if error.column else ""
-            print(f"  line {error.line}{column}: {error.reason}", file=sys.stderr)
-        return 1
-    count = len(roster.students) + len(roster.staff)
+        return _rejected(args.file, roster.errors)
+    count = roster.size
     if args.prune:
         return _with_db(config, lambda db: _import_pruning(args, config, db, roster))
     if args.dry_run:
@@ -203,13 +202,24 @@ def _roster_import(args: argparse.Namespace, config: Config) -> int:
         return 0
 
     async def work(db: Database) -> int:
-        summary = await apply_roster(
-            db, roster, now=epoch(SystemClock().now()), tz=config.general.tz
-        )
+        try:
+            summary = await apply_roster(
+                db, roster, now=epoch(SystemClock().now()), tz=config.general.tz
+            )
+        except GuardiansRejected as rejected:
+            return _rejected(args.file, rejected.errors)
         print(f"{args.file}: imported {count} {roster.kind} rows: {summary}")
         return 0
 
     return _with_db(config, work)
+
+
+def _rejected(file: Path, errors: Sequence[RowError]) -> int:
+    print(f"{file}: rejected, nothing imported. Fix these lines:", file=sys.stderr)
+    for error in errors:
+        column = f" [{error.column}]" if error.column else ""
+        print(f"  line {error.line}{column}: {error.reason}", file=sys.stderr)
+    return 1
 
 
 async def _import_pruning(
@@ -221,7 +231,7 @@ async def _import_pruning(
     from bot.people import departures
 
     svc = Services(config, db, SystemClock(), Catalog.load(config.general.language))
-    count = len(roster.students) + len(roster.staff)
+    count = roster.size
     gone = await departures.to_prune(svc, roster)
     print(f"{args.file}: {count} {roster.kind} rows are valid.")
     if gone:

@@ -283,7 +283,7 @@ def _audience_where(audience: Audience, scope_school: int | None) -> tuple[str, 
                 " WHERE i.student_id = p.id AND i.ended_at IS NULL)"
             )
         elif kind == "staff":
-            where.append("p.role != 'student'")
+            where.append("p.role NOT IN ('student', 'guardian')")
         elif kind == "role":
             where.append("p.role = ?")
             params.append(audience.role)

@@ -1,0 +1,136 @@
+"""SQL for guardians: their import, their links to children, consent and who answers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.people.roster import GuardianRow, RowError
+
+
+class GuardiansRejected(ValueError):
+    """Rows that name a child the database does not know; nothing was imported."""
+
+    def __init__(self, errors: Sequence[RowError]) -> None:
+        super().__init__(f"{len(errors)} guardian rows name no known student")
+        self.errors = tuple(errors)
+
+
+@dataclass
+class GuardianSummary:
+    guardians_created: int = 0
+    guardians_updated: int = 0
+    children_linked: int = 0
+
+
+async def apply_guardians(
+    tx: aiosqlite.Connection, rows: Sequence[GuardianRow], *, now: int
+) -> GuardianSummary:
+    """Create or update guardians and make the file the truth for the children it names.
+
+    Raises GuardiansRejected (before writing anything) when a row names no known student.
+    """
+    children = await _children(tx, rows)
+    summary = GuardianSummary()
+    async with tx.execute("SELECT id, number FROM people WHERE role = 'guardian'") as cursor:
+        known = {r[1]: r[0] for r in await cursor.fetchall()}
+    first: dict[str, GuardianRow] = {}
+    for row in rows:
+        first.setdefault(row.phone, row)
+    fresh = [row for phone, row in first.items() if phone not in known]
+    await tx.executemany(
+        "INSERT INTO people (role, number, name, language, created_at, updated_at)"
+        " VALUES ('guardian', ?, ?, ?, ?, ?)",
+        [(row.phone, row.name, row.language, now, now) for row in fresh],
+    )
+    # An empty language keeps the one the guardian may have chosen in the bot.
+    await tx.executemany(
+        "UPDATE people SET name = ?, language = COALESCE(?, language), updated_at = ?,"
+        " deactivated_at = NULL WHERE id = ?",
+        [
+            (row.name, row.language, now, known[phone])
+            for phone, row in first.items()
+            if phone in known
+        ],
+    )
+    summary.guardians_created = len(fresh)
+    summary.guardians_updated = len(first) - len(fresh)
+    async with tx.execute("SELECT id, number FROM people WHERE role = 'guardian'") as cursor:
+        ids = {r[1]: r[0] for r in await cursor.fetchall()}
+    by_child: dict[int, list[GuardianRow]] = defaultdict(list)
+    for row in rows:
+        by_child[children[row.line]].append(row)
+    await tx.executemany(
+        "DELETE FROM guardian_links WHERE student_id = ?", [(sid,) for sid in by_child]
+    )
+    links: list[tuple[object, ...]] = []
+    for student_id, listed in by_child.items():
+        # A child always has one primary contact: the one marked 是, else the first listed.
+        primary = next((row for row in listed if row.primary), listed[0])
+        links += [
+            (ids[row.phone], student_id, row.relation, int(row is primary), now, now)
+            for row in listed
+        ]
+    await tx.executemany(
+        "INSERT INTO guardian_links (guardian_id, student_id, relation, is_primary,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        links,
+    )
+    summary.children_linked = len(by_child)
+    return summary
+
+
+async def _children(tx: aiosqlite.Connection, rows: Sequence[GuardianRow]) -> dict[int, int]:
+    """The student each row names, by line; every row that names none is an error."""
+    async with tx.execute(
+        "SELECT p.id, p.number, s.name FROM people p JOIN schools s ON s.id = p.school_id"
+        " WHERE p.role = 'student' AND p.deactivated_at IS NULL"
+    ) as cursor:
+        students = await cursor.fetchall()
+    by_school = {(r[2], r[1]): r[0] for r in students}
+    by_number: dict[str, list[int]] = defaultdict(list)
+    for r in students:
+        by_number[r[1]].append(r[0])
+    found: dict[int, int] = {}
+    errors: list[RowError] = []
+    for row in rows:
+        if row.school is not None:
+            sid = by_school.get((row.school, row.student_number))
+            if sid is None:
+                errors.append(
+                    RowError(
+                        row.line,
+                        None,
+                        f"no student {row.student_number} at {row.school}:"
+                        " import the students file first",
+                    )
+                )
+            else:
+                found[row.line] = sid
+            continue
+        matches = by_number.get(row.student_number, [])
+        if len(matches) == 1:
+            found[row.line] = matches[0]
+        elif not matches:
+            errors.append(
+                RowError(
+                    row.line,
+                    None,
+                    f"no student {row.student_number}: import the students file first",
+                )
+            )
+        else:
+            errors.append(
+                RowError(
+                    row.line,
+                    None,
+                    f"student number {row.student_number} exists in {len(matches)} schools:"
+                    " add a 学校/school column",
+                )
+            )
+    if errors:
+        raise GuardiansRejected(errors)
+    return found

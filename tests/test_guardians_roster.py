@@ -1,0 +1,233 @@
+"""Guardians files: parsing, the all-or-nothing import, siblings, primaries and re-import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import Workbook
+
+from bot.core.clock import epoch
+from bot.guardians.store import GuardiansRejected
+from bot.people.roster import ParsedRoster, normalize_phone, parse_roster
+from bot.people.store.roster import apply_roster, missing_from
+from bot.storage.db import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = epoch(datetime(2026, 11, 30, 8, 0, tzinfo=TZ))
+HEADER = "学号,学校,监护人姓名,关系,手机,语言,主要联系人\n"
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "classcare.db")
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+def clean(path: Path) -> ParsedRoster:
+    roster = parse_roster(path)
+    assert roster.errors == (), roster.errors
+    return roster
+
+
+def write(tmp_path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / "guardians.csv"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+async def import_people(db: Database) -> None:
+    await apply_roster(db, clean(EXAMPLES / "staff.csv"), now=NOW, tz=TZ)
+    await apply_roster(db, clean(EXAMPLES / "students.csv"), now=NOW, tz=TZ)
+
+
+async def links(db: Database) -> list[tuple[str, str, str, str, int]]:
+    """(child number, guardian name, relation, phone, primary) in a stable order."""
+    rows = await db.fetchall(
+        "SELECT c.number, g.name, l.relation, g.number, l.is_primary FROM guardian_links l"
+        " JOIN people c ON c.id = l.student_id JOIN people g ON g.id = l.guardian_id"
+        " ORDER BY c.number, g.number"
+    )
+    return [tuple(r) for r in rows]
+
+
+async def test_example_guardians_link_siblings_and_one_primary_per_child(db: Database) -> None:
+    await import_people(db)
+    roster = clean(EXAMPLES / "guardians.csv")
+    assert roster.kind == "guardians"
+
+    summary = await apply_roster(db, roster, now=NOW, tz=TZ)
+
+    assert (summary.people_created, summary.children_linked) == (5, 5)
+    assert await links(db) == [
+        ("20190202", "周丽", "母亲", "13800138004", 1),
+        ("20210101", "周丽", "母亲", "13800138004", 1),
+        ("20210103", "郑国强", "爷爷", "13800138005", 1),
+        ("20230301", "张建国", "父亲", "13800138001", 1),
+        ("20230301", "刘芳", "母亲", "13800138002", 0),
+        # Nobody marked as primary: the first guardian listed is.
+        ("20230401", "赵刚", "父亲", "13800138003", 1),
+    ]
+    # The mother of two is one person with one account to bind.
+    assert await db.scalar("SELECT COUNT(*) FROM people WHERE role = 'guardian'") == 5
+
+
+async def test_reimport_updates_without_duplicates_and_moves_the_primary(
+    db: Database, tmp_path: Path
+) -> None:
+    await import_people(db)
+    await apply_roster(db, clean(EXAMPLES / "guardians.csv"), now=NOW, tz=TZ)
+    changed = write(
+        tmp_path,
+        HEADER + "20230301,城关第一中学,张建国,爸爸,13800138001,,否\n"
+        "20230301,城关第一中学,刘芳,母亲,13800138002,英文,是\n",
+    )
+
+    summary = await apply_roster(db, clean(changed), now=NOW, tz=TZ)
+
+    assert (summary.people_created, summary.people_updated) == (0, 2)
+    assert await db.scalar("SELECT COUNT(*) FROM people WHERE role = 'guardian'") == 5
+    rows = [r for r in await links(db) if r[0] == "20230301"]
+    assert rows == [
+        ("20230301", "张建国", "爸爸", "13800138001", 0),
+        ("20230301", "刘芳", "母亲", "13800138002", 1),
+    ]
+    # Children the file does not name keep their guardians.
+    assert len(await links(db)) == 6
+    language = await db.scalar("SELECT language FROM people WHERE number = '13800138002'")
+    assert language == "en"
+
+
+def test_bad_rows_are_each_named(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        HEADER + "20230301,城关第一中学,张建国,父亲,13800138001,,是\n"
+        "20230302,城关第一中学,,母亲,13800138009,,\n"
+        "20230303,城关第一中学,李四,,1380013800,,\n"
+        "20230301,城关第一中学,王五,父亲,13800138001,,也许\n"
+        "20230301,城关第一中学,刘芳,母亲,13800138002,,是\n",
+    )
+
+    roster = parse_roster(path)
+
+    assert [(e.line, e.column) for e in roster.errors] == [
+        (3, "监护人姓名"),
+        (4, "关系"),
+        (4, "手机"),
+        (5, "主要联系人"),
+        (5, "手机"),
+        (6, "主要联系人"),
+    ]
+    reasons = [e.reason for e in roster.errors]
+    assert reasons[2] == "'1380013800' is not a phone number"
+    assert "already on line 2" in reasons[4]
+    assert "already has a primary contact on line 2" in reasons[5]
+
+
+def test_one_phone_cannot_belong_to_two_names(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        HEADER + "20230301,城关第一中学,张建国,父亲,13800138001,,\n"
+        "20230302,城关第一中学,张建华,父亲,13800138001,,\n",
+    )
+
+    roster = parse_roster(path)
+
+    assert [(e.line, e.column) for e in roster.errors] == [(3, "监护人姓名")]
+    assert "belongs to 张建国 on line 2" in roster.errors[0].reason
+
+
+async def test_unknown_children_reject_the_whole_file(db: Database, tmp_path: Path) -> None:
+    await import_people(db)
+    path = write(
+        tmp_path,
+        "学号,监护人姓名,关系,手机\n"
+        "20230301,张建国,父亲,13800138001\n"
+        "99999999,无名,父亲,13800138011\n"
+        "20230302,李梅,母亲,13800138012\n"
+        "88888888,无名,母亲,13800138013\n",
+    )
+
+    with pytest.raises(GuardiansRejected) as rejected:
+        await apply_roster(db, clean(path), now=NOW, tz=TZ)
+
+    assert [e.line for e in rejected.value.errors] == [3, 5]
+    assert "no student 99999999" in rejected.value.errors[0].reason
+    assert await db.scalar("SELECT COUNT(*) FROM people WHERE role = 'guardian'") == 0
+    assert await links(db) == []
+
+
+def test_english_headers_gbk_and_xlsx_read_alike(tmp_path: Path) -> None:
+    english = write(
+        tmp_path,
+        "student_number,guardian_name,relation,mobile,language,primary\n"
+        "20230301,张建国,父亲,+86 138 0013 8001,中文,yes\n",
+    )
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes((HEADER + "20230301,,张建国,父亲,13800138001,中文,是\n").encode("gbk"))
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["学号", "监护人姓名", "关系", "手机", "语言", "主要联系人"])
+    sheet.append([20230301, "张建国", "父亲", 13800138001, "中文", "是"])
+    xlsx = tmp_path / "guardians.xlsx"
+    book.save(xlsx)
+
+    rows = [clean(path).guardians[0] for path in (english, gbk, xlsx)]
+
+    assert {(r.student_number, r.name, r.phone, r.language, r.primary) for r in rows} == {
+        ("20230301", "张建国", "13800138001", "zh-CN", True)
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("13800138000", "13800138000"),
+        ("+86 138-0013-8000", "13800138000"),
+        ("(010) 6512 3456", "01065123456"),
+        ("+44 20 7946 0958", "+442079460958"),
+        ("138001380", None),
+        ("电话", None),
+    ],
+)
+def test_phone_numbers(text: str, stored: str | None) -> None:
+    assert normalize_phone(text) == stored
+
+
+async def test_a_complete_staff_file_prunes_no_guardian(db: Database) -> None:
+    await import_people(db)
+    await apply_roster(db, clean(EXAMPLES / "guardians.csv"), now=NOW, tz=TZ)
+
+    gone = await missing_from(db, clean(EXAMPLES / "staff.csv"))
+
+    assert gone == []
+    assert await missing_from(db, clean(EXAMPLES / "guardians.csv")) == []
+
+
+def test_cli_names_every_bad_line(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "20230301,,,父亲,13800138001,,\n20230302,,李梅,母亲,12,,\n")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[general]\ndatabase = "{tmp_path / "c.db"}"\n', encoding="utf-8")
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(config), "roster", "import", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+
+    assert done.returncode == 1
+    assert "line 2 [监护人姓名]: guardian name is missing" in done.stderr
+    assert "line 3 [手机]: '12' is not a phone number" in done.stderr
