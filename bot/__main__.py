@@ -269,6 +269,7 @@ async def _import_pruning(
 
 def _invites(args: argparse.Namespace, config: Config) -> int:
     from bot.core.i18n import Catalog
+    from bot.guardians.store import guardian_places
     from bot.people.onboarding import invite_link, issue_invites
     from bot.people.store.invites import holding_open_invites
     from bot.storage.people import select_people, staff_places
@@ -311,7 +312,10 @@ def _invites(args: argparse.Namespace, config: Config) -> int:
                 print("nobody needs a new link; nothing written")
                 return 0
         names = {person.id: (school, klass) for person, school, klass in rows}
-        places = await staff_places(db, [p.id for p, _, _ in rows if not p.is_student])
+        places = await staff_places(
+            db, [p.id for p, _, _ in rows if p.role not in ("student", "guardian")]
+        )
+        places |= await guardian_places(db, [p.id for p, _, _ in rows if p.role == "guardian"])
         issued = await issue_invites(
             db,
             [r[0] for r in rows],

@@ -7,6 +7,8 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.core.config import LANGUAGES
+from bot.guardians import store as guardian_store
+from bot.guardians.greeting import welcome_parts
 from bot.people import onboarding
 from bot.people.onboarding import Bound, Refusal
 from bot.storage import people
@@ -62,10 +64,13 @@ async def _welcome(update: Update, context: Context, bound: Bound, chat_id: int)
     log.info("account bound to person %d (%s)", person.id, person.role)
     days = svc.config.retention.days_after_isolation
     if person.is_student:
-        parts = (
+        parts: tuple[str, ...] = (
             catalog.t(language, "onboarding.intro.student"),
             catalog.t(language, "onboarding.privacy", days=days),
         )
+    elif person.role == "guardian":
+        children = await guardian_store.children_of(svc.db, person.id)
+        parts = welcome_parts(catalog, language, children, days)
     else:
         # Staff read what they can do here and what they owe the students whose data they see.
         parts = (

@@ -231,3 +231,36 @@ def test_cli_names_every_bad_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "line 2 [监护人姓名]: guardian name is missing" in done.stderr
     assert "line 3 [手机]: '12' is not a phone number" in done.stderr
+
+
+def test_cli_invites_for_guardians_name_their_children(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[general]\ndatabase = "{tmp_path / "c.db"}"\n[telegram]\nbot_username = "cc_bot"\n',
+        encoding="utf-8",
+    )
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "--config", str(config), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
+        )
+
+    for name in ("staff.csv", "students.csv", "guardians.csv"):
+        done = cli("roster", "import", str(EXAMPLES / name))
+        assert done.returncode == 0, done.stderr
+    assert "5 guardians created" in done.stdout
+    out = tmp_path / "links.csv"
+
+    done = cli("invites", "--role", "guardian", "--school", "实验小学", "--out", str(out))
+
+    assert done.returncode == 0, done.stderr
+    rows = out.read_text(encoding="utf-8-sig").splitlines()[1:]
+    assert [row.rsplit(",", 1)[0] for row in rows] == [
+        "13800138004,周丽,家长,实验小学,三年级(1)班 周子涵、五年级(2)班 陈思远",
+        "13800138005,郑国强,家长,实验小学,三年级(1)班 郑可欣",
+    ]
+    assert all(",https://t.me/cc_bot?start=" in row for row in rows)

@@ -9,6 +9,60 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.people.roster import GuardianRow, RowError
+from bot.storage.db import Database
+from bot.storage.records import Person
+
+_PERSON_COLUMNS = (
+    "p.id, p.role, p.number, p.name, p.school_id, p.class_id, p.language, p.guardian_consent,"
+    " p.telegram_user_id, p.chat_id, p.unreachable_at"
+)
+
+
+@dataclass(frozen=True)
+class Child:
+    """A guardian's child with the names a greeting or a prompt shows."""
+
+    student: Person
+    school_name: str
+    class_name: str
+    relation: str
+    primary: bool
+
+
+@dataclass(frozen=True)
+class Guardian:
+    """A guardian of one child, as a card or a nudge names them."""
+
+    person: Person
+    relation: str
+    primary: bool
+
+
+async def children_of(db: Database, guardian_id: int) -> list[Child]:
+    """The guardian's children still on the roster, in a stable order."""
+    rows = await db.fetchall(
+        f"SELECT {_PERSON_COLUMNS}, s.name AS school_name, c.name AS class_name,"
+        " l.relation, l.is_primary FROM guardian_links l JOIN people p ON p.id = l.student_id"
+        " JOIN schools s ON s.id = p.school_id JOIN classes c ON c.id = p.class_id"
+        " WHERE l.guardian_id = ? AND p.deactivated_at IS NULL ORDER BY s.name, c.name, p.number",
+        (guardian_id,),
+    )
+    return [
+        Child(Person.from_row(r), r["school_name"], r["class_name"], r["relation"],
+              bool(r["is_primary"]))
+        for r in rows
+    ]  # fmt: skip
+
+
+async def guardians_of(db: Database, student_id: int) -> list[Guardian]:
+    """The child's active guardians, the primary first."""
+    rows = await db.fetchall(
+        f"SELECT {_PERSON_COLUMNS}, l.relation, l.is_primary FROM guardian_links l"
+        " JOIN people p ON p.id = l.guardian_id"
+        " WHERE l.student_id = ? AND p.deactivated_at IS NULL ORDER BY l.is_primary DESC, p.id",
+        (student_id,),
+    )
+    return [Guardian(Person.from_row(r), r["relation"], bool(r["is_primary"])) for r in rows]
 
 
 class GuardiansRejected(ValueError):
@@ -134,3 +188,27 @@ async def _children(tx: aiosqlite.Connection, rows: Sequence[GuardianRow]) -> di
     if errors:
         raise GuardiansRejected(errors)
     return found
+
+
+async def guardian_places(
+    db: Database, guardian_ids: list[int]
+) -> dict[int, tuple[list[str], list[str]]]:
+    """Each guardian's children as (class and child names, school names) for an invite sheet."""
+    places: dict[int, tuple[list[str], list[str]]] = {i: ([], []) for i in guardian_ids}
+    if not guardian_ids:
+        return places
+    marks = ",".join("?" * len(guardian_ids))
+    rows = await db.fetchall(
+        "SELECT l.guardian_id, s.name, c.name, p.name FROM guardian_links l"
+        " JOIN people p ON p.id = l.student_id JOIN schools s ON s.id = p.school_id"
+        " JOIN classes c ON c.id = p.class_id"
+        f" WHERE l.guardian_id IN ({marks}) AND p.deactivated_at IS NULL"
+        " ORDER BY s.name, c.name, p.number",
+        guardian_ids,
+    )
+    for guardian_id, school, class_name, child in rows:
+        classes, schools = places[guardian_id]
+        classes.append(f"{class_name} {child}")
+        if school not in schools:
+            schools.append(school)
+    return places
