@@ -187,8 +187,8 @@ def _with_db(config: Config, work: Callable[[Database], Coroutine[Any, Any, int]
 
 
 def _roster_import(args: argparse.Namespace, config: Config) -> int:
-    from bot.guardians.store import GuardiansRejected
-    from bot.people.roster import parse_roster
+    from bot.guardians.links import GuardiansRejected
+    from bot.people.roster import RowError, parse_roster
     from bot.people.store.roster import apply_roster
 
     roster = parse_roster(args.file)
@@ -207,7 +207,7 @@ def _roster_import(args: argparse.Namespace, config: Config) -> int:
                 db, roster, now=epoch(SystemClock().now()), tz=config.general.tz
             )
         except GuardiansRejected as rejected:
-            return _rejected(args.file, rejected.errors)
+            return _rejected(args.file, [RowError(n, None, why) for n, why in rejected.problems])
         print(f"{args.file}: imported {count} {roster.kind} rows: {summary}")
         return 0
 

@@ -13,8 +13,9 @@ import pytest
 from openpyxl import Workbook
 
 from bot.core.clock import epoch
-from bot.guardians.store import GuardiansRejected
-from bot.people.roster import ParsedRoster, normalize_phone, parse_roster
+from bot.guardians.links import GuardiansRejected
+from bot.guardians.rows import normalize_phone
+from bot.people.roster import ParsedRoster, parse_roster
 from bot.people.store.roster import apply_roster, missing_from
 from bot.storage.db import Database
 
@@ -161,8 +162,8 @@ async def test_unknown_children_reject_the_whole_file(db: Database, tmp_path: Pa
     with pytest.raises(GuardiansRejected) as rejected:
         await apply_roster(db, clean(path), now=NOW, tz=TZ)
 
-    assert [e.line for e in rejected.value.errors] == [3, 5]
-    assert "no student 99999999" in rejected.value.errors[0].reason
+    assert [line for line, _ in rejected.value.problems] == [3, 5]
+    assert "no student 99999999" in rejected.value.problems[0][1]
     assert await db.scalar("SELECT COUNT(*) FROM people WHERE role = 'guardian'") == 0
     assert await links(db) == []
 

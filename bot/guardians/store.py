@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.people.roster import GuardianRow, RowError
+from bot.guardians.rows import GuardianRow
 from bot.storage.db import Database
 from bot.storage.records import Person
 
@@ -65,14 +65,6 @@ async def guardians_of(db: Database, student_id: int) -> list[Guardian]:
     return [Guardian(Person.from_row(r), r["relation"], bool(r["is_primary"])) for r in rows]
 
 
-class GuardiansRejected(ValueError):
-    """Rows that name a child the database does not know; nothing was imported."""
-
-    def __init__(self, errors: Sequence[RowError]) -> None:
-        super().__init__(f"{len(errors)} guardian rows name no known student")
-        self.errors = tuple(errors)
-
-
 @dataclass
 class GuardianSummary:
     guardians_created: int = 0
@@ -80,14 +72,17 @@ class GuardianSummary:
     children_linked: int = 0
 
 
-async def apply_guardians(
-    tx: aiosqlite.Connection, rows: Sequence[GuardianRow], *, now: int
+async def write_guardians(
+    tx: aiosqlite.Connection,
+    rows: Sequence[GuardianRow],
+    children: Mapping[int, int],
+    *,
+    now: int,
 ) -> GuardianSummary:
-    """Create or update guardians and make the file the truth for the children it names.
+    """Create or update guardians and make the rows the truth for the children they name.
 
-    Raises GuardiansRejected (before writing anything) when a row names no known student.
+    `children` maps each row's line to the student it names.
     """
-    children = await _children(tx, rows)
     summary = GuardianSummary()
     async with tx.execute("SELECT id, number FROM people WHERE role = 'guardian'") as cursor:
         known = {r[1]: r[0] for r in await cursor.fetchall()}
@@ -137,57 +132,13 @@ async def apply_guardians(
     return summary
 
 
-async def _children(tx: aiosqlite.Connection, rows: Sequence[GuardianRow]) -> dict[int, int]:
-    """The student each row names, by line; every row that names none is an error."""
+async def active_students(tx: aiosqlite.Connection) -> list[tuple[int, str, str]]:
+    """(id, student number, school name) of every student on the roster."""
     async with tx.execute(
         "SELECT p.id, p.number, s.name FROM people p JOIN schools s ON s.id = p.school_id"
         " WHERE p.role = 'student' AND p.deactivated_at IS NULL"
     ) as cursor:
-        students = await cursor.fetchall()
-    by_school = {(r[2], r[1]): r[0] for r in students}
-    by_number: dict[str, list[int]] = defaultdict(list)
-    for r in students:
-        by_number[r[1]].append(r[0])
-    found: dict[int, int] = {}
-    errors: list[RowError] = []
-    for row in rows:
-        if row.school is not None:
-            sid = by_school.get((row.school, row.student_number))
-            if sid is None:
-                errors.append(
-                    RowError(
-                        row.line,
-                        None,
-                        f"no student {row.student_number} at {row.school}:"
-                        " import the students file first",
-                    )
-                )
-            else:
-                found[row.line] = sid
-            continue
-        matches = by_number.get(row.student_number, [])
-        if len(matches) == 1:
-            found[row.line] = matches[0]
-        elif not matches:
-            errors.append(
-                RowError(
-                    row.line,
-                    None,
-                    f"no student {row.student_number}: import the students file first",
-                )
-            )
-        else:
-            errors.append(
-                RowError(
-                    row.line,
-                    None,
-                    f"student number {row.student_number} exists in {len(matches)} schools:"
-                    " add a 学校/school column",
-                )
-            )
-    if errors:
-        raise GuardiansRejected(errors)
-    return found
+        return [(r[0], r[1], r[2]) for r in await cursor.fetchall()]
 
 
 async def guardian_places(

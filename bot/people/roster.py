@@ -18,6 +18,8 @@ from typing import Literal
 
 from openpyxl import load_workbook
 
+from bot.guardians.rows import GuardianRow, normalize_phone
+
 Kind = Literal["students", "staff", "guardians"]
 # A cell is text, or a date when an XLSX cell holds one.
 Cell = str | date
@@ -46,20 +48,6 @@ class StaffRow:
     schools: tuple[str, ...]
     classes: tuple[str, ...]
     language: str | None
-
-
-@dataclass(frozen=True)
-class GuardianRow:
-    """One guardian of one child; a guardian of siblings has a row per child."""
-
-    line: int
-    student_number: str
-    school: str | None
-    name: str
-    relation: str
-    phone: str
-    language: str | None
-    primary: bool | None
 
 
 @dataclass(frozen=True)
@@ -519,25 +507,6 @@ def _staff(
     if len(check.errors) > before or role is None:
         return None
     return StaffRow(check.line, number, name, role, schools, classes, language)
-
-
-_PHONE_NOISE = re.compile(r"[\s\-().（）]+")
-# Mainland mobile numbers, optionally with the country code; landlines with their area code;
-# any other country's number written with its + prefix.
-_MOBILE = re.compile(r"(?:\+?86)?(1\d{10})")
-_LANDLINE = re.compile(r"0\d{9,11}")
-_INTERNATIONAL = re.compile(r"\+[1-9]\d{6,14}")
-
-
-def normalize_phone(text: str) -> str | None:
-    """A phone number as stored (11 digits for a mainland mobile), or None if it is not one."""
-    compact = _PHONE_NOISE.sub("", text)
-    mobile = _MOBILE.fullmatch(compact)
-    if mobile:
-        return mobile.group(1)
-    if _LANDLINE.fullmatch(compact) or _INTERNATIONAL.fullmatch(compact):
-        return compact
-    return None
 
 
 _RELATION_MAX = 20

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.core.clock import epoch
-from bot.guardians.store import apply_guardians
+from bot.guardians.links import apply_guardians
 from bot.people.roster import ParsedRoster, StaffRow, StudentRow
 from bot.storage.db import Database
 
