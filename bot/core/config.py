@@ -176,6 +176,33 @@ class Contact:
     reply_route_days: int = 7
 
 
+ANSWERERS = ("student", "guardian", "either")
+
+
+@dataclass(frozen=True)
+class AnswererRule:
+    """Who answers the check-ins of a school's younger grades ("" = every school)."""
+
+    answerer: str
+    below_grade: int
+    school: str = ""
+
+
+def _default_answerer_rules() -> tuple[AnswererRule, ...]:
+    # Grades 1-3 and kindergarten rarely have a phone of their own.
+    return (AnswererRule("guardian", below_grade=4),)
+
+
+@dataclass(frozen=True)
+class Guardians:
+    default_answerer: str = "student"
+    answerer_rules: tuple[AnswererRule, ...] = field(default_factory=_default_answerer_rules)
+    nudge_at_reminder: int = 2
+    consent_waits: bool = False
+    consent_text_zh_cn: str = ""
+    consent_text_en: str = ""
+
+
 @dataclass(frozen=True)
 class Config:
     general: General = field(default_factory=General)
@@ -191,6 +218,7 @@ class Config:
     retention: Retention = field(default_factory=Retention)
     notices: Notices = field(default_factory=Notices)
     contact: Contact = field(default_factory=Contact)
+    guardians: Guardians = field(default_factory=Guardians)
     source: str = "<defaults>"
 
 
@@ -351,6 +379,18 @@ def _check_semantics(config: Config, where: str) -> None:
             raise ConfigError(f"{where}: 'telegram.{name}' must start with http:// or https://")
     if config.invites.ttl_days < 1 or config.retention.days_after_isolation < 1:
         raise ConfigError(f"{where}: day counts in [invites] and [retention] must be at least 1")
+    guardians = config.guardians
+    chosen = [guardians.default_answerer, *(r.answerer for r in guardians.answerer_rules)]
+    if any(a not in ANSWERERS for a in chosen):
+        raise ConfigError(
+            f"{where}: answerers in [guardians] must be one of {', '.join(ANSWERERS)},"
+            f" got {chosen}"
+        )
+    if not 0 <= guardians.nudge_at_reminder <= len(checkins.reminder_minutes):
+        raise ConfigError(
+            f"{where}: 'guardians.nudge_at_reminder' must be 0 (never) or a reminder's number,"
+            f" 1 to {len(checkins.reminder_minutes)}"
+        )
 
 
 def _check_windows_apart(checkins: Checkins, where: str) -> None:
