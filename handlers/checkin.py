@@ -13,6 +13,7 @@ from bot.core.ids import is_id
 from handlers.common import Context, Sender, bound_sender, reply, sender, services
 
 log = logging.getLogger(__name__)
+ANSWERING_ROLES = ("student", "guardian")
 
 
 def _markup(screen: Screen) -> InlineKeyboardMarkup | None:
@@ -37,7 +38,8 @@ async def _send(context: Context, chat_id: int, answer: Reply) -> None:
 
 
 def _student(who: Sender | None) -> bool:
-    return who is not None and who.person is not None and who.person.is_student
+    """Whether the sender answers check-ins: a student, or a guardian for their children."""
+    return who is not None and who.person is not None and who.person.role in ANSWERING_ROLES
 
 
 async def start_checkin(update: Update, context: Context) -> None:
@@ -47,6 +49,13 @@ async def start_checkin(update: Update, context: Context) -> None:
         return
     who, person = bound
     svc = services(context)
+    if person.role == "guardian":
+        answers = await checkins.resume_for_children(svc, person, who.language, svc.now())
+        if not answers:
+            await reply(update, context, svc.catalog.t(who.language, "checkin.no_child_isolated"))
+        for answer in answers:
+            await _send(context, who.chat_id, answer)
+        return
     if not person.is_student:
         await reply(update, context, svc.catalog.t(who.language, "checkin.students_only"))
         return
@@ -88,7 +97,7 @@ async def answer_button(update: Update, context: Context) -> None:
 
 async def waiting_for(update: Update, context: Context, who: Sender) -> str | None:
     """What the student's open check-in waits for them to type, if anything."""
-    if not _student(who):
+    if who.person is None or not who.person.is_student:
         return None
     assert who.person is not None
     svc = services(context)

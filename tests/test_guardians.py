@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+from tests.conftest import SHANGHAI
+from tests.fakeapi import FakeUser
 from tests.harness import Harness
 from tests.seed import GUARDIANS_CSV, STAFF_CSV, STUDENTS_CSV, USER_IDS
 
@@ -37,3 +42,121 @@ async def test_guardian_greeting_in_english(harness: Harness) -> None:
 
     greeting = await father.wait_for_message(contains="Hello, 张爸爸")
     assert "parent or guardian of 张小明 (城关一中, 初二(3)班)" in greeting["text"]
+
+
+async def at(harness: Harness, hour: int, minute: int = 0) -> None:
+    """Move the clock to a time of the seeded Monday and run what is due."""
+    harness.clock.set(datetime(2026, 11, 30, hour, minute, tzinfo=SHANGHAI))
+    await harness.tick()
+    await harness.delivered()
+
+
+def button(message: dict[str, Any], label: str) -> str:
+    for row in message["reply_markup"]["inline_keyboard"]:
+        for key in row:
+            if label in key["text"]:
+                return str(key["callback_data"])
+    raise AssertionError(f"no button {label!r} in {message}")
+
+
+async def answer(user: FakeUser, temperature: str, child: str) -> None:
+    """Type a temperature and tap through to Submit, checking each screen names the child."""
+    mark = user.api.mark()
+    await user.send_text(temperature)
+    step = await user.wait_for_message(contains="没有不适", since=mark)
+    assert f"家长代答：{child}" in step["text"]
+    for label in ("没有不适", "🙂", "跳过", "提交"):
+        mark = user.api.mark()
+        await user.press(step["message_id"], button(step, label))
+        step = await user.wait_for_message(since=mark)
+        assert f"家长代答：{child}" in step["text"]
+    assert "已提交" in step["text"]
+
+
+async def checkin_of(harness: Harness, number: str) -> tuple[float | None, str, int | None]:
+    row = await harness.svc.db.fetchone(
+        "SELECT c.temperature_c, c.status, c.answered_by FROM checkins c"
+        " JOIN people p ON p.id = c.student_id WHERE p.number = ? AND p.role = 'student'",
+        (number,),
+    )
+    assert row is not None
+    return row[0], row[1], row[2]
+
+
+async def test_a_mother_answers_for_two_children_in_two_classes(harness: Harness) -> None:
+    await seeded(harness)
+    mother = await harness.onboard(MOTHER, user_id=USER_IDS[MOTHER])
+    mark = harness.api.mark()
+
+    await at(harness, 7, 30)
+
+    prompts = [
+        c.params["text"]
+        for c in harness.api.calls[mark:]
+        if c.method == "sendMessage" and c.params["chat_id"] == USER_IDS[MOTHER]
+    ]
+    # Neither child linked an account: each is asked through their mother, one prompt each.
+    assert len(prompts) == 2
+    assert "家长代答：赵雷" in prompts[0] and "晨检" in prompts[0]
+    assert "家长代答：周小" in prompts[1]
+    await answer(mother, "36.6", "赵雷")
+    await answer(mother, "37", "周小")
+
+    guardian_id = await harness.svc.db.scalar("SELECT id FROM people WHERE number = ?", (MOTHER,))
+    assert await checkin_of(harness, "S005") == (36.6, "answered", guardian_id)
+    assert await checkin_of(harness, "S901") == (37.0, "answered", guardian_id)
+
+
+async def test_a_bound_student_is_asked_and_a_young_one_through_the_parent(
+    harness: Harness,
+) -> None:
+    await seeded(harness)
+    await harness.onboard("S001", user_id=USER_IDS["S001"])
+    await harness.onboard("S901", user_id=USER_IDS["S901"])
+    await harness.onboard(FATHER, user_id=USER_IDS[FATHER])
+    mother = await harness.onboard(MOTHER, user_id=USER_IDS[MOTHER])
+    mark = harness.api.mark()
+
+    await at(harness, 7, 30)
+
+    asked = sorted(
+        (c.params["chat_id"], c.params["text"].split("\n")[0])
+        for c in harness.api.calls[mark:]
+        if c.method == "sendMessage" and "晨检" in c.params["text"]
+    )
+    # 张小明 (初二) answers himself; 周小 (三年级) is answered by the mother by the grade rule
+    # though he has an account; 赵雷 has none, so his mother is asked for him too.
+    assert asked == [
+        (USER_IDS["S001"], "晨检 07:30"),
+        (USER_IDS[MOTHER], "👨‍👩‍👧 家长代答：周小"),
+        (USER_IDS[MOTHER], "👨‍👩‍👧 家长代答：赵雷"),
+    ]
+    assert mother is not None
+
+
+async def test_a_guardian_cannot_press_another_childs_checkin(harness: Harness) -> None:
+    await seeded(harness)
+    await harness.onboard("S001", user_id=USER_IDS["S001"])
+    father = await harness.onboard(FATHER, user_id=USER_IDS[FATHER])
+    mother = await harness.onboard(MOTHER, user_id=USER_IDS[MOTHER])
+    await at(harness, 7, 30)
+    prompt = next(
+        c
+        for c in harness.api.calls
+        if c.method == "sendMessage"
+        and c.params["chat_id"] == USER_IDS[MOTHER]
+        and "晨检" in c.params["text"]
+    )
+    no_thermometer = prompt.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    mark = harness.api.mark()
+
+    greeting = await father.wait_for_message(contains="你好，张爸爸")
+    # A forged press of the other family's button, under a message the father does have.
+    await father.press(greeting["message_id"], no_thermometer)
+
+    refused = await harness.api.wait_for(
+        lambda c: c.method == "answerCallbackQuery" and c.params.get("show_alert"), since=mark
+    )
+    assert "不属于你" in refused.params["text"]
+    assert (await checkin_of(harness, "S005"))[0:2] == (None, "open")
+    assert mother is not None

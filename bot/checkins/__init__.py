@@ -20,7 +20,9 @@ from bot.core.i18n import Catalog
 from bot.core.services import Services
 from bot.core.symptoms import KEYBOARD_ORDER, SYMPTOMS
 from bot.delivery.outbox import Lane, Outgoing, enqueue, enqueue_many, ensure_batch
+from bot.guardians import family
 from bot.isolation import store as isolation_store
+from bot.storage import people
 from bot.storage.records import Person
 
 log = logging.getLogger(__name__)
@@ -202,22 +204,30 @@ async def _enqueue_prompts(
         if batch is None:
             batch = await ensure_batch(tx, "round", f"{local_date}:{slot}", now)
         items = []
+        chats = await family.prompts(
+            tx, svc.config.guardians, [(r.student_id, r.chat_id, r.language) for r in recipients]
+        )
         for r in recipients:
-            language = _language(svc, r.language)
-            header = _header(svc, language, slot, scheduled_at)
-            screen = _temperature_screen(
-                svc, language, r.checkin_id, header, r.isolation_kind, kept=None
-            )
-            items.append(
-                Outgoing(
-                    dedup_key=f"ci:{r.checkin_id}:prompt",
-                    lane=Lane.CHECKIN,
-                    chat_id=r.chat_id,
-                    method="sendMessage",
-                    payload=screen.payload(),
-                    person_id=r.student_id,
+            for n, asked in enumerate(chats.get(r.student_id, ())):
+                language = _language(svc, asked.language)
+                header = _header(svc, language, slot, scheduled_at)
+                if asked.by_guardian:
+                    header = f"{_for_child(svc, language, r.name)}\n{header}"
+                screen = _temperature_screen(
+                    svc, language, r.checkin_id, header, r.isolation_kind, kept=None
                 )
-            )
+                # The first chat's prompt is the check-in's own (link_prompts finds it by key).
+                key = f"ci:{r.checkin_id}:prompt" + (f":{asked.person_id}" if n else "")
+                items.append(
+                    Outgoing(
+                        dedup_key=key,
+                        lane=Lane.CHECKIN,
+                        chat_id=asked.chat_id,
+                        method="sendMessage",
+                        payload=screen.payload(),
+                        person_id=asked.person_id,
+                    )
+                )
         count += await enqueue_many(tx, items, now=now, batch_id=batch)
         after = recipients[-1].checkin_id
         await store.link_prompts(tx, round_id, recipients[0].checkin_id, after)
@@ -314,32 +324,65 @@ async def press(
     message_id: int | None,
     now: int,
 ) -> Reply:
-    """Apply one button press to the student's check-in and say what to show next."""
+    """Apply one button press to a check-in and say what to show next.
+
+    `student` is whoever pressed: the student, or a guardian answering for their child."""
     checkin = await store.checkin_by_id(svc.db, checkin_id)
-    if checkin is None or checkin.student_id != student.id:
+    if checkin is None or not await _may_answer(svc, student, checkin):
         return Reply(toast=svc.catalog.t(language, "checkin.not_yours"), alert=True)
     refusal = await _refusal(svc, language, checkin, now)
     if refusal is not None:
         return Reply(toast=refusal, alert=True)
     if verb == "go":
         # "Continue" under a reminder: show the current step in that message.
-        screen = _screen_for(svc, language, checkin)
+        screen = await _screen_as(svc, student, language, checkin)
         await _remember(svc, checkin.id, message_id)
         return Reply(screen=screen)
-    changed = await _apply(svc, checkin, verb, args, message_id, now)
+    changed = await _apply(svc, checkin, verb, args, message_id, now, by=_by(student))
     if not changed:
         return Reply(toast=svc.catalog.t(language, "checkin.step_done"), alert=True)
     fresh = await store.checkin_by_id(svc.db, checkin_id)
     assert fresh is not None
+    screen = await _screen_as(svc, student, language, fresh)
     if verb == "ok":
         await _settled(svc, checkin_id)
-        return Reply(screen=_screen_for(svc, language, fresh), toast=_t(svc, language, "thanks"))
+        return Reply(screen=screen, toast=_t(svc, language, "thanks"))
     await _answer_stored(svc, fresh, student, language, now)
-    return Reply(screen=_screen_for(svc, language, fresh))
+    return Reply(screen=screen)
+
+
+async def _may_answer(svc: Services, person: Person, c: Checkin) -> bool:
+    return c.student_id == person.id or await family.cares_for(svc.db, person, c.student_id)
+
+
+def _by(person: Person) -> int | None:
+    """What a check-in stores as who answered: a guardian's id, or None for the student."""
+    return person.id if person.role == "guardian" else None
+
+
+async def _screen_as(svc: Services, person: Person, language: str, c: Checkin) -> Screen:
+    """The check-in's current step; for a guardian, headed with the child it is about."""
+    screen = _screen_for(svc, language, c)
+    if person.id == c.student_id:
+        return screen
+    child = await people.person_by_id(svc.db, c.student_id)
+    name = child.name if child is not None else ""
+    return Screen(f"{_for_child(svc, language, name)}\n{screen.text}", screen.buttons)
+
+
+def _for_child(svc: Services, language: str, name: str) -> str:
+    return _t(svc, language, "for_child", name=name)
 
 
 async def _apply(
-    svc: Services, c: Checkin, verb: str, args: list[str], message_id: int | None, now: int
+    svc: Services,
+    c: Checkin,
+    verb: str,
+    args: list[str],
+    message_id: int | None,
+    now: int,
+    *,
+    by: int | None,
 ) -> bool:
     """Store one answer if the check-in waits for it; False if it is stale or malformed."""
     nxt = _after_symptoms(c)
@@ -423,6 +466,7 @@ async def _apply(
         return False
     if message_id is not None:
         updates["message_id"] = message_id
+    updates["answered_by"] = by
     async with svc.db.transaction() as tx:
         return await store.update_flow(tx, c.id, steps=steps, now=now, **updates)
 
@@ -432,8 +476,14 @@ async def typed(
 ) -> Reply | None:
     """Take a typed temperature or note if the student's check-in waits for one, else None.
 
-    A temperature typed while the check-in waits for a tap corrects the one given."""
-    checkin = await store.current_checkin(svc.db, student.id, now)
+    A temperature typed while the check-in waits for a tap corrects the one given. A guardian's
+    text goes to the child's check-in they are answering (see `_guardian_typing`)."""
+    if student.role == "guardian":
+        checkin = await _guardian_typing(svc, student, now)
+        if checkin is None:
+            return None
+    else:
+        checkin = await store.current_checkin(svc.db, student.id, now)
     if checkin is None or checkin.status != "open":
         return await _late_typed(svc, student, language, text, now)
     if checkin.step in ("temperature", "temp_confirm"):
@@ -447,13 +497,19 @@ async def typed(
         note = whole[:NOTE_MAX]
         async with svc.db.transaction() as tx:
             changed = await store.update_flow(
-                tx, checkin.id, steps=("note",), now=now, note=note or None, step="summary"
+                tx,
+                checkin.id,
+                steps=("note",),
+                now=now,
+                note=note or None,
+                step="summary",
+                answered_by=_by(student),
             )
         if not changed:
             return None
         fresh = await store.checkin_by_id(svc.db, checkin.id)
         assert fresh is not None
-        screen = _screen_for(svc, language, fresh)
+        screen = await _screen_as(svc, student, language, fresh)
         if len(whole) > NOTE_MAX:
             cut = _t(svc, language, "note_cut", max=NOTE_MAX)
             screen = Screen(f"{cut}\n\n{screen.text}", screen.buttons)
@@ -461,9 +517,44 @@ async def typed(
     return None
 
 
+async def _guardian_typing(svc: Services, guardian: Person, now: int) -> Checkin | None:
+    """The child's check-in a guardian's typing is for: the one they last answered in that
+    still waits for typing, else the first child's that waits for it."""
+    waiting = []
+    for child in await family.children_of(svc.db, guardian):
+        checkin = await store.current_checkin(svc.db, child.student.id, now)
+        if checkin is not None and checkin.status == "open":
+            waiting.append(checkin)
+    typing = [c for c in waiting if c.step in ("temperature", "temp_confirm", "note")]
+    mine = [c for c in typing if c.answered_by == guardian.id]
+    return (mine or typing or waiting or [None])[0]
+
+
+async def resume_for_children(
+    svc: Services, guardian: Person, language: str, now: int
+) -> list[Reply]:
+    """/checkin from a guardian: each isolated child's check-in, one message each."""
+    replies = []
+    for child in await family.children_of(svc.db, guardian):
+        if await isolation_store.open_isolation(svc.db, child.student.id) is None:
+            continue
+        answer = await resume(svc, child.student, language, now)
+        if answer.screen is not None:
+            heading = _for_child(svc, language, child.student.name)
+            screen = Screen(f"{heading}\n{answer.screen.text}", answer.screen.buttons)
+            answer = dataclasses.replace(answer, screen=screen)
+        replies.append(answer)
+    return replies
+
+
 async def button_hint(svc: Services, student: Person, language: str, now: int) -> str | None:
     """For text nobody took while the check-in waits for a tap: say to tap a button."""
-    checkin = await store.current_checkin(svc.db, student.id, now)
+    if student.role == "guardian":
+        checkin = await _guardian_typing(svc, student, now)
+        if checkin is None:
+            return None
+    else:
+        checkin = await store.current_checkin(svc.db, student.id, now)
     if checkin is None or checkin.status != "open" or checkin.step not in BUTTON_STEPS:
         return None
     return _t(svc, language, "tap_buttons")
@@ -499,6 +590,7 @@ async def _typed_temperature(
                 pending_c=celsius,
                 pending_f=_fahrenheit(reading) if reading.from_fahrenheit else None,
                 step="temp_confirm",
+                answered_by=_by(student),
             )
         else:
             changed = await store.update_flow(
@@ -513,6 +605,7 @@ async def _typed_temperature(
                 pending_f=None,
                 # A correction typed at a later step keeps the student where they were.
                 step=checkin.step if at_buttons else "symptoms",
+                answered_by=_by(student),
             )
     if not changed:
         log.info("check-in %d moved on before its temperature was stored", checkin.id)
@@ -520,7 +613,7 @@ async def _typed_temperature(
     assert fresh is not None
     if changed:
         await _answer_stored(svc, fresh, student, language, now)
-    screen = _screen_for(svc, language, fresh)
+    screen = await _screen_as(svc, student, language, fresh)
     if changed and at_buttons and fresh.step != "temp_confirm":
         value = _temperature_text(svc, language, fresh)
         done = _t(svc, language, "temperature_changed", value=value)

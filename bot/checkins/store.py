@@ -71,6 +71,8 @@ class Checkin:
     closes_at: int
     # home, centralized or on_campus: where the student is decides how they are asked.
     isolation_kind: str
+    # The guardian who last answered for the student; None when the student did.
+    answered_by: int | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Checkin:
@@ -99,6 +101,7 @@ class Checkin:
             scheduled_at=row["scheduled_at"],
             closes_at=row["closes_at"],
             isolation_kind=row["isolation_kind"],
+            answered_by=row["answered_by"],
         )
 
 
@@ -113,10 +116,16 @@ class Recipient:
 
 
 @dataclass(frozen=True)
-class Prompted(Recipient):
-    """A check-in to prompt: the question depends on where the student is isolated."""
+class Prompted:
+    """A check-in to prompt: the question depends on where the student is isolated; chat_id
+    is None for a student asked only through a guardian."""
 
+    checkin_id: int
+    student_id: int
+    chat_id: int | None
+    language: str | None
     isolation_kind: str
+    name: str
 
 
 _CHECKIN = (
@@ -137,6 +146,7 @@ _FLOW_COLUMNS = frozenset(
         "pending_f",
         "symptoms",
         "mood",
+        "answered_by",
         "screen_1",
         "screen_2",
         "screen_3",
@@ -206,6 +216,13 @@ async def insert_round(
 
 
 # The students a round scheduled at :at is for: isolated then, still on the roster.
+# A student can be asked in their own chat or, for a child without one, a guardian's.
+_REACHABLE = (
+    "(p.chat_id IS NOT NULL OR EXISTS (SELECT 1 FROM guardian_links l"
+    " JOIN people g ON g.id = l.guardian_id WHERE l.student_id = p.id"
+    " AND g.chat_id IS NOT NULL AND g.deactivated_at IS NULL))"
+)
+
 _ISOLATED_AT = (
     " FROM isolations i JOIN people p ON p.id = i.student_id"
     " WHERE p.role = 'student' AND p.deactivated_at IS NULL AND i.purged_at IS NULL"
@@ -218,15 +235,15 @@ async def add_isolated_students(
 ) -> int:
     """One check-in per student whose isolation covers the slot time; a second run adds none.
 
-    Students without a linked account cannot be asked, so theirs is recorded as not sent.
-    Returns how many check-ins were added.
+    Students nobody can be asked for (no linked account, theirs or a guardian's) are recorded
+    as not sent. Returns how many check-ins were added.
     """
     cursor = await tx.execute(
         "INSERT OR IGNORE INTO checkins (round_id, student_id, isolation_id, with_screen,"
         " status, created_at, closed_at)"
         " SELECT :round, i.student_id, i.id, :screen,"
-        "  CASE WHEN p.chat_id IS NULL THEN 'not_sent' ELSE 'open' END, :now,"
-        "  CASE WHEN p.chat_id IS NULL THEN :now END"
+        f"  CASE WHEN {_REACHABLE} THEN 'open' ELSE 'not_sent' END, :now,"
+        f"  CASE WHEN {_REACHABLE} THEN NULL ELSE :now END"
         f"{_ISOLATED_AT}",
         {"round": round_id, "screen": int(with_screen), "now": now, "at": scheduled_at},
     )
@@ -253,13 +270,13 @@ async def unprompted(
     """Open check-ins of a round whose prompt is not enqueued yet, by id from `after` on."""
     rows = await _fetchall(
         tx,
-        "SELECT c.id, c.student_id, p.chat_id, p.language, i.kind FROM checkins c"
+        "SELECT c.id, c.student_id, p.chat_id, p.language, i.kind, p.name FROM checkins c"
         " JOIN people p ON p.id = c.student_id JOIN isolations i ON i.id = c.isolation_id"
         " WHERE c.round_id = ? AND c.id > ? AND c.status = 'open' AND c.prompt_outbox_id IS NULL"
-        " AND p.chat_id IS NOT NULL ORDER BY c.id LIMIT ?",
+        f" AND {_REACHABLE} ORDER BY c.id LIMIT ?",
         (round_id, after, limit),
     )
-    return [Prompted(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+    return [Prompted(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 
 async def link_prompts(

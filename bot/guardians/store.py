@@ -163,3 +163,59 @@ async def guardian_places(
         if school not in schools:
             schools.append(school)
     return places
+
+
+async def cares_for(db: Database, guardian_id: int, student_id: int) -> bool:
+    """Whether the person is an active guardian of this child."""
+    row = await db.fetchone(
+        "SELECT 1 FROM guardian_links l JOIN people g ON g.id = l.guardian_id"
+        " WHERE l.guardian_id = ? AND l.student_id = ? AND g.role = 'guardian'"
+        " AND g.deactivated_at IS NULL",
+        (guardian_id, student_id),
+    )
+    return row is not None
+
+
+@dataclass(frozen=True)
+class PromptFacts:
+    """What decides whose chat a child's check-in goes to."""
+
+    student_id: int
+    answerer: str | None
+    school_name: str
+    class_name: str
+    guardian: Person | None
+
+
+async def prompt_facts(tx: aiosqlite.Connection, student_ids: Sequence[int]) -> list[PromptFacts]:
+    """Per student: the roster's answerer, school and class, and the guardian a prompt would
+    go to (the primary if they linked an account, else the first who did)."""
+    if not student_ids:
+        return []
+    marks = ",".join("?" * len(student_ids))
+    async with tx.execute(
+        "SELECT p.id, p.answerer, s.name, c.name, (SELECT g.id FROM guardian_links l"
+        "  JOIN people g ON g.id = l.guardian_id WHERE l.student_id = p.id"
+        "  AND g.chat_id IS NOT NULL AND g.deactivated_at IS NULL"
+        "  ORDER BY l.is_primary DESC, g.id LIMIT 1)"
+        " FROM people p JOIN schools s ON s.id = p.school_id JOIN classes c ON c.id = p.class_id"
+        f" WHERE p.id IN ({marks})",
+        list(student_ids),
+    ) as cursor:
+        rows = list(await cursor.fetchall())
+    guardian_ids = sorted({r[4] for r in rows if r[4] is not None})
+    guardians: dict[int, Person] = {}
+    if guardian_ids:
+        marks = ",".join("?" * len(guardian_ids))
+        async with tx.execute(
+            f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id IN ({marks})", guardian_ids
+        ) as cursor:
+            guardians = {r["id"]: Person.from_row(r) for r in await cursor.fetchall()}
+    return [
+        PromptFacts(r[0], r[1], r[2], r[3], guardians.get(r[4]) if r[4] is not None else None)
+        for r in rows
+    ]
+
+
+async def set_answerer(tx: aiosqlite.Connection, student_id: int, answerer: str | None) -> None:
+    await tx.execute("UPDATE people SET answerer = ? WHERE id = ?", (answerer, student_id))
