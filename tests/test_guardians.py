@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from typing import Any
+
+from openpyxl import load_workbook
 
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeUser
@@ -105,6 +108,28 @@ async def test_a_mother_answers_for_two_children_in_two_classes(harness: Harness
     guardian_id = await harness.svc.db.scalar("SELECT id FROM people WHERE number = ?", (MOTHER,))
     assert await checkin_of(harness, "S005") == (36.6, "answered", guardian_id)
     assert await checkin_of(harness, "S901") == (37.0, "answered", guardian_id)
+
+    # 周小's class teacher sees who answered, everywhere the check-in shows.
+    teacher = await harness.onboard("T91", user_id=USER_IDS["T91"])
+    mark = harness.api.mark()
+    await teacher.send_text("/today")
+    today = await teacher.wait_for_message(contains="已完成 1", since=mark)
+    assert "其中家长代答 1" in today["text"]
+    mark = harness.api.mark()
+    await teacher.send_text("/student S901")
+    view = await teacher.wait_for_message(contains="周小", since=mark)
+    assert "家长代答" in view.get("text", view.get("caption", ""))
+    assert "家长：赵妈妈（母亲）+86 138 0000 0001" in view.get("text", view.get("caption", ""))
+    mark = harness.api.mark()
+    await teacher.send_text("/ledger 2026-11-30")
+    await harness.api.wait_for(
+        lambda c: c.method == "sendDocument" and c.params["chat_id"] == USER_IDS["T91"],
+        since=mark,
+    )
+    document = next(m for m in reversed(teacher.messages) if m.get("document"))
+    sheet = load_workbook(io.BytesIO(document["file_bytes"])).worksheets[1]
+    cells = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert any(c.endswith("家长代答") for c in cells), cells
 
 
 async def test_a_bound_student_is_asked_and_a_young_one_through_the_parent(

@@ -8,13 +8,24 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.core.config import Guardians
+from bot.core.i18n import Catalog
 from bot.guardians import store
 from bot.guardians.answerer import answerer_for, targets
+from bot.guardians.rows import dialable
 from bot.guardians.store import Child, Guardian
 from bot.storage.db import Database
 from bot.storage.records import Person
 
-__all__ = ["Asked", "Child", "Guardian", "cares_for", "children_of", "guardians_of", "prompts"]
+__all__ = [
+    "Asked",
+    "Child",
+    "Guardian",
+    "cares_for",
+    "children_of",
+    "guardian_lines",
+    "guardians_of",
+    "prompts",
+]
 
 
 @dataclass(frozen=True)
@@ -62,3 +73,30 @@ async def prompts(
             chats.append(Asked(guardian.id, guardian.chat_id, guardian.language, by_guardian=True))
         asked[fact.student_id] = chats
     return asked
+
+
+def contact_text(catalog: Catalog, language: str, guardian: Guardian) -> str:
+    """张爸爸（父亲）+86 138 0000 0002: who to phone, as a card or a view shows it."""
+    return catalog.t(
+        language,
+        "guardians.contact",
+        name=guardian.person.name,
+        relation=guardian.relation,
+        phone=dialable(guardian.person.number),
+    )
+
+
+async def guardian_lines(
+    db: Database, catalog: Catalog, language: str, student: Person
+) -> list[str]:
+    """The child's guardians for a staff view, primary first; nothing when there are none."""
+    listed = await store.guardians_of(db, student.id)
+    if not listed:
+        return []
+    separator = catalog.t(language, "guardians.separator")
+    names = separator.join(
+        contact_text(catalog, language, g)
+        + (catalog.t(language, "guardians.primary_mark") if g.primary and len(listed) > 1 else "")
+        for g in listed
+    )
+    return [catalog.t(language, "guardians.line", guardians=names)]

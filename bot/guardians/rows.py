@@ -37,3 +37,10 @@ def normalize_phone(text: str) -> str | None:
     if _LANDLINE.fullmatch(compact) or _INTERNATIONAL.fullmatch(compact):
         return compact
     return None
+
+
+def dialable(phone: str) -> str:
+    """A stored number as Telegram shows it tappable: +86 138 0013 8000 for a mainland mobile."""
+    if len(phone) == 11 and phone.isdigit() and phone.startswith("1"):
+        return f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}"
+    return phone
