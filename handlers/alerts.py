@@ -100,7 +100,7 @@ async def log_call(update: Update, context: Context) -> None:
         return
     svc = services(context)
     t = svc.catalog.t
-    if who.person is None or who.person.is_student:
+    if who.person is None or not who.person.is_staff:
         await reply(update, context, t(who.language, "common.not_allowed"))
         return
     query = " ".join(context.args or []).strip()
@@ -184,7 +184,7 @@ async def press_resolution(update: Update, context: Context) -> None:
         return
     svc = services(context)
     query, parts, language = press.query, press.parts, press.who.language
-    if press.person.is_student:
+    if not press.person.is_staff:
         await query.answer(svc.catalog.t(language, "common.not_allowed"), show_alert=True)
         return
     if len(parts) != 3 or not is_id(parts[1]) or parts[2] != "skip":
@@ -201,7 +201,7 @@ async def press_resolution(update: Update, context: Context) -> None:
 async def handle_resolution(update: Update, context: Context, who: Sender) -> bool:
     """Take a staff member's text as the 处置情况 line of the alert they just resolved."""
     message = update.effective_message
-    if message is None or not message.text or who.person is None or who.person.is_student:
+    if message is None or not message.text or who.person is None or not who.person.is_staff:
         return False
     svc = services(context)
     alert_id = await alerts.resolution_waiting(svc, who.person)

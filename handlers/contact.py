@@ -77,7 +77,7 @@ async def press_contact(update: Update, context: Context) -> None:
             reply_markup=InlineKeyboardMarkup([[end]]),
         )
         return
-    if len(parts) == 3 and parts[1] == "msg" and is_id(parts[2]) and not person.is_student:
+    if len(parts) == 3 and parts[1] == "msg" and is_id(parts[2]) and person.is_staff:
         student = await people.person_by_id(svc.db, int(parts[2]))
         viewer = await viewer_for(svc, person)
         if student is None or not await contact.open_for_staff(svc, viewer, student):

@@ -73,7 +73,7 @@ async def press_label(update: Update, context: Context) -> None:
     if len(parts) != 3 or not is_id(parts[1]) or parts[2] not in crisis_review.LABELS:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
-    if press.person.is_student:
+    if not press.person.is_staff:
         await query.answer(t(language, "common.not_allowed"), show_alert=True)
         return
     example = await review_store.example_by_id(svc.db, int(parts[1]))

@@ -66,7 +66,7 @@ async def choose_student(update: Update, context: Context) -> None:
     svc = services(context)
     t = svc.catalog.t
     query, who, parts, language = press.query, press.who, press.parts, press.who.language
-    if len(parts) != 2 or not is_id(parts[1]) or press.person.is_student:
+    if len(parts) != 2 or not is_id(parts[1]) or not press.person.is_staff:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
     viewer = await viewer_for(svc, press.person)

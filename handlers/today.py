@@ -50,7 +50,7 @@ async def press_remind(update: Update, context: Context) -> None:
     if len(parts) != 3 or not is_id(parts[1]) or parts[2] != "remind":
         await press.query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
-    if press.person.is_student:
+    if not press.person.is_staff:
         await press.query.answer(svc.catalog.t(language, "common.not_allowed"), show_alert=True)
         return
     viewer = await viewer_for(svc, press.person)

@@ -25,7 +25,7 @@ from bot.storage import people
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
 from tests.reliability.scene import FEVERISH, open_morning
-from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
+from tests.seed import GUARDIANS_CSV, STAFF_CSV, STUDENTS_CSV, USER_IDS
 
 # Two students nobody isolates at first: one in the other class, one in the other school.
 EXTRA_STUDENTS = """\
@@ -51,6 +51,7 @@ ROLES = (
     "counselor",
     "school_admin",
     "bureau_admin",
+    "guardian",
     "unbound",
     "deactivated",
 )
@@ -64,6 +65,8 @@ ACTOR = {
     "counselor": "C01",
     "school_admin": "A01",
     "bureau_admin": "B01",
+    # The mother of S005 (初二(4)班) and S901 (实验小学): her children are her only scope.
+    "guardian": "13800000001",
 }
 UNBOUND_ID = 4242
 # The students whose data each role may see.
@@ -74,6 +77,7 @@ SCOPE = {
     "counselor": SCHOOL_ONE,
     "school_admin": SCHOOL_ONE,
     "bureau_admin": frozenset(NAMES),
+    "guardian": frozenset({"S005", "S901"}),
     "unbound": frozenset(),
     "deactivated": frozenset(),
 }
@@ -87,6 +91,7 @@ TARGETS = {
         "counselor": "S002",
         "school_admin": "S002",
         "bureau_admin": "S901",
+        "guardian": "S005",
         "unbound": "S002",
         "deactivated": "S002",
     },
@@ -97,6 +102,7 @@ TARGETS = {
         "counselor": "S901",
         "school_admin": "S901",
         "bureau_admin": "",
+        "guardian": "S001",
         "unbound": "S005",
         "deactivated": "S005",
     },
@@ -107,6 +113,7 @@ TARGETS = {
         "counselor": "S004",
         "school_admin": "S004",
         "bureau_admin": "S902",
+        "guardian": "S004",
         "unbound": "S004",
         "deactivated": "S004",
     },
@@ -117,6 +124,7 @@ TARGETS = {
         "counselor": "S902",
         "school_admin": "S902",
         "bureau_admin": "",
+        "guardian": "S006",
         "unbound": "S006",
         "deactivated": "S006",
     },
@@ -132,6 +140,18 @@ BAD: Expect = ("refused", "common.bad_button")
 
 def staff(expect: Expect) -> dict[str, Expect]:
     return dict.fromkeys(STAFF, expect)
+
+
+# A guardian is refused what a student is refused, and gets what a student gets, except in
+# these cells (action, scope): a guardian answers their children's check-ins, and has no
+# conversations of their own with staff.
+GUARDIAN: dict[tuple[str, str | None], Expect] = {
+    ("/help", None): ("allowed", "help.guardian"),
+    ("/checkin", None): ANY,
+    ("ci:{checkin}:go", "own"): ANY,
+    ("/talk", None): ("refused", "contact.students_only"),
+    ("ct:teacher", None): BAD,
+}
 
 
 @dataclass(frozen=True)
@@ -601,6 +621,11 @@ TABLE: list[Row] = [
     Row("nt:999:ok", None, {**dict.fromkeys(ROLES, ANY), "unbound": NB}),
     Row("nt:x", None, dict.fromkeys(ROLES, BAD)),
 ]
+for _row in TABLE:
+    if "student" in _row.expect:
+        _row.expect.setdefault(
+            "guardian", GUARDIAN.get((_row.action, _row.scope), _row.expect["student"])
+        )
 
 
 @dataclass
@@ -619,7 +644,11 @@ class School:
 async def open_school(harness: Harness, role: str) -> School:
     """Seed the school, bind the role's actor and the students the rows act on, open the
     morning round and raise a fever alert for each student who is someone's "own"."""
-    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV + EXTRA_STUDENTS)
+    await harness.seed(
+        staff_csv=STAFF_CSV,
+        students_csv=STUDENTS_CSV + EXTRA_STUDENTS,
+        guardians_csv=GUARDIANS_CSV,
+    )
     for number in ("S001", "S002", "S005", "S901", "T01", "T02"):
         if ACTOR.get(role) != number:
             await harness.onboard(number, user_id=USER_IDS[number])
@@ -844,10 +873,15 @@ async def test_every_action_in_a_group_gives_the_group_nothing(harness: Harness)
     """Every row of the table, typed or pressed in a supergroup by every role (the bot was in
     it before it learned to leave, or the update was already on its way): nothing is sent or
     edited anywhere, nothing is stored, and every press gets only the private-chat line."""
-    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV + EXTRA_STUDENTS)
+    await harness.seed(
+        staff_csv=STAFF_CSV,
+        students_csv=STUDENTS_CSV + EXTRA_STUDENTS,
+        guardians_csv=GUARDIANS_CSV,
+    )
+    numbers = ("S001", "S002", "S005", "S901", "T01", "T02", "D01", "C01", "A01", "B01")
     users = {
         number: await harness.onboard(number, user_id=USER_IDS[number])
-        for number in ("S001", "S002", "S005", "S901", "T01", "T02", "D01", "C01", "A01", "B01")
+        for number in (*numbers, ACTOR["guardian"])
     }
     actors = {role: users[number] for role, number in ACTOR.items()}
     actors["unbound"] = harness.api.user(UNBOUND_ID, "Nobody", language_code="zh-hans")
