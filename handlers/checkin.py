@@ -7,8 +7,9 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot import checkins
-from bot.checkins import Reply, Screen
+from bot.checkins import flow
+from bot.checkins.flow import Reply
+from bot.checkins.screens import Screen
 from bot.core.ids import is_id
 from handlers.common import Context, Sender, bound_sender, reply, sender, services
 
@@ -33,7 +34,7 @@ async def _send(context: Context, chat_id: int, answer: Reply) -> None:
         chat_id, answer.screen.text, reply_markup=_markup(answer.screen)
     )
     if answer.checkin_id is not None:
-        await checkins.remember_message(services(context), answer.checkin_id, message.message_id)
+        await flow.remember_message(services(context), answer.checkin_id, message.message_id)
 
 
 def _student(who: Sender | None) -> bool:
@@ -50,7 +51,7 @@ async def start_checkin(update: Update, context: Context) -> None:
     if not person.is_student:
         await reply(update, context, svc.catalog.t(who.language, "checkin.students_only"))
         return
-    answer = await checkins.resume(svc, person, who.language, svc.now())
+    answer = await flow.resume(svc, person, who.language, svc.now())
     await _send(context, who.chat_id, answer)
 
 
@@ -69,7 +70,7 @@ async def answer_button(update: Update, context: Context) -> None:
     assert who is not None and who.person is not None
     message = query.message
     message_id = message.message_id if message is not None else None
-    answer = await checkins.press(
+    answer = await flow.press(
         svc, who.person, language, int(parts[1]), parts[2], parts[3:], message_id, svc.now()
     )
     await query.answer(answer.toast, show_alert=answer.alert)
@@ -92,7 +93,7 @@ async def waiting_for(update: Update, context: Context, who: Sender) -> str | No
         return None
     assert who.person is not None
     svc = services(context)
-    return await checkins.waiting_for(svc, who.person, svc.now())
+    return await flow.waiting_for(svc, who.person, svc.now())
 
 
 async def button_hint(update: Update, context: Context, who: Sender) -> str | None:
@@ -101,7 +102,7 @@ async def button_hint(update: Update, context: Context, who: Sender) -> str | No
         return None
     assert who.person is not None
     svc = services(context)
-    return await checkins.button_hint(svc, who.person, who.language, svc.now())
+    return await flow.button_hint(svc, who.person, who.language, svc.now())
 
 
 async def handle_text(update: Update, context: Context, who: Sender) -> bool:
@@ -111,7 +112,7 @@ async def handle_text(update: Update, context: Context, who: Sender) -> bool:
         return False
     assert who.person is not None
     svc = services(context)
-    answer = await checkins.typed(svc, who.person, who.language, message.text, svc.now())
+    answer = await flow.typed(svc, who.person, who.language, message.text, svc.now())
     if answer is None:
         return False
     await _send(context, who.chat_id, answer)

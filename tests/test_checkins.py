@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from bot import checkins
-from bot.checkins import Reply, store
+from bot.checkins import flow, store
+from bot.checkins.flow import Reply
+from bot.checkins.rounds import RoundsReport, run_rounds
 from bot.core.clock import FakeClock
 from bot.core.config import Config
 from bot.core.i18n import Catalog
@@ -74,18 +75,18 @@ class School:
         student = await self.student(number)
         _, checkin_id, verb, *args = data.split(":")
         language = student.language or "zh-CN"
-        return await checkins.press(
+        return await flow.press(
             self.svc, student, language, int(checkin_id), verb, args, 77, self.svc.now()
         )
 
     async def type(self, number: str, text: str) -> Reply | None:
         student = await self.student(number)
-        return await checkins.typed(
+        return await flow.typed(
             self.svc, student, student.language or "zh-CN", text, self.svc.now()
         )
 
-    async def rounds(self) -> checkins.RoundsReport:
-        return await checkins.run_rounds(self.svc, self.svc.now())
+    async def rounds(self) -> RoundsReport:
+        return await run_rounds(self.svc, self.svc.now())
 
 
 async def open_school(path: Path, clock: FakeClock) -> School:
@@ -378,7 +379,7 @@ async def test_a_note_too_long_is_cut_and_the_student_told(
     assert summary is not None and summary.screen is not None
     told = "留言太长了，只保存了前 1000 个字" in summary.screen.text
     assert told is cut
-    assert (await school.checkin_of("S001")).note == typed[: checkins.NOTE_MAX]
+    assert (await school.checkin_of("S001")).note == typed[: flow.NOTE_MAX]
     # The summary, note and all, still fits in one Telegram message.
     assert len(summary.screen.text.encode("utf-16-le")) // 2 <= 4096
 
@@ -507,7 +508,7 @@ async def test_a_student_isolated_again_in_the_same_round_can_check_in(school: S
         school.svc, student, "home", actor_id=None, now=school.svc.now()
     )
     assert again.episode is not None
-    reply = await checkins.resume(school.svc, student, "zh-CN", school.svc.now())
+    reply = await flow.resume(school.svc, student, "zh-CN", school.svc.now())
     assert reply.screen is not None and "请输入你现在的体温" in reply.screen.text
     # The same row, now the new episode's, starts afresh: nothing typed in the ended one is
     # kept under it (retention blanks check-ins by episode).
@@ -544,7 +545,7 @@ async def test_a_student_not_in_isolation_has_nothing_to_answer(school: School) 
     school.at(7, 30)
     await school.rounds()
     student = await school.student("S004")
-    reply = await checkins.resume(school.svc, student, "en", school.svc.now())
+    reply = await flow.resume(school.svc, student, "en", school.svc.now())
     assert reply.screen is not None
     assert reply.screen.text == "You are not in isolation, so there is nothing to answer today."
     assert await school.type("S004", "36.6") is None

@@ -6,8 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot import checkins
-from bot.checkins import store
+from bot.checkins import rounds, store
 from bot.isolation.store import open_isolation
 from bot.storage import people
 from tests.conftest import SHANGHAI
@@ -198,7 +197,7 @@ async def test_weekly_screen_replaces_mood_and_routes_scores_by_role(harness: Ha
 async def test_a_round_larger_than_a_page_prompts_everyone_once(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(checkins, "PROMPT_PAGE", 1)
+    monkeypatch.setattr(rounds, "PROMPT_PAGE", 1)
     await students(harness)
     await at(harness, 7, 30)
     await at(harness, 7, 31)
