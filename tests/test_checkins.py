@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from bot.app import connect
 from bot.checkins import flow, store
 from bot.checkins.flow import Reply
 from bot.checkins.rounds import RoundsReport, run_rounds
@@ -93,6 +94,7 @@ async def open_school(path: Path, clock: FakeClock) -> School:
     config = Config()
     db = await Database.open(path)
     svc = Services(config=config, db=db, clock=clock, catalog=Catalog.load())
+    connect(svc)
     return School(svc, clock, path)
 
 

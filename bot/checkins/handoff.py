@@ -1,4 +1,5 @@
-"""The hand-off of stored and settled check-ins to the alert rules."""
+"""The hand-off of stored and settled check-ins to the alert rules, through the hooks on
+Services that bot.app wires (check-ins do not import the alerts capability)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ async def on_answer_stored(
 ) -> None:
     """Hand a stored answer to the alert rules at once (a fever typed and then abandoned still
     alerts), and tell a student who ticked an emergency symptom what to do now."""
-    from bot.alerts import evaluate_answers
-
     flags = rules.red_flags(
         frozenset(c.symptoms or ()), rules.Thresholds.from_config(svc.config.alerts)
     )
@@ -39,8 +38,10 @@ async def on_answer_stored(
                 now=now,
             )
         svc.wake_outbox()
+    if svc.on_checkin_answers is None:
+        return
     try:
-        await evaluate_answers(svc, c.id)
+        await svc.on_checkin_answers(svc, c.id)
     except Exception:
         # The answer is committed; submitting (or closing) evaluates it again.
         log.exception("evaluating the answers of check-in %d failed", c.id)
@@ -48,10 +49,10 @@ async def on_answer_stored(
 
 async def on_settled(svc: Services, checkin_id: int) -> None:
     """Hand a finished or missed check-in to the alert rules (the one outcome hook)."""
-    from bot.alerts import evaluate_checkin
-
+    if svc.on_checkin_settled is None:
+        return
     try:
-        await evaluate_checkin(svc, checkin_id)
+        await svc.on_checkin_settled(svc, checkin_id)
     except Exception:
         # The answer is committed; the alerts job re-evaluates whatever evaluated_at misses.
         log.exception("evaluating check-in %d failed; left for the alerts job", checkin_id)
