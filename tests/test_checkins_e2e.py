@@ -256,7 +256,7 @@ async def test_no_thermometer_is_worded_for_where_the_student_is(harness: Harnes
     mark = harness.api.mark()
     await users["S003"].send_text("abc")
     error = await users["S003"].wait_for_message(contains="couldn't read", since=mark)
-    assert data(error, "No thermometer in the dorm").endswith(":nt")
+    assert data(error, "No thermometer in the dorm").endswith(":no_thermometer")
     await users["S003"].press(error["message_id"], data(error, "No thermometer in the dorm"))
     step = await users["S003"].wait_for_message(contains="No symptoms", since=mark)
     assert "Do you have any of these" in step["text"]

@@ -13,6 +13,7 @@ from bot.checkins.screens import (
     SCREEN_ITEMS,
     SCREEN_OPTIONS,
     Screen,
+    Verb,
     late_text,
     next_text,
     no_thermometer,
@@ -24,6 +25,7 @@ from bot.checkins.screens import (
 )
 from bot.checkins.store import Checkin
 from bot.checkins.temperature import Reading, parse_temperature
+from bot.core.keyboard import Keyboard
 from bot.core.services import Services
 from bot.core.symptoms import SYMPTOMS
 from bot.isolation import store as isolation_store
@@ -38,6 +40,7 @@ BUTTON_STEPS = ("symptoms", "mood", "screen", "summary")
 # Readings a thermometer rarely shows on a living child: asked once to confirm.
 IMPLAUSIBLE_HIGH_C = 41.5
 IMPLAUSIBLE_LOW_C = 35.0
+VERBS = frozenset(v.value for v in Verb)
 
 
 @dataclass(frozen=True)
@@ -69,17 +72,20 @@ async def press(
     refusal = await refusal_text(svc, language, checkin, now)
     if refusal is not None:
         return Reply(toast=refusal, alert=True)
-    if verb == "go":
-        # "Continue" under a reminder: show the current step in that message.
+    known = Verb(verb) if verb in VERBS else None
+    if known is None or known is Verb.RESUME:
+        # "Continue" under a reminder shows the current step in that message; so does a button
+        # the bot no longer makes (ci:<id>:md:4 from before the verbs were renamed, still in
+        # students' chats), rather than an error for a tap that did nothing wrong.
         screen = screen_for(svc, language, checkin)
         await _remember(svc, checkin.id, message_id)
         return Reply(screen=screen)
-    changed = await _apply(svc, checkin, verb, args, message_id, now)
+    changed = await _apply(svc, checkin, known, args, message_id, now)
     if not changed:
         return Reply(toast=svc.catalog.t(language, "checkin.step_done"), alert=True)
     fresh = await store.checkin_by_id(svc.db, checkin_id)
     assert fresh is not None
-    if verb == "ok":
+    if known is Verb.SUBMIT:
         await on_settled(svc, checkin_id)
         return Reply(screen=screen_for(svc, language, fresh), toast=t(svc, language, "thanks"))
     await on_answer_stored(svc, fresh, student, language, now)
@@ -87,13 +93,13 @@ async def press(
 
 
 async def _apply(
-    svc: Services, c: Checkin, verb: str, args: list[str], message_id: int | None, now: int
+    svc: Services, c: Checkin, verb: Verb, args: list[str], message_id: int | None, now: int
 ) -> bool:
     """Store one answer if the check-in waits for it; False if it is stale or malformed."""
     nxt = _after_symptoms(c)
     updates: dict[str, Any] = {}
     steps: tuple[str, ...]
-    if verb == "nt":
+    if verb is Verb.NO_THERMOMETER:
         steps = ("temperature", "temp_confirm")
         updates = dict(
             temperature_status="not_measured",
@@ -103,12 +109,12 @@ async def _apply(
             pending_f=None,
             step="symptoms",
         )
-    elif verb == "kt":
+    elif verb is Verb.KEEP_TEMP:
         if c.temperature_status is None:
             return False
         steps = ("temperature",)
         updates = dict(step="symptoms")
-    elif verb == "fy":
+    elif verb is Verb.TEMP_YES:
         steps = ("temp_confirm",)
         updates = dict(
             temperature_c=c.pending_c,
@@ -118,10 +124,10 @@ async def _apply(
             pending_f=None,
             step="symptoms",
         )
-    elif verb == "fn":
+    elif verb is Verb.TEMP_RETYPE:
         steps = ("temp_confirm",)
         updates = dict(pending_c=None, pending_f=None, step="temperature")
-    elif verb == "sy":
+    elif verb is Verb.SYMPTOM:
         index = _int_arg(args, 0, len(SYMPTOMS) - 1)
         if index is None:
             return False
@@ -129,19 +135,19 @@ async def _apply(
         ticked ^= {SYMPTOMS[index]}
         steps = ("symptoms",)
         updates = dict(symptoms=",".join(s for s in SYMPTOMS if s in ticked))
-    elif verb == "sn":
+    elif verb is Verb.NO_SYMPTOMS:
         steps = ("symptoms",)
         updates = dict(symptoms="", step=nxt)
-    elif verb == "sd":
+    elif verb is Verb.SYMPTOMS_DONE:
         steps = ("symptoms",)
         updates = dict(symptoms=",".join(c.symptoms or ()), step=nxt)
-    elif verb == "md":
+    elif verb is Verb.MOOD:
         value = _int_arg(args, 1, len(MOODS))
         if value is None:
             return False
         steps = ("mood",)
         updates = dict(mood=value, step="note")
-    elif verb == "sc":
+    elif verb is Verb.SCREEN:
         item = _int_arg(args, 0, SCREEN_ITEMS - 1)
         value = _int_arg(args[1:], 0, SCREEN_OPTIONS - 1)
         if item is None or value is None or item != screen_item(c):
@@ -150,20 +156,20 @@ async def _apply(
         updates = {f"screen_{item + 1}": value}
         if item == SCREEN_ITEMS - 1:
             updates["step"] = "note"
-    elif verb == "sk":
+    elif verb is Verb.KEEP_NOTE:
         # Skip, or Keep when editing: either way the note already given stays. Deleting it is
         # its own button, so a Skip tapped out of habit never loses what was written.
         steps = ("note",)
         updates = dict(step="summary")
-    elif verb == "dn":
+    elif verb is Verb.DELETE_NOTE:
         steps = ("note",)
         updates = dict(note=None, step="summary")
-    elif verb == "ok":
+    elif verb is Verb.SUBMIT:
         if c.status != "open":
             return False
         steps = ("summary",)
         updates = dict(status="answered", answered_at=c.answered_at or now, evaluated_at=None)
-    elif verb == "ed":
+    elif verb is Verb.EDIT:
         steps = ("summary",)
         # Answers stay until given again; a re-submission is evaluated again.
         updates = dict(status="open", step="temperature", evaluated_at=None)
@@ -204,7 +210,7 @@ async def typed(
         screen = screen_for(svc, language, fresh)
         if len(whole) > NOTE_MAX:
             cut = t(svc, language, "note_cut", max=NOTE_MAX)
-            screen = Screen(f"{cut}\n\n{screen.text}", screen.buttons)
+            screen = screen.with_text_above(cut)
         return Reply(screen=screen, new_message=True, checkin_id=checkin.id)
     return None
 
@@ -230,7 +236,7 @@ async def _typed_temperature(
         code = getattr(reading, "code", "not_a_number")
         screen = Screen(
             t(svc, language, f"temp_error.{code}"),
-            ((no_thermometer(svc, language, checkin.id, checkin.isolation_kind),),),
+            Keyboard.of((no_thermometer(svc, language, checkin.id, checkin.isolation_kind),)),
         )
         return Reply(screen=screen, new_message=True)
     celsius = round(reading.celsius, 1)
@@ -272,7 +278,7 @@ async def _typed_temperature(
     if changed and at_buttons and fresh.step != "temp_confirm":
         value = temperature_text(svc, language, fresh)
         done = t(svc, language, "temperature_changed", value=value)
-        screen = Screen(f"{done}\n\n{screen.text}", screen.buttons)
+        screen = screen.with_text_above(done)
     return Reply(screen=screen, new_message=True, checkin_id=checkin.id)
 
 

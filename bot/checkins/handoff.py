@@ -9,7 +9,7 @@ from bot.alerts import rules
 from bot.checkins.screens import t
 from bot.checkins.store import Checkin
 from bot.core.services import Services
-from bot.delivery.outbox import Lane, Outgoing, enqueue
+from bot.delivery.outbox import Lane, enqueue, message
 from bot.storage.records import Person
 
 log = logging.getLogger(__name__)
@@ -27,12 +27,11 @@ async def on_answer_stored(
         async with svc.db.transaction() as tx:
             await enqueue(
                 tx,
-                Outgoing(
-                    dedup_key=f"ci:{c.id}:red_flag:{','.join(flags)}",
-                    lane=Lane.URGENT,
-                    chat_id=student.chat_id,
-                    method="sendMessage",
-                    payload={"text": t(svc, language, "red_flag_advice")},
+                message(
+                    f"ci:{c.id}:red_flag:{','.join(flags)}",
+                    Lane.URGENT,
+                    student.chat_id,
+                    t(svc, language, "red_flag_advice"),
                     person_id=student.id,
                 ),
                 now=now,

@@ -12,7 +12,7 @@ from bot.checkins.schedule import slot_name
 from bot.checkins.screens import header_text, nudge, temperature_screen
 from bot.checkins.store import Round
 from bot.core.services import Services
-from bot.delivery.outbox import Lane, Outgoing, enqueue_many, ensure_batch
+from bot.delivery.outbox import Lane, enqueue_many, ensure_batch, message
 
 log = logging.getLogger(__name__)
 # Prompts are built and queued this many at a time, all in the round's one transaction, so a
@@ -145,12 +145,12 @@ async def _enqueue_prompts(
                 svc, language, r.checkin_id, header, r.isolation_kind, kept=None
             )
             items.append(
-                Outgoing(
-                    dedup_key=f"ci:{r.checkin_id}:prompt",
-                    lane=Lane.CHECKIN,
-                    chat_id=r.chat_id,
-                    method="sendMessage",
-                    payload=screen.payload(),
+                message(
+                    f"ci:{r.checkin_id}:prompt",
+                    Lane.CHECKIN,
+                    r.chat_id,
+                    screen.text,
+                    keyboard=screen.keyboard,
                     person_id=r.student_id,
                 )
             )

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from bot.alerts import rules
 from bot.checkins import schedule, store
 from bot.checkins.schedule import slot_name
 from bot.checkins.store import Checkin, Recipient
+from bot.core.keyboard import Button, Keyboard, callback
 from bot.core.services import Services
 from bot.core.symptoms import KEYBOARD_ORDER, SYMPTOMS
-from bot.delivery.outbox import Lane, Outgoing
+from bot.delivery.outbox import Lane, Outgoing, message
 
 MOODS = ("😣", "🙁", "😐", "🙂", "😄")
 SCREEN_ITEMS = 4
@@ -20,31 +22,43 @@ SCREEN_OPTIONS = 4
 # What of a kept note its button shows: about a phone's width of Chinese text.
 NOTE_PREVIEW = 16
 
-Button = tuple[str, str]
+AREA = "ci"
+
+
+class Verb(StrEnum):
+    """What a check-in button does; its value travels in the callback data."""
+
+    NO_THERMOMETER = "no_thermometer"
+    KEEP_TEMP = "keep_temp"
+    TEMP_YES = "temp_yes"
+    TEMP_RETYPE = "temp_retype"
+    SYMPTOM = "symptom"
+    NO_SYMPTOMS = "no_symptoms"
+    SYMPTOMS_DONE = "symptoms_done"
+    MOOD = "mood"
+    SCREEN = "screen"
+    KEEP_NOTE = "keep_note"
+    DELETE_NOTE = "delete_note"
+    SUBMIT = "submit"
+    EDIT = "edit"
+    RESUME = "resume"
+
+
+def button(label: str, checkin_id: int, verb: Verb, *args: int) -> Button:
+    """A check-in button: ci:<check-in>:<verb>[:<arg>…]."""
+    return Button(label, callback(AREA, checkin_id, verb.value, *args))
 
 
 @dataclass(frozen=True)
 class Screen:
-    """A message of the flow: text and inline buttons as (label, callback data)."""
+    """A message of the flow: its text and its buttons."""
 
     text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
+    keyboard: Keyboard = field(default_factory=Keyboard)
 
-    def markup(self) -> dict[str, Any] | None:
-        if not self.buttons:
-            return None
-        return {
-            "inline_keyboard": [
-                [{"text": label, "callback_data": data} for label, data in row]
-                for row in self.buttons
-            ]
-        }
-
-    def payload(self) -> dict[str, Any]:
-        markup = self.markup()
-        return (
-            {"text": self.text} if markup is None else {"text": self.text, "reply_markup": markup}
-        )
+    def with_text_above(self, text: str) -> Screen:
+        """The same screen with a line (a correction taken, a note cut) above its text."""
+        return Screen(f"{text}\n\n{self.text}", self.keyboard)
 
 
 async def refusal_text(svc: Services, language: str, c: Checkin, now: int) -> str | None:
@@ -105,38 +119,39 @@ def screen_for(svc: Services, language: str, c: Checkin) -> Screen:
             )
         return Screen(
             f"{header}\n\n{text}",
-            (
+            Keyboard.of(
                 (
-                    (t(svc, language, "btn.yes"), f"ci:{c.id}:fy"),
-                    (t(svc, language, "btn.retype"), f"ci:{c.id}:fn"),
-                ),
+                    button(t(svc, language, "btn.yes"), c.id, Verb.TEMP_YES),
+                    button(t(svc, language, "btn.retype"), c.id, Verb.TEMP_RETYPE),
+                )
             ),
         )
     if step == "symptoms":
         ticked = set(c.symptoms or ())
-        rows: list[tuple[Button, ...]] = []
         buttons = [
-            (
+            button(
                 ("✅ " if code in ticked else "") + t(svc, language, f"symptom.{code}"),
-                f"ci:{c.id}:sy:{i}",
+                c.id,
+                Verb.SYMPTOM,
+                i,
             )
             for code in KEYBOARD_ORDER
             for i in (SYMPTOMS.index(code),)
         ]
-        rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
         rows.append(
-            (
-                (t(svc, language, "btn.no_symptoms"), f"ci:{c.id}:sn"),
-                (t(svc, language, "btn.done"), f"ci:{c.id}:sd"),
-            )
+            [
+                button(t(svc, language, "btn.no_symptoms"), c.id, Verb.NO_SYMPTOMS),
+                button(t(svc, language, "btn.done"), c.id, Verb.SYMPTOMS_DONE),
+            ]
         )
-        return Screen(f"{header}\n\n{t(svc, language, 'ask.symptoms')}", tuple(rows))
+        return Screen(f"{header}\n\n{t(svc, language, 'ask.symptoms')}", Keyboard.of(*rows))
     if step == "mood":
-        faces = tuple(
-            (("·" + face + "·") if c.mood == i + 1 else face, f"ci:{c.id}:md:{i + 1}")
+        faces = (
+            button(("·" + face + "·") if c.mood == i + 1 else face, c.id, Verb.MOOD, i + 1)
             for i, face in enumerate(MOODS)
         )
-        return Screen(f"{header}\n\n{t(svc, language, 'ask.mood')}", (faces,))
+        return Screen(f"{header}\n\n{t(svc, language, 'ask.mood')}", Keyboard.of(faces))
     if step == "screen":
         item = screen_item(c)
         question = t(
@@ -147,12 +162,13 @@ def screen_for(svc: Services, language: str, c: Checkin) -> Screen:
             total=SCREEN_ITEMS,
             item=t(svc, language, f"screen.item{item + 1}"),
         )
-        options = tuple(
-            (
-                (
-                    ("✅ " if c.screen[item] == v else "") + t(svc, language, f"screen.option{v}"),
-                    f"ci:{c.id}:sc:{item}:{v}",
-                ),
+        options = Keyboard.column(
+            button(
+                ("✅ " if c.screen[item] == v else "") + t(svc, language, f"screen.option{v}"),
+                c.id,
+                Verb.SCREEN,
+                item,
+                v,
             )
             for v in range(SCREEN_OPTIONS)
         )
@@ -163,14 +179,20 @@ def screen_for(svc: Services, language: str, c: Checkin) -> Screen:
         if c.note:
             return Screen(
                 f"{header}\n\n{t(svc, language, 'ask.note_kept')}",
-                (
-                    ((t(svc, language, "btn.keep", value=_preview(c.note)), f"ci:{c.id}:sk"),),
-                    ((t(svc, language, "btn.delete_note"), f"ci:{c.id}:dn"),),
+                Keyboard.column(
+                    (
+                        button(
+                            t(svc, language, "btn.keep", value=_preview(c.note)),
+                            c.id,
+                            Verb.KEEP_NOTE,
+                        ),
+                        button(t(svc, language, "btn.delete_note"), c.id, Verb.DELETE_NOTE),
+                    )
                 ),
             )
         return Screen(
             f"{header}\n\n{t(svc, language, 'ask.note')}",
-            (((t(svc, language, "btn.skip"), f"ci:{c.id}:sk"),),),
+            Keyboard.of((button(t(svc, language, "btn.skip"), c.id, Verb.KEEP_NOTE),)),
         )
     return _summary_screen(svc, language, c, header)
 
@@ -181,17 +203,18 @@ def temperature_screen(
     row: list[Button] = [no_thermometer(svc, language, checkin_id, kind)]
     if kept is not None and kept.temperature_status is not None:
         row.append(
-            (
+            button(
                 t(svc, language, "btn.keep", value=temperature_text(svc, language, kept)),
-                f"ci:{checkin_id}:kt",
+                checkin_id,
+                Verb.KEEP_TEMP,
             )
         )
-    return Screen(f"{header}\n\n{t(svc, language, f'ask.temperature.{kind}')}", (tuple(row),))
+    return Screen(f"{header}\n\n{t(svc, language, f'ask.temperature.{kind}')}", Keyboard.of(row))
 
 
 def no_thermometer(svc: Services, language: str, checkin_id: int, kind: str) -> Button:
     """Worded for where the student is: at home, in a quarantine hotel or a school dorm."""
-    return (t(svc, language, f"btn.no_thermometer.{kind}"), f"ci:{checkin_id}:nt")
+    return button(t(svc, language, f"btn.no_thermometer.{kind}"), checkin_id, Verb.NO_THERMOMETER)
 
 
 def _summary_screen(svc: Services, language: str, c: Checkin, header: str) -> Screen:
@@ -219,14 +242,14 @@ def _summary_screen(svc: Services, language: str, c: Checkin, header: str) -> Sc
     if c.status == "answered":
         lines.append(t(svc, language, "summary.submitted", closes=closes))
         lines += _in_touch(svc, language, c)
-        buttons: tuple[Button, ...] = ((t(svc, language, "btn.edit"), f"ci:{c.id}:ed"),)
+        buttons: tuple[Button, ...] = (button(t(svc, language, "btn.edit"), c.id, Verb.EDIT),)
     else:
         lines.append(t(svc, language, "summary.check", closes=closes))
         buttons = (
-            (t(svc, language, "btn.submit"), f"ci:{c.id}:ok"),
-            (t(svc, language, "btn.edit"), f"ci:{c.id}:ed"),
+            button(t(svc, language, "btn.submit"), c.id, Verb.SUBMIT),
+            button(t(svc, language, "btn.edit"), c.id, Verb.EDIT),
         )
-    return Screen("\n".join(lines), (buttons,))
+    return Screen("\n".join(lines), Keyboard.of(buttons))
 
 
 def _in_touch(svc: Services, language: str, c: Checkin) -> list[str]:
@@ -269,16 +292,13 @@ def _slot_name(svc: Services, language: str, slot: str) -> str:
 
 def nudge(svc: Services, dedup_key: str, to: Recipient, language: str, text: str) -> Outgoing:
     """A reminder to finish a check-in, with the button that takes the student back to it."""
-    button = {
-        "text": svc.catalog.t(language, "checkin.btn.resume"),
-        "callback_data": f"ci:{to.checkin_id}:go",
-    }
-    return Outgoing(
-        dedup_key=dedup_key,
-        lane=Lane.CHECKIN,
-        chat_id=to.chat_id,
-        method="sendMessage",
-        payload={"text": text, "reply_markup": {"inline_keyboard": [[button]]}},
+    resume = button(svc.catalog.t(language, "checkin.btn.resume"), to.checkin_id, Verb.RESUME)
+    return message(
+        dedup_key,
+        Lane.CHECKIN,
+        to.chat_id,
+        text,
+        keyboard=Keyboard.of((resume,)),
         person_id=to.student_id,
     )
 
