@@ -3,7 +3,7 @@ longer lists, reads the receipts of, reminds or withdraws the old class's notice
 
 from __future__ import annotations
 
-from bot import notices
+from bot.notices import sending
 from bot.notices.audience import Audience
 from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
@@ -14,7 +14,7 @@ async def test_moved_teacher_no_longer_manages_the_old_class_notice(harness: Har
     await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
     teacher = await harness.onboard("T01", user_id=USER_IDS["T01"])
     await harness.onboard("S001", user_id=USER_IDS["S001"])
-    queued = await notices.queue_notice(
+    queued = await sending.queue_notice(
         harness.svc,
         Audience("class", class_id=await class_id(harness, "初二(3)班")),
         "明天上午九点线上班会",
