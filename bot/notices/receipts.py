@@ -45,14 +45,25 @@ async def notice_for(svc: Services, notice_id: int, viewer: Viewer) -> Notice | 
 
 
 async def recent(svc: Services, viewer: Viewer) -> list[Notice]:
-    found = await store.recent_notices(
-        svc.db,
-        everything=viewer.is_bureau_admin,
-        author_id=viewer.person.id,
-        school_id=viewer.person.school_id if viewer.is_school_admin else None,
-        limit=RECENT_LIMIT,
-    )
-    return [n for n in found if await _may_manage_now(svc, viewer, n)]
+    """The latest notices the viewer manages now, up to RECENT_LIMIT."""
+    shown: list[Notice] = []
+    before: int | None = None
+    # The scope check needs the database, so it runs after the query: read on past notices the
+    # viewer no longer manages (a teacher moved to another class) until the list is full.
+    while len(shown) < RECENT_LIMIT:
+        found = await store.recent_notices(
+            svc.db,
+            everything=viewer.is_bureau_admin,
+            author_id=viewer.person.id,
+            school_id=viewer.person.school_id if viewer.is_school_admin else None,
+            limit=RECENT_LIMIT,
+            before_id=before,
+        )
+        shown += [n for n in found if await _may_manage_now(svc, viewer, n)]
+        if len(found) < RECENT_LIMIT:
+            break
+        before = found[-1].id
+    return shown[:RECENT_LIMIT]
 
 
 async def _may_manage_now(svc: Services, viewer: Viewer, notice: Notice) -> bool:
