@@ -12,12 +12,13 @@ import asyncio
 import sys
 from pathlib import Path
 
+from bot.core.access import STAFF_ROLES
 from bot.core.clock import SystemClock
 from bot.core.config import Config
 from bot.core.i18n import Catalog
 from bot.core.services import Services
 from bot.notices import receipts, render, sending, store
-from bot.notices.audience import SCOPE_KINDS, STAFF_ROLES, Audience
+from bot.notices.audience import SCOPE_KINDS, Audience
 from bot.storage.db import Database
 
 AUDIENCE_HELP = (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.access import Viewer
+from bot.core.access import STAFF_ROLES, Viewer
 from bot.core.services import Services
 from bot.notices import store
-from bot.notices.audience import STAFF_ROLES, Audience, AudienceError, scope_school
+from bot.notices.audience import Audience, AudienceError, scope_school
 from bot.notices.render import Media, audience_name, render, text_limit
 from bot.notices.sending import may_send
 from bot.notices.store import Draft

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from bot.core.access import Viewer
+from bot.core.access import STAFF_ROLES, Viewer
 from bot.core.ids import is_id
 from bot.core.services import Services
 from bot.notices import store
-from bot.notices.audience import SCOPE_KINDS, STAFF_ROLES, Audience, offered_kinds
+from bot.notices.audience import SCOPE_KINDS, Audience, offered_kinds
 
 log = logging.getLogger(__name__)
 
