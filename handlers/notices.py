@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest
 
 from bot.core.access import Viewer
-from bot.core.ids import is_id
+from bot.core.keyboard import Button, Keyboard, callback, parse
 from bot.notices import (
     drafts,
     export,
@@ -27,25 +27,21 @@ from bot.notices import (
     withdrawal,
 )
 from bot.notices.audience import may_compose
-from bot.notices.menus import Options
-from bot.notices.render import Markup, Media
+from bot.notices.render import AREA, Media
 from bot.notices.store import Draft
 from handlers.common import Context, Sender, bound_sender, reply, sender, services, viewer_for
 
 log = logging.getLogger(__name__)
 
 
-def _keyboard(markup: Markup) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
-            for row in markup["inline_keyboard"]
-        ]
-    )
+def _markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    """The one place a capability's Keyboard becomes python-telegram-bot's markup."""
+    markup = keyboard.markup()
+    return InlineKeyboardMarkup.de_json(markup, None) if markup is not None else None
 
 
-def _button(text: str, data: str) -> dict[str, str]:
-    return {"text": text, "callback_data": data}
+def _button(text: str, number: int, *parts: str) -> Button:
+    return Button(text, callback(AREA, number, *parts))
 
 
 async def _composer(update: Update, context: Context) -> tuple[Sender, Viewer] | None:
@@ -72,11 +68,11 @@ async def start_notice(update: Update, context: Context) -> None:
     draft_id = await drafts.start_draft(svc, viewer.person)
     t = svc.catalog.t
     limit = render.text_limit(svc.catalog, viewer.person)
-    cancel = _button(t(who.language, "notices.button.cancel"), f"nt:{draft_id}:cancel")
+    cancel = _button(t(who.language, "notices.button.cancel"), draft_id, "cancel")
     await context.bot.send_message(
         who.chat_id,
         t(who.language, "notices.ask_text", limit=limit),
-        reply_markup=_keyboard({"inline_keyboard": [[cancel]]}),
+        reply_markup=_markup(Keyboard.of([cancel])),
     )
 
 
@@ -144,30 +140,17 @@ async def _take_text(
     await _send_audience_menu(context, who, viewer, draft.id, draft.needs_confirmation)
 
 
-def _audience_markup(
-    context: Context, language: str, draft_id: int, options: Options, needs_confirmation: bool
-) -> InlineKeyboardMarkup:
-    t = services(context).catalog.t
-    rows = [
-        [_button(o.label, f"nt:{draft_id}:{o.data}") for o in row] for row in options.rows if row
-    ]
-    toggle = "notices.button.conf_on" if needs_confirmation else "notices.button.conf_off"
-    rows.append([_button(t(language, toggle), f"nt:{draft_id}:conf")])
-    rows.append([_button(t(language, "notices.button.cancel"), f"nt:{draft_id}:cancel")])
-    return _keyboard({"inline_keyboard": rows})
-
-
 async def _send_audience_menu(
     context: Context, who: Sender, viewer: Viewer, draft_id: int, needs_confirmation: bool
 ) -> None:
     svc = services(context)
-    options = await menus.audience_options(svc, viewer, who.language)
+    keyboard = await menus.audience_keyboard(
+        svc, viewer, who.language, draft_id, needs_confirmation
+    )
     await context.bot.send_message(
         who.chat_id,
         svc.catalog.t(who.language, "notices.choose_audience"),
-        reply_markup=_audience_markup(
-            context, who.language, draft_id, options, needs_confirmation
-        ),
+        reply_markup=_markup(keyboard),
     )
 
 
@@ -189,11 +172,10 @@ async def list_notices(update: Update, context: Context) -> None:
     lines = [t(who.language, "notices.list_head")]
     lines += [render.list_line(svc, who.language, n) for n in found]
     buttons = [
-        [_button(f"#{n.id} " + t(who.language, "notices.button.open"), f"nt:{n.id}:rep")]
-        for n in found
+        [_button(f"#{n.id} " + t(who.language, "notices.button.open"), n.id, "rep")] for n in found
     ]
     await context.bot.send_message(
-        who.chat_id, "\n".join(lines), reply_markup=_keyboard({"inline_keyboard": buttons})
+        who.chat_id, "\n".join(lines), reply_markup=_markup(Keyboard.of(*buttons))
     )
 
 
@@ -206,14 +188,16 @@ async def press_button(update: Update, context: Context) -> None:
     who = await sender(update, context)
     language = who.language if who is not None else svc.config.general.language
     t = svc.catalog.t
-    parts = (query.data or "").split(":")
-    if len(parts) < 3 or not is_id(parts[1]):
+    data = parse(query.data, AREA)
+    number = data.number(0) if data is not None else None
+    verb = data.text(1) if data is not None else None
+    if data is None or number is None or number < 1 or verb is None or len(data) > 3:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
     if who is None or who.person is None:
         await query.answer(t(language, "common.not_bound"), show_alert=True)
         return
-    number, verb, arg = int(parts[1]), parts[2], ":".join(parts[3:])
+    arg = data.text(2) or ""
     if verb == "ok":
         await _confirm(update, context, who, number)
     elif verb in render.NOTICE_VERBS:
@@ -264,7 +248,7 @@ async def _notice_action(
     if verb == "rep":
         await query.answer()
         text = await receipts.report_text(svc, lang, notice)
-        markup = _keyboard(receipts.report_buttons(svc.catalog, lang, notice))
+        markup = _markup(receipts.report_buttons(svc.catalog, lang, notice))
         if arg == "1":
             # The report's own refresh button (or "keep it"): redraw that message in place.
             await _edit(update, text, markup)
@@ -291,14 +275,14 @@ async def _notice_action(
         await query.answer()
         buttons = [
             [
-                _button(t(lang, "notices.button.wdy"), f"nt:{notice.id}:wdy"),
-                _button(t(lang, "notices.button.keep"), f"nt:{notice.id}:rep:1"),
+                _button(t(lang, "notices.button.wdy"), notice.id, "wdy"),
+                _button(t(lang, "notices.button.keep"), notice.id, "rep", "1"),
             ]
         ]
         await context.bot.send_message(
             who.chat_id,
             t(lang, "notices.withdraw.ask", id=notice.id),
-            reply_markup=_keyboard({"inline_keyboard": buttons}),
+            reply_markup=_markup(Keyboard.of(*buttons)),
         )
     elif verb == "wdy":
         outcome = await withdrawal.withdraw(svc, notice)
@@ -319,8 +303,8 @@ async def _notice_action(
             lines.append(t(lang, "notices.withdraw.too_old", count=outcome.too_old))
         if outcome.unknown:
             lines.append(t(lang, "notices.withdraw.unknown", count=outcome.unknown))
-        report = _button(t(lang, "notices.button.open"), f"nt:{notice.id}:rep")
-        await _edit(update, "\n".join(lines), _keyboard({"inline_keyboard": [[report]]}))
+        report = _button(t(lang, "notices.button.open"), notice.id, "rep")
+        await _edit(update, "\n".join(lines), _markup(Keyboard.of([report])))
 
 
 async def _draft_action(
@@ -337,11 +321,11 @@ async def _draft_action(
         await query.answer()
         if outcome.status == "sent":
             assert outcome.notice_id is not None
-            report = _button(t(lang, "notices.button.open"), f"nt:{outcome.notice_id}:rep")
+            report = _button(t(lang, "notices.button.open"), outcome.notice_id, "rep")
             await _edit(
                 update,
                 t(lang, "notices.sent", id=outcome.notice_id, queued=outcome.queued),
-                _keyboard({"inline_keyboard": [[report]]}),
+                _markup(Keyboard.of([report])),
             )
         else:
             await context.bot.send_message(who.chat_id, t(lang, f"notices.send_{outcome.status}"))
@@ -362,15 +346,15 @@ async def _draft_action(
         now_on = await drafts.toggle_confirmation(svc, draft, who.person)
         await query.answer()
         if draft.stage == "audience":
-            options = await menus.audience_options(svc, viewer, lang)
-            await _set_markup(update, _audience_markup(context, lang, draft.id, options, now_on))
+            keyboard = await menus.audience_keyboard(svc, viewer, lang, draft.id, now_on)
+            await _set_markup(update, _markup(keyboard))
         return
     if verb == "m":
         await query.answer()
-        options = await menus.audience_options(svc, viewer, lang, arg)
-        await _set_markup(
-            update, _audience_markup(context, lang, draft.id, options, draft.needs_confirmation)
+        keyboard = await menus.audience_keyboard(
+            svc, viewer, lang, draft.id, draft.needs_confirmation, arg
         )
+        await _set_markup(update, _markup(keyboard))
         return
     if verb == "back":
         await drafts.back_to_audience(svc, draft, who.person)
@@ -408,7 +392,7 @@ async def _send_preview(context: Context, who: Sender, viewer: Viewer, draft: Dr
     markup = None
     if draft.needs_confirmation:
         label = t(lang, "notices.button.confirm")
-        markup = _keyboard({"inline_keyboard": [[_button(label, f"nt:{draft.id}:noop")]]})
+        markup = _markup(Keyboard.of([_button(label, draft.id, "noop")]))
     chat = who.chat_id
     if draft.media_kind and draft.media_file_id:
         caption_fits = len(shown.rendered) <= render.CAPTION_LIMIT
@@ -444,15 +428,15 @@ async def _send_preview(context: Context, who: Sender, viewer: Viewer, draft: Dr
     )
     rows = []
     if shown.total > shown.no_account:
-        rows.append([_button(t(lang, "notices.button.send"), f"nt:{draft.id}:send")])
+        rows.append([_button(t(lang, "notices.button.send"), draft.id, "send")])
     else:
         lines.append(t(lang, "notices.preview.nobody"))
     rows.append(
         [
-            _button(t(lang, "notices.button.change"), f"nt:{draft.id}:back"),
-            _button(t(lang, "notices.button.cancel"), f"nt:{draft.id}:cancel"),
+            _button(t(lang, "notices.button.change"), draft.id, "back"),
+            _button(t(lang, "notices.button.cancel"), draft.id, "cancel"),
         ]
     )
     await context.bot.send_message(
-        chat, "\n".join(lines), reply_markup=_keyboard({"inline_keyboard": rows})
+        chat, "\n".join(lines), reply_markup=_markup(Keyboard.of(*rows))
     )

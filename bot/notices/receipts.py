@@ -6,10 +6,11 @@ import logging
 
 from bot.core.access import Viewer
 from bot.core.i18n import Catalog
+from bot.core.keyboard import Button, Keyboard
 from bot.core.services import Services
 from bot.notices import store
 from bot.notices.audience import SCOPE_KINDS, Audience, AudienceError, may_manage
-from bot.notices.render import Markup, audience_name, excerpt, local_time
+from bot.notices.render import audience_name, button, excerpt, local_time
 from bot.notices.sending import may_send
 from bot.notices.store import Notice
 from bot.storage.records import Person
@@ -199,17 +200,14 @@ async def _stored_audience_name(
     return name
 
 
-def report_buttons(catalog: Catalog, language: str, notice: Notice) -> Markup:
-    def button(verb: str, arg: str = "") -> dict[str, str]:
-        return {
-            "text": catalog.t(language, f"notices.button.{verb}"),
-            "callback_data": f"nt:{notice.id}:{verb}{arg}",
-        }
+def report_buttons(catalog: Catalog, language: str, notice: Notice) -> Keyboard:
+    def press(verb: str, *args: str) -> Button:
+        return button(catalog, language, verb, notice.id, *args)
 
     # rep:1 refreshes the report in place; a report opened from elsewhere is a new message.
-    rows = [[button("rep", ":1"), button("xlsx")]]
+    rows = [[press("rep", "1"), press("xlsx")]]
     if notice.withdrawn_at is None:
         if notice.needs_confirmation:
-            rows.append([button("rem")])
-        rows.append([button("wd")])
-    return {"inline_keyboard": rows}
+            rows.append([press("rem")])
+        rows.append([press("wd")])
+    return Keyboard.of(*rows)

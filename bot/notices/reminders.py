@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from bot.core.services import Services
 from bot.delivery import outbox
-from bot.delivery.outbox import Lane, Outgoing
+from bot.delivery.outbox import Lane
 from bot.notices import store
-from bot.notices.render import confirm_markup, excerpt, local_time, sender_line
+from bot.notices.render import confirm_keyboard, excerpt, local_time, sender_line
 from bot.notices.store import Notice
 from bot.storage import people
 
@@ -56,15 +56,12 @@ async def remind(svc: Services, notice: Notice) -> RemindOutcome:
                 excerpt=excerpt(notice.text, 200),
             )
             items.append(
-                Outgoing(
-                    dedup_key=f"nt:{notice.id}:{person_id}:r{now}",
-                    lane=Lane.BULK,
-                    chat_id=chat_id,
-                    method="sendMessage",
-                    payload={
-                        "text": text,
-                        "reply_markup": confirm_markup(svc.catalog, lang, notice.id),
-                    },
+                outbox.message(
+                    f"nt:{notice.id}:{person_id}:r{now}",
+                    Lane.BULK,
+                    chat_id,
+                    text,
+                    keyboard=confirm_keyboard(svc.catalog, lang, notice.id),
                     person_id=person_id,
                 )
             )

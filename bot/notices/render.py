@@ -11,6 +11,7 @@ from bot.core.access import Viewer
 from bot.core.clock import from_epoch
 from bot.core.config import LANGUAGES
 from bot.core.i18n import Catalog
+from bot.core.keyboard import Button, Keyboard, callback
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, Outgoing
 from bot.notices import store
@@ -25,7 +26,7 @@ CAPTION_LIMIT = 1024
 DRAFT_VERBS = ("m", "a", "conf", "back", "send", "cancel", "noop")
 NOTICE_VERBS = ("ok", "rep", "rem", "xlsx", "wd", "wdy")
 
-Markup = dict[str, list[list[dict[str, str]]]]
+AREA = "nt"
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,15 @@ def text_limit(catalog: Catalog, author: Person | None) -> int:
     return TEXT_LIMIT - overhead
 
 
-def confirm_markup(catalog: Catalog, language: str, notice_id: int) -> Markup:
+def button(catalog: Catalog, language: str, verb: str, number: int, *args: str) -> Button:
+    """The button labelled notices.button.<verb> that sends nt:<number>:<verb>[:args]."""
+    label = catalog.t(language, f"notices.button.{verb}")
+    return Button(label, callback(AREA, number, verb, *args))
+
+
+def confirm_keyboard(catalog: Catalog, language: str, notice_id: int) -> Keyboard:
     label = catalog.t(language, "notices.button.confirm")
-    return {"inline_keyboard": [[{"text": label, "callback_data": f"nt:{notice_id}:ok"}]]}
+    return Keyboard.of([Button(label, callback(AREA, notice_id, "ok"))])
 
 
 def copies(
@@ -82,7 +89,7 @@ def copies(
     body = render(catalog, language, text, author, needs_confirmation)
     payload: dict[str, Any] = {}
     if needs_confirmation:
-        payload["reply_markup"] = confirm_markup(catalog, language, notice_id)
+        payload["reply_markup"] = confirm_keyboard(catalog, language, notice_id).markup()
     key = f"nt:{notice_id}:{person.person_id}"
     rows = []
     method = "sendMessage"
