@@ -15,6 +15,7 @@ from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest
 
 from bot.core.access import Viewer
+from bot.core.ids import is_id
 from bot.core.keyboard import Button, Keyboard, callback, parse
 from bot.notices import (
     drafts,
@@ -189,9 +190,10 @@ async def press_button(update: Update, context: Context) -> None:
     language = who.language if who is not None else svc.config.general.language
     t = svc.catalog.t
     data = parse(query.data, AREA)
-    number = data.number(0) if data is not None else None
+    # is_id also bounds the number to what SQLite stores: a forged huge id is a bad button.
+    number = data.number(0) if data is not None and is_id(data.text(0) or "") else None
     verb = data.text(1) if data is not None else None
-    if data is None or number is None or number < 1 or verb is None or len(data) > 3:
+    if data is None or number is None or verb is None or len(data) > 3:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
     if who is None or who.person is None:
