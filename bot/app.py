@@ -98,6 +98,7 @@ async def _post_init(application: AppType) -> None:
         catalog=Catalog.for_config(config),
         bot_username=username,
     )
+    connect(services)
     worker = DeliveryWorker(db, application.bot, config.delivery, clock, limiter)
 
     async def unreachable(person_id: int) -> None:
@@ -108,6 +109,12 @@ async def _post_init(application: AppType) -> None:
     application.bot_data[KEY] = services
     await worker.start()
     log.info("ClassCare started as @%s", username)
+
+
+def connect(services: Services) -> None:
+    """Wire the hooks by which one capability hands on to another without importing it."""
+    services.on_checkin_answers = alerts.evaluate_answers
+    services.on_checkin_settled = alerts.evaluate_checkin
 
 
 async def _post_stop(application: AppType) -> None:

@@ -14,9 +14,9 @@ from typing import Any
 
 import aiosqlite
 
-from bot import checkins
 from bot.alerts import quiet, rules, store
 from bot.checkins import store as checkins_store
+from bot.checkins.schedule import slot_name
 from bot.core.access import Viewer, covers_student, may_see_screen_scores
 from bot.core.clock import from_epoch
 from bot.core.i18n import Catalog
@@ -1210,7 +1210,7 @@ def _history_line(services: Services, language: str, row: rules.CheckinFacts, sc
     catalog = services.catalog
     slots = services.config.checkins.slots
     slot = slots[row.slot_index].name if row.slot_index < len(slots) else str(row.slot_index)
-    when = f"{row.local_date.isoformat()[5:]} {checkins.slot_name(catalog, language, slot)}"
+    when = f"{row.local_date.isoformat()[5:]} {slot_name(catalog, language, slot)}"
     if row.status != "answered":
         return catalog.t(language, f"alerts.history.{row.status}", when=when)
     temperature = "—" if row.temperature_c is None else f"{row.temperature_c:.1f}°C"
