@@ -185,3 +185,35 @@ async def test_a_guardian_cannot_press_another_childs_checkin(harness: Harness) 
     assert "不属于你" in refused.params["text"]
     assert (await checkin_of(harness, "S005"))[0:2] == (None, "open")
     assert mother is not None
+
+
+async def test_answerer_moves_a_students_checkins_to_the_parent(harness: Harness) -> None:
+    await seeded(harness)
+    await harness.onboard("S001", user_id=USER_IDS["S001"])
+    father = await harness.onboard(FATHER, user_id=USER_IDS[FATHER])
+    teacher = await harness.onboard("T01", user_id=USER_IDS["T01"])
+
+    for typed, expected in (
+        ("/answerer", "用法：/answerer"),
+        ("/answerer S005 家长", "没有找到你负责范围内的这位学生"),
+        ("/answerer S001 爸爸", "用法：/answerer"),
+        ("/answerer S001 家长", "张小明 的健康打卡以后由家长填写"),
+    ):
+        mark = harness.api.mark()
+        await teacher.send_text(typed)
+        await teacher.wait_for_message(contains=expected, since=mark)
+    mark = harness.api.mark()
+
+    await at(harness, 7, 30)
+
+    asked = [
+        c.params["chat_id"]
+        for c in harness.api.calls[mark:]
+        if c.method == "sendMessage" and "晨检" in c.params["text"]
+    ]
+    assert asked == [USER_IDS[FATHER]]
+    assert father is not None
+    mark = harness.api.mark()
+    await teacher.send_text("/answerer S001 默认")
+    await teacher.wait_for_message(contains="恢复按学校的默认设置：由学生本人填写", since=mark)
+    assert await harness.svc.db.scalar("SELECT answerer FROM people WHERE number = 'S001'") is None

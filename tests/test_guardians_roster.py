@@ -265,3 +265,25 @@ def test_cli_invites_for_guardians_name_their_children(tmp_path: Path) -> None:
         "13800138005,郑国强,家长,实验小学,三年级(1)班 郑可欣",
     ]
     assert all(",https://t.me/cc_bot?start=" in row for row in rows)
+
+
+async def test_students_file_says_who_answers(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "students.csv"
+    path.write_text(
+        "学号,姓名,学校,班级,打卡人\n"
+        "S1,小一,实验小学,一年级(1)班,家长\n"
+        "S2,小二,实验小学,一年级(1)班,\n"
+        "S3,小三,实验小学,一年级(1)班,都可以\n",
+        encoding="utf-8",
+    )
+    await apply_roster(db, clean(path), now=NOW, tz=TZ)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "学号,姓名,学校,班级,打卡人\nS4,小四,实验小学,一年级(1)班,爷爷\n", encoding="utf-8"
+    )
+
+    roster = parse_roster(bad)
+
+    rows = await db.fetchall("SELECT number, answerer FROM people ORDER BY number")
+    assert [tuple(r) for r in rows] == [("S1", "guardian"), ("S2", None), ("S3", "either")]
+    assert [(e.line, e.column) for e in roster.errors] == [(2, "打卡人")]

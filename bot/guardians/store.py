@@ -219,3 +219,19 @@ async def prompt_facts(tx: aiosqlite.Connection, student_ids: Sequence[int]) -> 
 
 async def set_answerer(tx: aiosqlite.Connection, student_id: int, answerer: str | None) -> None:
     await tx.execute("UPDATE people SET answerer = ? WHERE id = ?", (answerer, student_id))
+
+
+async def students_named(db: Database, query: str) -> list[Person]:
+    """Students on the roster whose number or exact name is `query`."""
+    rows = await db.fetchall(
+        f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.role = 'student'"
+        " AND p.deactivated_at IS NULL AND (p.number = ? OR p.name = ?)"
+        " ORDER BY p.school_id, p.class_id, p.number",
+        (query, query),
+    )
+    return [Person.from_row(r) for r in rows]
+
+
+async def answerer_of(db: Database, student_id: int) -> str | None:
+    found = await db.scalar("SELECT answerer FROM people WHERE id = ?", (student_id,))
+    return None if found is None else str(found)

@@ -37,6 +37,8 @@ class StudentRow:
     isolation_end: date | None
     language: str | None
     guardian_consent: bool
+    # Who answers the check-ins (student, guardian, either); None keeps what was set before.
+    answerer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ _STUDENT_COLUMNS: dict[str, tuple[str, ...]] = {
     "isolation_end": ("隔离结束", "isolation_end"),
     "language": ("语言", "language"),
     "guardian_consent": ("监护人同意", "guardian_consent"),
+    "answerer": ("打卡人", "answerer"),
 }
 _STUDENT_REQUIRED = ("number", "name", "school", "class_name")
 _STAFF_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -147,6 +150,13 @@ _LANGUAGES = _Choices.of(
     {
         "zh-CN": ("zh-CN", "zh", "中文", "简体中文", "chinese"),
         "en": ("en", "英文", "英语", "english"),
+    }
+)
+_ANSWERERS = _Choices.of(
+    {
+        "student": ("学生", "学生本人", "student"),
+        "guardian": ("家长", "家长代答", "guardian", "parent"),
+        "either": ("都可以", "均可", "either"),
     }
 )
 _ROLES = _Choices.of(
@@ -461,6 +471,7 @@ def _student(
     if start is not None and end is not None and end < start:
         check.fail("isolation_end", f"isolation end {end} is before its start {start}")
     language = check.choice(values, "language", _LANGUAGES, "language")
+    answerer = check.choice(values, "answerer", _ANSWERERS, "answerer")
     consent_text = _text(values.get("guardian_consent", ""))
     consent = _CONSENT.get(_key(consent_text)) if consent_text else False
     if consent is None:
@@ -472,7 +483,17 @@ def _student(
     if len(check.errors) > before:
         return None
     return StudentRow(
-        check.line, number, name, school, class_name, kind, start, end, language, consent is True
+        check.line,
+        number,
+        name,
+        school,
+        class_name,
+        kind,
+        start,
+        end,
+        language,
+        consent is True,
+        answerer,
     )
 
 

@@ -439,6 +439,42 @@ TABLE: list[Row] = [
     ),
     Row("rl:{id}", "other", {"student": NA, **staff(NA), "unbound": NB}),
     Row("rl:x", None, {"student": BAD, **staff(BAD), "unbound": NB}),
+    # Who answers a student's check-ins: whoever manages the student's isolation decides.
+    Row(
+        "/answerer",
+        None,
+        {
+            **dict.fromkeys(("student", "doctor", "counselor"), NA),
+            **dict.fromkeys(
+                ("teacher", "school_admin", "bureau_admin"), ("usage", "guardians.answerer.usage")
+            ),
+            "unbound": NB,
+        },
+    ),
+    Row(
+        "/answerer {num} 家长",
+        "other",
+        {
+            **dict.fromkeys(("student", "doctor", "counselor"), NA),
+            **dict.fromkeys(
+                ("teacher", "school_admin", "bureau_admin"),
+                ("refused", "guardians.answerer.not_found"),
+            ),
+            "unbound": NB,
+        },
+    ),
+    Row(
+        "/answerer {num} 家长",
+        "own",
+        {
+            **dict.fromkeys(("student", "doctor", "counselor"), NA),
+            **dict.fromkeys(
+                ("teacher", "school_admin", "bureau_admin"), ("allowed", "guardians.answerer.set")
+            ),
+            "unbound": NB,
+        },
+        changes=("answerer",),
+    ),
     # Staff views.
     Row(
         "/student",
@@ -695,6 +731,7 @@ async def snapshot(harness: Harness) -> dict[str, Any]:
         "notice": "SELECT id FROM notice_drafts ORDER BY id",
         "contact": "SELECT COUNT(*) FROM contacts UNION ALL SELECT COUNT(*) FROM contact_sessions",
         "language": "SELECT id, language FROM people ORDER BY id",
+        "answerer": "SELECT id, answerer FROM people ORDER BY id",
         "example": "SELECT id, label, labelled_at FROM crisis_examples ORDER BY id",
     }
     return {name: [tuple(r) for r in await db.fetchall(sql)] for name, sql in queries.items()}

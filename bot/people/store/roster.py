@@ -187,20 +187,21 @@ async def _apply_students(
     )
     await tx.executemany(
         "INSERT INTO people (role, number, name, school_id, class_id, language,"
-        " guardian_consent, created_at, updated_at)"
-        " VALUES ('student', ?, ?, ?, ?, ?, ?, ?, ?)",
+        " guardian_consent, answerer, created_at, updated_at)"
+        " VALUES ('student', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (row.number, row.name, school_id, class_id, row.language,
-             int(row.guardian_consent), now, now)
+             int(row.guardian_consent), row.answerer, now, now)
             for row, school_id, class_id in fresh
         ],
     )  # fmt: skip
     # An empty language keeps the one the person may have chosen in the bot.
     await tx.executemany(
         "UPDATE people SET name = ?, class_id = ?, language = COALESCE(?, language),"
-        " guardian_consent = ?, updated_at = ?, deactivated_at = NULL WHERE id = ?",
+        " guardian_consent = ?, answerer = COALESCE(?, answerer), updated_at = ?,"
+        " deactivated_at = NULL WHERE id = ?",
         [
-            (row.name, class_id, row.language, int(row.guardian_consent), now,
+            (row.name, class_id, row.language, int(row.guardian_consent), row.answerer, now,
              known[(school_id, row.number)])
             for row, school_id, class_id in placed
             if (school_id, row.number) in known
