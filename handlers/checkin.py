@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from bot import checkins
 from bot.checkins import Reply, Screen
 from bot.core.ids import is_id
-from handlers.common import Context, Sender, bound_sender, reply, sender, services
+from handlers.common import Context, Sender, bound_sender, reply
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ async def _send(context: Context, chat_id: int, answer: Reply) -> None:
         chat_id, answer.screen.text, reply_markup=_markup(answer.screen)
     )
     if answer.checkin_id is not None:
-        await checkins.remember_message(services(context), answer.checkin_id, message.message_id)
+        await checkins.remember_message(context.svc, answer.checkin_id, message.message_id)
 
 
 def _student(who: Sender | None) -> bool:
@@ -46,7 +46,7 @@ async def start_checkin(update: Update, context: Context) -> None:
     if bound is None:
         return
     who, person = bound
-    svc = services(context)
+    svc = context.svc
     if not person.is_student:
         await reply(update, context, svc.catalog.t(who.language, "checkin.students_only"))
         return
@@ -59,14 +59,14 @@ async def answer_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    who = await sender(update, context)
-    svc = services(context)
+    who = context.sender
+    svc = context.svc
     parts = (query.data or "").split(":")
-    language = who.language if who is not None else svc.config.general.language
+    language = who.language
     if not _student(who) or len(parts) < 3 or not is_id(parts[1]):
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
-    assert who is not None and who.person is not None
+    assert who.person is not None
     message = query.message
     message_id = message.message_id if message is not None else None
     answer = await checkins.press(
@@ -91,7 +91,7 @@ async def waiting_for(update: Update, context: Context, who: Sender) -> str | No
     if not _student(who):
         return None
     assert who.person is not None
-    svc = services(context)
+    svc = context.svc
     return await checkins.waiting_for(svc, who.person, svc.now())
 
 
@@ -100,7 +100,7 @@ async def button_hint(update: Update, context: Context, who: Sender) -> str | No
     if not _student(who):
         return None
     assert who.person is not None
-    svc = services(context)
+    svc = context.svc
     return await checkins.button_hint(svc, who.person, who.language, svc.now())
 
 
@@ -110,7 +110,7 @@ async def handle_text(update: Update, context: Context, who: Sender) -> bool:
     if not _student(who) or message is None or not message.text:
         return False
     assert who.person is not None
-    svc = services(context)
+    svc = context.svc
     answer = await checkins.typed(svc, who.person, who.language, message.text, svc.now())
     if answer is None:
         return False

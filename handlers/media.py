@@ -7,7 +7,7 @@ from telegram import Update
 
 from bot import alerts
 from handlers import checkin, contact, notices
-from handlers.common import Context, bound_sender, reply, services
+from handlers.common import Context, bound_sender, reply
 
 
 async def route_media(update: Update, context: Context) -> None:
@@ -19,7 +19,7 @@ async def route_media(update: Update, context: Context) -> None:
     if bound is None:
         return
     who, person = bound
-    svc = services(context)
+    svc = context.svc
     if person.is_student and message.caption:
         # A caption is student text like any other and is screened first.
         await alerts.screen_student_text(

@@ -20,7 +20,7 @@ from bot.core.ids import is_id
 from bot.notices import Markup, Media, Options
 from bot.notices.audience import may_compose
 from bot.notices.store import Draft
-from handlers.common import Context, Sender, bound_sender, reply, sender, services, viewer_for
+from handlers.common import Context, Sender, bound_sender, reply, viewer_for
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ async def _composer(update: Update, context: Context) -> tuple[Sender, Viewer] |
     if bound is None:
         return None
     who, person = bound
-    svc = services(context)
+    svc = context.svc
     viewer = await viewer_for(svc, person)
     if not may_compose(viewer):
         await reply(update, context, svc.catalog.t(who.language, "notices.not_allowed"))
@@ -58,7 +58,7 @@ async def start_notice(update: Update, context: Context) -> None:
     if found is None:
         return
     who, viewer = found
-    svc = services(context)
+    svc = context.svc
     draft_id = await notices.start_draft(svc, viewer.person)
     t = svc.catalog.t
     limit = notices.text_limit(svc.catalog, viewer.person)
@@ -82,7 +82,7 @@ async def handle_text(update: Update, context: Context, who: Sender) -> bool:
         return False
     if _is_reply(message):
         return False
-    svc = services(context)
+    svc = context.svc
     draft = await notices.draft_for(svc, who.person)
     if draft is None or draft.stage != "text":
         return False
@@ -101,7 +101,7 @@ async def handle_media(update: Update, context: Context, who: Sender) -> bool:
         media = Media("document", message.document.file_id)
     else:
         return False
-    svc = services(context)
+    svc = context.svc
     draft = await notices.draft_for(svc, who.person)
     if draft is None or draft.stage not in ("text", "audience"):
         return False
@@ -120,7 +120,7 @@ async def _take_text(
     update: Update, context: Context, who: Sender, draft: Draft, text: str
 ) -> None:
     assert who.person is not None
-    svc = services(context)
+    svc = context.svc
     outcome = await notices.accept_text(svc, draft, who.person, text)
     if not outcome.accepted:
         key = "notices.too_long" if outcome.length > outcome.limit else "notices.empty"
@@ -137,7 +137,7 @@ async def _take_text(
 def _audience_markup(
     context: Context, language: str, draft_id: int, options: Options, needs_confirmation: bool
 ) -> InlineKeyboardMarkup:
-    t = services(context).catalog.t
+    t = context.svc.catalog.t
     rows = [
         [_button(o.label, f"nt:{draft_id}:{o.data}") for o in row] for row in options.rows if row
     ]
@@ -150,7 +150,7 @@ def _audience_markup(
 async def _send_audience_menu(
     context: Context, who: Sender, viewer: Viewer, draft_id: int, needs_confirmation: bool
 ) -> None:
-    svc = services(context)
+    svc = context.svc
     options = await notices.audience_options(svc, viewer, who.language)
     await context.bot.send_message(
         who.chat_id,
@@ -163,10 +163,8 @@ async def _send_audience_menu(
 
 async def list_notices(update: Update, context: Context) -> None:
     """List recent notices the sender may follow, each with a button to its report."""
-    who = await sender(update, context)
-    if who is None:
-        return
-    svc = services(context)
+    who = context.sender
+    svc = context.svc
     t = svc.catalog.t
     if who.person is None or who.person.role not in ("teacher", "admin"):
         await reply(update, context, t(who.language, "notices.not_allowed"))
@@ -192,15 +190,15 @@ async def press_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    svc = services(context)
-    who = await sender(update, context)
-    language = who.language if who is not None else svc.config.general.language
+    svc = context.svc
+    who = context.sender
+    language = who.language
     t = svc.catalog.t
     parts = (query.data or "").split(":")
     if len(parts) < 3 or not is_id(parts[1]):
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
-    if who is None or who.person is None:
+    if who.person is None:
         await query.answer(t(language, "common.not_bound"), show_alert=True)
         return
     number, verb, arg = int(parts[1]), parts[2], ":".join(parts[3:])
@@ -217,7 +215,7 @@ async def press_button(update: Update, context: Context) -> None:
 async def _confirm(update: Update, context: Context, who: Sender, notice_id: int) -> None:
     query = update.callback_query
     assert query is not None and who.person is not None
-    svc = services(context)
+    svc = context.svc
     result = await notices.confirm(svc, notice_id, who.person)
     await query.answer(svc.catalog.t(who.language, f"notices.toast.{result}"))
     if result in ("thanks", "already"):
@@ -243,7 +241,7 @@ async def _notice_action(
 ) -> None:
     query = update.callback_query
     assert query is not None and who.person is not None
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     lang = who.language
     viewer = await viewer_for(svc, who.person)
@@ -318,7 +316,7 @@ async def _draft_action(
 ) -> None:
     query = update.callback_query
     assert query is not None and who.person is not None
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     lang = who.language
     viewer = await viewer_for(svc, who.person)
@@ -391,7 +389,7 @@ async def _set_markup(update: Update, markup: InlineKeyboardMarkup | None) -> No
 
 async def _send_preview(context: Context, who: Sender, viewer: Viewer, draft: Draft) -> None:
     """The notice exactly as recipients will see it, then who gets it with Send and Cancel."""
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     lang = who.language
     shown = await notices.preview(svc, draft, viewer, lang)

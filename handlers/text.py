@@ -9,7 +9,7 @@ from telegram import Update
 from bot import alerts
 from handlers import alerts as alert_cards
 from handlers import checkin, contact, notices
-from handlers.common import Context, Sender, bound_sender, reply, services
+from handlers.common import Context, Sender, bound_sender, reply
 
 Flow = Callable[[Update, Context, Sender], Awaitable[bool]]
 
@@ -23,7 +23,7 @@ async def route_text(update: Update, context: Context) -> None:
     if bound is None:
         return
     who, person = bound
-    svc = services(context)
+    svc = context.svc
     tier = None
     if person.is_student:
         # Screened before anything else so a cry for help is answered whichever flow it was
