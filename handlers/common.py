@@ -17,6 +17,7 @@ from bot.core.ids import is_id
 from bot.core.keyboard import Callback, parse
 from bot.core.menus import menu_for
 from bot.core.services import Services, get_services
+from bot.people.viewer import viewer
 from bot.storage import people
 from bot.storage.records import Person
 
@@ -84,7 +85,7 @@ CONTEXT_TYPES = ContextTypes(context=CustomContext)
 
 
 async def viewer_for(svc: Services, person: Person) -> Viewer:
-    return await people.viewer(svc.db, person)
+    return await viewer(svc.db, person)
 
 
 async def reply(update: Update, context: Context, text: str) -> None:
