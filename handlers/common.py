@@ -89,8 +89,14 @@ async def viewer_for(svc: Services, person: Person) -> Viewer:
 
 
 async def reply(update: Update, context: Context, text: str) -> None:
-    """Answer the user's own action in their own chat, directly (it still counts against the
-    shared budget)."""
+    """Answer the user's own action in their own chat, directly.
+
+    The rule for every handler: the answer to the sender's own command, button or text goes
+    straight back to the sender's chat (the person is waiting for it, a check-in screen needs
+    its message id at once, and the shared rate budget counts it like an outbox send); nothing
+    the action causes for anyone else is sent here: that goes through the outbox, in the
+    transaction that records the action.
+    """
     user = update.effective_user
     if user is not None:
         await context.bot.send_message(user.id, text)
