@@ -30,7 +30,7 @@ from bot.notices import (
 from bot.notices.audience import may_compose
 from bot.notices.render import AREA, Media
 from bot.notices.store import Draft
-from handlers.common import Context, Sender, bound_sender, reply, sender, services, viewer_for
+from handlers.common import Context, Sender, bound_sender, reply, viewer_for
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ async def _composer(update: Update, context: Context) -> tuple[Sender, Viewer] |
     if bound is None:
         return None
     who, person = bound
-    svc = services(context)
+    svc = context.svc
     viewer = await viewer_for(svc, person)
     if not may_compose(viewer):
         await reply(update, context, svc.catalog.t(who.language, "notices.not_allowed"))
@@ -65,7 +65,7 @@ async def start_notice(update: Update, context: Context) -> None:
     if found is None:
         return
     who, viewer = found
-    svc = services(context)
+    svc = context.svc
     draft_id = await drafts.start_draft(svc, viewer.person)
     t = svc.catalog.t
     limit = render.text_limit(svc.catalog, viewer.person)
@@ -89,7 +89,7 @@ async def handle_text(update: Update, context: Context, who: Sender) -> bool:
         return False
     if _is_reply(message):
         return False
-    svc = services(context)
+    svc = context.svc
     draft = await drafts.draft_for(svc, who.person)
     if draft is None or draft.stage != "text":
         return False
@@ -108,7 +108,7 @@ async def handle_media(update: Update, context: Context, who: Sender) -> bool:
         media = Media("document", message.document.file_id)
     else:
         return False
-    svc = services(context)
+    svc = context.svc
     draft = await drafts.draft_for(svc, who.person)
     if draft is None or draft.stage not in ("text", "audience"):
         return False
@@ -127,7 +127,7 @@ async def _take_text(
     update: Update, context: Context, who: Sender, draft: Draft, text: str
 ) -> None:
     assert who.person is not None
-    svc = services(context)
+    svc = context.svc
     outcome = await drafts.accept_text(svc, draft, who.person, text)
     if not outcome.accepted:
         key = "notices.too_long" if outcome.length > outcome.limit else "notices.empty"
@@ -144,7 +144,7 @@ async def _take_text(
 async def _send_audience_menu(
     context: Context, who: Sender, viewer: Viewer, draft_id: int, needs_confirmation: bool
 ) -> None:
-    svc = services(context)
+    svc = context.svc
     keyboard = await menus.audience_keyboard(
         svc, viewer, who.language, draft_id, needs_confirmation
     )
@@ -157,10 +157,8 @@ async def _send_audience_menu(
 
 async def list_notices(update: Update, context: Context) -> None:
     """List recent notices the sender may follow, each with a button to its report."""
-    who = await sender(update, context)
-    if who is None:
-        return
-    svc = services(context)
+    who = context.sender
+    svc = context.svc
     t = svc.catalog.t
     if who.person is None or who.person.role not in ("teacher", "admin"):
         await reply(update, context, t(who.language, "notices.not_allowed"))
@@ -185,9 +183,9 @@ async def press_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    svc = services(context)
-    who = await sender(update, context)
-    language = who.language if who is not None else svc.config.general.language
+    svc = context.svc
+    who = context.sender
+    language = who.language
     t = svc.catalog.t
     data = parse(query.data, AREA)
     # is_id also bounds the number to what SQLite stores: a forged huge id is a bad button.
@@ -196,7 +194,7 @@ async def press_button(update: Update, context: Context) -> None:
     if data is None or number is None or verb is None or len(data) > 3:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
-    if who is None or who.person is None:
+    if who.person is None:
         await query.answer(t(language, "common.not_bound"), show_alert=True)
         return
     arg = data.text(2) or ""
@@ -213,7 +211,7 @@ async def press_button(update: Update, context: Context) -> None:
 async def _confirm(update: Update, context: Context, who: Sender, notice_id: int) -> None:
     query = update.callback_query
     assert query is not None and who.person is not None
-    svc = services(context)
+    svc = context.svc
     result = await receipts.confirm(svc, notice_id, who.person)
     await query.answer(svc.catalog.t(who.language, f"notices.toast.{result}"))
     if result in ("thanks", "already"):
@@ -239,7 +237,7 @@ async def _notice_action(
 ) -> None:
     query = update.callback_query
     assert query is not None and who.person is not None
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     lang = who.language
     viewer = await viewer_for(svc, who.person)
@@ -314,7 +312,7 @@ async def _draft_action(
 ) -> None:
     query = update.callback_query
     assert query is not None and who.person is not None
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     lang = who.language
     viewer = await viewer_for(svc, who.person)
@@ -387,7 +385,7 @@ async def _set_markup(update: Update, markup: InlineKeyboardMarkup | None) -> No
 
 async def _send_preview(context: Context, who: Sender, viewer: Viewer, draft: Draft) -> None:
     """The notice exactly as recipients will see it, then who gets it with Send and Cancel."""
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     lang = who.language
     shown = await drafts.preview(svc, draft, viewer, lang)
