@@ -4,39 +4,28 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.error import BadRequest
 
 from bot.checkins import flow
 from bot.checkins.flow import Reply
 from bot.checkins.screens import AREA
 from bot.core.ids import is_id
-from bot.core.keyboard import Keyboard, parse
-from handlers.common import Context, Sender, bound_sender, reply, sender, services
+from bot.core.keyboard import parse
+from handlers.common import Context, Sender, bound_sender, markup, reply
 
 log = logging.getLogger(__name__)
 ANSWERING_ROLES = ("student", "guardian")
-
-
-def _markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
-    if not keyboard:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.data, url=b.url) for b in row]
-            for row in keyboard.rows
-        ]
-    )
 
 
 async def _send(context: Context, chat_id: int, answer: Reply) -> None:
     if answer.screen is None:
         return
     message = await context.bot.send_message(
-        chat_id, answer.screen.text, reply_markup=_markup(answer.screen.keyboard)
+        chat_id, answer.screen.text, reply_markup=markup(answer.screen.keyboard)
     )
     if answer.checkin_id is not None:
-        await flow.remember_message(services(context), answer.checkin_id, message.message_id)
+        await flow.remember_message(context.svc, answer.checkin_id, message.message_id)
 
 
 def _student(who: Sender | None) -> bool:
@@ -50,7 +39,7 @@ async def start_checkin(update: Update, context: Context) -> None:
     if bound is None:
         return
     who, person = bound
-    svc = services(context)
+    svc = context.svc
     if person.role == "guardian":
         answers = await flow.resume_for_children(svc, person, who.language, svc.now())
         if not answers:
@@ -70,10 +59,10 @@ async def answer_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    who = await sender(update, context)
-    svc = services(context)
+    who = context.sender
+    svc = context.svc
     read = parse(query.data, AREA)
-    language = who.language if who is not None else svc.config.general.language
+    language = who.language
     checkin_id = read.text(0) if read is not None else None
     verb = read.text(1) if read is not None else None
     if (
@@ -85,7 +74,7 @@ async def answer_button(update: Update, context: Context) -> None:
     ):
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
-    assert who is not None and who.person is not None
+    assert who.person is not None
     message = query.message
     message_id = message.message_id if message is not None else None
     args = list(read.parts[2:])
@@ -100,7 +89,7 @@ async def answer_button(update: Update, context: Context) -> None:
         return
     try:
         await query.edit_message_text(
-            answer.screen.text, reply_markup=_markup(answer.screen.keyboard)
+            answer.screen.text, reply_markup=markup(answer.screen.keyboard)
         )
     except BadRequest as exc:
         # A double tap re-renders the same screen; Telegram refuses an edit that changes nothing.
@@ -113,7 +102,7 @@ async def waiting_for(update: Update, context: Context, who: Sender) -> str | No
     if who.person is None or not who.person.is_student:
         return None
     assert who.person is not None
-    svc = services(context)
+    svc = context.svc
     return await flow.waiting_for(svc, who.person, svc.now())
 
 
@@ -122,7 +111,7 @@ async def button_hint(update: Update, context: Context, who: Sender) -> str | No
     if not _student(who):
         return None
     assert who.person is not None
-    svc = services(context)
+    svc = context.svc
     return await flow.button_hint(svc, who.person, who.language, svc.now())
 
 
@@ -132,7 +121,7 @@ async def handle_text(update: Update, context: Context, who: Sender) -> bool:
     if not _student(who) or message is None or not message.text:
         return False
     assert who.person is not None
-    svc = services(context)
+    svc = context.svc
     answer = await flow.typed(svc, who.person, who.language, message.text, svc.now())
     if answer is None:
         return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.guardians.choice import Outcome, set_answerer
-from handlers.common import Context, reply, services, staff_viewer
+from handlers.common import Context, reply, staff_viewer
 
 
 async def choose_answerer(update: Update, context: Context) -> None:
@@ -14,7 +14,7 @@ async def choose_answerer(update: Update, context: Context) -> None:
     if found is None:
         return
     who, viewer = found
-    svc = services(context)
+    svc = context.svc
     done = await set_answerer(svc, viewer, list(context.args or []))
     t = svc.catalog.t
     if done.outcome is Outcome.SET:

@@ -180,7 +180,8 @@ async def test_a_guardian_cannot_press_another_childs_checkin(harness: Harness) 
     await father.press(greeting["message_id"], no_thermometer)
 
     refused = await harness.api.wait_for(
-        lambda c: c.method == "answerCallbackQuery" and c.params.get("show_alert"), since=mark
+        lambda c: c.method == "answerCallbackQuery" and bool(c.params.get("show_alert")),
+        since=mark,
     )
     assert "不属于你" in refused.params["text"]
     assert (await checkin_of(harness, "S005"))[0:2] == (None, "open")

@@ -270,7 +270,8 @@ async def _guardian_typing(svc: Services, guardian: Person, now: int) -> Checkin
             waiting.append(checkin)
     typing = [c for c in waiting if c.step in ("temperature", "temp_confirm", "note")]
     mine = [c for c in typing if c.answered_by == guardian.id]
-    return (mine or typing or waiting or [None])[0]
+    found = mine or typing or waiting
+    return found[0] if found else None
 
 
 async def resume_for_children(
