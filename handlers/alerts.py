@@ -24,7 +24,7 @@ from handlers.contact import prompt_staff
 
 log = logging.getLogger(__name__)
 
-VERBS = ("ack", "done", "msg", "hist", "nc", "call")
+VERBS = ("ack", "done", "msg", "hist", "nc", "call", "gcall")
 
 
 def _markup(markup: alerts.Markup | None) -> InlineKeyboardMarkup | None:
@@ -59,7 +59,16 @@ async def press_card(update: Update, context: Context) -> None:
         # Only a crisis card has the button: this press was forged or is from elsewhere.
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
-    if verb == "call":
+    if verb == "gcall" and alert.kind not in alerts.SETTLED_BY_CALL:
+        # Only a missed or unreachable card has the button: this press was forged.
+        await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
+        return
+    if verb == "gcall":
+        # "Called the guardian" logs the call as /called would, and that call handles the card.
+        student = await people.person_by_id(svc.db, alert.student_id)
+        assert student is not None
+        await contact.log_call(svc, viewer, student)
+    if verb in ("call", "gcall"):
         await _press_call(context, press, alert_id)
         return
     if verb in ("ack", "done", "nc"):

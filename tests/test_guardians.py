@@ -218,3 +218,87 @@ async def test_answerer_moves_a_students_checkins_to_the_parent(harness: Harness
     await teacher.send_text("/answerer S001 默认")
     await teacher.wait_for_message(contains="恢复按学校的默认设置：由学生本人填写", since=mark)
     assert await harness.svc.db.scalar("SELECT answerer FROM people WHERE number = 'S001'") is None
+
+
+def texts_to(harness: Harness, user_id: int, since: int) -> list[str]:
+    return [
+        str(c.params["text"])
+        for c in harness.api.calls[since:]
+        if c.method == "sendMessage" and c.params["chat_id"] == user_id
+    ]
+
+
+async def test_unanswered_reminds_the_child_then_the_parent_then_the_card_names_them(
+    harness: Harness,
+) -> None:
+    await seeded(harness)
+    await harness.onboard("S001", user_id=USER_IDS["S001"])
+    await harness.onboard(FATHER, user_id=USER_IDS[FATHER])
+    teacher = await harness.onboard("T01", user_id=USER_IDS["T01"])
+    await at(harness, 7, 30)
+
+    mark = harness.api.mark()
+    await at(harness, 8, 0)
+    assert any("还没有完成" in t for t in texts_to(harness, USER_IDS["S001"], mark))
+    assert texts_to(harness, USER_IDS[FATHER], mark) == []
+    mark = harness.api.mark()
+    await at(harness, 8, 30)
+    [nudge] = texts_to(harness, USER_IDS[FATHER], mark)
+    assert nudge.startswith("孩子 张小明 还没有完成晨检，10:30 截止")
+
+    # Missed twice in a row: the class teacher's card says whom to phone.
+    for hour, minute in ((10, 30), (12, 30), (13, 30), (15, 30)):
+        await at(harness, hour, minute)
+    card = next(
+        c.params
+        for c in reversed(harness.api.calls)
+        if c.method == "sendMessage"
+        and c.params["chat_id"] == USER_IDS["T01"]
+        and "连续" in str(c.params["text"])
+    )
+    assert "张小明" in card["text"]
+    assert "家长电话：张爸爸（父亲）+86 138 0000 0002" in card["text"]
+    called = next(
+        b["callback_data"]
+        for row in card["reply_markup"]["inline_keyboard"]
+        for b in row
+        if "已给家长打电话" in b["text"]
+    )
+    message_id = next(
+        m["message_id"] for m in reversed(teacher.messages) if "家长电话" in str(m.get("text"))
+    )
+
+    query = await teacher.press(message_id, called)
+
+    answer = await teacher.answered(query)
+    assert "这通电话处理了这条提醒" in answer["text"]
+    db = harness.svc.db
+    assert await db.scalar("SELECT COUNT(*) FROM contacts WHERE direction = 'call'") == 1
+    assert await db.scalar("SELECT state FROM alerts WHERE kind = 'missed'") == "resolved"
+
+
+async def test_a_blocked_child_is_reported_to_the_parent_too(harness: Harness) -> None:
+    await seeded(harness)
+    student = await harness.onboard("S001", user_id=USER_IDS["S001"])
+    await harness.onboard(FATHER, user_id=USER_IDS[FATHER])
+    await harness.onboard("T01", user_id=USER_IDS["T01"])
+    student.block()
+    mark = harness.api.mark()
+
+    await at(harness, 7, 30)
+    await harness.delivered()
+
+    father = await harness.api.wait_for(
+        lambda c: c.method == "sendMessage" and c.params["chat_id"] == USER_IDS[FATHER],
+        since=mark,
+    )
+    assert "发不出消息" in father.params["text"] and "张小明" in father.params["text"]
+    card = await harness.api.wait_for(
+        lambda c: (
+            c.method == "sendMessage"
+            and c.params["chat_id"] == USER_IDS["T01"]
+            and "家长电话" in str(c.params["text"])
+        ),
+        since=mark,
+    )
+    assert "张爸爸（父亲）" in card.params["text"]

@@ -23,6 +23,7 @@ from bot.core.i18n import Catalog
 from bot.core.services import Services
 from bot.delivery import outbox
 from bot.delivery.outbox import Lane, Outgoing, enqueue
+from bot.guardians import family, nudges
 from bot.people.viewer import viewer
 from bot.safeguarding import screen as crisis
 from bot.safeguarding import store as review_store
@@ -157,7 +158,8 @@ async def evaluate_pending(services: Services, limit: int = 200) -> int:
 
 
 async def on_unreachable(services: Services, person_id: int) -> None:
-    """The bot cannot reach this person: for a student, tell the class teacher."""
+    """The bot cannot reach this person: for a student, tell the class teacher and the
+    primary guardian."""
     info = await people.student_info(services.db, person_id)
     if info is None:
         return
@@ -172,6 +174,9 @@ async def on_unreachable(services: Services, person_id: int) -> None:
             source=f"unreachable:{since}",
             seen_at=since,
             now=now,
+        )
+        await nudges.tell_unreachable(
+            tx, services.catalog, services.config.general.language, info.person, since, now
         )
     services.wake_outbox()
 
@@ -892,10 +897,21 @@ async def render_card(
             )
     if alert.resolution:
         lines.append(t(language, "alerts.card.resolution", text=alert.resolution))
-    return "\n".join(lines), _card_buttons(catalog, language, alert)
+    guardian = None
+    if alert.kind in SETTLED_BY_CALL or viewer.role == "counselor":
+        # Who to phone: on a missed or unreachable card that is the point; on a counselor's
+        # card the number is there for the counselor to decide whether to call.
+        guardian = await family.primary_contact(services.db, alert.student_id)
+    if guardian is not None:
+        contact = family.contact_text(catalog, language, guardian)
+        lines.append(t(language, "alerts.card.guardian", contact=contact))
+    buttons = _card_buttons(catalog, language, alert, call_guardian=guardian is not None)
+    return "\n".join(lines), buttons
 
 
-def _card_buttons(catalog: Catalog, language: str, alert: store.Alert) -> Markup:
+def _card_buttons(
+    catalog: Catalog, language: str, alert: store.Alert, *, call_guardian: bool = False
+) -> Markup:
     def button(verb: str) -> dict[str, str]:
         return {
             "text": catalog.t(language, f"alerts.button.{verb}"),
@@ -909,6 +925,8 @@ def _card_buttons(catalog: Catalog, language: str, alert: store.Alert) -> Markup
         first.append(button("done"))
     rows = [first] if first else []
     rows.append([button("msg"), button("hist")])
+    if call_guardian and alert.kind in SETTLED_BY_CALL and alert.state != "resolved":
+        rows.append([button("gcall")])
     if alert.kind == "crisis" and alert.label is None:
         rows.append([button("nc")])
     return {"inline_keyboard": rows}

@@ -10,9 +10,9 @@ from bot.checkins import schedule, store
 from bot.checkins.handoff import on_settled
 from bot.checkins.schedule import slot_name
 from bot.checkins.screens import for_child, header_text, nudge, temperature_screen
-from bot.checkins.store import Round
+from bot.checkins.store import Prompted, Recipient, Round
 from bot.core.services import Services
-from bot.delivery.outbox import Lane, enqueue_many, ensure_batch, message
+from bot.delivery.outbox import Lane, Outgoing, enqueue_many, ensure_batch, message
 from bot.guardians import family
 
 log = logging.getLogger(__name__)
@@ -181,18 +181,41 @@ async def _remind(svc: Services, rnd: Round, now: int) -> int:
         if recipients:
             batch = await ensure_batch(tx, "reminder", f"{rnd.local_date}:{rnd.slot}:{wave}", now)
             items = []
+            students = [(r.student_id, r.chat_id, r.language) for r in recipients]
+            chats = await family.prompts(tx, svc.config.guardians, students)
+            # At the configured wave the primary guardian hears too, before it counts as missed.
+            nudged = (
+                await family.primary_guardians(tx, [r.student_id for r in recipients])
+                if wave == svc.config.guardians.nudge_at_reminder
+                else {}
+            )
             for r in recipients:
-                language = _language(svc, r.language)
-                text = svc.catalog.t(
-                    language,
-                    "checkin.reminder",
-                    slot=slot_name(svc.catalog, language, rnd.slot),
-                    closes=schedule.clock_time(rnd.closes_at, svc.tz),
-                )
-                items.append(nudge(svc, f"ci:{r.checkin_id}:remind:{wave}", r, language, text))
+                asked = chats.get(r.student_id, [])
+                for n, chat in enumerate(asked):
+                    key = f"ci:{r.checkin_id}:remind:{wave}" + (f":{chat.person_id}" if n else "")
+                    items.append(_reminder(svc, rnd, r, chat, key))
+                guardian = nudged.get(r.student_id)
+                if guardian is not None and all(c.person_id != guardian.person_id for c in asked):
+                    key = f"ci:{r.checkin_id}:guardian_nudge"
+                    items.append(_reminder(svc, rnd, r, guardian, key))
             count = await enqueue_many(tx, items, now=now, batch_id=batch)
         await store.mark_reminded(tx, rnd.id, wave)
     return count
+
+
+def _reminder(svc: Services, rnd: Round, r: Prompted, chat: family.Asked, key: str) -> Outgoing:
+    """A reminder in one chat: the student's own, or a guardian's naming the child."""
+    language = _language(svc, chat.language)
+    params = {
+        "slot": slot_name(svc.catalog, language, rnd.slot),
+        "closes": schedule.clock_time(rnd.closes_at, svc.tz),
+        "name": r.name,
+    }
+    text_key = "checkin.reminder_guardian" if chat.by_guardian else "checkin.reminder"
+    text = svc.catalog.t(language, text_key, **params)
+    # The reminder's row belongs to whoever receives it: a guardian's 403 is not the child's.
+    to = Recipient(r.checkin_id, chat.person_id, chat.chat_id, chat.language)
+    return nudge(svc, key, to, language, text)
 
 
 async def _close(svc: Services, rnd: Round, now: int) -> int:

@@ -301,19 +301,18 @@ async def unclosed_rounds(tx: aiosqlite.Connection) -> list[Round]:
     return [Round.from_row(r) for r in rows]
 
 
-async def unfinished(tx: aiosqlite.Connection, round_id: int, wave: int) -> list[Recipient]:
+async def unfinished(tx: aiosqlite.Connection, round_id: int, wave: int) -> list[Prompted]:
     """Open check-ins of a round not yet reminded in this wave; one submitted and reopened with
     Edit is not unfinished (its submitted answers stand)."""
     rows = await _fetchall(
         tx,
-        "SELECT c.id, c.student_id, p.chat_id, p.language FROM checkins c"
-        " JOIN people p ON p.id = c.student_id"
+        "SELECT c.id, c.student_id, p.chat_id, p.language, i.kind, p.name FROM checkins c"
+        " JOIN people p ON p.id = c.student_id JOIN isolations i ON i.id = c.isolation_id"
         " WHERE c.round_id = ? AND c.status = 'open' AND c.answered_at IS NULL"
-        " AND c.reminders_sent < ?"
-        " AND p.chat_id IS NOT NULL ORDER BY c.id",
+        f" AND c.reminders_sent < ? AND {_REACHABLE} ORDER BY c.id",
         (round_id, wave),
     )
-    return [Recipient(r[0], r[1], r[2], r[3]) for r in rows]
+    return [Prompted(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 
 async def mark_reminded(tx: aiosqlite.Connection, round_id: int, wave: int) -> None:

@@ -24,6 +24,8 @@ __all__ = [
     "children_of",
     "guardian_lines",
     "guardians_of",
+    "primary_contact",
+    "primary_guardians",
     "prompts",
 ]
 
@@ -100,3 +102,21 @@ async def guardian_lines(
         for g in listed
     )
     return [catalog.t(language, "guardians.line", guardians=names)]
+
+
+async def primary_guardians(
+    tx: aiosqlite.Connection, student_ids: Sequence[int]
+) -> dict[int, Asked]:
+    """Per student, the primary guardian's chat when they linked an account."""
+    found = await store.primary_chats(tx, student_ids)
+    return {
+        student_id: Asked(person.id, person.chat_id, person.language, by_guardian=True)
+        for student_id, person in found.items()
+        if person.chat_id is not None
+    }
+
+
+async def primary_contact(db: Database, student_id: int) -> Guardian | None:
+    """The guardian to phone about a child: the primary one, if the child has guardians."""
+    listed = await store.guardians_of(db, student_id)
+    return listed[0] if listed else None

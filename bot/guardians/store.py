@@ -235,3 +235,17 @@ async def students_named(db: Database, query: str) -> list[Person]:
 async def answerer_of(db: Database, student_id: int) -> str | None:
     found = await db.scalar("SELECT answerer FROM people WHERE id = ?", (student_id,))
     return None if found is None else str(found)
+
+
+async def primary_chats(tx: aiosqlite.Connection, student_ids: Sequence[int]) -> dict[int, Person]:
+    """Per student, their primary guardian if active with a linked account."""
+    if not student_ids:
+        return {}
+    marks = ",".join("?" * len(student_ids))
+    async with tx.execute(
+        f"SELECT l.student_id, {_PERSON_COLUMNS} FROM guardian_links l"
+        " JOIN people p ON p.id = l.guardian_id WHERE l.is_primary = 1"
+        f" AND p.chat_id IS NOT NULL AND p.deactivated_at IS NULL AND l.student_id IN ({marks})",
+        list(student_ids),
+    ) as cursor:
+        return {r[0]: Person.from_row(r) for r in await cursor.fetchall()}

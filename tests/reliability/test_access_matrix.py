@@ -267,6 +267,9 @@ TABLE: list[Row] = [
     ),
     Row("rs:x", None, {"student": NA, **staff(BAD), "unbound": NB}),
     Row("al:{alert}:zap", "own", {**dict.fromkeys(ROLES, BAD), "unbound": NB}),
+    # "Called the guardian" is a missed or unreachable card's button: on a fever card, forged.
+    Row("al:{alert}:gcall", "own", {"student": NA, **staff(BAD), "unbound": NB}),
+    Row("al:{alert}:gcall", "other", {**dict.fromkeys(ROLES, NA), "unbound": NB}),
     # "Not a concern" is a crisis card's button: on a fever card it is forged.
     Row("al:{alert}:nc", "own", {"student": NA, **staff(BAD), "unbound": NB}),
     Row("al:{crisis}:nc", "other", {**dict.fromkeys(ROLES, NA), "unbound": NB}),
