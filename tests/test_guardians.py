@@ -302,3 +302,62 @@ async def test_a_blocked_child_is_reported_to_the_parent_too(harness: Harness) -
         since=mark,
     )
     assert "张爸爸（父亲）" in card.params["text"]
+
+
+def copies_of(user: FakeUser, text: str) -> list[dict[str, Any]]:
+    return [m for m in user.messages if text in str(m.get("text") or "")]
+
+
+async def tap(user: FakeUser, message: dict[str, Any], label: str) -> dict[str, Any]:
+    current = dict(user.chat.messages[message["message_id"]])
+    query = await user.press(message["message_id"], user.button(current, label))
+    return await user.answered(query)
+
+
+async def test_a_class_notice_to_parents_counts_receipts_and_reminds_the_rest(
+    harness: Harness,
+) -> None:
+    notice = "下周一复课，请家长确认已阅读并同意孩子按时返校。"
+    await seeded(harness)
+    father = await harness.onboard(FATHER, user_id=USER_IDS[FATHER])
+    mother = await harness.onboard("13800000003", user_id=USER_IDS["13800000003"])
+    student = await harness.onboard("S001", user_id=USER_IDS["S001"])
+    teacher = await harness.onboard("T01", user_id=USER_IDS["T01"])
+    await teacher.send_text("/notice")
+    await teacher.wait_for_message(contains="正文")
+    mark = harness.api.mark()
+    await teacher.send_text(notice)
+    menu = await teacher.wait_for_message(contains="发给谁", since=mark)
+    await tap(teacher, menu, "需要确认")
+    mark = harness.api.mark()
+    await tap(teacher, menu, "初二(3)班 家长")
+    summary = await teacher.wait_for_message(contains="接收人", since=mark)
+    assert "初二(3)班的家长" in summary["text"]
+    assert "家长 2 人" in summary["text"]
+    mark = harness.api.mark()
+    await tap(teacher, summary, "发送")
+    sent = await teacher.wait_for_message(contains="已发送", since=mark)
+    await harness.delivered()
+
+    # Both parents of S001 get it with the receipt button; the student does not.
+    assert copies_of(student, notice) == []
+    [to_father] = copies_of(father, notice)
+    [to_mother] = copies_of(mother, notice)
+    await tap(father, to_father, "已读")
+    mark = harness.api.mark()
+    await tap(teacher, sent, "查看情况")
+    report = await teacher.wait_for_message(contains="📊", since=mark)
+    assert "已确认：1 / 2" in report["text"]
+    assert "张妈妈（张小明的家长）" in report["text"]
+
+    answer = await tap(teacher, report, "提醒")
+    assert "已提醒 1 位" in answer["text"]
+    await harness.delivered()
+    assert len(copies_of(mother, "🔔 提醒")) == 1
+    assert copies_of(father, "🔔 提醒") == []
+    rows = await harness.svc.db.fetchall(
+        "SELECT p.name, r.confirmed_at IS NOT NULL FROM notice_recipients r"
+        " JOIN people p ON p.id = r.person_id ORDER BY p.name"
+    )
+    assert sorted(tuple(r) for r in rows) == [("张妈妈", 0), ("张爸爸", 1)]
+    assert to_mother is not None

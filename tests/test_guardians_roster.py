@@ -287,3 +287,31 @@ async def test_students_file_says_who_answers(db: Database, tmp_path: Path) -> N
     rows = await db.fetchall("SELECT number, answerer FROM people ORDER BY number")
     assert [tuple(r) for r in rows] == [("S1", "guardian"), ("S2", None), ("S3", "either")]
     assert [(e.line, e.column) for e in roster.errors] == [(2, "打卡人")]
+
+
+def test_cli_notice_to_a_class_s_parents(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[general]\ndatabase = "{tmp_path / "c.db"}"\n', encoding="utf-8")
+    text = tmp_path / "notice.txt"
+    text.write_text("下周一复课，请家长确认。", encoding="utf-8")
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "--config", str(config), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
+        )
+
+    for name in ("staff.csv", "students.csv", "guardians.csv"):
+        assert cli("roster", "import", str(EXAMPLES / name)).returncode == 0
+    send = ("notice", "send", "--text-file", str(text), "--dry-run", "--audience")
+
+    done = cli(*send, "guardians/class:城关第一中学/初二(3)班")
+    refused = cli(*send, "guardians/staff")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("2 recipients, 0 with a linked account")
+    assert refused.returncode == 1
+    assert "only students have guardians" in refused.stderr

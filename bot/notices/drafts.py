@@ -23,7 +23,7 @@ from bot.notices.sending import may_send
 from bot.notices.store import Draft
 from bot.storage.records import Person
 
-ROLE_ORDER = ("student", *STAFF_ROLES)
+ROLE_ORDER = ("student", "guardian", *STAFF_ROLES)
 
 
 @dataclass(frozen=True)

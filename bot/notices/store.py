@@ -119,6 +119,8 @@ class Recipient:
     sent_at: int | None
     confirmed_at: int | None
     reminded_at: int | None
+    # A guardian's children, whom the receipt is for (家长回执); None for anyone else.
+    children: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -255,8 +257,8 @@ def _marks(ids: Sequence[int]) -> str:
 
 
 def _audience_where(audience: Audience, scope_school: int | None) -> tuple[str, list[Any]]:
-    # People who left are in no audience.
-    where: list[str] = ["p.deactivated_at IS NULL"]
+    # People who left are in no audience; guardians only in one that names them.
+    where: list[str] = ["p.deactivated_at IS NULL", "p.role != 'guardian'"]
     params: list[Any] = []
     kind = audience.kind
     if kind == "school":
@@ -290,10 +292,29 @@ def _audience_where(audience: Audience, scope_school: int | None) -> tuple[str, 
     return (" AND ".join(where) or "1 = 1"), params
 
 
+# The guardians of the students a guardian audience names, each once, placed at their first
+# child's school and class (the report lists every child of theirs the notice concerned).
+_GUARDIANS_OF = (
+    "SELECT g.id, g.role, MIN(p.school_id), MIN(p.class_id), g.chat_id, g.language"
+    " FROM people p JOIN guardian_links l ON l.student_id = p.id"
+    " JOIN people g ON g.id = l.guardian_id"
+)
+
+
+def _students_where(audience: Audience, scope_school: int | None) -> tuple[str, list[Any]]:
+    where, params = _audience_where(audience.students, scope_school)
+    return f"{where} AND p.role = 'student' AND g.deactivated_at IS NULL", params
+
+
 async def candidates(
     db: Reader, audience: Audience, *, scope_school: int | None, exclude_id: int | None
 ) -> list[Candidate]:
     """Everyone the audience names now, without the author, in a stable order."""
+    if audience.guardians:
+        where, params = _students_where(audience, scope_school)
+        sql = f"{_GUARDIANS_OF} WHERE {where} GROUP BY g.id ORDER BY 3, 4, g.id"
+        rows = await _all(db, sql, params)
+        return [Candidate(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
     where, params = _audience_where(audience, scope_school)
     rows = await _all(
         db,
@@ -307,6 +328,16 @@ async def candidate_counts(
     db: Reader, audience: Audience, *, scope_school: int | None, exclude_id: int | None
 ) -> dict[tuple[str, bool], int]:
     """How many the audience names, by (role, has a linked account)."""
+    if audience.guardians:
+        where, params = _students_where(audience, scope_school)
+        rows = await _all(
+            db,
+            "SELECT 'guardian', g.chat_id IS NOT NULL, COUNT(DISTINCT g.id)"
+            " FROM people p JOIN guardian_links l ON l.student_id = p.id"
+            f" JOIN people g ON g.id = l.guardian_id WHERE {where} GROUP BY 1, 2",
+            params,
+        )
+        return {(r[0], bool(r[1])): r[2] for r in rows}
     where, params = _audience_where(audience, scope_school)
     rows = await _all(
         db,
@@ -476,18 +507,33 @@ async def unconfirmed(
         return [(r[0], r[1], r[2]) for r in await cursor.fetchall()]
 
 
-async def unconfirmed_names(db: Database, notice_id: int) -> list[str]:
+# A guardian recipient's children, by name, separated by the unit separator.
+_CHILDREN = (
+    "(SELECT group_concat(ch.name, char(31)) FROM guardian_links l"
+    " JOIN people ch ON ch.id = l.student_id WHERE l.guardian_id = p.id"
+    " AND ch.deactivated_at IS NULL)"
+)
+
+
+def _children(role: str, names: str | None) -> tuple[str, ...] | None:
+    return tuple((names or "").split("\x1f")) if role == "guardian" else None
+
+
+async def unconfirmed_names(
+    db: Database, notice_id: int
+) -> list[tuple[str, tuple[str, ...] | None]]:
     """Names of the recipients a copy reached (or may have) who have not confirmed, by class
-    and number."""
+    and number, each with a guardian's children."""
     rows = await _all(
         db,
-        "SELECT p.name FROM notice_recipients r JOIN people p ON p.id = r.person_id"
+        f"SELECT p.name, p.role, {_CHILDREN} FROM notice_recipients r"
+        " JOIN people p ON p.id = r.person_id"
         " JOIN outbox o ON o.id = r.outbox_id LEFT JOIN classes c ON c.id = p.class_id"
         " WHERE r.notice_id = ? AND r.confirmed_at IS NULL AND o.status IN ('sent', 'unknown')"
         " ORDER BY c.name, p.number, p.id",
         (notice_id,),
     )
-    return [r[0] for r in rows]
+    return [(r[0], _children(r[1], r[2])) for r in rows]
 
 
 async def mark_reminded(
@@ -593,11 +639,11 @@ async def recipients(db: Database, notice_id: int) -> list[Recipient]:
     """Every recipient with their copy's fate, ordered for a printed list."""
     rows = await db.fetchall(
         "SELECT p.id, r.role, p.number, p.name, COALESCE(s.name, ''), COALESCE(c.name, ''),"
-        " p.chat_id, p.language, o.status, o.sent_at, r.confirmed_at, r.reminded_at"
+        f" p.chat_id, p.language, o.status, o.sent_at, r.confirmed_at, r.reminded_at, {_CHILDREN}"
         " FROM notice_recipients r JOIN people p ON p.id = r.person_id"
         " LEFT JOIN outbox o ON o.id = r.outbox_id"
         " LEFT JOIN schools s ON s.id = r.school_id LEFT JOIN classes c ON c.id = r.class_id"
         " WHERE r.notice_id = ? ORDER BY 5, 6, r.role != 'student', p.number",
         (notice_id,),
     )
-    return [Recipient(*tuple(r)) for r in rows]
+    return [Recipient(*tuple(r)[:12], children=_children(r[1], r[12])) for r in rows]
