@@ -29,7 +29,6 @@ class Services:
     outbox: DeliveryWorker | None = None
     # "Who are you?" to an account with no binding: once a minute, however much it sends.
     unbound_replies: OncePer = field(default_factory=lambda: OncePer(60))
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
