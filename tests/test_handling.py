@@ -11,8 +11,17 @@ from bot.core.i18n import Catalog
 from bot.retention import purge as retention
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
-from tests.test_alerts import alert_row, answer_checkin, button_data, events, person, school
-from tests.test_ledger import column, ledger_of, rows
+from tests.steps import (
+    alert_row,
+    answer_checkin,
+    button_data,
+    column,
+    events,
+    ledger_of,
+    person,
+    rows,
+    school,
+)
 
 CATALOG = Catalog.load()
 FIRST = "我不想活了，活着没意思"
