@@ -18,7 +18,7 @@ from bot.cli.ledger import add_ledger_commands
 from bot.reports import ledger
 from bot.reports.ledger import RangeError, parse_range
 from bot.reports.ledgerbook import FILL_INFO, FILL_URGENT, FILL_WARNING
-from bot.reports.store.ledger import Scope
+from bot.storage.records import Scope
 from tests.harness import Harness
 from tests.steps import (
     FIRST,
