@@ -5,9 +5,12 @@ This is the one module of bot/ that imports handlers/ and jobs/; everything else
 
 from __future__ import annotations
 
+import functools
 import logging
+import ssl
 from typing import Any
 
+import httpx
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
@@ -52,6 +55,7 @@ def build_application(config: Config, *, token: str, clock: Clock | None = None)
                 read_timeout=config.telegram.poll_timeout_seconds + timeout,
                 write_timeout=timeout,
                 connect_timeout=timeout,
+                httpx_kwargs={"verify": _tls_context()},
             )
         )
         .post_init(_post_init)
@@ -68,6 +72,13 @@ def build_application(config: Config, *, token: str, clock: Clock | None = None)
     schedule_jobs(application, config)
     application.add_error_handler(_on_error)
     return application
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's own default context, made once: loading the CA bundle on every build of the
+    application cost more than the rest of the build."""
+    return httpx.create_ssl_context()
 
 
 def webhook_options(telegram: Telegram, secret: str) -> dict[str, Any]:
