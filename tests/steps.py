@@ -15,9 +15,12 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
-from bot import alerts, checkins
-from bot.checkins import Reply
+from bot import alerts
+from bot.app import connect
+from bot.checkins import flow
 from bot.checkins import store as checkins_store
+from bot.checkins.flow import Reply
+from bot.checkins.rounds import RoundsReport, run_rounds
 from bot.checkins.schedule import local_date
 from bot.core.access import Viewer
 from bot.core.clock import FakeClock, epoch
@@ -578,24 +581,25 @@ class School:
         student = await self.student(number)
         _, checkin_id, verb, *args = data.split(":")
         language = student.language or "zh-CN"
-        return await checkins.press(
+        return await flow.press(
             self.svc, student, language, int(checkin_id), verb, args, 77, self.svc.now()
         )
 
     async def type(self, number: str, text: str) -> Reply | None:
         student = await self.student(number)
-        return await checkins.typed(
+        return await flow.typed(
             self.svc, student, student.language or "zh-CN", text, self.svc.now()
         )
 
-    async def rounds(self) -> checkins.RoundsReport:
-        return await checkins.run_rounds(self.svc, self.svc.now())
+    async def rounds(self) -> RoundsReport:
+        return await run_rounds(self.svc, self.svc.now())
 
 
 async def open_school(path: Path, clock: FakeClock) -> School:
     config = Config()
     db = await Database.open(path)
     svc = Services(config=config, db=db, clock=clock, catalog=Catalog.load())
+    connect(svc)
     return School(svc, clock, path)
 
 
