@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.guardians import consent
 from bot.guardians.choice import Outcome, set_answerer
-from handlers.common import Context, reply, staff_viewer
+from handlers.common import Context, bound_press, reply, staff_viewer
 
 
 async def choose_answerer(update: Update, context: Context) -> None:
@@ -30,3 +31,22 @@ async def choose_answerer(update: Update, context: Context) -> None:
     else:
         text = t(who.language, f"guardians.answerer.{done.outcome}")
     await reply(update, context, text)
+
+
+async def press_consent(update: Update, context: Context) -> None:
+    """Store a guardian's yes or no to health check-ins (gd:<student_id>:yes|no)."""
+    press = await bound_press(update, context)
+    if press is None:
+        return
+    svc = context.svc
+    query, language = press.query, press.who.language
+    student_id, choice = press.id_at(0), press.data.text(1)
+    if press.data.area != consent.AREA or len(press.data) != 2 or student_id is None:
+        await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
+        return
+    if choice is None or not await consent.answer(svc, press.person, student_id, choice):
+        await query.answer(svc.catalog.t(language, "guardians.consent.not_asked"), show_alert=True)
+        return
+    thanks = svc.catalog.t(language, f"guardians.consent.thanks_{choice}")
+    await query.answer(thanks)
+    await query.edit_message_text(thanks)

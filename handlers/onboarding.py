@@ -7,7 +7,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.core.config import LANGUAGES
-from bot.guardians import family
+from bot.guardians import consent, family
 from bot.guardians.greeting import welcome_parts
 from bot.people import onboarding
 from bot.people.onboarding import Bound, Refusal
@@ -78,6 +78,8 @@ async def _welcome(update: Update, context: Context, bound: Bound, chat_id: int)
     text = "\n\n".join((catalog.t(language, "onboarding.welcome", name=person.name), *parts))
     await reply(update, context, text)
     await set_menu(context, chat_id, person.role, language)
+    if person.role == "guardian":
+        await consent.ask_pending(svc, person)
 
 
 async def show_help(update: Update, context: Context) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
 
+from bot.core.clock import FakeClock
+from bot.core.config import Guardians
 from tests.conftest import SHANGHAI
-from tests.fakeapi import FakeUser
-from tests.harness import Harness
+from tests.fakeapi import FakeBotAPI, FakeUser
+from tests.harness import Harness, make_config
 from tests.seed import GUARDIANS_CSV, STAFF_CSV, STUDENTS_CSV, USER_IDS
 
 MOTHER = "13800000001"
@@ -96,7 +99,9 @@ async def test_a_mother_answers_for_two_children_in_two_classes(harness: Harness
     prompts = [
         c.params["text"]
         for c in harness.api.calls[mark:]
-        if c.method == "sendMessage" and c.params["chat_id"] == USER_IDS[MOTHER]
+        if c.method == "sendMessage"
+        and c.params["chat_id"] == USER_IDS[MOTHER]
+        and "晨检" in c.params["text"]
     ]
     # Neither child linked an account: each is asked through their mother, one prompt each.
     assert len(prompts) == 2
@@ -361,3 +366,62 @@ async def test_a_class_notice_to_parents_counts_receipts_and_reminds_the_rest(
     )
     assert sorted(tuple(r) for r in rows) == [("张妈妈", 0), ("张爸爸", 1)]
     assert to_mother is not None
+
+
+async def test_consent_is_asked_once_of_the_primary_guardian_and_shown(harness: Harness) -> None:
+    await seeded(harness)
+    teacher = await harness.onboard("T02", user_id=USER_IDS["T02"], language_code="en")
+    await harness.onboard("13800000003", user_id=USER_IDS["13800000003"])
+
+    mother = await harness.onboard(MOTHER, user_id=USER_IDS[MOTHER])
+
+    # S005's roster says 否: his mother, the primary guardian, is asked; S901's says yes.
+    question = await mother.wait_for_message(contains="同意孩子参加")
+    assert "赵雷" in question["text"]
+    db = harness.svc.db
+    assert await db.scalar("SELECT COUNT(*) FROM guardian_consents") == 1
+    await harness.tick()
+    await harness.delivered()
+    assert len([m for m in mother.messages if "同意孩子参加" in str(m.get("text"))]) == 1
+    mark = harness.api.mark()
+    await teacher.send_text("/student S005")
+    view = await teacher.wait_for_message(contains="赵雷", since=mark)
+    assert "a parent was asked on" in str(view.get("text") or view.get("caption"))
+
+    query = await mother.press(question["message_id"], mother.button(question, "同意"))
+
+    answer = await mother.answered(query)
+    assert "已记录：您同意" in answer["text"]
+    row = await db.fetchone("SELECT answer, answered_at FROM guardian_consents")
+    assert row is not None and row[0] == "yes" and row[1] == harness.svc.now()
+    mark = harness.api.mark()
+    await teacher.send_text("/student S005")
+    view = await teacher.wait_for_message(contains="赵雷", since=mark)
+    assert "Guardian consent: yes (a parent agreed in the bot" in str(
+        view.get("text") or view.get("caption")
+    )
+
+
+async def test_with_consent_waits_no_checkin_goes_out_before_consent(
+    tmp_path: Path, api: FakeBotAPI, clock: FakeClock
+) -> None:
+    config = make_config(tmp_path, api, guardians=Guardians(consent_waits=True))
+    api.now = lambda: clock.now().timestamp()
+    harness = Harness(config, api, clock)
+    await harness.start()
+    try:
+        await seeded(harness)
+        student = await harness.onboard("S005", user_id=USER_IDS["S005"])
+        mother = await harness.onboard(MOTHER, user_id=USER_IDS[MOTHER])
+        question = await mother.wait_for_message(contains="同意孩子参加")
+
+        await at(harness, 7, 30)
+
+        assert await checkin_of(harness, "S005") == (None, "not_sent", None)
+        assert [m for m in student.messages if "晨检" in str(m.get("text"))] == []
+        query = await mother.press(question["message_id"], mother.button(question, "同意"))
+        await mother.answered(query)
+        await at(harness, 12, 30)
+        await student.wait_for_message(contains="午检")
+    finally:
+        await harness.stop()

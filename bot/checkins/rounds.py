@@ -100,6 +100,7 @@ async def _open_round(svc: Services, slot: schedule.SlotTimes, now: int) -> str 
             round_id,
             scheduled_at=slot.opens_at,
             with_screen=schedule.is_screen_slot(svc.config.checkins, slot.local_date, slot.index),
+            consent_required=svc.config.guardians.consent_waits,
             now=now,
         )
         await _enqueue_prompts(svc, tx, round_id, slot.local_date, slot.name, slot.opens_at, now)
@@ -116,6 +117,7 @@ async def _prompt_stragglers(svc: Services, rnd: Round, now: int) -> int:
             with_screen=schedule.is_screen_slot(
                 svc.config.checkins, rnd.local_date, rnd.slot_index
             ),
+            consent_required=svc.config.guardians.consent_waits,
             now=now,
         )
         return await _enqueue_prompts(

@@ -230,20 +230,35 @@ _ISOLATED_AT = (
 )
 
 
+# Consent to check-ins: on the roster, or given by a guardian in the bot.
+_CONSENTED = (
+    "(p.guardian_consent = 1 OR EXISTS (SELECT 1 FROM guardian_consents gc"
+    " WHERE gc.student_id = p.id AND gc.answer = 'yes'))"
+)
+
+
 async def add_isolated_students(
-    tx: aiosqlite.Connection, round_id: int, *, scheduled_at: int, with_screen: bool, now: int
+    tx: aiosqlite.Connection,
+    round_id: int,
+    *,
+    scheduled_at: int,
+    with_screen: bool,
+    now: int,
+    consent_required: bool = False,
 ) -> int:
     """One check-in per student whose isolation covers the slot time; a second run adds none.
 
-    Students nobody can be asked for (no linked account, theirs or a guardian's) are recorded
-    as not sent. Returns how many check-ins were added.
+    Students nobody can be asked for (no linked account, theirs or a guardian's), and with
+    `consent_required` those without consent, are recorded as not sent. Returns how many
+    check-ins were added.
     """
+    askable = f"{_REACHABLE} AND {_CONSENTED}" if consent_required else _REACHABLE
     cursor = await tx.execute(
         "INSERT OR IGNORE INTO checkins (round_id, student_id, isolation_id, with_screen,"
         " status, created_at, closed_at)"
         " SELECT :round, i.student_id, i.id, :screen,"
-        f"  CASE WHEN {_REACHABLE} THEN 'open' ELSE 'not_sent' END, :now,"
-        f"  CASE WHEN {_REACHABLE} THEN NULL ELSE :now END"
+        f"  CASE WHEN {askable} THEN 'open' ELSE 'not_sent' END, :now,"
+        f"  CASE WHEN {askable} THEN NULL ELSE :now END"
         f"{_ISOLATED_AT}",
         {"round": round_id, "screen": int(with_screen), "now": now, "at": scheduled_at},
     )

@@ -249,3 +249,78 @@ async def primary_chats(tx: aiosqlite.Connection, student_ids: Sequence[int]) ->
         list(student_ids),
     ) as cursor:
         return {r[0]: Person.from_row(r) for r in await cursor.fetchall()}
+
+
+async def consents_to_ask(
+    tx: aiosqlite.Connection, guardian_id: int | None = None
+) -> list[tuple[Person, Person]]:
+    """(primary guardian, child) pairs to ask for consent: the roster says no or nothing, the
+    guardian linked an account, and nobody was asked about the child yet."""
+    sql = (
+        f"SELECT {_PERSON_COLUMNS}, l.student_id FROM guardian_links l"
+        " JOIN people p ON p.id = l.guardian_id JOIN people ch ON ch.id = l.student_id"
+        " WHERE l.is_primary = 1 AND p.chat_id IS NOT NULL AND p.deactivated_at IS NULL"
+        " AND ch.guardian_consent = 0 AND ch.deactivated_at IS NULL"
+        " AND NOT EXISTS (SELECT 1 FROM guardian_consents gc WHERE gc.student_id = ch.id)"
+    )
+    params: list[object] = []
+    if guardian_id is not None:
+        sql += " AND l.guardian_id = ?"
+        params.append(guardian_id)
+    async with tx.execute(sql + " ORDER BY l.student_id", params) as cursor:
+        rows = list(await cursor.fetchall())
+    children = await _people(tx, [r["student_id"] for r in rows])
+    return [(Person.from_row(r), children[r["student_id"]]) for r in rows]
+
+
+async def _people(tx: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, Person]:
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    async with tx.execute(
+        f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id IN ({marks})", list(ids)
+    ) as cursor:
+        return {r["id"]: Person.from_row(r) for r in await cursor.fetchall()}
+
+
+async def record_asked(
+    tx: aiosqlite.Connection, student_id: int, guardian_id: int, now: int
+) -> None:
+    await tx.execute(
+        "INSERT OR IGNORE INTO guardian_consents (student_id, guardian_id, asked_at)"
+        " VALUES (?, ?, ?)",
+        (student_id, guardian_id, now),
+    )
+
+
+async def record_answer(
+    tx: aiosqlite.Connection, student_id: int, guardian_id: int, answer: str, now: int
+) -> bool:
+    """Store the asked guardian's answer; False when they were not the one asked."""
+    cursor = await tx.execute(
+        "UPDATE guardian_consents SET answer = ?, answered_at = ?"
+        " WHERE student_id = ? AND guardian_id = ?",
+        (answer, now, student_id, guardian_id),
+    )
+    return cursor.rowcount == 1
+
+
+@dataclass(frozen=True)
+class Consent:
+    """Where a child's consent stands: the roster's, and the guardian's answer in the bot."""
+
+    roster: bool
+    asked_at: int | None
+    answer: str | None
+    answered_at: int | None
+
+
+async def consent_of(db: Database, student_id: int) -> Consent:
+    row = await db.fetchone(
+        "SELECT p.guardian_consent, gc.asked_at, gc.answer, gc.answered_at FROM people p"
+        " LEFT JOIN guardian_consents gc ON gc.student_id = p.id WHERE p.id = ?",
+        (student_id,),
+    )
+    if row is None:
+        return Consent(False, None, None, None)
+    return Consent(bool(row[0]), row[1], row[2], row[3])

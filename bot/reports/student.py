@@ -13,7 +13,7 @@ from bot.checkins.schedule import slot_name
 from bot.core.access import Viewer, covers_student, may_see_note_text, may_see_screen_scores
 from bot.core.clock import from_epoch
 from bot.core.services import Services
-from bot.guardians import family
+from bot.guardians import consent, family
 from bot.reports import charts
 from bot.reports.store import ledger as store
 from bot.reports.store.ledger import LedgerRow
@@ -83,6 +83,8 @@ async def student_view(
     else:
         linked = []
     linked += await family.guardian_lines(services.db, catalog, language, student)
+    consented = await consent.consent_line(services, catalog, language, student)
+    linked += [consented] if consented is not None else []
     if isolation is None:
         never = catalog.t(language, "staffviews.student.never_isolated")
         text = "\n".join([header, *linked, never])

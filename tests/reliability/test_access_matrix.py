@@ -478,6 +478,24 @@ TABLE: list[Row] = [
         },
         changes=("answerer",),
     ),
+    # Consent to check-ins: only the primary guardian who was asked answers, about that child.
+    Row(
+        "gd:{id}:yes",
+        "other",
+        {**dict.fromkeys(ROLES, ("refused", "guardians.consent.not_asked")), "unbound": NB},
+    ),
+    Row(
+        "gd:{id}:yes",
+        "own",
+        {
+            **dict.fromkeys(ROLES, ("refused", "guardians.consent.not_asked")),
+            "guardian": ("allowed", "guardians.consent.thanks_yes"),
+            "unbound": NB,
+        },
+        # The answer goes into the audit trail with its time.
+        changes=("consent", "view"),
+    ),
+    Row("gd:x", None, {**dict.fromkeys(ROLES, BAD), "unbound": NB}),
     # Staff views.
     Row(
         "/student",
@@ -735,6 +753,7 @@ async def snapshot(harness: Harness) -> dict[str, Any]:
         "contact": "SELECT COUNT(*) FROM contacts UNION ALL SELECT COUNT(*) FROM contact_sessions",
         "language": "SELECT id, language FROM people ORDER BY id",
         "answerer": "SELECT id, answerer FROM people ORDER BY id",
+        "consent": "SELECT student_id, answer, answered_at FROM guardian_consents ORDER BY 1",
         "example": "SELECT id, label, labelled_at FROM crisis_examples ORDER BY id",
     }
     return {name: [tuple(r) for r in await db.fetchall(sql)] for name, sql in queries.items()}
