@@ -13,7 +13,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
-from bot import alerts
+from bot.alerts import evaluate
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Config, Telegram, webhook_path
 from bot.core.i18n import Catalog
@@ -101,7 +101,7 @@ async def _post_init(application: AppType) -> None:
     worker = DeliveryWorker(db, application.bot, config.delivery, clock, limiter)
 
     async def unreachable(person_id: int) -> None:
-        await alerts.on_unreachable(services, person_id)
+        await evaluate.on_unreachable(services, person_id)
 
     worker.on_unreachable = unreachable
     services.outbox = worker

@@ -8,7 +8,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot import alerts
+from bot.alerts import actions, cards, history
 from bot.alerts import store as alert_store
 from bot.contact import relay as contact
 from bot.core.ids import is_id
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 VERBS = ("ack", "done", "msg", "hist", "nc", "call")
 
 
-def _markup(markup: alerts.Markup | None) -> InlineKeyboardMarkup | None:
+def _markup(markup: cards.Markup | None) -> InlineKeyboardMarkup | None:
     if not markup:
         return None
     return InlineKeyboardMarkup(
@@ -54,7 +54,7 @@ async def press_card(update: Update, context: Context) -> None:
     alert_id, verb = int(parts[1]), parts[2]
     viewer = await viewer_for(svc, press.person)
     alert = await alert_store.alert_by_id(svc.db, alert_id)
-    if alert is None or not await alerts.may_act(svc, viewer, alert):
+    if alert is None or not await actions.may_act(svc, viewer, alert):
         log.info("person %d refused on alert %d", press.person.id, alert_id)
         await query.answer(svc.catalog.t(language, "common.not_allowed"), show_alert=True)
         return
@@ -66,7 +66,11 @@ async def press_card(update: Update, context: Context) -> None:
         await _press_call(context, press, alert_id)
         return
     if verb in ("ack", "done", "nc"):
-        act = {"ack": alerts.acknowledge, "done": alerts.resolve, "nc": alerts.label_not_concern}
+        act = {
+            "ack": actions.acknowledge,
+            "done": actions.resolve,
+            "nc": actions.label_not_concern,
+        }
         action = await act[verb](svc, alert_id, press.person)
         already = "alerts.toast.labelled" if verb == "nc" else "alerts.toast.already"
         key = f"alerts.toast.{verb}" if action.done else already
@@ -87,7 +91,7 @@ async def press_card(update: Update, context: Context) -> None:
         await query.answer()
         await prompt_staff(context, who.chat_id, language, student.name)
         return
-    text = await alerts.history_text(svc, alert_id, viewer)
+    text = await history.history_text(svc, alert_id, viewer)
     await query.answer()
     if text is not None:
         await context.bot.send_message(who.chat_id, text)
@@ -115,7 +119,7 @@ async def log_call(update: Update, context: Context) -> None:
         return
     await contact.log_call(svc, viewer, found[0])
     text = t(who.language, "contact.called.logged", name=found[0].name)
-    offers = await alerts.call_offers(svc, viewer, found[0])
+    offers = await actions.call_offers(svc, viewer, found[0])
     if not offers:
         await reply(update, context, text)
         return
@@ -143,7 +147,7 @@ async def _press_call(context: Context, press: Press, alert_id: int) -> None:
     """Record the presser's logged call as the handling of the alert."""
     svc = services(context)
     query, language = press.query, press.who.language
-    outcome = await alerts.handle_by_call(svc, alert_id, press.person)
+    outcome = await actions.handle_by_call(svc, alert_id, press.person)
     keys = {"gone": "alerts.toast.already", "no_call": "alerts.toast.no_call"}
     key = keys.get(outcome, f"alerts.toast.call_{outcome}")
     await query.answer(svc.catalog.t(language, key), show_alert=outcome == "no_call")
@@ -190,7 +194,7 @@ async def press_resolution(update: Update, context: Context) -> None:
     if len(parts) != 3 or not is_id(parts[1]) or parts[2] != "skip":
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
-    await alerts.skip_resolution(svc, press.person, int(parts[1]))
+    await actions.skip_resolution(svc, press.person, int(parts[1]))
     await query.answer(svc.catalog.t(language, "alerts.resolution.skipped"))
     try:
         await query.edit_message_reply_markup(None)
@@ -204,10 +208,10 @@ async def handle_resolution(update: Update, context: Context, who: Sender) -> bo
     if message is None or not message.text or who.person is None or who.person.is_student:
         return False
     svc = services(context)
-    alert_id = await alerts.resolution_waiting(svc, who.person)
+    alert_id = await actions.resolution_waiting(svc, who.person)
     if alert_id is None:
         return False
-    saved = await alerts.record_resolution(svc, who.person, alert_id, message.text)
+    saved = await actions.record_resolution(svc, who.person, alert_id, message.text)
     key = "alerts.resolution.saved" if saved else "alerts.resolution.too_long"
-    await reply(update, context, svc.catalog.t(who.language, key, limit=alerts.RESOLUTION_LIMIT))
+    await reply(update, context, svc.catalog.t(who.language, key, limit=actions.RESOLUTION_LIMIT))
     return True

@@ -7,9 +7,9 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from bot import alerts
 from bot.contact import relay as contact
 from bot.core.ids import is_id
+from bot.safeguarding import student_text
 from bot.storage import people
 from handlers.common import (
     Context,
@@ -65,7 +65,9 @@ async def press_contact(update: Update, context: Context) -> None:
         await query.answer()
         if not peers:
             text = t(
-                language, f"contact.nobody.{parts[1]}", hotlines=alerts.hotlines(svc, language)
+                language,
+                f"contact.nobody.{parts[1]}",
+                hotlines=student_text.hotlines(svc, language),
             )
             await context.bot.send_message(who.chat_id, text)
             return

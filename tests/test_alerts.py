@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
-from bot import alerts
+from bot.alerts import actions
+from bot.alerts.evaluate import evaluate_checkin, evaluate_pending, on_unreachable
 from bot.checkins import store as checkins_store
 from bot.checkins.schedule import local_date
 from bot.delivery import outbox
+from bot.safeguarding import student_text
 from bot.storage import people
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeUser
@@ -100,7 +102,7 @@ async def answer_checkin(
             mood=mood,
         )
     if evaluate:
-        await alerts.evaluate_checkin(svc, checkin_id)
+        await evaluate_checkin(svc, checkin_id)
     return checkin_id
 
 
@@ -281,7 +283,7 @@ async def test_same_open_alert_is_updated_not_repeated_and_evaluation_is_idempot
 ) -> None:
     users = await school(harness, "S001", "T01", "D01")
     checkin_id = await answer_checkin(harness, "S001", temperature=37.5)
-    await alerts.evaluate_checkin(harness.svc, checkin_id)
+    await evaluate_checkin(harness.svc, checkin_id)
     await harness.delivered()
     await users["T01"].wait_for_message(contains="37.5")
     count = await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts")
@@ -306,7 +308,9 @@ async def test_crisis_sentence_gets_hotlines_at_once_and_counselor_an_urgent_car
     users = await school(harness, "S001", "T01", "C01", "D01")
     student = await person(harness, "S001")
     caplog.set_level(logging.INFO, logger="bot")
-    hit = await alerts.screen_student_text(harness.svc, student, "我不想活了，活着没意思", "text")
+    hit = await student_text.screen_student_text(
+        harness.svc, student, "我不想活了，活着没意思", "text"
+    )
     assert hit
     logged = [r.getMessage() for r in caplog.records if r.name.startswith("bot")]
     assert any("crisis" in line for line in logged)
@@ -327,7 +331,7 @@ async def test_crisis_sentence_gets_hotlines_at_once_and_counselor_an_urgent_car
     # The reply went on the urgent lane, ahead of any round.
     lane = await harness.svc.db.scalar("SELECT lane FROM outbox WHERE dedup_key LIKE 'crisis:%'")
     assert lane == 0
-    assert not await alerts.screen_student_text(harness.svc, student, "今天作业好多", "text")
+    assert not await student_text.screen_student_text(harness.svc, student, "今天作业好多", "text")
 
 
 async def test_a_student_worried_about_a_friend_is_thanked_and_the_counselor_told(
@@ -336,7 +340,7 @@ async def test_a_student_worried_about_a_friend_is_thanked_and_the_counselor_tol
     users = await school(harness, "S001", "T01", "C01")
     student = await person(harness, "S001")
     text = "我同桌昨天跟我说，她不想活了"
-    assert await alerts.screen_student_text(harness.svc, student, text, "text")
+    assert await student_text.screen_student_text(harness.svc, student, text, "text")
     await harness.delivered()
     reply = await users["S001"].wait_for_message(contains="你做得对")
     assert "12356" in reply["text"] and "告诉身边的大人" in reply["text"]
@@ -392,14 +396,14 @@ async def test_history_shows_scores_to_counselor_and_only_a_flag_to_teacher(
 async def test_unreachable_student_alerts_the_class_teacher(harness: Harness) -> None:
     users = await school(harness, "S001", "T01", "D01")
     student = await person(harness, "S001")
-    await alerts.on_unreachable(harness.svc, student.id)
-    await alerts.on_unreachable(harness.svc, student.id)
+    await on_unreachable(harness.svc, student.id)
+    await on_unreachable(harness.svc, student.id)
     await harness.delivered()
     card = await users["T01"].wait_for_message(contains="联系不上")
     assert "张小明" in card["text"]
     assert not [m for m in users["D01"].messages if "张小明" in (m.get("text") or "")]
     assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 1
-    await alerts.on_unreachable(harness.svc, (await person(harness, "T01")).id)
+    await on_unreachable(harness.svc, (await person(harness, "T01")).id)
     assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 1
 
 
@@ -412,7 +416,7 @@ async def test_pending_evaluations_are_picked_up_by_the_job(harness: Harness) ->
     await harness.delivered()
     assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 1
     await users["T01"].wait_for_message(contains="38.2")
-    assert await alerts.evaluate_pending(harness.svc) == 0
+    assert await evaluate_pending(harness.svc) == 0
 
 
 async def outbox_statuses(harness: Harness) -> dict[str, int]:
@@ -436,7 +440,7 @@ async def test_a_warning_at_the_bureau_that_turns_urgent_can_still_be_taken(
     await harness.tick()
     row = await alert_row(harness, "fever")
     assert (row["level"], row["escalation_step"]) == ("urgent", 2)
-    action = await alerts.acknowledge(harness.svc, alert["id"], await person(harness, "D01"))
+    action = await actions.acknowledge(harness.svc, alert["id"], await person(harness, "D01"))
     assert action.done
     assert (await alert_row(harness, "fever"))["state"] == "acknowledged"
 
@@ -482,7 +486,7 @@ async def test_a_student_who_blocks_again_after_unblocking_raises_a_new_alert(
     await nudge(harness, "S001", "m1")
     await teacher.wait_for_message(contains="联系不上")
     first = await alert_row(harness, "unreachable")
-    assert (await alerts.resolve(harness.svc, first["id"], await person(harness, "T01"))).done
+    assert (await actions.resolve(harness.svc, first["id"], await person(harness, "T01"))).done
 
     student.unblock()
     harness.clock.advance(days=1)
@@ -565,7 +569,7 @@ async def test_an_urgent_alert_nobody_routed_can_receive_goes_up_at_once(
     # The counselor and class teacher have not linked Telegram; the school admin has.
     users = await school(harness, "S001", "A01")
     student = await person(harness, "S001")
-    assert await alerts.screen_student_text(harness.svc, student, "我不想活了", "text")
+    assert await student_text.screen_student_text(harness.svc, student, "我不想活了", "text")
     await harness.tick()
     await harness.delivered()
     await users["A01"].wait_for_message(contains="张小明")

@@ -16,10 +16,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bot import alerts
 from bot.core.clock import FakeClock
 from bot.core.config import Config
 from bot.core.i18n import Catalog
+from bot.safeguarding import student_text
 from bot.safeguarding.screen import screen_text
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeBotAPI, FakeUser
@@ -386,7 +386,7 @@ async def test_two_students_with_the_same_words_in_the_same_second_both_raise_al
     await school(harness, "S001", "S002", "C01")
     for number in ("S001", "S002"):
         student = await person(harness, number)
-        assert await alerts.screen_student_text(harness.svc, student, "我想自杀", "text:7")
+        assert await student_text.screen_student_text(harness.svc, student, "我想自杀", "text:7")
     count = await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts WHERE kind = 'crisis'")
     assert count == 2
 

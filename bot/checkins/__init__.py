@@ -263,7 +263,7 @@ async def _answer_stored(
 ) -> None:
     """Hand a stored answer to the alert rules at once (a fever typed and then abandoned still
     alerts), and tell a student who ticked an emergency symptom what to do now."""
-    from bot.alerts import evaluate_answers
+    from bot.alerts.evaluate import evaluate_answers
 
     flags = rules.red_flags(
         frozenset(c.symptoms or ()), rules.Thresholds.from_config(svc.config.alerts)
@@ -292,7 +292,7 @@ async def _answer_stored(
 
 async def _settled(svc: Services, checkin_id: int) -> None:
     """Hand a finished or missed check-in to the alert rules (the one outcome hook)."""
-    from bot.alerts import evaluate_checkin
+    from bot.alerts.evaluate import evaluate_checkin
 
     try:
         await evaluate_checkin(svc, checkin_id)

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from bot import alerts
 from bot.core.access import Viewer
 from bot.people import departures
 from bot.safeguarding import review as crisis_review
+from bot.safeguarding import student_text
 from bot.storage import people
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
@@ -635,7 +635,7 @@ async def open_school(harness: Harness, role: str) -> School:
     for number in FEVERISH:
         student = await people.person_by_id(harness.svc.db, m.ids[number])
         assert student is not None
-        assert await alerts.screen_student_text(harness.svc, student, "我想自杀", "text:1")
+        assert await student_text.screen_student_text(harness.svc, student, "我想自杀", "text:1")
         crisis[number] = int(
             await harness.svc.db.scalar(
                 "SELECT id FROM alerts WHERE student_id = ? AND kind = 'crisis'", (student.id,)
