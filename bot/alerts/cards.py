@@ -15,6 +15,7 @@ from bot.core.i18n import Catalog
 from bot.core.services import Services
 from bot.delivery import outbox
 from bot.delivery.outbox import Outgoing, enqueue
+from bot.people.viewer import viewer
 from bot.safeguarding.crisis_facts import crisis_lines, crisis_parts
 from bot.storage import audit, people
 from bot.storage.records import Person, StudentInfo
@@ -208,7 +209,7 @@ def _again_text(
 
 
 async def covers(services: Services, person: Person, student: Person) -> bool:
-    return covers_student(await people.viewer(services.db, person), student)
+    return covers_student(await viewer(services.db, person), student)
 
 
 async def render_card(
