@@ -11,7 +11,9 @@ from telegram.error import BadRequest
 from bot.alerts import actions, cards, history
 from bot.alerts import store as alert_store
 from bot.contact import relay as contact
+from bot.core import keyboard
 from bot.core.ids import is_id
+from bot.core.keyboard import Button, Keyboard
 from bot.storage import people
 from handlers.common import (
     Context,
@@ -30,15 +32,21 @@ log = logging.getLogger(__name__)
 VERBS = ("ack", "done", "msg", "hist", "nc", "call")
 
 
-def _markup(markup: cards.Markup | None) -> InlineKeyboardMarkup | None:
-    if not markup:
+def _markup(buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
+    if not buttons:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
-            for row in markup["inline_keyboard"]
+            [InlineKeyboardButton(b.label, callback_data=b.data, url=b.url) for b in row]
+            for row in buttons.rows
         ]
     )
+
+
+def _alert_id(data: keyboard.Callback | None) -> int | None:
+    """The alert id of `<area>:<id>:<verb>` data, or None: a forged id may be any text."""
+    raw = data.text(0) if data is not None and len(data) == 2 else None
+    return int(raw) if raw is not None and is_id(raw) else None
 
 
 async def press_card(update: Update, context: Context) -> None:
@@ -47,11 +55,13 @@ async def press_card(update: Update, context: Context) -> None:
     if press is None:
         return
     svc = services(context)
-    query, who, parts, language = press.query, press.who, press.parts, press.who.language
-    if len(parts) != 3 or not is_id(parts[1]) or parts[2] not in VERBS:
+    query, who, language = press.query, press.who, press.who.language
+    data = keyboard.parse(query.data, cards.AREA)
+    alert_id = _alert_id(data)
+    verb = data.text(1) if data is not None else None
+    if alert_id is None or verb not in VERBS:
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
-    alert_id, verb = int(parts[1]), parts[2]
     viewer = await viewer_for(svc, press.person)
     alert = await alert_store.alert_by_id(svc.db, alert_id)
     if alert is None or not await actions.may_act(svc, viewer, alert):
@@ -76,7 +86,7 @@ async def press_card(update: Update, context: Context) -> None:
         key = f"alerts.toast.{verb}" if action.done else already
         await query.answer(svc.catalog.t(language, key))
         try:
-            await query.edit_message_text(action.text, reply_markup=_markup(action.markup))
+            await query.edit_message_text(action.text, reply_markup=_markup(action.keyboard))
         except BadRequest:
             # The card already shows this state (a double tap): nothing to redraw.
             log.debug("card for alert %d unchanged", alert_id)
@@ -124,23 +134,15 @@ async def log_call(update: Update, context: Context) -> None:
         await reply(update, context, text)
         return
     # One tap says this call was the handling of an alert, which stops its escalation.
-    buttons = [
-        [
-            InlineKeyboardButton(
-                t(
-                    who.language,
-                    "alerts.button.call",
-                    kind=t(who.language, f"alerts.kind.{a.kind}"),
-                ),
-                callback_data=f"al:{a.id}:call",
-            )
-        ]
+    buttons = Keyboard.column(
+        Button(
+            t(who.language, "alerts.button.call", kind=t(who.language, f"alerts.kind.{a.kind}")),
+            keyboard.callback(cards.AREA, a.id, "call"),
+        )
         for a in offers
-    ]
-    offer = t(who.language, "alerts.call.offer", name=found[0].name)
-    await context.bot.send_message(
-        who.chat_id, f"{text}\n{offer}", reply_markup=InlineKeyboardMarkup(buttons)
     )
+    offer = t(who.language, "alerts.call.offer", name=found[0].name)
+    await context.bot.send_message(who.chat_id, f"{text}\n{offer}", reply_markup=_markup(buttons))
 
 
 async def _press_call(context: Context, press: Press, alert_id: int) -> None:
@@ -171,13 +173,13 @@ async def _press_call(context: Context, press: Press, alert_id: int) -> None:
 async def ask_resolution(context: Context, chat_id: int, language: str, alert_id: int) -> None:
     """Ask the staff member who resolved an alert for one line on what was done."""
     catalog = services(context).catalog
-    skip = InlineKeyboardButton(
-        catalog.t(language, "alerts.button.skip"), callback_data=f"rs:{alert_id}:skip"
+    skip = Button(
+        catalog.t(language, "alerts.button.skip"), keyboard.callback("rs", alert_id, "skip")
     )
     await context.bot.send_message(
         chat_id,
         catalog.t(language, "alerts.resolution.ask"),
-        reply_markup=InlineKeyboardMarkup([[skip]]),
+        reply_markup=_markup(Keyboard.of([skip])),
     )
 
 
@@ -187,14 +189,16 @@ async def press_resolution(update: Update, context: Context) -> None:
     if press is None:
         return
     svc = services(context)
-    query, parts, language = press.query, press.parts, press.who.language
+    query, language = press.query, press.who.language
     if press.person.is_student:
         await query.answer(svc.catalog.t(language, "common.not_allowed"), show_alert=True)
         return
-    if len(parts) != 3 or not is_id(parts[1]) or parts[2] != "skip":
+    data = keyboard.parse(query.data, "rs")
+    alert_id = _alert_id(data)
+    if data is None or alert_id is None or data.text(1) != "skip":
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
-    await actions.skip_resolution(svc, press.person, int(parts[1]))
+    await actions.skip_resolution(svc, press.person, alert_id)
     await query.answer(svc.catalog.t(language, "alerts.resolution.skipped"))
     try:
         await query.edit_message_reply_markup(None)

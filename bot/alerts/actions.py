@@ -7,9 +7,10 @@ import logging
 from dataclasses import dataclass
 
 from bot.alerts import rules, store
-from bot.alerts.cards import Markup, refresh_cards, render_card
+from bot.alerts.cards import refresh_cards, render_card
 from bot.alerts.raising import value_of
 from bot.core.access import Viewer, covers_student
+from bot.core.keyboard import Keyboard
 from bot.core.services import Services
 from bot.safeguarding import store as review_store
 from bot.safeguarding.crisis_facts import crisis_parts
@@ -26,7 +27,7 @@ class Action:
     done: bool
     alert: store.Alert | None
     text: str = ""
-    markup: Markup | None = None
+    keyboard: Keyboard | None = None
 
 
 async def may_act(services: Services, viewer: Viewer, alert: store.Alert) -> bool:
@@ -167,8 +168,8 @@ async def _act(services: Services, alert_id: int, actor: Person, event: str) -> 
     if done:
         log.info("alert %d %s by person %d", alert_id, event, actor.id)
         services.wake_outbox()
-    text, markup = await render_card(services, fresh, info, actor)
-    return Action(done, fresh, text, markup)
+    text, keyboard = await render_card(services, fresh, info, actor)
+    return Action(done, fresh, text, keyboard)
 
 
 async def label_not_concern(services: Services, alert_id: int, actor: Person) -> Action:
@@ -208,5 +209,5 @@ async def label_not_concern(services: Services, alert_id: int, actor: Person) ->
     if done:
         log.info("alert %d labelled not a concern by person %d", alert_id, actor.id)
         services.wake_outbox()
-    text, markup = await render_card(services, fresh, info, actor)
-    return Action(done, fresh, text, markup)
+    text, keyboard = await render_card(services, fresh, info, actor)
+    return Action(done, fresh, text, keyboard)

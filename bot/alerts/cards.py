@@ -12,6 +12,7 @@ from bot.alerts.levels import deliver_at, lane
 from bot.alerts.wording import clock_text, seen_text
 from bot.core.access import covers_student
 from bot.core.i18n import Catalog
+from bot.core.keyboard import Button, Keyboard, callback
 from bot.core.services import Services
 from bot.delivery import outbox
 from bot.delivery.outbox import Outgoing, enqueue
@@ -20,7 +21,8 @@ from bot.safeguarding.crisis_facts import crisis_lines, crisis_parts
 from bot.storage import audit, people
 from bot.storage.records import Person, StudentInfo
 
-Markup = dict[str, Any]
+# Callback data of a card's buttons: al:<alert id>:<verb>.
+AREA = "al"
 
 
 async def add_cards(
@@ -59,15 +61,15 @@ async def _send_card(
     now: int,
 ) -> None:
     assert person.chat_id is not None
-    text, markup = await render_card(services, alert, info, person)
+    text, keyboard = await render_card(services, alert, info, person)
     outbox_id = await enqueue(
         tx,
-        Outgoing(
-            dedup_key=f"al:{alert.id}:{person.id}:send:{alert.revision}",
-            lane=lane(alert.level),
-            chat_id=person.chat_id,
-            method="sendMessage",
-            payload={"text": text, "reply_markup": markup},
+        outbox.message(
+            f"al:{alert.id}:{person.id}:send:{alert.revision}",
+            lane(alert.level),
+            person.chat_id,
+            text,
+            keyboard=keyboard,
             person_id=person.id,
             not_before=deliver if deliver > now else 0,
         ),
@@ -116,7 +118,7 @@ async def refresh_cards(
             deliver = max(deliver_at(services, alert.level, now), now)
             await _send_card(tx, services, alert, info, person, deliver=deliver, now=now)
             continue
-        text, markup = await render_card(services, alert, info, person)
+        text, keyboard = await render_card(services, alert, info, person)
         # An edit must not overtake the card it edits while that card waits out quiet hours.
         not_before = card.deliver_at if card.deliver_at > now else 0
         edited = await enqueue(
@@ -126,7 +128,11 @@ async def refresh_cards(
                 lane=lane(alert.level),
                 chat_id=person.chat_id,
                 method="editMessageText",
-                payload={"edit_of": card.outbox_id, "text": text, "reply_markup": markup},
+                payload={
+                    "edit_of": card.outbox_id,
+                    "text": text,
+                    "reply_markup": keyboard.markup(),
+                },
                 person_id=person.id,
                 not_before=not_before,
             ),
@@ -160,19 +166,19 @@ async def notify_again(
         if card is not None and card.deliver_at > now:
             # The card itself waits out quiet hours and will say it when it comes.
             continue
-        payload: dict[str, Any] = {"text": _again_text(services, alert, info, person, said)}
+        reply: dict[str, Any] = {}
         if card is not None and card.outbox_id is not None:
-            payload["reply_of"] = card.outbox_id
+            reply["reply_of"] = card.outbox_id
         queued = await enqueue(
             tx,
-            Outgoing(
-                dedup_key=f"al:{alert.id}:{person.id}:again:{alert.revision}",
-                lane=lane(level),
-                chat_id=person.chat_id,
-                method="sendMessage",
-                payload=payload,
+            outbox.message(
+                f"al:{alert.id}:{person.id}:again:{alert.revision}",
+                lane(level),
+                person.chat_id,
+                _again_text(services, alert, info, person, said),
                 person_id=person.id,
                 not_before=deliver if deliver > now else 0,
+                **reply,
             ),
             now=now,
         )
@@ -214,7 +220,7 @@ async def covers(services: Services, person: Person, student: Person) -> bool:
 
 async def render_card(
     services: Services, alert: store.Alert, info: StudentInfo, viewer: Person
-) -> tuple[str, Markup]:
+) -> tuple[str, Keyboard]:
     """The card a staff member sees for an alert, in their language, with its buttons."""
     catalog = services.catalog
     language = viewer.language or services.config.general.language
@@ -318,20 +324,14 @@ async def render_card(
     return "\n".join(lines), _card_buttons(catalog, language, alert)
 
 
-def _card_buttons(catalog: Catalog, language: str, alert: store.Alert) -> Markup:
-    def button(verb: str) -> dict[str, str]:
-        return {
-            "text": catalog.t(language, f"alerts.button.{verb}"),
-            "callback_data": f"al:{alert.id}:{verb}",
-        }
+def _card_buttons(catalog: Catalog, language: str, alert: store.Alert) -> Keyboard:
+    def button(verb: str) -> Button:
+        return Button(catalog.t(language, f"alerts.button.{verb}"), callback(AREA, alert.id, verb))
 
     first = []
     if alert.state == "open":
         first.append(button("ack"))
     if alert.state != "resolved":
         first.append(button("done"))
-    rows = [first] if first else []
-    rows.append([button("msg"), button("hist")])
-    if alert.kind == "crisis" and alert.label is None:
-        rows.append([button("nc")])
-    return {"inline_keyboard": rows}
+    crisis = alert.kind == "crisis" and alert.label is None
+    return Keyboard.of(first, [button("msg"), button("hist")], [button("nc")] if crisis else [])
