@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any
 
 from bot.alerts import rules
 from bot.alerts.raising import apply_signal, digest
+from bot.core.keyboard import Button, Keyboard, callback
 from bot.core.services import Services
-from bot.delivery.outbox import Lane, Outgoing, enqueue
+from bot.delivery import outbox
+from bot.delivery.outbox import Lane, enqueue
 from bot.safeguarding import screen as crisis
 from bot.storage import people
 from bot.storage.records import Person
@@ -46,21 +47,22 @@ async def screen_student_text(
     ref = f"{source}:{student.id}:{now}:{digest(text)}"
     urgent = hit.tier == "urgent"
     language = student.language or services.config.general.language
-    answer: dict[str, Any] | None = None
+    answer: tuple[str, Keyboard] | None = None
     if urgent:
         answer = crisis_reply(services, language, about=hit.about)
     elif services.config.crisis.concern_offer_talk:
         answer = concern_offer(services, language, about=hit.about)
     async with services.db.transaction() as tx:
         if student.chat_id is not None and answer is not None:
+            text_out, keyboard = answer
             await enqueue(
                 tx,
-                Outgoing(
-                    dedup_key=f"crisis:{student.id}:{ref}",
-                    lane=Lane.URGENT if urgent else Lane.ALERT,
-                    chat_id=student.chat_id,
-                    method="sendMessage",
-                    payload=answer,
+                outbox.message(
+                    f"crisis:{student.id}:{ref}",
+                    Lane.URGENT if urgent else Lane.ALERT,
+                    student.chat_id,
+                    text_out,
+                    keyboard=keyboard,
                     person_id=student.id,
                 ),
                 now=now,
@@ -104,25 +106,23 @@ def hotlines(services: Services, language: str) -> str:
     )
 
 
-def crisis_reply(services: Services, language: str, about: str = "self") -> dict[str, Any]:
+def crisis_reply(services: Services, language: str, about: str = "self") -> tuple[str, Keyboard]:
     """The caring reply with the configured hotlines and a button to reach a counselor now;
     to a student worried about a friend, thanks and what to do if the friend is in danger."""
     catalog = services.catalog
     key = "alerts.crisis.reply" if about == "self" else "alerts.crisis.reply_other"
     text = catalog.t(language, key, hotlines=hotlines(services, language))
-    button = {
-        "text": catalog.t(language, "alerts.crisis.talk_now"),
-        "callback_data": "ct:counselor",
-    }
-    return {"text": text, "reply_markup": {"inline_keyboard": [[button]]}}
+    return text, _talk_now(services, language)
 
 
-def concern_offer(services: Services, language: str, about: str = "self") -> dict[str, Any]:
+def concern_offer(services: Services, language: str, about: str = "self") -> tuple[str, Keyboard]:
     """A gentle offer to talk to a counselor, with no hotlines: what a concern gets."""
     catalog = services.catalog
     key = "alerts.concern.offer" if about == "self" else "alerts.concern.offer_other"
-    button = {
-        "text": catalog.t(language, "alerts.crisis.talk_now"),
-        "callback_data": "ct:counselor",
-    }
-    return {"text": catalog.t(language, key), "reply_markup": {"inline_keyboard": [[button]]}}
+    return catalog.t(language, key), _talk_now(services, language)
+
+
+def _talk_now(services: Services, language: str) -> Keyboard:
+    """The button that opens a conversation with a counselor at once (handlers/contact.py)."""
+    label = services.catalog.t(language, "alerts.crisis.talk_now")
+    return Keyboard.of([Button(label, callback("ct", "counselor"))])
