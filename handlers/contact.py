@@ -8,7 +8,9 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.contact import relay as contact
+from bot.core import keyboard
 from bot.core.ids import is_id
+from bot.core.keyboard import callback
 from bot.safeguarding import student_text
 from bot.storage import people
 from handlers.common import (
@@ -37,7 +39,7 @@ async def offer_talk(update: Update, context: Context) -> None:
         return
     buttons = [
         InlineKeyboardButton(
-            t(who.language, f"contact.button.{target}"), callback_data=f"ct:{target}"
+            t(who.language, f"contact.button.{target}"), callback_data=callback("ct", target)
         )
         for target in contact.TARGETS
     ]
@@ -53,34 +55,40 @@ async def press_contact(update: Update, context: Context) -> None:
         return
     svc = services(context)
     t = svc.catalog.t
-    query, who, person, parts = press.query, press.who, press.person, press.parts
+    query, who, person = press.query, press.who, press.person
     language = who.language
-    if parts == ["ct", "end"]:
+    data = keyboard.parse(query.data, "ct")
+    action = data.text(0) if data is not None else None
+    argument = data.text(1) if data is not None and len(data) == 2 else None
+    if data is not None and len(data) == 1 and action == "end":
         await contact.close(svc, person)
         await query.answer()
         await context.bot.send_message(who.chat_id, t(language, "contact.ended"))
         return
-    if len(parts) == 2 and parts[1] in contact.TARGETS and person.is_student:
-        peers = await contact.open_for_student(svc, person, parts[1])
+    if data is not None and len(data) == 1 and action in contact.TARGETS and person.is_student:
+        target = str(action)
+        peers = await contact.open_for_student(svc, person, target)
         await query.answer()
         if not peers:
             text = t(
                 language,
-                f"contact.nobody.{parts[1]}",
+                f"contact.nobody.{target}",
                 hotlines=student_text.hotlines(svc, language),
             )
             await context.bot.send_message(who.chat_id, text)
             return
-        end = InlineKeyboardButton(t(language, "contact.button.end"), callback_data="ct:end")
+        end = InlineKeyboardButton(
+            t(language, "contact.button.end"), callback_data=callback("ct", "end")
+        )
         names = t(language, "contact.list_separator").join(p.name for p in peers)
         await context.bot.send_message(
             who.chat_id,
-            t(language, f"contact.prompt.{parts[1]}", names=names),
+            t(language, f"contact.prompt.{target}", names=names),
             reply_markup=InlineKeyboardMarkup([[end]]),
         )
         return
-    if len(parts) == 3 and parts[1] == "msg" and is_id(parts[2]) and not person.is_student:
-        student = await people.person_by_id(svc.db, int(parts[2]))
+    if action == "msg" and argument is not None and is_id(argument) and not person.is_student:
+        student = await people.person_by_id(svc.db, int(argument))
         viewer = await viewer_for(svc, person)
         if student is None or not await contact.open_for_staff(svc, viewer, student):
             await query.answer(t(language, "common.not_allowed"), show_alert=True)
@@ -94,7 +102,9 @@ async def press_contact(update: Update, context: Context) -> None:
 async def prompt_staff(context: Context, chat_id: int, language: str, name: str) -> None:
     """Tell a staff member their next messages go to the student."""
     catalog = services(context).catalog
-    end = InlineKeyboardButton(catalog.t(language, "contact.button.end"), callback_data="ct:end")
+    end = InlineKeyboardButton(
+        catalog.t(language, "contact.button.end"), callback_data=callback("ct", "end")
+    )
     await context.bot.send_message(
         chat_id,
         catalog.t(language, "contact.prompt.staff", name=name, minutes=contact.SESSION_MINUTES),
@@ -230,7 +240,7 @@ async def show_not_contacted(update: Update, context: Context) -> None:
         [
             InlineKeyboardButton(
                 t(who.language, "contact.button.write", name=s.name),
-                callback_data=f"ct:msg:{s.id}",
+                callback_data=callback("ct", "msg", s.id),
             )
         ]
         for s in students[:20]

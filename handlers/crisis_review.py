@@ -8,7 +8,9 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.contact import relay as contact
+from bot.core import keyboard
 from bot.core.ids import is_id
+from bot.core.keyboard import callback
 from bot.safeguarding import review as crisis_review
 from bot.safeguarding import store as review_store
 from handlers.common import Context, bound_press, reply, services, staff_viewer
@@ -50,7 +52,7 @@ async def report_missed(update: Update, context: Context) -> None:
     buttons = [
         InlineKeyboardButton(
             t(who.language, f"crisis_review.label.{label}"),
-            callback_data=f"cm:{example_id}:{label}",
+            callback_data=callback("cm", example_id, label),
         )
         for label in crisis_review.LABELS
     ]
@@ -69,14 +71,17 @@ async def press_label(update: Update, context: Context) -> None:
         return
     svc = services(context)
     t = svc.catalog.t
-    query, language, parts = press.query, press.who.language, press.parts
-    if len(parts) != 3 or not is_id(parts[1]) or parts[2] not in crisis_review.LABELS:
+    query, language = press.query, press.who.language
+    data = keyboard.parse(query.data, "cm")
+    raw = data.text(0) if data is not None and len(data) == 2 else None
+    label = data.text(1) if data is not None else None
+    if raw is None or not is_id(raw) or label is None or label not in crisis_review.LABELS:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
     if press.person.is_student:
         await query.answer(t(language, "common.not_allowed"), show_alert=True)
         return
-    example = await review_store.example_by_id(svc.db, int(parts[1]))
+    example = await review_store.example_by_id(svc.db, int(raw))
     if example is None:
         await query.answer(t(language, "crisis_review.missed.gone"), show_alert=True)
         return
@@ -84,7 +89,7 @@ async def press_label(update: Update, context: Context) -> None:
         log.info("person %d refused on review example %d", press.person.id, example.id)
         await query.answer(t(language, "common.not_allowed"), show_alert=True)
         return
-    await crisis_review.label_missed(svc, press.person, example.id, parts[2])
+    await crisis_review.label_missed(svc, press.person, example.id, label)
     await query.answer()
-    label = crisis_review.label_text(svc.catalog, language, parts[2])
-    await query.edit_message_text(t(language, "crisis_review.missed.thanks", label=label))
+    shown = crisis_review.label_text(svc.catalog, language, label)
+    await query.edit_message_text(t(language, "crisis_review.missed.thanks", label=shown))
