@@ -1,5 +1,6 @@
-"""Alert card buttons (al:<alert_id>:ack|done|msg|hist|nc|call), /called <student>, and the
-处置情况 line asked for after Resolved (rs:<alert_id>:skip)."""
+"""Alert card buttons (al:<alert_id>:ack|resolve|message|history|not_concern|call; the short
+verbs of older cards still read), /called <student>, and the 处置情况 line asked for after
+Resolved (rs:<alert_id>:skip)."""
 
 from __future__ import annotations
 
@@ -29,8 +30,6 @@ from handlers.contact import prompt_staff
 
 log = logging.getLogger(__name__)
 
-VERBS = ("ack", "done", "msg", "hist", "nc", "call")
-
 
 def _markup(buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
     if not buttons:
@@ -58,8 +57,8 @@ async def press_card(update: Update, context: Context) -> None:
     query, who, language = press.query, press.who, press.who.language
     data = keyboard.parse(query.data, cards.AREA)
     alert_id = _alert_id(data)
-    verb = data.text(1) if data is not None else None
-    if alert_id is None or verb not in VERBS:
+    verb = cards.read_verb(data.text(1)) if data is not None else None
+    if alert_id is None or verb is None:
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
     viewer = await viewer_for(svc, press.person)
@@ -68,32 +67,32 @@ async def press_card(update: Update, context: Context) -> None:
         log.info("person %d refused on alert %d", press.person.id, alert_id)
         await query.answer(svc.catalog.t(language, "common.not_allowed"), show_alert=True)
         return
-    if verb == "nc" and alert.kind != "crisis":
+    if verb == "not_concern" and alert.kind != "crisis":
         # Only a crisis card has the button: this press was forged or is from elsewhere.
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
     if verb == "call":
         await _press_call(context, press, alert_id)
         return
-    if verb in ("ack", "done", "nc"):
+    if verb in ("ack", "resolve", "not_concern"):
         act = {
             "ack": actions.acknowledge,
-            "done": actions.resolve,
-            "nc": actions.label_not_concern,
+            "resolve": actions.resolve,
+            "not_concern": actions.label_not_concern,
         }
         action = await act[verb](svc, alert_id, press.person)
-        already = "alerts.toast.labelled" if verb == "nc" else "alerts.toast.already"
-        key = f"alerts.toast.{verb}" if action.done else already
+        already = "alerts.toast.labelled" if verb == "not_concern" else "alerts.toast.already"
+        key = f"alerts.toast.{cards.VERBS[verb]}" if action.done else already
         await query.answer(svc.catalog.t(language, key))
         try:
             await query.edit_message_text(action.text, reply_markup=_markup(action.keyboard))
         except BadRequest:
             # The card already shows this state (a double tap): nothing to redraw.
             log.debug("card for alert %d unchanged", alert_id)
-        if verb == "done" and action.done:
+        if verb == "resolve" and action.done:
             await ask_resolution(context, who.chat_id, language, alert_id)
         return
-    if verb == "msg":
+    if verb == "message":
         student = await people.person_by_id(svc.db, alert.student_id)
         if student is None or not await contact.open_for_staff(svc, viewer, student):
             await query.answer(svc.catalog.t(language, "contact.unreachable"), show_alert=True)

@@ -149,9 +149,9 @@ async def test_fever_reaches_teacher_and_doctor_as_urgent_and_ack_updates_the_ot
     assert alert["level"] == "urgent"
     assert button_data(teacher_card) == [
         f"al:{alert['id']}:ack",
-        f"al:{alert['id']}:done",
-        f"al:{alert['id']}:msg",
-        f"al:{alert['id']}:hist",
+        f"al:{alert['id']}:resolve",
+        f"al:{alert['id']}:message",
+        f"al:{alert['id']}:history",
     ]
     # Urgent goes on the urgent lane; nobody else (counselor, other class) gets a card.
     lanes = await harness.svc.db.fetchall(
@@ -351,6 +351,23 @@ async def test_a_student_worried_about_a_friend_is_thanked_and_the_counselor_tol
     assert "提到同学、朋友或兄弟姐妹可能不想活下去" in card["text"]
     await users["T01"].wait_for_message(contains="提到同学、朋友或兄弟姐妹")
     assert (await alert_row(harness, "crisis"))["level"] == "urgent"
+
+
+async def test_a_card_sent_before_the_verbs_were_spelled_out_still_acts(harness: Harness) -> None:
+    """Cards stay in staff chats for days: the short verbs of cards sent before an upgrade
+    (done, msg, hist, nc) must still do what their buttons said."""
+    users = await school(harness, "S001", "T01", "D01")
+    await answer_checkin(harness, "S001", temperature=38.2)
+    await harness.delivered()
+    card = await users["T01"].wait_for_message(contains="38.2")
+    alert = await alert_row(harness, "fever")
+    await users["T01"].press(card["message_id"], f"al:{alert['id']}:hist")
+    table = await users["T01"].wait_for_message(contains="最近")
+    assert "38.2" in table["text"]
+    query = await users["T01"].press(card["message_id"], f"al:{alert['id']}:done")
+    assert (await users["T01"].answered(query)).get("text") == "已标记为解决。"
+    row = await alert_row(harness, "fever")
+    assert row["state"] == "resolved" and row["owner_id"] is not None
 
 
 async def test_teacher_cannot_see_or_act_on_another_classs_alert(harness: Harness) -> None:

@@ -23,6 +23,26 @@ from bot.storage.records import Person, StudentInfo
 
 # Callback data of a card's buttons: al:<alert id>:<verb>.
 AREA = "al"
+# Each verb a card's buttons carry, and the key of its words in the catalog (alerts.button.*,
+# alerts.toast.*), which kept the short names.
+VERBS = {
+    "ack": "ack",
+    "resolve": "done",
+    "message": "msg",
+    "history": "hist",
+    "not_concern": "nc",
+    "call": "call",
+}
+# Cards stay in staff chats for days, and one sent before the verbs were spelled out must still
+# do what its button says: the short verbs it carries read as the new ones.
+OLD_VERBS = {"done": "resolve", "msg": "message", "hist": "history", "nc": "not_concern"}
+
+
+def read_verb(word: str | None) -> str | None:
+    """The verb a card button's data names, in either spelling; None for anything else."""
+    if word in VERBS:
+        return word
+    return OLD_VERBS.get(word or "")
 
 
 async def add_cards(
@@ -326,12 +346,17 @@ async def render_card(
 
 def _card_buttons(catalog: Catalog, language: str, alert: store.Alert) -> Keyboard:
     def button(verb: str) -> Button:
-        return Button(catalog.t(language, f"alerts.button.{verb}"), callback(AREA, alert.id, verb))
+        label = catalog.t(language, f"alerts.button.{VERBS[verb]}")
+        return Button(label, callback(AREA, alert.id, verb))
 
     first = []
     if alert.state == "open":
         first.append(button("ack"))
     if alert.state != "resolved":
-        first.append(button("done"))
+        first.append(button("resolve"))
     crisis = alert.kind == "crisis" and alert.label is None
-    return Keyboard.of(first, [button("msg"), button("hist")], [button("nc")] if crisis else [])
+    return Keyboard.of(
+        first,
+        [button("message"), button("history")],
+        [button("not_concern")] if crisis else [],
+    )

@@ -32,7 +32,7 @@ DATA_LIMIT = 64
 PREFIXES = ("ci:", "al:", "ct:", "nt:", "sv:", "lang:", "td:")
 VERBS = {
     "ci": ("go", "ok", "nt", "kt", "fy", "fn", "sy", "sn", "sd", "md", "sc", "sk", "ed", "tmp"),
-    "al": ("ack", "done", "msg", "hist"),
+    "al": ("ack", "resolve", "message", "history", "done", "msg", "hist"),
     "nt": (*notices.DRAFT_VERBS, *notices.NOTICE_VERBS),
 }
 COMMANDS = ("/student", "/isolate", "/release", "/called", "/ledger", "/start")
