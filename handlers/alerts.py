@@ -6,24 +6,21 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.alerts import actions, cards, history
 from bot.alerts import store as alert_store
 from bot.contact import relay as contact
-from bot.core import keyboard
-from bot.core.ids import is_id
-from bot.core.keyboard import Button, Keyboard
+from bot.core.keyboard import Button, Keyboard, callback
 from bot.storage import people
 from handlers.common import (
     Context,
     Press,
     Sender,
     bound_press,
+    markup,
     reply,
-    sender,
-    services,
     viewer_for,
 )
 from handlers.contact import prompt_staff
@@ -31,34 +28,15 @@ from handlers.contact import prompt_staff
 log = logging.getLogger(__name__)
 
 
-def _markup(buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.data, url=b.url) for b in row]
-            for row in buttons.rows
-        ]
-    )
-
-
-def _alert_id(data: keyboard.Callback | None) -> int | None:
-    """The alert id of `<area>:<id>:<verb>` data, or None: a forged id may be any text."""
-    raw = data.text(0) if data is not None and len(data) == 2 else None
-    return int(raw) if raw is not None and is_id(raw) else None
-
-
 async def press_card(update: Update, context: Context) -> None:
     """Take, resolve, answer or look into an alert, if the presser may act on it."""
     press = await bound_press(update, context)
     if press is None:
         return
-    svc = services(context)
+    svc = context.svc
     query, who, language = press.query, press.who, press.who.language
-    data = keyboard.parse(query.data, cards.AREA)
-    alert_id = _alert_id(data)
-    verb = cards.read_verb(data.text(1)) if data is not None else None
-    if alert_id is None or verb is None:
+    alert_id, verb = press.id_at(0), cards.read_verb(press.data.text(1))
+    if len(press.data) != 2 or alert_id is None or verb is None:
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
     viewer = await viewer_for(svc, press.person)
@@ -85,7 +63,9 @@ async def press_card(update: Update, context: Context) -> None:
         key = f"alerts.toast.{cards.VERBS[verb]}" if action.done else already
         await query.answer(svc.catalog.t(language, key))
         try:
-            await query.edit_message_text(action.text, reply_markup=_markup(action.keyboard))
+            await query.edit_message_text(
+                action.text, reply_markup=markup(action.keyboard) if action.keyboard else None
+            )
         except BadRequest:
             # The card already shows this state (a double tap): nothing to redraw.
             log.debug("card for alert %d unchanged", alert_id)
@@ -108,10 +88,8 @@ async def press_card(update: Update, context: Context) -> None:
 
 async def log_call(update: Update, context: Context) -> None:
     """Record a phone call made outside the bot: /called <student number or name>."""
-    who = await sender(update, context)
-    if who is None:
-        return
-    svc = services(context)
+    who = context.sender
+    svc = context.svc
     t = svc.catalog.t
     if who.person is None or who.person.is_student:
         await reply(update, context, t(who.language, "common.not_allowed"))
@@ -136,17 +114,17 @@ async def log_call(update: Update, context: Context) -> None:
     buttons = Keyboard.column(
         Button(
             t(who.language, "alerts.button.call", kind=t(who.language, f"alerts.kind.{a.kind}")),
-            keyboard.callback(cards.AREA, a.id, "call"),
+            callback(cards.AREA, a.id, "call"),
         )
         for a in offers
     )
     offer = t(who.language, "alerts.call.offer", name=found[0].name)
-    await context.bot.send_message(who.chat_id, f"{text}\n{offer}", reply_markup=_markup(buttons))
+    await context.bot.send_message(who.chat_id, f"{text}\n{offer}", reply_markup=markup(buttons))
 
 
 async def _press_call(context: Context, press: Press, alert_id: int) -> None:
     """Record the presser's logged call as the handling of the alert."""
-    svc = services(context)
+    svc = context.svc
     query, language = press.query, press.who.language
     outcome = await actions.handle_by_call(svc, alert_id, press.person)
     keys = {"gone": "alerts.toast.already", "no_call": "alerts.toast.no_call"}
@@ -156,10 +134,10 @@ async def _press_call(context: Context, press: Press, alert_id: int) -> None:
         return
     # The button did its work: the ones left are the other alerts the call may have handled.
     message = query.message
-    markup = getattr(message, "reply_markup", None)
+    shown = getattr(message, "reply_markup", None)
     rows = [
         [b for b in row if b.callback_data != query.data]
-        for row in (markup.inline_keyboard if markup else ())
+        for row in (shown.inline_keyboard if shown else ())
     ]
     try:
         await query.edit_message_reply_markup(InlineKeyboardMarkup([r for r in rows if r]))
@@ -171,15 +149,12 @@ async def _press_call(context: Context, press: Press, alert_id: int) -> None:
 
 async def ask_resolution(context: Context, chat_id: int, language: str, alert_id: int) -> None:
     """Ask the staff member who resolved an alert for one line on what was done."""
-    catalog = services(context).catalog
-    skip = Button(
-        catalog.t(language, "alerts.button.skip"), keyboard.callback("rs", alert_id, "skip")
+    catalog = context.svc.catalog
+    skip = Keyboard.of(
+        [Button(catalog.t(language, "alerts.button.skip"), callback("rs", alert_id, "skip"))]
     )
-    await context.bot.send_message(
-        chat_id,
-        catalog.t(language, "alerts.resolution.ask"),
-        reply_markup=_markup(Keyboard.of([skip])),
-    )
+    text = catalog.t(language, "alerts.resolution.ask")
+    await context.bot.send_message(chat_id, text, reply_markup=markup(skip))
 
 
 async def press_resolution(update: Update, context: Context) -> None:
@@ -187,14 +162,13 @@ async def press_resolution(update: Update, context: Context) -> None:
     press = await bound_press(update, context)
     if press is None:
         return
-    svc = services(context)
+    svc = context.svc
     query, language = press.query, press.who.language
     if press.person.is_student:
         await query.answer(svc.catalog.t(language, "common.not_allowed"), show_alert=True)
         return
-    data = keyboard.parse(query.data, "rs")
-    alert_id = _alert_id(data)
-    if data is None or alert_id is None or data.text(1) != "skip":
+    alert_id = press.id_at(0)
+    if len(press.data) != 2 or alert_id is None or press.data.text(1) != "skip":
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
     await actions.skip_resolution(svc, press.person, alert_id)
@@ -210,7 +184,7 @@ async def handle_resolution(update: Update, context: Context, who: Sender) -> bo
     message = update.effective_message
     if message is None or not message.text or who.person is None or who.person.is_student:
         return False
-    svc = services(context)
+    svc = context.svc
     alert_id = await actions.resolution_waiting(svc, who.person)
     if alert_id is None:
         return False

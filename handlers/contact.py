@@ -8,8 +8,6 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.contact import relay as contact
-from bot.core import keyboard
-from bot.core.ids import is_id
 from bot.core.keyboard import callback
 from bot.safeguarding import student_text
 from bot.storage import people
@@ -18,8 +16,6 @@ from handlers.common import (
     Sender,
     bound_press,
     reply,
-    sender,
-    services,
     staff_viewer,
     viewer_for,
 )
@@ -29,10 +25,8 @@ log = logging.getLogger(__name__)
 
 async def offer_talk(update: Update, context: Context) -> None:
     """Offer a student the two people they can write to."""
-    who = await sender(update, context)
-    if who is None:
-        return
-    svc = services(context)
+    who = context.sender
+    svc = context.svc
     t = svc.catalog.t
     if who.person is None or not who.person.is_student:
         await reply(update, context, t(who.language, "contact.students_only"))
@@ -53,26 +47,22 @@ async def press_contact(update: Update, context: Context) -> None:
     press = await bound_press(update, context)
     if press is None:
         return
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
-    query, who, person = press.query, press.who, press.person
+    query, who, person, parts = press.query, press.who, press.person, press.data.parts
     language = who.language
-    data = keyboard.parse(query.data, "ct")
-    action = data.text(0) if data is not None else None
-    argument = data.text(1) if data is not None and len(data) == 2 else None
-    if data is not None and len(data) == 1 and action == "end":
+    if parts == ("end",):
         await contact.close(svc, person)
         await query.answer()
         await context.bot.send_message(who.chat_id, t(language, "contact.ended"))
         return
-    if data is not None and len(data) == 1 and action in contact.TARGETS and person.is_student:
-        target = str(action)
-        peers = await contact.open_for_student(svc, person, target)
+    if len(parts) == 1 and parts[0] in contact.TARGETS and person.is_student:
+        peers = await contact.open_for_student(svc, person, parts[0])
         await query.answer()
         if not peers:
             text = t(
                 language,
-                f"contact.nobody.{target}",
+                f"contact.nobody.{parts[0]}",
                 hotlines=student_text.hotlines(svc, language),
             )
             await context.bot.send_message(who.chat_id, text)
@@ -83,12 +73,13 @@ async def press_contact(update: Update, context: Context) -> None:
         names = t(language, "contact.list_separator").join(p.name for p in peers)
         await context.bot.send_message(
             who.chat_id,
-            t(language, f"contact.prompt.{target}", names=names),
+            t(language, f"contact.prompt.{parts[0]}", names=names),
             reply_markup=InlineKeyboardMarkup([[end]]),
         )
         return
-    if action == "msg" and argument is not None and is_id(argument) and not person.is_student:
-        student = await people.person_by_id(svc.db, int(argument))
+    student_id = press.id_at(1)
+    if len(parts) == 2 and parts[0] == "msg" and student_id is not None and not person.is_student:
+        student = await people.person_by_id(svc.db, student_id)
         viewer = await viewer_for(svc, person)
         if student is None or not await contact.open_for_staff(svc, viewer, student):
             await query.answer(t(language, "common.not_allowed"), show_alert=True)
@@ -101,7 +92,7 @@ async def press_contact(update: Update, context: Context) -> None:
 
 async def prompt_staff(context: Context, chat_id: int, language: str, name: str) -> None:
     """Tell a staff member their next messages go to the student."""
-    catalog = services(context).catalog
+    catalog = context.svc.catalog
     end = InlineKeyboardButton(
         catalog.t(language, "contact.button.end"), callback_data=callback("ct", "end")
     )
@@ -126,7 +117,7 @@ async def replies_to_relayed(update: Update, context: Context, who: Sender) -> b
     if message is None or message.reply_to_message is None or who.person is None:
         return False
     reply_to = message.reply_to_message.message_id
-    return await contact.is_relayed_to(services(context), who.person, who.chat_id, reply_to)
+    return await contact.is_relayed_to(context.svc, who.person, who.chat_id, reply_to)
 
 
 async def handle_media(update: Update, context: Context, who: Sender) -> bool:
@@ -156,7 +147,7 @@ async def _relay(
     kind: str = "text",
 ) -> bool:
     assert who.person is not None
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     reply_to = message.reply_to_message.message_id if message.reply_to_message else None
     outgoing = contact.Message(who.chat_id, message.message_id, text=text, photo=photo, kind=kind)
@@ -187,7 +178,7 @@ async def write_to_student(update: Update, context: Context) -> None:
     if found is None or message is None:
         return
     who, viewer = found
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     # Split the raw text, not context.args, so the message keeps its line breaks.
     parts = (message.text or "").split(None, 2)
@@ -220,10 +211,8 @@ async def write_to_student(update: Update, context: Context) -> None:
 
 async def show_not_contacted(update: Update, context: Context) -> None:
     """List the isolated students of the teacher's classes nobody has contacted today."""
-    who = await sender(update, context)
-    if who is None:
-        return
-    svc = services(context)
+    who = context.sender
+    svc = context.svc
     t = svc.catalog.t
     if who.person is None or who.person.role != "teacher":
         await reply(update, context, t(who.language, "contact.teachers_only"))

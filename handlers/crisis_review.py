@@ -8,12 +8,10 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.contact import relay as contact
-from bot.core import keyboard
-from bot.core.ids import is_id
 from bot.core.keyboard import callback
 from bot.safeguarding import review as crisis_review
 from bot.safeguarding import store as review_store
-from handlers.common import Context, bound_press, reply, services, staff_viewer
+from handlers.common import Context, bound_press, reply, staff_viewer
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +29,7 @@ async def report_missed(update: Update, context: Context) -> None:
     if found is None or message is None:
         return
     who, viewer = found
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     text = _words_after_command(message)
     student_id = None
@@ -69,19 +67,17 @@ async def press_label(update: Update, context: Context) -> None:
     press = await bound_press(update, context)
     if press is None:
         return
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     query, language = press.query, press.who.language
-    data = keyboard.parse(query.data, "cm")
-    raw = data.text(0) if data is not None and len(data) == 2 else None
-    label = data.text(1) if data is not None else None
-    if raw is None or not is_id(raw) or label is None or label not in crisis_review.LABELS:
+    example_id, label_key = press.id_at(0), press.data.text(1)
+    if len(press.data) != 2 or example_id is None or label_key not in crisis_review.LABELS:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
     if press.person.is_student:
         await query.answer(t(language, "common.not_allowed"), show_alert=True)
         return
-    example = await review_store.example_by_id(svc.db, int(raw))
+    example = await review_store.example_by_id(svc.db, example_id)
     if example is None:
         await query.answer(t(language, "crisis_review.missed.gone"), show_alert=True)
         return
@@ -89,7 +85,7 @@ async def press_label(update: Update, context: Context) -> None:
         log.info("person %d refused on review example %d", press.person.id, example.id)
         await query.answer(t(language, "common.not_allowed"), show_alert=True)
         return
-    await crisis_review.label_missed(svc, press.person, example.id, label)
+    await crisis_review.label_missed(svc, press.person, example.id, label_key)
     await query.answer()
-    shown = crisis_review.label_text(svc.catalog, language, label)
-    await query.edit_message_text(t(language, "crisis_review.missed.thanks", label=shown))
+    label = crisis_review.label_text(svc.catalog, language, label_key)
+    await query.edit_message_text(t(language, "crisis_review.missed.thanks", label=label))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import checkins
 from bot.alerts import rules, store
 from bot.checkins import store as checkins_store
+from bot.checkins.schedule import slot_name
 from bot.core.access import Viewer, may_see_screen_scores
 from bot.core.services import Services
 from bot.storage import audit, people
@@ -44,7 +44,7 @@ def _history_line(services: Services, language: str, row: rules.CheckinFacts, sc
     catalog = services.catalog
     slots = services.config.checkins.slots
     slot = slots[row.slot_index].name if row.slot_index < len(slots) else str(row.slot_index)
-    when = f"{row.local_date.isoformat()[5:]} {checkins.slot_name(catalog, language, slot)}"
+    when = f"{row.local_date.isoformat()[5:]} {slot_name(catalog, language, slot)}"
     if row.status != "answered":
         return catalog.t(language, f"alerts.history.{row.status}", when=when)
     temperature = "—" if row.temperature_c is None else f"{row.temperature_c:.1f}°C"

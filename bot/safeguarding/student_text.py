@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from dataclasses import dataclass
 
 from bot.alerts import rules
 from bot.alerts.raising import apply_signal, digest
@@ -23,10 +24,19 @@ log = logging.getLogger(__name__)
 MESSAGE_KEPT = 1000
 
 
+@dataclass(frozen=True)
+class Screened:
+    """A crisis hit in a student's text: its tier, and whether the student got an answer (the
+    hotlines, or the offer to talk), so no hint needs to follow it."""
+
+    tier: str
+    answered: bool
+
+
 async def screen_student_text(
     services: Services, student: Person, text: str, source: str, *, forwarded: bool = False
-) -> str | None:
-    """Screen anything a student typed for crisis language; returns the tier of a hit, or None.
+) -> Screened | None:
+    """Screen anything a student typed for crisis language; returns the hit, or None.
 
     Urgent: the student gets the hotlines at once and the counselor and class teacher an urgent
     card. Concern: the counselor gets a card to read today (a warning, so it waits out quiet
@@ -52,8 +62,10 @@ async def screen_student_text(
         answer = crisis_reply(services, language, about=hit.about)
     elif services.config.crisis.concern_offer_talk:
         answer = concern_offer(services, language, about=hit.about)
+    answered = False
     async with services.db.transaction() as tx:
         if student.chat_id is not None and answer is not None:
+            answered = True
             text_out, keyboard = answer
             await enqueue(
                 tx,
@@ -90,7 +102,7 @@ async def screen_student_text(
     # The id lets an operator find the alert; what kind of crisis is health data, not for logs.
     log.warning("crisis language from student %d", student.id)
     services.wake_outbox()
-    return hit.tier
+    return Screened(hit.tier, answered)
 
 
 def hotlines(services: Services, language: str) -> str:
