@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import aiosqlite
+
 from bot.alerts import rules, store
 from bot.alerts.cards import refresh_cards, render_card
 from bot.alerts.raising import value_of
@@ -145,19 +147,32 @@ async def skip_resolution(services: Services, person: Person, alert_id: int) -> 
         await store.drop_resolution_prompt(tx, person.id, alert_id)
 
 
+NOT_CONCERN = "labelled:not_concern"
+
+
+async def label_not_concern(services: Services, alert_id: int, actor: Person) -> Action:
+    """Label a crisis alert "not a concern": stored with the alert, the alert resolved, the
+    message kept as an example for the screen's review, and every card redrawn."""
+    return await _act(services, alert_id, actor, NOT_CONCERN)
+
+
 async def _act(services: Services, alert_id: int, actor: Person, event: str) -> Action:
+    """Take, resolve or label the alert as the actor, record it, and redraw the other cards;
+    the actor's own card comes back to be redrawn by the handler."""
     now = services.now()
     alert = await store.alert_by_id(services.db, alert_id)
-    if alert is None:
-        return Action(False, None)
+    if alert is None or (event == NOT_CONCERN and alert.kind != "crisis"):
+        return Action(False, alert)
     info = await people.student_info(services.db, alert.student_id)
     if info is None:
         return Action(False, alert)
     async with services.db.transaction() as tx:
         if event == "acknowledged":
             done = await store.acknowledge(tx, alert_id, actor.id, now)
-        else:
+        elif event == "resolved":
             done = await store.resolve(tx, alert_id, actor.id, now)
+        else:
+            done = await _label_not_concern(tx, alert, actor, now)
         fresh = await store.alert_by_id(tx, alert_id)
         assert fresh is not None
         if done:
@@ -172,42 +187,29 @@ async def _act(services: Services, alert_id: int, actor: Person, event: str) -> 
     return Action(done, fresh, text, keyboard)
 
 
-async def label_not_concern(services: Services, alert_id: int, actor: Person) -> Action:
-    """Label a crisis alert "not a concern": stored with the alert, the alert resolved, the
-    message kept as an example for the screen's review, and every card redrawn."""
-    now = services.now()
-    alert = await store.alert_by_id(services.db, alert_id)
-    if alert is None or alert.kind != "crisis":
-        return Action(False, alert)
-    info = await people.student_info(services.db, alert.student_id)
-    if info is None:
-        return Action(False, alert)
-    async with services.db.transaction() as tx:
-        done = await store.label(tx, alert_id, "not_concern", actor.id, now)
-        if done:
-            await store.resolve(tx, alert_id, actor.id, now)
-            await store.add_event(tx, alert_id, now, actor.id, "labelled:not_concern")
-            current = await store.alert_by_id(tx, alert_id)
-            assert current is not None
-            for said in crisis_parts(current.facts).values():
-                text = str(said.get("message") or said.get("span") or "")
-                if not text:
-                    continue
-                await review_store.add_example(
-                    tx,
-                    source="not_concern",
-                    text=text,
-                    label="none",
-                    labelled_by=actor.id,
-                    now=now,
-                    student_id=alert.student_id,
-                    alert_id=alert_id,
-                )
-            await refresh_cards(tx, services, current, info, now=now, skip_person=actor.id)
-        fresh = await store.alert_by_id(tx, alert_id)
-        assert fresh is not None
-    if done:
-        log.info("alert %d labelled not a concern by person %d", alert_id, actor.id)
-        services.wake_outbox()
-    text, keyboard = await render_card(services, fresh, info, actor)
-    return Action(done, fresh, text, keyboard)
+async def _label_not_concern(
+    tx: aiosqlite.Connection, alert: store.Alert, actor: Person, now: int
+) -> bool:
+    """Label and resolve the alert, and keep each message it holds as a review example;
+    False when someone labelled it first."""
+    if not await store.label(tx, alert.id, "not_concern", actor.id, now):
+        return False
+    await store.resolve(tx, alert.id, actor.id, now)
+    # Read inside the transaction: a message merged since the press is kept as well.
+    current = await store.alert_by_id(tx, alert.id)
+    assert current is not None
+    for said in crisis_parts(current.facts).values():
+        text = str(said.get("message") or said.get("span") or "")
+        if not text:
+            continue
+        await review_store.add_example(
+            tx,
+            source="not_concern",
+            text=text,
+            label="none",
+            labelled_by=actor.id,
+            now=now,
+            student_id=alert.student_id,
+            alert_id=alert.id,
+        )
+    return True
