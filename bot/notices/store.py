@@ -646,4 +646,8 @@ async def recipients(db: Database, notice_id: int) -> list[Recipient]:
         " WHERE r.notice_id = ? ORDER BY 5, 6, r.role != 'student', p.number",
         (notice_id,),
     )
-    return [Recipient(*tuple(r)[:12], children=_children(r[1], r[12])) for r in rows]
+    return [
+        Recipient(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
+                  _children(r[1], r[12]))
+        for r in rows
+    ]  # fmt: skip
