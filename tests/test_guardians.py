@@ -425,3 +425,27 @@ async def test_with_consent_waits_no_checkin_goes_out_before_consent(
         await student.wait_for_message(contains="午检")
     finally:
         await harness.stop()
+
+
+async def test_crisis_goes_to_staff_with_the_parents_number_never_to_the_parent(
+    harness: Harness,
+) -> None:
+    await seeded(harness)
+    student = await harness.onboard("S005", user_id=USER_IDS["S005"])
+    counselor = await harness.onboard("C01", user_id=USER_IDS["C01"])
+    mother = await harness.onboard(MOTHER, user_id=USER_IDS[MOTHER])
+    await mother.wait_for_message(contains="同意孩子参加")
+    before = len(mother.messages)
+
+    await student.send_text("我不想活了，药已经准备好了")
+
+    card = await counselor.wait_for_message(contains="赵雷")
+    assert "家长电话：赵妈妈（母亲）+86 138 0000 0001" in card["text"]
+    await harness.delivered()
+    assert mother.messages[before:] == []
+    sent_to_mother = [
+        c.params.get("text", "")
+        for c in harness.api.calls
+        if c.params.get("chat_id") == USER_IDS[MOTHER]
+    ]
+    assert not [t for t in sent_to_mother if "不想活" in str(t) or "12356" in str(t)]
