@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bot.core.config import AnswererRule, Guardians
+from bot.core.config import AnswererRule, ConfigError, Guardians, load_config
 from bot.guardians.answerer import Targets, answerer_for, grade_of, targets
 
 
@@ -56,3 +58,12 @@ def test_rules_first_match_then_default_and_override_wins() -> None:
 )
 def test_targets(answerer: str, student: bool, guardian: bool, expected: Targets) -> None:
     assert targets(answerer, student, guardian) == expected
+
+
+def test_one_reminder_still_loads_and_bad_answerers_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[checkins]\nreminder_minutes = [30]\n", encoding="utf-8")
+    assert load_config(path).guardians.nudge_at_reminder == 2
+    path.write_text('[guardians]\ndefault_answerer = "parent"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="answerers in \\[guardians\\] must be one of"):
+        load_config(path)

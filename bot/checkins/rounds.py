@@ -188,7 +188,7 @@ async def _remind(svc: Services, rnd: Round, now: int) -> int:
             # At the configured wave the primary guardian hears too, before it counts as missed.
             nudged = (
                 await family.primary_guardians(tx, [r.student_id for r in recipients])
-                if wave == svc.config.guardians.nudge_at_reminder
+                if wave == _nudge_wave(svc)
                 else {}
             )
             for r in recipients:
@@ -203,6 +203,13 @@ async def _remind(svc: Services, rnd: Round, now: int) -> int:
             count = await enqueue_many(tx, items, now=now, batch_id=batch)
         await store.mark_reminded(tx, rnd.id, wave)
     return count
+
+
+def _nudge_wave(svc: Services) -> int:
+    """The reminder that also nudges the primary guardian: the configured one, or the last
+    when there are fewer reminders; 0 never."""
+    wanted = svc.config.guardians.nudge_at_reminder
+    return min(wanted, len(svc.config.checkins.reminder_minutes))
 
 
 def _reminder(svc: Services, rnd: Round, r: Prompted, chat: family.Asked, key: str) -> Outgoing:

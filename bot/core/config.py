@@ -386,10 +386,9 @@ def _check_semantics(config: Config, where: str) -> None:
             f"{where}: answerers in [guardians] must be one of {', '.join(ANSWERERS)},"
             f" got {chosen}"
         )
-    if not 0 <= guardians.nudge_at_reminder <= len(checkins.reminder_minutes):
+    if guardians.nudge_at_reminder < 0:
         raise ConfigError(
-            f"{where}: 'guardians.nudge_at_reminder' must be 0 (never) or a reminder's number,"
-            f" 1 to {len(checkins.reminder_minutes)}"
+            f"{where}: 'guardians.nudge_at_reminder' must be 0 (never) or a reminder's number"
         )
 
 
