@@ -17,8 +17,9 @@ from bot.checkins import store as checkins
 from bot.core.clock import FakeClock
 from bot.delivery import outbox
 from bot.notices import receipts, sending
-from bot.notices import store as notice_store
 from bot.notices.audience import Audience
+from bot.notices.store import notices as notice_store
+from bot.notices.store import reports as report_store
 from bot.storage import people
 from bot.storage.people import select_people
 from handlers.common import viewer_for
@@ -172,7 +173,7 @@ async def test_notice_under_faults_loses_nothing_and_repeats_nothing(stormy: Har
     sent = {int(r["chat_id"]) for r in rows if r["status"] == "sent"}
     assert sent <= set(copies), "a copy counted as sent never reached the student"
 
-    counts = await notice_store.copy_counts(stormy.svc.db, queued.notice_id)
+    counts = await report_store.copy_counts(stormy.svc.db, queued.notice_id)
     assert counts == dict(statuses)
     notice = await notice_store.notice_by_id(stormy.svc.db, queued.notice_id)
     assert notice is not None
