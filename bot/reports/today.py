@@ -10,7 +10,7 @@ from datetime import date
 
 from bot.alerts.rules import Thresholds
 from bot.checkins import schedule, screens
-from bot.checkins.store import Round
+from bot.checkins.store.rounds import Round
 from bot.core.access import Viewer
 from bot.core.clock import from_epoch
 from bot.core.i18n import Catalog

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.checkins import store as checkins
+from bot.checkins.store import checkins as checkin_store
 from bot.core.clock import FakeClock
 from bot.delivery import outbox
 from bot.notices import receipts, sending
@@ -195,5 +195,5 @@ async def test_notice_under_faults_loses_nothing_and_repeats_nothing(stormy: Har
 async def temperature_of(harness: Harness, user_id: int) -> float | None:
     person = await people.person_by_telegram(harness.svc.db, user_id)
     assert person is not None
-    checkin = await checkins.latest_checkin(harness.svc.db, person.id)
+    checkin = await checkin_store.latest_checkin(harness.svc.db, person.id)
     return None if checkin is None else checkin.temperature_c
