@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.checkins import schedule
-from bot.checkins import store as checkin_store
+from bot.checkins.store import checkins as checkin_store
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, Outgoing, enqueue
 from bot.isolation import store

@@ -11,7 +11,7 @@ from bot.checkins.schedule import slot_name
 from bot.core.clock import epoch
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, Outgoing, enqueue_many, ensure_batch
-from bot.reports import today
+from bot.reports import glance, today
 from bot.reports.store import today as store
 from bot.reports.store.today import Recipient
 from bot.storage import audit, people
@@ -63,7 +63,7 @@ async def _digests(svc: Services, now: int) -> list[_Letter]:
         if not summary.isolated and not any(s.answered or s.missed for s in summary.slots):
             continue
         language = r.language or svc.catalog.default
-        classes = today.separator(language).join(await store.class_names(svc.db, class_ids))
+        classes = glance.separator(language).join(await store.class_names(svc.db, class_ids))
         letter = _letter(svc, r, summary, "today.digest_title", classes, False)
         notes = await store.day_notes(svc.db, summary.local_date, Scope(class_ids=class_ids))
         if notes:
@@ -126,7 +126,7 @@ async def _reports(svc: Services, now: int) -> list[_Letter]:
 def _letter(
     svc: Services,
     recipient: Recipient,
-    summary: today.DaySummary,
+    summary: glance.DaySummary,
     title_key: str,
     scope: str,
     zero_report: bool,
@@ -134,7 +134,7 @@ def _letter(
     language = recipient.language or svc.catalog.default
     date = today.day_label(svc.catalog, language, summary.local_date)
     title = svc.catalog.t(language, title_key, scope=scope, date=date)
-    text = today.render(
+    text = glance.render(
         summary,
         svc.catalog,
         language,

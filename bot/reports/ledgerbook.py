@@ -1,5 +1,11 @@
 """The ledger workbook (台账): a summary sheet, then a sheet per day with a title, one numbered row
-per student and the day's slots side by side, abnormal cells filled, in the reader's language."""
+per student and the day's slots side by side, abnormal cells filled, in the reader's language.
+
+It stays one module over the size the code base aims for (issue 16) because it builds one
+workbook: the column plan, the cell fills and the per-role columns (notes, screen scores) decide
+together what each sheet shows, and the summary sheet counts as abnormal what the day sheets
+fill, both from the same thresholds, so they cannot drift apart.
+"""
 
 from __future__ import annotations
 

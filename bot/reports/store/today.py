@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.checkins.store import Recipient as Student
-from bot.checkins.store import Round
+from bot.checkins.store.rounds import Recipient as Student
+from bot.checkins.store.rounds import Round
 from bot.storage.db import Database
 from bot.storage.records import Scope
 
