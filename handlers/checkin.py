@@ -10,6 +10,7 @@ from telegram.error import BadRequest
 from bot import checkins
 from bot.checkins import Reply, Screen
 from bot.core.ids import is_id
+from bot.isolation import store as isolation_store
 from handlers.common import Context, Sender, bound_sender, reply, sender, services
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,13 @@ async def _send(context: Context, chat_id: int, answer: Reply) -> None:
         await checkins.remember_message(services(context), answer.checkin_id, message.message_id)
 
 
-def _student(who: Sender | None) -> bool:
-    return who is not None and who.person is not None and who.person.is_student
+async def _checks_in(context: Context, who: Sender | None) -> bool:
+    """Students check in; so does a staff member while isolated (师生隔离)."""
+    if who is None or who.person is None:
+        return False
+    if who.person.is_student:
+        return True
+    return await isolation_store.open_isolation(services(context).db, who.person.id) is not None
 
 
 async def start_checkin(update: Update, context: Context) -> None:
@@ -47,7 +53,7 @@ async def start_checkin(update: Update, context: Context) -> None:
         return
     who, person = bound
     svc = services(context)
-    if not person.is_student:
+    if not await _checks_in(context, who):
         await reply(update, context, svc.catalog.t(who.language, "checkin.students_only"))
         return
     answer = await checkins.resume(svc, person, who.language, svc.now())
@@ -63,7 +69,7 @@ async def answer_button(update: Update, context: Context) -> None:
     svc = services(context)
     parts = (query.data or "").split(":")
     language = who.language if who is not None else svc.config.general.language
-    if not _student(who) or len(parts) < 3 or not is_id(parts[1]):
+    if not await _checks_in(context, who) or len(parts) < 3 or not is_id(parts[1]):
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
     assert who is not None and who.person is not None
@@ -88,7 +94,7 @@ async def answer_button(update: Update, context: Context) -> None:
 
 async def waiting_for(update: Update, context: Context, who: Sender) -> str | None:
     """What the student's open check-in waits for them to type, if anything."""
-    if not _student(who):
+    if not await _checks_in(context, who):
         return None
     assert who.person is not None
     svc = services(context)
@@ -97,7 +103,7 @@ async def waiting_for(update: Update, context: Context, who: Sender) -> str | No
 
 async def button_hint(update: Update, context: Context, who: Sender) -> str | None:
     """ "Tap one of the buttons above", if the student's check-in waits for a tap."""
-    if not _student(who):
+    if not await _checks_in(context, who):
         return None
     assert who.person is not None
     svc = services(context)
@@ -107,7 +113,7 @@ async def button_hint(update: Update, context: Context, who: Sender) -> str | No
 async def handle_text(update: Update, context: Context, who: Sender) -> bool:
     """Take typed text if the student's open check-in waits for a temperature or a note."""
     message = update.effective_message
-    if not _student(who) or message is None or not message.text:
+    if message is None or not message.text or not await _checks_in(context, who):
         return False
     assert who.person is not None
     svc = services(context)

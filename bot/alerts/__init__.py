@@ -158,7 +158,7 @@ async def evaluate_pending(services: Services, limit: int = 200) -> int:
 async def on_unreachable(services: Services, person_id: int) -> None:
     """The bot cannot reach this person: for a student, tell the class teacher."""
     info = await people.student_info(services.db, person_id)
-    if info is None:
+    if info is None or not info.person.is_student:
         return
     now = services.now()
     since = info.person.unreachable_at or now
@@ -457,7 +457,16 @@ async def _routed(services: Services, alert: store.Alert) -> list[Person]:
         _value(a) for a in rules.route(rules.AlertKind(alert.kind), rules.Level(alert.level))
     }
     staff = await people.staff_for_student(services.db, alert.student_id)
+    subject = await people.person_by_id(services.db, alert.student_id)
+    if subject is not None and not subject.is_student:
+        # An isolated staff member's alerts, whatever their kind, are for the school doctor
+        # and the school admin (the bureau admins for bureau staff), never for colleagues.
+        return [p for p in staff if p.role == "doctor" or _admin_over(p, subject)]
     return [p for p in staff if p.role in audiences]
+
+
+def _admin_over(admin: Person, staff: Person) -> bool:
+    return admin.role == "admin" and admin.school_id == staff.school_id
 
 
 async def _escalation_targets(services: Services, alert: store.Alert, step: int) -> list[Person]:
@@ -790,7 +799,7 @@ async def render_card(
         + t(language, f"alerts.kind.{alert.kind}"),
         t(
             language,
-            "alerts.card.student",
+            "alerts.card.student" if info.person.is_student else "alerts.card.staff",
             name=info.person.name,
             number=info.person.number,
             school=info.school_name,

@@ -205,10 +205,11 @@ async def insert_round(
     return cursor.lastrowid
 
 
-# The students a round scheduled at :at is for: isolated then, still on the roster.
+# The people a round scheduled at :at is for: isolated then (students and staff alike), still
+# on the roster.
 _ISOLATED_AT = (
     " FROM isolations i JOIN people p ON p.id = i.student_id"
-    " WHERE p.role = 'student' AND p.deactivated_at IS NULL AND i.purged_at IS NULL"
+    " WHERE p.deactivated_at IS NULL AND i.purged_at IS NULL"
     " AND i.started_at <= :at AND (i.ended_at IS NULL OR i.ended_at > :at)"
 )
 

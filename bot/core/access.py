@@ -35,9 +35,10 @@ class Viewer:
 
 
 def covers_student(viewer: Viewer, student: Person) -> bool:
-    """Whether the student's health data lies in the viewer's scope."""
+    """Whether the student's (or isolated staff member's) health data lies in the viewer's
+    scope."""
     if not student.is_student:
-        return False
+        return covers_staff(viewer, student)
     role = viewer.role
     if role == "student":
         return viewer.person.id == student.id
@@ -52,8 +53,20 @@ def covers_student(viewer: Viewer, student: Person) -> bool:
     return False
 
 
+def covers_staff(viewer: Viewer, staff: Person) -> bool:
+    """A staff member's health data is for the school doctor and the admins over them, never
+    for colleagues without such a role, nor for themselves through a staff view."""
+    if staff.role not in STAFF_ROLES or viewer.person.id == staff.id:
+        return False
+    if viewer.role == "doctor":
+        return staff.school_id is not None and staff.school_id == viewer.person.school_id
+    if viewer.role == "admin":
+        return viewer.is_bureau_admin or staff.school_id == viewer.person.school_id
+    return False
+
+
 def may_manage_isolation(viewer: Viewer, student: Person) -> bool:
-    """Teachers for their own classes, admins within their scope."""
+    """Teachers for their own classes, admins within their scope (staff included)."""
     if viewer.role == "teacher":
         return student.class_id in viewer.class_ids
     if viewer.role == "admin":

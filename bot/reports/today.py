@@ -223,31 +223,10 @@ def render(
     for s in summary.schools:
         lines.append(t("school", school=s.name, isolated=s.isolated, flagged=s.flagged))
     lines.append("")
-    for line in summary.slots:
-        counts = t(
-            f"slot.{line.state}",
-            answered=line.answered,
-            in_progress=line.in_progress,
-            waiting=line.waiting,
-            missed=line.missed,
-            closes=tz_clock[line.closes_at],
-        )
-        lines.append(
-            t(
-                "slot_line",
-                slot=checkins.slot_name(catalog, language, line.slot),
-                time=tz_clock[line.starts_at],
-                counts=counts,
-            )
-        )
+    lines += _slot_texts(summary, catalog, language, tz_clock)
     lines.append("")
     if summary.flagged:
-        lines.append(t("flagged", count=len(summary.flagged)))
-        for f in summary.flagged[:MAX_LISTED]:
-            why = separator(language).join(_reason(catalog, language, r) for r in f.reasons)
-            lines.append(t("flagged_line", name=f.student.name, number=f.student.number, why=why))
-        if len(summary.flagged) > MAX_LISTED:
-            lines.append(t("more", count=len(summary.flagged) - MAX_LISTED))
+        lines += _flagged_texts(summary, catalog, language)
     else:
         lines.append(t("zero_report") if zero_report else t("no_flags"))
     if summary.isolated and summary.contacts:
@@ -265,6 +244,58 @@ def render(
         if len(summary.unlinked) > MAX_LISTED:
             lines.append(t("more", count=len(summary.unlinked) - MAX_LISTED))
     return "\n".join(lines)
+
+
+def render_staff(
+    summary: DaySummary, catalog: Catalog, language: str, *, tz_clock: dict[int, str]
+) -> str:
+    """Isolated staff as a section of their own, below the students: their check-ins and what
+    needs attention (health only, as the doctor and the admin over them see it)."""
+    lines = [catalog.t(language, "today.staff_title", count=summary.isolated)]
+    lines += _slot_texts(summary, catalog, language, tz_clock)
+    if summary.flagged:
+        lines += _flagged_texts(summary, catalog, language)
+    return "\n".join(lines)
+
+
+def _slot_texts(
+    summary: DaySummary, catalog: Catalog, language: str, tz_clock: dict[int, str]
+) -> list[str]:
+    lines = []
+    for line in summary.slots:
+        counts = catalog.t(
+            language,
+            f"today.slot.{line.state}",
+            answered=line.answered,
+            in_progress=line.in_progress,
+            waiting=line.waiting,
+            missed=line.missed,
+            closes=tz_clock[line.closes_at],
+        )
+        lines.append(
+            catalog.t(
+                language,
+                "today.slot_line",
+                slot=checkins.slot_name(catalog, language, line.slot),
+                time=tz_clock[line.starts_at],
+                counts=counts,
+            )
+        )
+    return lines
+
+
+def _flagged_texts(summary: DaySummary, catalog: Catalog, language: str) -> list[str]:
+    lines = [catalog.t(language, "today.flagged", count=len(summary.flagged))]
+    for f in summary.flagged[:MAX_LISTED]:
+        why = separator(language).join(_reason(catalog, language, r) for r in f.reasons)
+        lines.append(
+            catalog.t(
+                language, "today.flagged_line", name=f.student.name, number=f.student.number, why=why
+            )
+        )
+    if len(summary.flagged) > MAX_LISTED:
+        lines.append(catalog.t(language, "today.more", count=len(summary.flagged) - MAX_LISTED))
+    return lines
 
 
 def separator(language: str) -> str:
@@ -354,6 +385,16 @@ async def view_today(svc: Services, viewer: Viewer, language: str) -> TodayView 
         language, "today.title", date=day_label(svc.catalog, language, summary.local_date)
     )
     text = render(summary, svc.catalog, language, title=title, tz_clock=clock_labels(svc, summary))
+    staff_flagged: set[int] = set()
+    if viewer.role in ("doctor", "admin"):
+        staff = health_only(
+            await summarize(svc, replace(scope, staff=True), now, by_school=False)
+        )
+        if staff.isolated:
+            text += "\n\n" + render_staff(
+                staff, svc.catalog, language, tz_clock=clock_labels(svc, staff)
+            )
+            staff_flagged = {f.student.id for f in staff.flagged}
     due: tuple[store.DueRelease, ...] = ()
     if viewer.role in ("teacher", "admin"):
         due = tuple(await store.due_releases(svc.db, summary.local_date, scope))
@@ -367,7 +408,9 @@ async def view_today(svc: Services, viewer: Viewer, language: str) -> TodayView 
             action="today",
             now=now,
             student_ids=sorted(
-                {f.student.id for f in summary.flagged} | {d.student_id for d in due}
+                {f.student.id for f in summary.flagged}
+                | {d.student_id for d in due}
+                | staff_flagged
             ),
             scope=scope_text(scope, day, day),
         )

@@ -37,10 +37,11 @@ async def people_by_ids(db: Database, ids: list[int]) -> list[Person]:
 
 
 async def student_info(db: Database, student_id: int) -> StudentInfo | None:
+    # Isolated staff have alerts and check-ins too: no class, and no school for bureau staff.
     row = await db.fetchone(
-        "SELECT s.name AS school_name, c.name AS class_name FROM people p"
-        " JOIN schools s ON s.id = p.school_id JOIN classes c ON c.id = p.class_id"
-        " WHERE p.id = ? AND p.role = 'student'",
+        "SELECT COALESCE(s.name, '') AS school_name, COALESCE(c.name, '') AS class_name"
+        " FROM people p LEFT JOIN schools s ON s.id = p.school_id"
+        " LEFT JOIN classes c ON c.id = p.class_id WHERE p.id = ?",
         (student_id,),
     )
     person = await person_by_id(db, student_id)
@@ -65,15 +66,16 @@ async def counselor_school_ids(db: Database, person_id: int) -> frozenset[int]:
 
 async def staff_for_student(db: Database, student_id: int) -> list[Person]:
     """Every adult who may be responsible for a student: class teachers, the school's doctors,
-    counselors covering the school, school admins and bureau admins."""
+    counselors covering the school, school admins and bureau admins. For an isolated staff
+    member: the school's doctors and admins and the bureau admins, never themselves."""
     rows = await db.fetchall(
-        f"""{_PERSON} WHERE deactivated_at IS NULL AND id IN (
+        f"""{_PERSON} WHERE deactivated_at IS NULL AND id != :sid AND id IN (
             SELECT sc.person_id FROM staff_classes sc JOIN people s ON s.class_id = sc.class_id
-             WHERE s.id = :sid
+             WHERE s.id = :sid AND s.role = 'student'
             UNION SELECT d.id FROM people d JOIN people s ON s.school_id = d.school_id
              WHERE s.id = :sid AND d.role IN ('doctor', 'admin')
             UNION SELECT cs.person_id FROM counselor_schools cs
-             JOIN people s ON s.school_id = cs.school_id WHERE s.id = :sid
+             JOIN people s ON s.school_id = cs.school_id WHERE s.id = :sid AND s.role = 'student'
             UNION SELECT id FROM people WHERE role = 'admin' AND school_id IS NULL
         ) ORDER BY id""",
         {"sid": student_id},
