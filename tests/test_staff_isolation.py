@@ -9,6 +9,7 @@ from bot.storage import people
 from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
 from tests.test_checkins_e2e import at, data
+from tests.test_ledger import ledger_of, rows
 from tests.test_onboarding import run_cli
 
 
@@ -74,6 +75,17 @@ async def test_an_isolated_teacher_checks_in_and_a_fever_alerts_doctor_and_admin
     await users["T02"].send_text("/today")
     theirs = (await users["T02"].wait_for_message(contains="Today", since=mark))["text"]
     assert "Staff" not in theirs and "王老师" not in theirs
+
+    # The admin's ledger has a staff sheet after the students' days; the teacher's has none.
+    book = await ledger_of(users["A01"], "/ledger")
+    assert book.sheetnames[-1] == "教职工"
+    staff_rows = rows(book["教职工"])
+    assert staff_rows[2][:7] == ["序号", "日期", "打卡", "工号", "姓名", "学校", "隔离方式"]
+    [teacher_row] = staff_rows[3:]
+    assert teacher_row[3:6] == ["T01", "王老师", "城关一中"] and 38.6 in teacher_row
+    assert "王老师" not in str([rows(book[name]) for name in book.sheetnames[:-1]])
+    theirs_book = await ledger_of(users["T02"], "/ledger")
+    assert "Staff" not in theirs_book.sheetnames
 
 
 def test_cli_isolates_and_releases_a_staff_member(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import asyncio
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -77,6 +77,8 @@ class Request:
     note_text: bool
     actor_id: int | None
     now: int
+    # Whether a sheet of isolated staff is added: for the school doctor and administrators.
+    staff: bool = False
 
 
 @dataclass(frozen=True)
@@ -263,6 +265,7 @@ async def export_ledger(
         counselor=counselor,
         note_text=note_text,
     )
+    staff = await _staff_data(db, request, tz) if request.staff else None
     content = await asyncio.to_thread(
         build_workbook,
         data,
@@ -271,9 +274,13 @@ async def export_ledger(
         tz=tz,
         thresholds=thresholds,
         slots=[slot.name for slot in config.checkins.slots],
+        staff=staff,
     )
     students = {r.student_id for r in data.rows}
-    await _audit(db, request, students, len(data.rows))
+    staff_rows = staff.rows if staff is not None else ()
+    await _audit(
+        db, request, students | {r.student_id for r in staff_rows}, len(data.rows) + len(staff_rows)
+    )
     stem = catalog.t(language, "staffviews.ledger.file")
     span = date_from.isoformat() if date_from == date_to else f"{date_from}_{date_to}"
     totals = Totals(len(students), len(data.rows), abnormal_count(data.rows, data, thresholds))
@@ -317,10 +324,28 @@ async def export_ledger_file(
             note_text=note_text,
         )
         await asyncio.to_thread(ledger.add_day, day, data.rows, data)
+    if request.staff:
+        staff = await _staff_data(db, request, tz)
+        if staff.rows:
+            await asyncio.to_thread(ledger.add_staff, staff.rows, staff)
     ledger.close()
     await asyncio.to_thread(book.close)
     await _audit(db, request, ledger.students, ledger.rows)
     return Totals(len(ledger.students), ledger.rows, ledger.abnormal)
+
+
+async def _staff_data(db: Database, request: Request, tz: ZoneInfo) -> LedgerData:
+    """Isolated staff of the request's scope, for their own sheet; their notes are addressed to
+    nobody who reads a ledger, so only the mark is shown."""
+    return await read_ledger(
+        db,
+        scope=replace(request.scope, staff=True),
+        date_from=request.date_from,
+        date_to=request.date_to,
+        tz=tz,
+        counselor=False,
+        note_text=False,
+    )
 
 
 async def _audit(db: Database, request: Request, students: set[int], rows: int) -> None:
