@@ -16,11 +16,13 @@ from bot.alerts import rules
 from bot.checkins import schedule, store
 from bot.checkins.store import Checkin, Recipient, Round
 from bot.checkins.temperature import Reading, parse_temperature
+from bot.core.config import Checkins
 from bot.core.i18n import Catalog
 from bot.core.services import Services
 from bot.core.symptoms import KEYBOARD_ORDER, SYMPTOMS
 from bot.delivery.outbox import Lane, Outgoing, enqueue, enqueue_many, ensure_batch
 from bot.isolation import store as isolation_store
+from bot.storage import people
 from bot.storage.records import Person
 
 log = logging.getLogger(__name__)
@@ -100,16 +102,17 @@ async def run_rounds(svc: Services, now: int) -> RoundsReport:
     own transaction from what the database says, so overlapping runs are harmless.
     """
     opened = not_sent = prompts = reminders = closed = 0
-    cfg = svc.config.checkins
     # Slots from before the bot's first round are not rounds it failed to send: a fresh
     # install records neither yesterday's rounds nor a window that closed before it started.
     first = await store.first_round_at(svc.db)
-    for slot in schedule.started_slots(cfg, svc.tz, now):
-        if slot.opens_at < first if first is not None else now >= slot.closes_at:
-            continue
-        result = await _open_round(svc, slot, now)
-        opened += result == "opened"
-        not_sent += result == "not_sent"
+    # Each school with a plan of its own (一校一策) has its own rounds, at its own times.
+    for plan, cfg in schedule.plans(svc.config):
+        for slot in schedule.started_slots(cfg, svc.tz, now):
+            if slot.opens_at < first if first is not None else now >= slot.closes_at:
+                continue
+            result = await _open_round(svc, plan, cfg, slot, now)
+            opened += result == "opened"
+            not_sent += result == "not_sent"
     async with svc.db.transaction() as tx:
         rounds = await store.unclosed_rounds(tx)
     for rnd in rounds:
@@ -133,9 +136,12 @@ async def run_rounds(svc: Services, now: int) -> RoundsReport:
     return report
 
 
-async def _open_round(svc: Services, slot: schedule.SlotTimes, now: int) -> str | None:
+async def _open_round(
+    svc: Services, plan: str, cfg: Checkins, slot: schedule.SlotTimes, now: int
+) -> str | None:
+    plans = [p.name for p in svc.config.schools]
     async with svc.db.transaction() as tx:
-        if await store.round_for(tx, slot.local_date, slot.name) is not None:
+        if await store.round_for(tx, slot.local_date, slot.name, plan) is not None:
             return None
         state = "opened" if now < slot.closes_at else "not_sent"
         round_id = await store.insert_round(
@@ -147,10 +153,13 @@ async def _open_round(svc: Services, slot: schedule.SlotTimes, now: int) -> str 
             closes_at=slot.closes_at,
             state=state,
             now=now,
+            plan=plan,
         )
         if state == "not_sent":
             # The whole window passed while the bot was down: nobody was asked.
-            count = await store.record_not_sent(tx, round_id, scheduled_at=slot.opens_at, now=now)
+            count = await store.record_not_sent(
+                tx, round_id, scheduled_at=slot.opens_at, now=now, plan=plan, plans=plans
+            )
             log.warning(
                 "round %s %s passed while the bot was down: %d check-ins not sent",
                 slot.local_date,
@@ -162,8 +171,10 @@ async def _open_round(svc: Services, slot: schedule.SlotTimes, now: int) -> str 
             tx,
             round_id,
             scheduled_at=slot.opens_at,
-            with_screen=schedule.is_screen_slot(svc.config.checkins, slot.local_date, slot.index),
+            with_screen=schedule.is_screen_slot(cfg, slot.local_date, slot.index),
             now=now,
+            plan=plan,
+            plans=plans,
         )
         await _enqueue_prompts(svc, tx, round_id, slot.local_date, slot.name, slot.opens_at, now)
     return state
@@ -177,9 +188,11 @@ async def _prompt_stragglers(svc: Services, rnd: Round, now: int) -> int:
             rnd.id,
             scheduled_at=rnd.scheduled_at,
             with_screen=schedule.is_screen_slot(
-                svc.config.checkins, rnd.local_date, rnd.slot_index
+                svc.config.checkins_for(rnd.plan), rnd.local_date, rnd.slot_index
             ),
             now=now,
+            plan=rnd.plan,
+            plans=[p.name for p in svc.config.schools],
         )
         return await _enqueue_prompts(
             svc, tx, rnd.id, rnd.local_date, rnd.slot, rnd.scheduled_at, now
@@ -226,7 +239,7 @@ async def _enqueue_prompts(
 
 async def _remind(svc: Services, rnd: Round, now: int) -> int:
     """Send the latest due reminder wave once; a wave that passed while down is not sent late."""
-    minutes = svc.config.checkins.reminder_minutes
+    minutes = svc.config.checkins_for(rnd.plan).reminder_minutes
     wave = sum(1 for m in minutes if rnd.scheduled_at + m * 60 <= now)
     if wave <= rnd.reminders_sent:
         return 0
@@ -549,11 +562,12 @@ async def resume(svc: Services, student: Person, language: str, now: int) -> Rep
     checkin = await store.current_checkin(svc.db, student.id, now)
     episode = await isolation_store.open_isolation(svc.db, student.id)
     if checkin is None or checkin.status == "not_sent":
-        rnd = await store.open_round_now(svc.db, now)
+        plan = await plan_of(svc, student.id)
+        rnd = await store.open_round_now(svc.db, now, plan)
         if episode is None:
             return Reply(screen=Screen(_t(svc, language, "not_isolated")), new_message=True)
         if rnd is None:
-            nxt = schedule.next_slot(svc.config.checkins, svc.tz, now)
+            nxt = schedule.next_slot(svc.config.checkins_for(plan), svc.tz, now)
             return Reply(
                 screen=Screen(_next_text(svc, language, "none_open", nxt, now)), new_message=True
             )
@@ -564,7 +578,7 @@ async def resume(svc: Services, student: Person, language: str, now: int) -> Rep
                 student.id,
                 episode.id,
                 with_screen=schedule.is_screen_slot(
-                    svc.config.checkins, rnd.local_date, rnd.slot_index
+                    svc.config.checkins_for(plan), rnd.local_date, rnd.slot_index
                 ),
                 now=now,
             )
@@ -574,6 +588,14 @@ async def resume(svc: Services, student: Person, language: str, now: int) -> Rep
     return Reply(
         screen=_screen_for(svc, language, checkin), new_message=True, checkin_id=checkin.id
     )
+
+
+async def plan_of(svc: Services, person_id: int) -> str:
+    """The plan (一校一策) whose rounds the person is asked in: their school's, or ''."""
+    if not svc.config.schools:
+        return ""
+    info = await people.student_info(svc.db, person_id)
+    return schedule.plan_name(svc.config, info.school_name if info is not None else None)
 
 
 async def remember_message(svc: Services, checkin_id: int, message_id: int) -> None:
@@ -604,7 +626,8 @@ async def _refusal(svc: Services, language: str, c: Checkin, now: int) -> str | 
 async def _late_text(svc: Services, language: str, c: Checkin, now: int) -> str:
     """A closed check-in's answer: the round open now if there is one, else the next."""
     closed = schedule.clock_time(c.closes_at, svc.tz)
-    current = await store.open_round_now(svc.db, now)
+    plan = await plan_of(svc, c.student_id)
+    current = await store.open_round_now(svc.db, now, plan)
     if current is not None and current.id != c.round_id:
         return _t(
             svc,
@@ -614,7 +637,7 @@ async def _late_text(svc: Services, language: str, c: Checkin, now: int) -> str:
             slot=_slot_name(svc, language, current.slot),
             closes=schedule.clock_time(current.closes_at, svc.tz),
         )
-    nxt = schedule.next_slot(svc.config.checkins, svc.tz, now)
+    nxt = schedule.next_slot(svc.config.checkins_for(plan), svc.tz, now)
     return _next_text(svc, language, "late", nxt, now, closed=closed)
 
 

@@ -323,11 +323,14 @@ def local_day(svc: Services, now: int) -> date:
     return from_epoch(now).astimezone(svc.tz).date()
 
 
-async def summarize(svc: Services, scope: Scope, now: int, *, by_school: bool) -> DaySummary:
-    """Today in the scope, as of `now`."""
+async def summarize(
+    svc: Services, scope: Scope, now: int, *, by_school: bool, plan: str = ""
+) -> DaySummary:
+    """Today in the scope, as of `now`, with the slots of the plan the scope follows (its
+    school's own, or the county's)."""
     day = local_day(svc, now)
-    planned = schedule.slot_times(svc.config.checkins, day, svc.tz)
-    rounds = await store.rounds_on(svc.db, day.isoformat())
+    planned = schedule.slot_times(svc.config.checkins_for(plan or None), day, svc.tz)
+    rounds = await store.rounds_on(svc.db, day.isoformat(), plan)
     answers = await store.day_checkins(svc.db, day.isoformat(), scope)
     students = await store.isolated_students(svc.db, scope, now)
     alerts = await store.open_alerts(svc.db, scope)
@@ -350,6 +353,14 @@ async def summarize(svc: Services, scope: Scope, now: int, *, by_school: bool) -
         school_lines(students, flagged) if by_school else (),
         tuple(s for s in students if not s.linked),
     )
+
+
+async def plan_of_school(svc: Services, school_id: int | None) -> str:
+    """The plan a school follows: its own (一校一策, named after it) or the county's ('')."""
+    if school_id is None or not svc.config.schools:
+        return ""
+    names = dict(await store.school_ids(svc.db))
+    return schedule.plan_name(svc.config, names.get(school_id))
 
 
 def clock_labels(svc: Services, summary: DaySummary) -> dict[int, str]:
@@ -378,7 +389,8 @@ async def view_today(svc: Services, viewer: Viewer, language: str) -> TodayView 
     if scope is None:
         return None
     now = svc.now()
-    summary = await summarize(svc, scope, now, by_school=viewer.is_bureau_admin)
+    plan = await plan_of_school(svc, viewer.person.school_id)
+    summary = await summarize(svc, scope, now, by_school=viewer.is_bureau_admin, plan=plan)
     if viewer.role == "doctor":
         summary = health_only(summary)
     title = svc.catalog.t(
@@ -388,7 +400,7 @@ async def view_today(svc: Services, viewer: Viewer, language: str) -> TodayView 
     staff_flagged: set[int] = set()
     if viewer.role in ("doctor", "admin"):
         staff = health_only(
-            await summarize(svc, replace(scope, staff=True), now, by_school=False)
+            await summarize(svc, replace(scope, staff=True), now, by_school=False, plan=plan)
         )
         if staff.isolated:
             text += "\n\n" + render_staff(
@@ -451,7 +463,9 @@ async def remind_unanswered(svc: Services, viewer: Viewer, round_id: int) -> Rem
         return None
     now = svc.now()
     day = local_day(svc, now)
-    rounds = await store.rounds_on(svc.db, day.isoformat())
+    rounds = await store.rounds_on(
+        svc.db, day.isoformat(), await plan_of_school(svc, viewer.person.school_id)
+    )
     found = next((r for r in rounds if r.id == round_id), None)
     if found is None:
         return None
