@@ -417,6 +417,29 @@ TABLE: list[Row] = [
     ),
     Row("rl:{id}", "other", {"student": NA, **staff(NA), "unbound": NB}),
     Row("rl:x", None, {"student": BAD, **staff(BAD), "unbound": NB}),
+    # Staff are isolated too (师生隔离): by an admin over them, never by a colleague.
+    Row(
+        "/isolate T02",
+        None,
+        {
+            **dict.fromkeys(("student", "doctor", "counselor"), NA),
+            "teacher": ("refused", "common.no_student"),
+            **dict.fromkeys(("school_admin", "bureau_admin"), ("allowed", "isolation.started")),
+            "unbound": NB,
+        },
+        changes=("isolation", "view"),
+    ),
+    Row(
+        "/release T02",
+        None,
+        {
+            **dict.fromkeys(("student", "doctor", "counselor"), NA),
+            "teacher": ("refused", "common.no_student"),
+            **dict.fromkeys(("school_admin", "bureau_admin"), ("allowed", "isolation.ended")),
+            "unbound": NB,
+        },
+        changes=("isolation", "view"),
+    ),
     # Staff views.
     Row(
         "/student",
