@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 LEVELS = ("info", "warning", "urgent")
 # Escalation steps after the routed recipients: who is added, as alert_cards.reason.
 STEPS = {1: "school_admin", 2: "bureau_admin"}
+# With a bureau liaison (包联) for the student's school, they come before the bureau at large.
+LIAISON_STEPS = {1: "school_admin", 2: "liaison", 3: "bureau_admin"}
 HISTORY_ROWS = 6
 
 Markup = dict[str, Any]
@@ -418,7 +420,8 @@ async def _apply(
         raised = new_level != existing.level
         next_at = existing.next_escalation_at
         # Past the last escalation step there is nobody further to tell.
-        if existing.state == "open" and raised and existing.escalation_step < len(STEPS):
+        steps = await _steps(services, existing.student_id)
+        if existing.state == "open" and raised and existing.escalation_step < len(steps):
             candidate = _ack_deadline(services, new_level, now)
             if candidate is not None:
                 next_at = candidate if next_at is None else min(next_at, candidate)
@@ -470,12 +473,21 @@ def _admin_over(admin: Person, staff: Person) -> bool:
     return admin.role == "admin" and admin.school_id == staff.school_id
 
 
-async def _escalation_targets(services: Services, alert: store.Alert, step: int) -> list[Person]:
+async def _steps(services: Services, student_id: int) -> dict[int, str]:
+    """The ranks an alert about this person escalates through."""
+    return LIAISON_STEPS if await people.liaisons_of(services.db, student_id) else STEPS
+
+
+async def _escalation_targets(services: Services, alert: store.Alert, rank: str) -> list[Person]:
+    if rank == "liaison":
+        return await people.liaisons_of(services.db, alert.student_id)
     staff = await people.staff_for_student(services.db, alert.student_id)
     admins = [p for p in staff if p.role == "admin"]
-    if STEPS[step] == "school_admin":
+    if rank == "school_admin":
         return [p for p in admins if p.school_id is not None]
-    return [p for p in admins if p.school_id is None]
+    # The bureau at large: a liaison of other schools is not over this one.
+    liaisons = await people.liaison_ids(services.db)
+    return [p for p in admins if p.school_id is None and p.id not in liaisons]
 
 
 # --- cards ---------------------------------------------------------------------------------
@@ -1125,26 +1137,31 @@ async def _escalate(services: Services, alert_id: int, now: int) -> bool:
     info = await people.student_info(services.db, alert.student_id)
     if info is None:
         return False
+    steps = await _steps(services, alert.student_id)
     async with services.db.transaction() as tx:
         current = await store.alert_by_id(tx, alert_id)
-        if current is None or current.state != "open" or current.escalation_step >= len(STEPS):
+        if current is None or current.state != "open" or current.escalation_step >= len(steps):
             if current is not None and current.state == "open":
                 await store.set_escalation(tx, alert_id, current.escalation_step, None, now)
             return False
         step = current.escalation_step
         targets: list[Person] = []
         # A rank with nobody reachable is recorded and passed over at once.
-        while not targets and step < len(STEPS):
+        while not targets and step < len(steps):
             step += 1
-            targets = [p for p in await _escalation_targets(services, current, step) if p.chat_id]
-            last = step == len(STEPS)
+            targets = [
+                p for p in await _escalation_targets(services, current, steps[step]) if p.chat_id
+            ]
+            last = step == len(steps)
             next_at = None if last else _ack_deadline(services, current.level, now)
             await store.set_escalation(tx, alert_id, step, next_at, now)
             await store.add_event(tx, alert_id, now, None, f"escalated:{step}")
         current = await store.alert_by_id(tx, alert_id)
         assert current is not None
         await _refresh_cards(tx, services, current, info, now=now)
-        await _add_cards(tx, services, current, info, targets, reason=STEPS[step], now=now)
+        # A liaison is a bureau officer: their card is a bureau card (alert_cards.reason).
+        reason = "bureau_admin" if steps[step] == "liaison" else steps[step]
+        await _add_cards(tx, services, current, info, targets, reason=reason, now=now)
     log.info("alert %d escalated to step %d", alert_id, step)
     return True
 

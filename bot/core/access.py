@@ -30,6 +30,11 @@ class Viewer:
         return self.person.role == "admin" and self.person.school_id is None
 
     @property
+    def is_liaison(self) -> bool:
+        """A bureau officer assigned to some schools (包联): they cover those schools only."""
+        return self.is_bureau_admin and bool(self.school_ids)
+
+    @property
     def is_school_admin(self) -> bool:
         return self.person.role == "admin" and self.person.school_id is not None
 
@@ -49,8 +54,14 @@ def covers_student(viewer: Viewer, student: Person) -> bool:
     if role == "counselor":
         return student.school_id in viewer.school_ids
     if role == "admin":
-        return viewer.is_bureau_admin or student.school_id == viewer.person.school_id
+        return _admin_covers(viewer, student)
     return False
+
+
+def _admin_covers(viewer: Viewer, person: Person) -> bool:
+    if viewer.is_liaison:
+        return person.school_id in viewer.school_ids
+    return viewer.is_bureau_admin or person.school_id == viewer.person.school_id
 
 
 def covers_staff(viewer: Viewer, staff: Person) -> bool:
@@ -61,7 +72,7 @@ def covers_staff(viewer: Viewer, staff: Person) -> bool:
     if viewer.role == "doctor":
         return staff.school_id is not None and staff.school_id == viewer.person.school_id
     if viewer.role == "admin":
-        return viewer.is_bureau_admin or staff.school_id == viewer.person.school_id
+        return _admin_covers(viewer, staff)
     return False
 
 

@@ -127,11 +127,18 @@ async def _reports(svc: Services, now: int) -> list[_Letter]:
         )
         letters += [_letter(svc, r, summary, "today.report_title", name, True) for r in readers]
     bureau = [r for r in recipients if r.role == "admin" and r.school_id is None]
-    if bureau:
-        summary = await today.summarize(svc, Scope(), now, by_school=True)
-        for r in bureau:
-            scope = svc.catalog.t(r.language, "today.bureau")
-            letters.append(_letter(svc, r, summary, "today.report_title", scope, True))
+    county: today.DaySummary | None = None
+    for r in bureau:
+        # A liaison (包联) reads the schools they supervise; the bureau at large the county.
+        schools = await people.liaison_school_ids(svc.db, r.person_id)
+        if schools:
+            summary = await today.summarize(svc, Scope(school_ids=schools), now, by_school=True)
+            scope = svc.catalog.t(r.language, "today.liaison", count=len(schools))
+        else:
+            if county is None:
+                county = await today.summarize(svc, Scope(), now, by_school=True)
+            summary, scope = county, svc.catalog.t(r.language, "today.bureau")
+        letters.append(_letter(svc, r, summary, "today.report_title", scope, True))
     return letters
 
 

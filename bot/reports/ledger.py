@@ -108,6 +108,8 @@ def scope_for(viewer: Viewer) -> Scope | None:
         return Scope(class_ids=viewer.class_ids)
     if role == "counselor":
         return Scope(school_ids=viewer.school_ids)
+    if role == "admin" and viewer.is_liaison:
+        return Scope(school_ids=viewer.school_ids)
     if role == "admin" and viewer.is_bureau_admin:
         return Scope()
     if role in ("doctor", "admin"):

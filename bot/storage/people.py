@@ -197,14 +197,41 @@ async def select_people(
 
 
 async def viewer_scope(db: Database, person: Person) -> tuple[frozenset[int], frozenset[int]]:
-    """(class ids, school ids) a person's role covers."""
+    """(class ids, school ids) a person's role covers; a bureau admin assigned as liaison
+    (包联) covers those schools, one with no assignment the whole county (no school ids)."""
     if person.role == "teacher":
         return await teacher_class_ids(db, person.id), frozenset()
     if person.role == "counselor":
         return frozenset(), await counselor_school_ids(db, person.id)
     if person.school_id is not None:
         return frozenset(), frozenset({person.school_id})
+    if person.role == "admin":
+        return frozenset(), await liaison_school_ids(db, person.id)
     return frozenset(), frozenset()
+
+
+async def liaison_school_ids(db: Database, person_id: int) -> frozenset[int]:
+    rows = await db.fetchall(
+        "SELECT school_id FROM liaison_schools WHERE person_id = ?", (person_id,)
+    )
+    return frozenset(r[0] for r in rows)
+
+
+async def liaisons_of(db: Database, student_id: int) -> list[Person]:
+    """The active bureau liaisons (包联) of the school a student (or staff member) belongs to."""
+    rows = await db.fetchall(
+        f"{_PERSON} WHERE deactivated_at IS NULL AND role = 'admin' AND school_id IS NULL"
+        " AND id IN (SELECT ls.person_id FROM liaison_schools ls"
+        " JOIN people s ON s.school_id = ls.school_id WHERE s.id = ?) ORDER BY id",
+        (student_id,),
+    )
+    return [Person.from_row(r) for r in rows]
+
+
+async def liaison_ids(db: Database) -> frozenset[int]:
+    """Bureau admins assigned to some schools: not the bureau at large."""
+    rows = await db.fetchall("SELECT DISTINCT person_id FROM liaison_schools")
+    return frozenset(r[0] for r in rows)
 
 
 @dataclass(frozen=True)
