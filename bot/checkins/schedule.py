@@ -24,7 +24,9 @@ class SlotTimes:
 
 def plans(config: Config) -> list[tuple[str, Checkins]]:
     """Every timetable the bot runs: the county's (plan '') and each school's own (一校一策)."""
-    return [("", config.checkins)] + [(p.name, p.checkins(config.checkins)) for p in config.schools]
+    return [("", config.checkins)] + [
+        (p.name, p.checkins(config.checkins)) for p in config.schools
+    ]
 
 
 def plan_name(config: Config, school: str | None) -> str:

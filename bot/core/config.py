@@ -105,6 +105,34 @@ class Checkins:
     screen_weekday: str = "wednesday"
 
 
+def _default_questions_zh() -> tuple[str, ...]:
+    return (
+        "最近 3 天没有发烧（37.3°C 及以上）",
+        "最近 3 天没有咳嗽、咽痛、乏力等不适",
+        "家里一起住的人最近都身体健康",
+    )
+
+
+def _default_questions_en() -> tuple[str, ...]:
+    return (
+        "No fever (37.3 °C or more) in the last 3 days",
+        "No cough, sore throat, tiredness or other symptoms in the last 3 days",
+        "Everyone I live with has been well lately",
+    )
+
+
+@dataclass(frozen=True)
+class Returns:
+    """The return declaration (返校健康申报): yes/no questions, each answered "yes, all well"."""
+
+    questions_zh_cn: tuple[str, ...] = field(default_factory=_default_questions_zh)
+    questions_en: tuple[str, ...] = field(default_factory=_default_questions_en)
+    # A fever or symptom in the check-ins of this many days before declaring flags the person.
+    window_days: int = 3
+    # The day before a return, bureau admins and liaisons get the schools not ready yet.
+    warn_time: time = time(17, 0)
+
+
 @dataclass(frozen=True)
 class SchoolPlan:
     """One school's own plan (一校一策); what is left unset (empty) is the county default."""
@@ -213,6 +241,7 @@ class Config:
     retention: Retention = field(default_factory=Retention)
     notices: Notices = field(default_factory=Notices)
     contact: Contact = field(default_factory=Contact)
+    returns: Returns = field(default_factory=Returns)
     schools: tuple[SchoolPlan, ...] = ()
     source: str = "<defaults>"
 
@@ -339,6 +368,15 @@ def _check_semantics(config: Config, where: str) -> None:
     if config.contact.reply_route_days < 1:
         raise ConfigError(f"{where}: 'contact.reply_route_days' must be at least 1")
     _check_checkins(config.checkins, where, "checkins")
+    returns = config.returns
+    if not returns.questions_zh_cn or len(returns.questions_zh_cn) != len(returns.questions_en):
+        raise ConfigError(
+            f"{where}: 'returns.questions_zh_cn' and 'returns.questions_en' must list the same "
+            f"questions in both languages (got {len(returns.questions_zh_cn)} and "
+            f"{len(returns.questions_en)})"
+        )
+    if not 1 <= returns.window_days <= 30:
+        raise ConfigError(f"{where}: 'returns.window_days' must be between 1 and 30")
     seen: set[str] = set()
     for index, plan in enumerate(config.schools):
         key = f"schools[{index}]"

@@ -160,9 +160,7 @@ def return_message(svc: Services, language: str | None, school: str | None = Non
     if plan is not None:
         own = plan.return_message_en if lang == "en" else plan.return_message_zh_cn
     configured = isolation.return_message_en if lang == "en" else isolation.return_message_zh_cn
-    return (
-        own.strip() or configured.strip() or svc.catalog.t(lang, "isolation.return_default")
-    )
+    return own.strip() or configured.strip() or svc.catalog.t(lang, "isolation.return_default")
 
 
 async def _school_of(svc: Services, person: Person) -> str | None:

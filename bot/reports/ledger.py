@@ -282,7 +282,10 @@ async def export_ledger(
     students = {r.student_id for r in data.rows}
     staff_rows = staff.rows if staff is not None else ()
     await _audit(
-        db, request, students | {r.student_id for r in staff_rows}, len(data.rows) + len(staff_rows)
+        db,
+        request,
+        students | {r.student_id for r in staff_rows},
+        len(data.rows) + len(staff_rows),
     )
     stem = catalog.t(language, "staffviews.ledger.file")
     span = date_from.isoformat() if date_from == date_to else f"{date_from}_{date_to}"

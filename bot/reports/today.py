@@ -290,7 +290,11 @@ def _flagged_texts(summary: DaySummary, catalog: Catalog, language: str) -> list
         why = separator(language).join(_reason(catalog, language, r) for r in f.reasons)
         lines.append(
             catalog.t(
-                language, "today.flagged_line", name=f.student.name, number=f.student.number, why=why
+                language,
+                "today.flagged_line",
+                name=f.student.name,
+                number=f.student.number,
+                why=why,
             )
         )
     if len(summary.flagged) > MAX_LISTED:

@@ -228,6 +228,15 @@ async def liaisons_of(db: Database, student_id: int) -> list[Person]:
     return [Person.from_row(r) for r in rows]
 
 
+async def bureau_officers(db: Database) -> list[Person]:
+    """Active bureau admins (role admin, no school), liaisons included."""
+    rows = await db.fetchall(
+        f"{_PERSON} WHERE role = 'admin' AND school_id IS NULL AND deactivated_at IS NULL"
+        " ORDER BY id"
+    )
+    return [Person.from_row(r) for r in rows]
+
+
 async def liaison_ids(db: Database) -> frozenset[int]:
     """Bureau admins assigned to some schools: not the bureau at large."""
     rows = await db.fetchall("SELECT DISTINCT person_id FROM liaison_schools")

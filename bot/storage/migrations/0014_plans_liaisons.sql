@@ -39,3 +39,41 @@ CREATE TABLE liaison_schools (
     PRIMARY KEY (person_id, school_id)
 );
 CREATE INDEX liaison_schools_school ON liaison_schools (school_id);
+
+-- Return to school (返校复学): a return is opened for a date and an audience; each returning
+-- person answers a short declaration, the school doctor clears or holds them, and the cleared
+-- are released on the date.
+CREATE TABLE returns (
+    id INTEGER PRIMARY KEY,
+    return_date TEXT NOT NULL,
+    -- What the audience was, as the opener named it: 'school', 'class:<id>' or 'ending'.
+    audience TEXT NOT NULL,
+    opened_by INTEGER REFERENCES people(id),
+    opened_at INTEGER NOT NULL,
+    -- When the cleared were released, and when the not-ready list went to the bureau.
+    released_at INTEGER,
+    warned_at INTEGER
+);
+
+CREATE TABLE return_people (
+    return_id INTEGER NOT NULL REFERENCES returns(id),
+    person_id INTEGER NOT NULL REFERENCES people(id),
+    isolation_id INTEGER NOT NULL REFERENCES isolations(id),
+    school_id INTEGER REFERENCES schools(id),
+    -- waiting: not declared; ready / flagged: declared; cleared / held: the doctor decided;
+    -- released: isolation ended on the date.
+    status TEXT NOT NULL DEFAULT 'waiting'
+        CHECK (status IN ('waiting', 'ready', 'flagged', 'cleared', 'held', 'released')),
+    -- Answers so far, one character per question: 'y' (all well) or 'n'.
+    answers TEXT NOT NULL DEFAULT '',
+    photo_file_id TEXT,
+    flag TEXT,
+    declared_at INTEGER,
+    decided_by INTEGER REFERENCES people(id),
+    decided_at INTEGER,
+    hold_reason TEXT,
+    released_at INTEGER,
+    PRIMARY KEY (return_id, person_id)
+);
+CREATE INDEX return_people_person ON return_people (person_id, status);
+CREATE INDEX return_people_school ON return_people (school_id, return_id);
