@@ -367,6 +367,8 @@ async def decide(
         for r in await store.returning(svc.db, return_id=return_id)
         if r.school_id == viewer.person.school_id
     ]
+    if not group:
+        return None
     if target == "all":
         chosen = [r for r in group if r.status == "ready"]
         clear = True
