@@ -6,19 +6,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 
 from bot import returns
 from bot.checkins.schedule import local_date
-from bot.core.keyboard import Keyboard, parse
+from bot.core.keyboard import Screen, parse
 from bot.returns import store
 from handlers.common import (
     Context,
     Sender,
     bound_press,
+    markup,
     reply,
-    services,
     staff_viewer,
     viewer_for,
 )
@@ -33,7 +33,7 @@ async def open_return(update: Update, context: Context) -> None:
     if found is None:
         return
     who, viewer = found
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     school_id = viewer.person.school_id
     if school_id is None:
@@ -84,11 +84,11 @@ async def show_readiness(update: Update, context: Context) -> None:
     if found is None:
         return
     who, viewer = found
-    svc = services(context)
+    svc = context.svc
     screen = await returns.readiness(svc, viewer, who.language)
     message = update.effective_message
     assert message is not None
-    await message.reply_text(screen.text, reply_markup=_markup(screen.keyboard))
+    await message.reply_text(screen.text, reply_markup=markup(screen.keyboard))
 
 
 async def press_declaration(update: Update, context: Context) -> None:
@@ -96,7 +96,7 @@ async def press_declaration(update: Update, context: Context) -> None:
     press = await bound_press(update, context)
     if press is None:
         return
-    svc = services(context)
+    svc = context.svc
     language = press.who.language
     data = parse(press.query.data, "rt")
     return_id = data.number(0) if data is not None else None
@@ -104,12 +104,12 @@ async def press_declaration(update: Update, context: Context) -> None:
     if data is None or return_id is None or step is None:
         await press.query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
-    screen = await returns.answer(svc, press.person.id, language, return_id, step, data.text(2))
-    if screen is None:
+    shown = await returns.answer(svc, press.person.id, language, return_id, step, data.text(2))
+    if shown is None:
         await press.query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
-    await press.query.answer(screen.toast)
-    await _edit(press.query, screen)
+    await press.query.answer(shown.toast)
+    await _edit(press.query, shown.screen)
 
 
 async def press_decision(update: Update, context: Context) -> None:
@@ -117,7 +117,7 @@ async def press_decision(update: Update, context: Context) -> None:
     press = await bound_press(update, context)
     if press is None:
         return
-    svc = services(context)
+    svc = context.svc
     language = press.who.language
     data = parse(press.query.data, "rd")
     return_id = data.number(0) if data is not None else None
@@ -139,27 +139,16 @@ async def handle_photo(update: Update, context: Context, who: Sender) -> bool:
     message = update.effective_message
     if message is None or not message.photo or who.person is None:
         return False
-    svc = services(context)
+    svc = context.svc
     if not await returns.take_photo(svc, who.person.id, message.photo[-1].file_id):
         return False
     await reply(update, context, svc.catalog.t(who.language, "returns.declare.photo_kept"))
     return True
 
 
-def _markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
-    if not keyboard:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-            for row in keyboard.rows
-        ]
-    )
-
-
-async def _edit(query: CallbackQuery, screen: returns.Screen) -> None:
+async def _edit(query: CallbackQuery, screen: Screen) -> None:
     try:
-        await query.edit_message_text(screen.text, reply_markup=_markup(screen.keyboard))
+        await query.edit_message_text(screen.text, reply_markup=markup(screen.keyboard))
     except BadRequest as exc:
         # A double tap re-renders the same screen; Telegram refuses an edit that changes nothing.
         if "not modified" not in exc.message.lower():

@@ -7,7 +7,8 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from bot import checkins, returns
+from bot import returns
+from bot.checkins import rounds
 from bot.core.services import get_services
 from bot.isolation import periods as isolation
 from bot.reports import digest
@@ -24,7 +25,7 @@ async def run_rounds(context: ContextTypes.DEFAULT_TYPE) -> None:
     await isolation.release_due(svc, now)
     await returns.release_due(svc, now)
     await returns.warn_due(svc, now)
-    await checkins.run_rounds(svc, now)
+    await rounds.run_rounds(svc, now)
     # Right after closing, so the day's digest follows its last round without a second job.
     await digest.send_due(svc, now)
 

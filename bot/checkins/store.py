@@ -416,6 +416,17 @@ async def latest_checkin(db: Database, student_id: int) -> Checkin | None:
     return None if row is None else Checkin.from_row(row)
 
 
+async def plan_of(db: Database, person_id: int, plans: Sequence[str]) -> str:
+    """The plan whose rounds the person is asked in: their school's own, or '' (the county)."""
+    if not plans:
+        return ""
+    value = await db.scalar(
+        f"SELECT {PLAN_OF_PERSON} FROM people p WHERE p.id = :id",
+        {"id": person_id, "plans": json.dumps(list(plans))},
+    )
+    return str(value or "")
+
+
 async def open_round_now(db: Database, now: int, plan: str = "") -> Round | None:
     row = await db.fetchone(
         "SELECT * FROM rounds WHERE state = 'opened' AND scheduled_at <= ? AND closes_at > ?"

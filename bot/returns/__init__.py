@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.checkins import schedule
 from bot.core.access import Viewer
 from bot.core.clock import epoch
-from bot.core.keyboard import Button, Keyboard, callback
+from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, enqueue_many, message
 from bot.isolation import periods as isolation
@@ -37,9 +37,10 @@ class Opened:
 
 
 @dataclass(frozen=True)
-class Screen:
-    text: str
-    keyboard: Keyboard = field(default_factory=Keyboard)
+class Answer:
+    """What a tap on the declaration shows: the screen in place, and a toast."""
+
+    screen: Screen
     toast: str | None = None
 
 
@@ -161,7 +162,7 @@ async def _mine(svc: Services, person_id: int, return_id: int) -> Returning | No
 
 async def answer(
     svc: Services, person_id: int, language: str, return_id: int, step: str, value: str | None
-) -> Screen | None:
+) -> Answer | None:
     """Store one answer (step = the question's index) or submit (step 'ok'); None if the
     button is not the presser's."""
     mine = await _mine(svc, person_id, return_id)
@@ -169,14 +170,12 @@ async def answer(
         return None
     t = svc.catalog.t
     if mine.status != "waiting":
-        return Screen(declaration(svc, language, mine).text, toast=t(language, "returns.stale"))
+        return Answer(Screen(declaration(svc, language, mine).text), t(language, "returns.stale"))
     now = svc.now()
     total = len(questions(svc, language))
     if step == "ok":
         if len(mine.answers) < total:
-            return Screen(
-                declaration(svc, language, mine).text, toast=t(language, "returns.stale")
-            )
+            return Answer(declaration(svc, language, mine), t(language, "returns.stale"))
         flag = await _flag(svc, mine, now)
         async with svc.db.transaction() as tx:
             await store.declare(tx, return_id, person_id, flag=flag, now=now)
@@ -190,20 +189,15 @@ async def answer(
             )
         fresh = await _mine(svc, person_id, return_id)
         assert fresh is not None
-        return Screen(declaration(svc, language, fresh).text, toast=t(language, "returns.thanks"))
+        return Answer(declaration(svc, language, fresh), t(language, "returns.thanks"))
     if not step.isdigit() or int(step) != len(mine.answers) or value not in ("y", "n"):
         # A tap on an earlier question's button, or a forged one: show where it stands.
-        return Screen(
-            declaration(svc, language, mine).text,
-            declaration(svc, language, mine).keyboard,
-            toast=t(language, "returns.stale"),
-        )
+        return Answer(declaration(svc, language, mine), t(language, "returns.stale"))
     async with svc.db.transaction() as tx:
         await store.set_answers(tx, return_id, person_id, mine.answers + value)
     fresh = await _mine(svc, person_id, return_id)
     assert fresh is not None
-    screen = declaration(svc, language, fresh)
-    return screen
+    return Answer(declaration(svc, language, fresh))
 
 
 async def _flag(svc: Services, r: Returning, now: int) -> str | None:
