@@ -1,4 +1,5 @@
-"""/return (a school admin opens a return), /readiness (the doctor's list, the bureau's table),
+"""/return (a school admin opens a return), /readiness (the doctor's list, the bureau's table;
+/readiness xlsx the report as a spreadsheet),
 the declaration buttons (rt:<return>:<question>:y|n, rt:<return>:ok), the doctor's decisions
 (rd:<return>:<person>:c|h, rd:<return>:all) and a test result photo."""
 
@@ -6,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, InputFile, Update
 from telegram.error import BadRequest
 
 from bot import returns
@@ -85,6 +86,15 @@ async def show_readiness(update: Update, context: Context) -> None:
         return
     who, viewer = found
     svc = context.svc
+    if [a.lower() for a in context.args or []] == ["xlsx"]:
+        content, rows = await returns.readiness_report(svc, viewer, who.language)
+        t = svc.catalog.t
+        await context.bot.send_document(
+            who.chat_id,
+            InputFile(content, filename=f"{t(who.language, 'returns.report.file')}.xlsx"),
+            caption=t(who.language, "returns.report.caption", rows=rows),
+        )
+        return
     screen = await returns.readiness(svc, viewer, who.language)
     message = update.effective_message
     assert message is not None

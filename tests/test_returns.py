@@ -8,6 +8,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
+
 from bot import returns
 from bot.isolation.store import open_isolation
 from bot.returns import store
@@ -18,6 +20,7 @@ from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV
 from tests.test_alerts import answer_checkin, school
 from tests.test_checkins_e2e import data
+from tests.test_ledger import ledger_of, rows
 from tests.test_onboarding import run_cli
 
 TOMORROW_BUT_ONE = "2026-12-02"
@@ -94,6 +97,17 @@ async def test_a_class_returns_the_flagged_one_is_held_the_rest_released(
     listing = await users["D01"].wait_for_message(contains="暂缓 1", since=mark)
     assert "暂缓返校（1 人）" in listing["text"]
 
+    # The report: declaration, clearance and who gave it, as a spreadsheet.
+    book = await ledger_of(users["D01"], "/readiness xlsx")
+    table = rows(book.active)
+    assert table[0][:7] == ["返校日期", "学校", "班级", "学号/工号", "姓名", "身份", "状态"]
+    by_number = {r[3]: r for r in table[1:]}
+    assert by_number["S001"][6] == "暂缓返校" and by_number["S001"][11] == "李医生"
+    assert by_number["S001"][13] == "申报前 3 天内打卡有发热或不适"
+    assert by_number["S003"][6] == "已放行" and by_number["S003"][7] == "全部正常"
+    assert by_number["S002"][6] == "未申报" and by_number["S002"][11] is None
+    assert set(by_number) == {"S001", "S002", "S003"}
+
     # Neither the teacher nor the student can decide; the buttons are the doctor's.
     await users["T01"].send_text("/readiness")
     refused = await users["T01"].wait_for_message(contains="")
@@ -125,12 +139,12 @@ async def test_a_class_returns_the_flagged_one_is_held_the_rest_released(
     assert not [m for m in users["S001"].messages[-3:] if "隔离已经结束" in str(m.get("text"))]
 
     # Declaration, clearance and who gave it are in the audit trail.
-    rows = await harness.svc.db.fetchall(
+    trail = await harness.svc.db.fetchall(
         "SELECT a.action, p.number, actor.number FROM audit a JOIN people p ON p.id = a.student_id"
         " LEFT JOIN people actor ON actor.id = a.actor_id"
         " WHERE a.action IN ('return.declare', 'return.clear', 'return.hold') ORDER BY a.id"
     )
-    assert [tuple(r) for r in rows] == [
+    assert [tuple(r) for r in trail] == [
         ("return.declare", "S001", "S001"),
         ("return.declare", "S003", "S003"),
         ("return.clear", "S003", "D01"),
@@ -154,3 +168,8 @@ def test_cli_opens_a_return_for_several_schools(tmp_path: Path) -> None:
     assert wrong.returncode == 1 and "YYYY-MM-DD" in wrong.stderr
     unknown = run_cli(config, "return", "open", "--date", TOMORROW_BUT_ONE, "--school", "X")
     assert unknown.returncode == 1 and "no school named 'X'" in unknown.stderr
+    out = tmp_path / "readiness.xlsx"
+    report = run_cli(config, "return", "report", "--out", str(out))
+    assert report.returncode == 0 and "5 returning people" in report.stdout, report.stderr
+    sheet = rows(load_workbook(out).active)
+    assert len(sheet) == 6 and {r[6] for r in sheet[1:]} == {"未申报"}

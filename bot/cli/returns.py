@@ -1,5 +1,6 @@
 """`classcare return open --date D --school S [--school S2] [--class C] [--ending]`: the bureau
-opens a return to school (返校复学) for several schools at once."""
+opens a return to school (返校复学) for several schools at once; `classcare return report --out
+FILE` writes the readiness report."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import argparse
 import asyncio
 import sys
 from datetime import date
+from pathlib import Path
 
 from bot import returns
 from bot.core.clock import SystemClock
@@ -18,7 +20,7 @@ from bot.storage.db import Database
 
 
 def add_return_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Add `return open` to the classcare command line."""
+    """Add `return open` and `return report` to the classcare command line."""
     group = sub.add_parser("return", parents=[common], help="returns to school (返校复学)")
     actions = group.add_subparsers(title="return commands", metavar="ACTION", required=True)
     text = (
@@ -31,10 +33,37 @@ def add_return_commands(sub: argparse._SubParsersAction, common: argparse.Argume
     action.add_argument("--class", dest="class_name", help="only this class (one school)")
     action.add_argument("--ending", action="store_true", help="only those due to end by then")
     action.set_defaults(command=_open)
+    text = "write the readiness report (declarations, clearances, who gave them) to XLSX"
+    report = actions.add_parser("report", parents=[common], help=text, description=text)
+    report.add_argument("--out", required=True, type=Path, help="the .xlsx file to write")
+    report.add_argument("--lang", choices=("zh-CN", "en"), help="default: [general] language")
+    report.set_defaults(command=_report)
 
 
 def _open(args: argparse.Namespace, config: Config) -> int:
     return asyncio.run(_run(args, config))
+
+
+def _report(args: argparse.Namespace, config: Config) -> int:
+    return asyncio.run(_write_report(args, config))
+
+
+async def _write_report(args: argparse.Namespace, config: Config) -> int:
+    db = await Database.open(
+        config.general.database,
+        synchronous=config.storage.synchronous,
+        busy_timeout_ms=config.storage.busy_timeout_ms,
+    )
+    try:
+        svc = Services(config, db, SystemClock(), Catalog.for_config(config))
+        content, rows = await returns.readiness_report(
+            svc, None, args.lang or config.general.language
+        )
+    finally:
+        await db.close()
+    args.out.write_bytes(content)
+    print(f"wrote {args.out}: {rows} returning people")
+    return 0
 
 
 async def _run(args: argparse.Namespace, config: Config) -> int:

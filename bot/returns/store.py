@@ -243,10 +243,51 @@ async def audit(
     at: int,
     actor_id: int | None,
     action: str,
-    person_id: int,
+    person_id: int | None,
     scope: str,
 ) -> None:
     await tx.execute(
         "INSERT INTO audit (at, actor_id, action, student_id, scope) VALUES (?, ?, ?, ?, ?)",
         (at, actor_id, action, person_id, scope),
     )
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One returning person as the readiness report lists them: declaration and clearance."""
+
+    return_date: str
+    school_name: str
+    class_name: str
+    number: str
+    name: str
+    role: str
+    status: str
+    answers: str
+    has_photo: bool
+    flag: str | None
+    declared_at: int | None
+    decided_by: str | None
+    decided_at: int | None
+    hold_reason: str | None
+    released_at: int | None
+    person_id: int
+
+
+async def report_rows(db: Database, school_ids: frozenset[int] | None) -> list[ReportRow]:
+    """Everyone in a return (released ones too), of the schools or of every school."""
+    where, params = "1", []
+    if school_ids is not None:
+        where = f"rp.school_id IN ({','.join('?' * len(school_ids)) or 'NULL'})"
+        params = sorted(school_ids)
+    rows = await db.fetchall(
+        "SELECT r.return_date, COALESCE(s.name, ''), COALESCE(c.name, ''), p.number, p.name,"
+        " p.role, rp.status, rp.answers, rp.photo_file_id IS NOT NULL, rp.flag, rp.declared_at,"
+        " d.name, rp.decided_at, rp.hold_reason, rp.released_at, rp.person_id"
+        " FROM return_people rp JOIN returns r ON r.id = rp.return_id"
+        " JOIN people p ON p.id = rp.person_id LEFT JOIN people d ON d.id = rp.decided_by"
+        " LEFT JOIN schools s ON s.id = rp.school_id LEFT JOIN classes c ON c.id = p.class_id"
+        f" WHERE {where} ORDER BY r.return_date, s.name, c.name, p.role != 'student', p.number",
+        params,
+    )
+    return [ReportRow(*r[:8], bool(r[8]), *r[9:]) for r in rows]
