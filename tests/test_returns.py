@@ -108,6 +108,11 @@ async def test_a_class_returns_the_flagged_one_is_held_the_rest_released(
     assert by_number["S002"][6] == "未申报" and by_number["S002"][11] is None
     assert set(by_number) == {"S001", "S002", "S003"}
 
+    # The school's ledger for the span of the return has the same 返校 sheet.
+    ledger = await ledger_of(users["A01"], "/ledger 2026-11-30 2026-12-02")
+    assert ledger.sheetnames[-1] == "返校准备情况"
+    assert [r[3] for r in rows(ledger["返校准备情况"])[1:]] == ["S001", "S002", "S003"]
+
     # Neither the teacher nor the student can decide; the buttons are the doctor's.
     await users["T01"].send_text("/readiness")
     refused = await users["T01"].wait_for_message(contains="")

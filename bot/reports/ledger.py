@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot import returns
 from bot.alerts.rules import Thresholds
 from bot.core import xlsx
 from bot.core.access import Viewer
@@ -29,6 +30,7 @@ from bot.reports.ledgerbook import (
 )
 from bot.reports.store import ledger as store
 from bot.reports.store.ledger import CheckinAlert, Contact
+from bot.returns import Table
 from bot.storage import audit
 from bot.storage.db import Database
 from bot.storage.records import Scope
@@ -269,6 +271,7 @@ async def export_ledger(
         note_text=note_text,
     )
     staff = await _staff_data(db, request, tz) if request.staff else None
+    back = await _returns(db, catalog, config, request) if request.staff else None
     content = await asyncio.to_thread(
         build_workbook,
         data,
@@ -278,6 +281,7 @@ async def export_ledger(
         thresholds=thresholds,
         slots=[slot.name for slot in config.checkins.slots],
         staff=staff,
+        returns=back,
     )
     students = {r.student_id for r in data.rows}
     staff_rows = staff.rows if staff is not None else ()
@@ -334,6 +338,9 @@ async def export_ledger_file(
         staff = await _staff_data(db, request, tz)
         if staff.rows:
             await asyncio.to_thread(ledger.add_staff, staff.rows, staff)
+        back = await _returns(db, catalog, config, request)
+        if back.rows:
+            ledger.add_table(back.title, back.widths, back.headers, back.rows)
     ledger.close()
     await asyncio.to_thread(book.close)
     await _audit(db, request, ledger.students, ledger.rows)
@@ -351,6 +358,19 @@ async def _staff_data(db: Database, request: Request, tz: ZoneInfo) -> LedgerDat
         tz=tz,
         counselor=False,
         note_text=False,
+    )
+
+
+async def _returns(db: Database, catalog: Catalog, config: Config, request: Request) -> Table:
+    """The returns to school dated in the ledger's span (返校): declarations and clearances."""
+    return await returns.report_table(
+        db,
+        catalog,
+        config,
+        request.scope.school_ids,
+        request.language,
+        date_from=request.date_from.isoformat(),
+        date_to=request.date_to.isoformat(),
     )
 
 

@@ -15,6 +15,7 @@ from bot.core import xlsx
 from bot.core.clock import from_epoch
 from bot.core.i18n import Catalog
 from bot.reports.store.ledger import CheckinAlert, Contact, LedgerRow
+from bot.returns import Table
 
 # Excel's own "neutral", "bad" and a light blue: what Chinese school sheets colour abnormal
 # values with, and readable when printed in grey.
@@ -291,6 +292,18 @@ class LedgerBook:
                 cells.append(None)
         return cells, levels
 
+    def add_table(
+        self,
+        name: str,
+        widths: Sequence[float],
+        headers: Sequence[str],
+        rows: Sequence[tuple[Sequence[object], dict[int, str]]],
+    ) -> None:
+        """A plain sheet after the days (the returns to school of the span, 返校)."""
+        sheet = self._book.sheet(name, widths, headers)
+        for cells, fills in rows:
+            sheet.append(cells, fills)
+
     def add_staff(self, rows: Sequence[LedgerRow], data: LedgerData) -> None:
         """The sheet of isolated staff (教职工), after the days: one row per check-in."""
         words = self._words
@@ -368,6 +381,7 @@ def build_workbook(
     thresholds: Thresholds,
     slots: Sequence[str] = (),
     staff: LedgerData | None = None,
+    returns: Table | None = None,
 ) -> bytes:
     """The ledger as XLSX bytes, built in memory: a summary sheet, then one sheet per day, then
     the isolated staff's sheet when `staff` has rows."""
@@ -393,6 +407,8 @@ def build_workbook(
         ledger.add_day(day, by_day.get(day.isoformat(), []), data)
     if staff is not None and staff.rows:
         ledger.add_staff(staff.rows, staff)
+    if returns is not None and returns.rows:
+        ledger.add_table(returns.title, returns.widths, returns.headers, returns.rows)
     ledger.close()
     book.close()
     return book.content()

@@ -5,25 +5,30 @@ or holds each one; the cleared are released on the date; the bureau watches scho
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.checkins import schedule
 from bot.core import xlsx
 from bot.core.access import Viewer
 from bot.core.clock import epoch
+from bot.core.config import Config
+from bot.core.i18n import Catalog
 from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, enqueue_many, message
 from bot.isolation import periods as isolation
-from bot.reports.ledger import RangeError, parse_day
 from bot.returns import store
 from bot.returns.store import Returning
 from bot.storage import people
+from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
+_DATE = re.compile(r"(?:(?P<y>\d{4})[-/.])?(?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
 # Who is still to be decided on: the school is not ready while anyone is.
 UNDECIDED = ("waiting", "ready", "flagged")
 # Longest readiness list in one message; the rest are counted.
@@ -50,17 +55,18 @@ def _language(svc: Services, language: str | None) -> str:
 
 
 def parse_return_date(text: str, today: date) -> date | None:
-    """A return date as a teacher types it (2026-12-03, 12-03, 12/03): today or later; a day
-    without a year is the next one to come."""
-    try:
-        day = parse_day(text, today)
-    except RangeError:
+    """A return date as a teacher types it (2026-12-03, 2026/12/03, 12-03, 12/03, 12.03):
+    today or later; a day without a year is the next one to come."""
+    found = _DATE.fullmatch(text.strip())
+    if found is None:
         return None
-    if day < today and not text.strip()[:4].isdigit():
-        try:
-            day = day.replace(year=day.year + 1)
-        except ValueError:  # 29 February
-            return None
+    year = int(found["y"]) if found["y"] else today.year
+    try:
+        day = date(year, int(found["m"]), int(found["d"]))
+        if day < today and not found["y"]:
+            day = day.replace(year=year + 1)
+    except ValueError:
+        return None
     return day if day >= today else None
 
 
@@ -509,53 +515,83 @@ REPORT_WIDTHS = {"school": 14, "class": 12, "answers": 30, "flag": 26, "hold_rea
 REPORT_FILLS = {"warning": "FFEB9C", "urgent": "FFC7CE"}
 
 
+@dataclass(frozen=True)
+class Table:
+    """The readiness report as rows of cells, for its own workbook or a ledger sheet."""
+
+    title: str
+    headers: list[str]
+    widths: list[float]
+    rows: list[tuple[list[object], dict[int, str]]]
+    people: frozenset[int]
+
+
+async def report_table(
+    db: Database,
+    catalog: Catalog,
+    config: Config,
+    school_ids: frozenset[int] | None,
+    language: str,
+    *,
+    date_from: str = "",
+    date_to: str = "9999",
+) -> Table:
+    """Everyone in a return of the schools (every school for None), with the return date in
+    date_from..date_to: declaration, clearance, who gave it and when."""
+    found = await store.report_rows(db, school_ids, date_from, date_to)
+    t = catalog.t
+    returns = config.returns
+    asked = returns.questions_en if language == "en" else returns.questions_zh_cn
+    tz = config.general.tz
+    rows: list[tuple[list[object], dict[int, str]]] = []
+    for r in found:
+        fills = {}
+        if r.status in ("flagged", "held"):
+            level = "warning" if r.status == "flagged" else "urgent"
+            fills[REPORT_COLUMNS.index("status")] = level
+        no = [q for q, a in zip(asked, r.answers, strict=False) if a == "n"]
+        answers = None
+        if r.declared_at:
+            answers = t(language, "returns.report.all_well") if not no else "；".join(no)
+        role = "student" if r.role == "student" else "staff"
+        cells: list[object] = [
+            r.return_date,
+            r.school_name,
+            r.class_name,
+            r.number,
+            r.name,
+            t(language, f"returns.report.role.{role}"),
+            t(language, f"returns.report.status.{r.status}"),
+            answers,
+            t(language, "returns.report.yes") if r.has_photo else None,
+            t(language, f"returns.flag.{r.flag}") if r.flag else None,
+            _stamp(tz, r.declared_at),
+            r.decided_by,
+            _stamp(tz, r.decided_at),
+            r.hold_reason,
+            _stamp(tz, r.released_at),
+        ]
+        rows.append((cells, fills))
+    return Table(
+        t(language, "returns.report.sheet"),
+        [t(language, f"returns.report.col.{c}") for c in REPORT_COLUMNS],
+        [REPORT_WIDTHS.get(c, 11) for c in REPORT_COLUMNS],
+        rows,
+        frozenset(r.person_id for r in found),
+    )
+
+
 async def readiness_report(
     svc: Services, viewer: Viewer | None, language: str
 ) -> tuple[bytes, int]:
     """The readiness report of the viewer's schools (every school for the command line) as
     XLSX bytes, audited as an export; returns (content, rows)."""
     scope = _doctor_scope(viewer) if viewer is not None else None
-    rows = await store.report_rows(svc.db, scope)
-    t = svc.catalog.t
-    asked = questions(svc, language)
+    table = await report_table(svc.db, svc.catalog, svc.config, scope, language)
     book = xlsx.Book(REPORT_FILLS)
-    sheet = book.sheet(
-        t(language, "returns.report.sheet"),
-        [REPORT_WIDTHS.get(c, 11) for c in REPORT_COLUMNS],
-        [t(language, f"returns.report.col.{c}") for c in REPORT_COLUMNS],
-    )
-    for r in rows:
-        fills = {}
-        if r.status in ("flagged", "held"):
-            fills[REPORT_COLUMNS.index("status")] = (
-                "warning" if r.status == "flagged" else "urgent"
-            )
-        no = [q for q, a in zip(asked, r.answers, strict=False) if a == "n"]
-        sheet.append(
-            [
-                r.return_date,
-                r.school_name,
-                r.class_name,
-                r.number,
-                r.name,
-                t(
-                    language,
-                    f"returns.report.role.{'student' if r.role == 'student' else 'staff'}",
-                ),
-                t(language, f"returns.report.status.{r.status}"),
-                (t(language, "returns.report.all_well") if r.answers and not no else "；".join(no))
-                if r.declared_at
-                else None,
-                t(language, "returns.report.yes") if r.has_photo else None,
-                t(language, f"returns.flag.{r.flag}") if r.flag else None,
-                _stamp(svc, r.declared_at),
-                r.decided_by,
-                _stamp(svc, r.decided_at),
-                r.hold_reason,
-                _stamp(svc, r.released_at),
-            ],
-            fills,
-        )
+    sheet = book.sheet(table.title, table.widths, table.headers)
+    for cells, fills in table.rows:
+        sheet.append(cells, fills)
     book.close()
     now = svc.now()
     async with svc.db.transaction() as tx:
@@ -566,12 +602,12 @@ async def readiness_report(
             action="return.export",
             person_id=viewer.person.id if viewer is not None else None,
             scope=("all" if scope is None else "school:" + ",".join(map(str, sorted(scope))))
-            + f" rows:{len(rows)}",
+            + f" rows:{len(table.rows)}",
         )
-    return book.content(), len(rows)
+    return book.content(), len(table.rows)
 
 
-def _stamp(svc: Services, at: int | None) -> str | None:
+def _stamp(tz: ZoneInfo, at: int | None) -> str | None:
     if at is None:
         return None
-    return datetime.fromtimestamp(at, svc.tz).strftime("%Y-%m-%d %H:%M")
+    return datetime.fromtimestamp(at, tz).strftime("%Y-%m-%d %H:%M")

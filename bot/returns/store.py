@@ -264,7 +264,8 @@ class ReportRow:
     role: str
     status: str
     answers: str
-    has_photo: bool
+    # SQLite's 0 or 1.
+    has_photo: int
     flag: str | None
     declared_at: int | None
     decided_by: str | None
@@ -274,12 +275,16 @@ class ReportRow:
     person_id: int
 
 
-async def report_rows(db: Database, school_ids: frozenset[int] | None) -> list[ReportRow]:
-    """Everyone in a return (released ones too), of the schools or of every school."""
-    where, params = "1", []
+async def report_rows(
+    db: Database, school_ids: frozenset[int] | None, date_from: str, date_to: str
+) -> list[ReportRow]:
+    """Everyone in a return dated date_from..date_to (released ones too), of the schools or of
+    every school."""
+    where = "r.return_date BETWEEN ? AND ?"
+    params: list[object] = [date_from, date_to]
     if school_ids is not None:
-        where = f"rp.school_id IN ({','.join('?' * len(school_ids)) or 'NULL'})"
-        params = sorted(school_ids)
+        where += f" AND rp.school_id IN ({','.join('?' * len(school_ids)) or 'NULL'})"
+        params += sorted(school_ids)
     rows = await db.fetchall(
         "SELECT r.return_date, COALESCE(s.name, ''), COALESCE(c.name, ''), p.number, p.name,"
         " p.role, rp.status, rp.answers, rp.photo_file_id IS NOT NULL, rp.flag, rp.declared_at,"
@@ -290,4 +295,4 @@ async def report_rows(db: Database, school_ids: frozenset[int] | None) -> list[R
         f" WHERE {where} ORDER BY r.return_date, s.name, c.name, p.role != 'student', p.number",
         params,
     )
-    return [ReportRow(*r[:8], bool(r[8]), *r[9:]) for r in rows]
+    return [ReportRow(*r) for r in rows]
