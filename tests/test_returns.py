@@ -26,13 +26,17 @@ from tests.test_onboarding import run_cli
 TOMORROW_BUT_ONE = "2026-12-02"
 
 
-async def declare(user: FakeUser, answers: str) -> dict[str, Any]:
+async def declare(user: FakeUser, answers: str, *, photo: bool = False) -> dict[str, Any]:
     """Answer the declaration that came to the user ('y'/'n' per question), then send it."""
     step = await user.wait_for_message(contains="返校健康申报")
     for answer in answers:
         mark = user.api.mark()
         await user.press(step["message_id"], data(step, "是" if answer == "y" else "不是"))
         step = await user.wait_for_message(since=mark)
+    if photo:
+        mark = user.api.mark()
+        await user.send_photo()
+        await user.wait_for_message(contains="检测结果照片已收到", since=mark)
     mark = user.api.mark()
     await user.press(step["message_id"], data(step, "提交"))
     return await user.wait_for_message(since=mark)
@@ -69,7 +73,7 @@ async def test_a_class_returns_the_flagged_one_is_held_the_rest_released(
 
     harness.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI))
     await harness.delivered()
-    flagged = await declare(users["S001"], "yyy")
+    flagged = await declare(users["S001"], "yyy", photo=True)
     assert "已提交" in flagged["text"]
     step = await users["S003"].wait_for_message(contains="Return declaration")
     for _ in range(3):
@@ -104,6 +108,7 @@ async def test_a_class_returns_the_flagged_one_is_held_the_rest_released(
     by_number = {r[3]: r for r in table[1:]}
     assert by_number["S001"][6] == "暂缓返校" and by_number["S001"][11] == "李医生"
     assert by_number["S001"][13] == "申报前 3 天内打卡有发热或不适"
+    assert by_number["S001"][8] == "有" and by_number["S003"][8] is None
     assert by_number["S003"][6] == "已放行" and by_number["S003"][7] == "全部正常"
     assert by_number["S002"][6] == "未申报" and by_number["S002"][11] is None
     assert set(by_number) == {"S001", "S002", "S003"}

@@ -219,9 +219,13 @@ async def _flag(svc: Services, r: Returning, now: int) -> str | None:
 
 
 async def take_photo(svc: Services, person_id: int, file_id: str) -> bool:
-    """Keep a test result photo with the person's open declaration, if they have one."""
+    """Keep a test result photo with the person's declaration when it waits for one (every
+    question answered, not yet sent): a photo at any other time is meant for someone else."""
+    total = len(svc.config.returns.questions_zh_cn)
     found = [
-        r for r in await store.returning(svc.db, person_id=person_id) if r.status in UNDECIDED
+        r
+        for r in await store.returning(svc.db, person_id=person_id)
+        if r.status == "waiting" and len(r.answers) == total
     ]
     if not found:
         return False

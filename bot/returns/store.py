@@ -78,6 +78,9 @@ async def open_return(
         sql += " AND i.planned_end_date IS NOT NULL AND i.planned_end_date <= ?"
         params.append(return_date)
     added = await tx.execute(sql, params)
+    if added.rowcount == 0:
+        # Nobody to bring back: no return is left behind for the bureau to watch.
+        await tx.execute("DELETE FROM returns WHERE id = ?", (return_id,))
     return return_id, added.rowcount
 
 
