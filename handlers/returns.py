@@ -92,7 +92,7 @@ async def show_readiness(update: Update, context: Context) -> None:
         await context.bot.send_document(
             who.chat_id,
             InputFile(content, filename=f"{t(who.language, 'returns.report.file')}.xlsx"),
-            caption=t(who.language, "returns.report.caption", rows=rows),
+            caption=t(who.language, "returns.report.caption", count=rows),
         )
         return
     screen = await returns.readiness(svc, viewer, who.language)
