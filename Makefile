@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/classcare run
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
