@@ -9,8 +9,7 @@ from pathlib import Path
 from tests.conftest import SHANGHAI
 from tests.harness import Harness
 from tests.seed import STAFF_CSV
-from tests.test_alerts import alert_row, answer_checkin, events, school
-from tests.test_onboarding import run_cli
+from tests.steps import alert_row, answer_checkin, events, run_cli, school
 
 # A second bureau officer, the liaison of 城关一中 (the seeded B01 is the bureau at large).
 LIAISON_STAFF = STAFF_CSV + "B02,教育局周科长,,admin,,zh-CN\n"
@@ -24,7 +23,7 @@ async def assign(harness: Harness, number: str, *schools: str) -> None:
         f'[general]\ndatabase = "{harness.config.general.database}"\n', encoding="utf-8"
     )
     args = [a for s in schools for a in ("--school", s)]
-    done = run_cli(config, "liaison", "assign", number, *args)
+    done = run_cli("liaison", "assign", number, *args, "--config", str(config))
     assert done.returncode == 0, done.stderr
     assert f"supervises {', '.join(sorted(schools))}" in done.stdout
 

@@ -18,10 +18,7 @@ from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV
-from tests.test_alerts import answer_checkin, school
-from tests.test_checkins_e2e import data
-from tests.test_ledger import ledger_of, rows
-from tests.test_onboarding import run_cli
+from tests.steps import answer_checkin, data, ledger_of, rows, run_cli, school
 
 TOMORROW_BUT_ONE = "2026-12-02"
 
@@ -167,19 +164,26 @@ def test_cli_opens_a_return_for_several_schools(tmp_path: Path) -> None:
     config.write_text(f'[general]\ndatabase = "{tmp_path / "cli.db"}"\n', encoding="utf-8")
     for name, text in (("staff.csv", STAFF_CSV), ("students.csv", STUDENTS_CSV)):
         (tmp_path / name).write_text(text, encoding="utf-8")
-        assert run_cli(config, "roster", "import", str(tmp_path / name)).returncode == 0
+        assert (
+            run_cli("roster", "import", str(tmp_path / name), "--config", str(config)).returncode
+            == 0
+        )
     both = ("--school", "城关一中", "--school", "实验小学")
-    done = run_cli(config, "return", "open", "--date", TOMORROW_BUT_ONE, *both)
+    done = run_cli("return", "open", "--date", TOMORROW_BUT_ONE, *both, "--config", str(config))
     # Isolated: S001, S002, S003, S005 in one school and S901 in the other; nobody is linked.
     assert done.returncode == 0 and "5 people, 0 declarations queued" in done.stdout, done.stderr
-    again = run_cli(config, "return", "open", "--date", TOMORROW_BUT_ONE, *both)
+    again = run_cli("return", "open", "--date", TOMORROW_BUT_ONE, *both, "--config", str(config))
     assert "0 people" in again.stdout, "someone already returning is not added twice"
-    wrong = run_cli(config, "return", "open", "--date", "12/02", "--school", "城关一中")
+    wrong = run_cli(
+        "return", "open", "--date", "12/02", "--school", "城关一中", "--config", str(config)
+    )
     assert wrong.returncode == 1 and "YYYY-MM-DD" in wrong.stderr
-    unknown = run_cli(config, "return", "open", "--date", TOMORROW_BUT_ONE, "--school", "X")
+    unknown = run_cli(
+        "return", "open", "--date", TOMORROW_BUT_ONE, "--school", "X", "--config", str(config)
+    )
     assert unknown.returncode == 1 and "no school named 'X'" in unknown.stderr
     out = tmp_path / "readiness.xlsx"
-    report = run_cli(config, "return", "report", "--out", str(out))
+    report = run_cli("return", "report", "--out", str(out), "--config", str(config))
     assert report.returncode == 0 and "5 returning people" in report.stdout, report.stderr
     sheet = rows(load_workbook(out).active)
     assert len(sheet) == 6 and {r[6] for r in sheet[1:]} == {"未申报"}

@@ -16,7 +16,7 @@ from bot.storage import people
 from tests.conftest import SHANGHAI
 from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
-from tests.test_checkins_e2e import data
+from tests.steps import data
 
 BOARDING = SchoolPlan(
     name="实验小学",

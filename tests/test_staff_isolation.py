@@ -8,9 +8,7 @@ from pathlib import Path
 from bot.storage import people
 from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
-from tests.test_checkins_e2e import at, data
-from tests.test_ledger import ledger_of, rows
-from tests.test_onboarding import run_cli
+from tests.steps import at, data, ledger_of, rows, run_cli
 
 
 async def test_an_isolated_teacher_checks_in_and_a_fever_alerts_doctor_and_admin_only(
@@ -93,13 +91,15 @@ def test_cli_isolates_and_releases_a_staff_member(tmp_path: Path) -> None:
     config.write_text(f'[general]\ndatabase = "{tmp_path / "cli.db"}"\n', encoding="utf-8")
     staff = tmp_path / "staff.csv"
     staff.write_text(STAFF_CSV, encoding="utf-8")
-    assert run_cli(config, "roster", "import", str(staff)).returncode == 0
-    started = run_cli(config, "isolation", "start", "T01", "--kind", "centralized")
+    assert run_cli("roster", "import", str(staff), "--config", str(config)).returncode == 0
+    started = run_cli(
+        "isolation", "start", "T01", "--kind", "centralized", "--config", str(config)
+    )
     assert started.returncode == 0, started.stderr
     assert "T01 王老师 (城关一中): centralized isolation started" in started.stdout
-    again = run_cli(config, "isolation", "start", "T01")
+    again = run_cli("isolation", "start", "T01", "--config", str(config))
     assert again.returncode == 1 and "already in isolation" in again.stderr
-    ended = run_cli(config, "isolation", "end", "T01")
+    ended = run_cli("isolation", "end", "T01", "--config", str(config))
     assert ended.returncode == 0 and "isolation ended" in ended.stdout, ended.stderr
-    unknown = run_cli(config, "isolation", "start", "T77")
+    unknown = run_cli("isolation", "start", "T77", "--config", str(config))
     assert unknown.returncode == 1 and "nobody numbered or named 'T77'" in unknown.stderr
