@@ -17,7 +17,7 @@ from bot.storage import people
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
-from tests.seed import STAFF_CSV, STUDENTS_CSV
+from tests.seed import STAFF_CSV, STUDENTS_CSV, STUDENTS_HEADER
 from tests.steps import answer_checkin, data, ledger_of, rows, run_cli, school
 
 TOMORROW_BUT_ONE = "2026-12-02"
@@ -187,3 +187,20 @@ def test_cli_opens_a_return_for_several_schools(tmp_path: Path) -> None:
     assert report.returncode == 0 and "5 returning people" in report.stdout, report.stderr
     sheet = rows(load_workbook(out).active)
     assert len(sheet) == 6 and {r[6] for r in sheet[1:]} == {"未申报"}
+
+
+async def test_a_large_school_s_list_fits_one_message(harness: Harness) -> None:
+    many = STUDENTS_HEADER + "".join(
+        f"L{n:03d},很长名字的同学{n:03d},城关一中,初二(3)班,home,2026-11-25,,zh-CN,yes\n"
+        for n in range(120)
+    )
+    users = await school(harness, "A01", "D01")
+    await harness.seed(students_csv=many)
+    mark = harness.api.mark()
+    await users["A01"].send_text("/return 12-02")
+    await users["A01"].wait_for_message(contains="124 人需要填写", since=mark)
+    mark = harness.api.mark()
+    await users["D01"].send_text("/readiness")
+    listing = (await users["D01"].wait_for_message(contains="返校名单", since=mark))["text"]
+    assert len(listing) <= 4096
+    assert "未申报 124" in listing and "另外还有 109 人" in listing

@@ -31,8 +31,12 @@ log = logging.getLogger(__name__)
 _DATE = re.compile(r"(?:(?P<y>\d{4})[-/.])?(?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
 # Who is still to be decided on: the school is not ready while anyone is.
 UNDECIDED = ("waiting", "ready", "flagged")
-# Longest readiness list in one message; the rest are counted.
-MAX_LISTED = 40
+# Names listed per status, and schools in the bureau's view, in one message; the rest are
+# counted. A school of 1,200 would otherwise overrun Telegram's 4,096 characters.
+MAX_LISTED = 15
+MAX_SCHOOLS = 40
+# Below Telegram's 4,096 characters, with room for the "more" line.
+MAX_TEXT = 3900
 
 
 @dataclass(frozen=True)
@@ -276,7 +280,9 @@ def _by_school(svc: Services, language: str, found: list[Returning]) -> str:
     for r in found:
         by[(r.return_date, r.school_name)][r.status] += 1
     lines = [t(language, "returns.bureau.title")]
-    for (day, school), c in sorted(by.items()):
+    # Schools with someone undecided first: those are the ones to chase.
+    order = sorted(by.items(), key=lambda i: (-sum(i[1][s] for s in UNDECIDED), i[0]))
+    for (day, school), c in order[:MAX_SCHOOLS]:
         lines.append(
             t(
                 language,
@@ -291,7 +297,16 @@ def _by_school(svc: Services, language: str, found: list[Returning]) -> str:
                 waiting=c["waiting"],
             )
         )
-    return "\n".join(lines)
+    if len(order) > MAX_SCHOOLS:
+        lines.append(t(language, "returns.more_schools", count=len(order) - MAX_SCHOOLS))
+    return _fit("\n".join(lines))
+
+
+def _fit(text: str) -> str:
+    """The text cut to fit one message, at a line break."""
+    if len(text) <= MAX_TEXT:
+        return text
+    return text[: text.rfind("\n", 0, MAX_TEXT)] + "\n……"
 
 
 def _school_list(svc: Services, viewer: Viewer, language: str, found: list[Returning]) -> Screen:
@@ -357,7 +372,7 @@ def _school_list(svc: Services, viewer: Viewer, language: str, found: list[Retur
                     )
                 ]
             )
-    return Screen("\n".join(lines).strip(), Keyboard.of(*buttons))
+    return Screen(_fit("\n".join(lines).strip()), Keyboard.of(*buttons))
 
 
 async def decide(
