@@ -7,8 +7,9 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from bot import alerts
 from bot.contact import relay as contact
+from bot.core.keyboard import callback
+from bot.safeguarding import student_text
 from bot.storage import people
 from handlers.common import (
     Context,
@@ -32,7 +33,7 @@ async def offer_talk(update: Update, context: Context) -> None:
         return
     buttons = [
         InlineKeyboardButton(
-            t(who.language, f"contact.button.{target}"), callback_data=f"ct:{target}"
+            t(who.language, f"contact.button.{target}"), callback_data=callback("ct", target)
         )
         for target in contact.TARGETS
     ]
@@ -60,11 +61,15 @@ async def press_contact(update: Update, context: Context) -> None:
         await query.answer()
         if not peers:
             text = t(
-                language, f"contact.nobody.{parts[0]}", hotlines=alerts.hotlines(svc, language)
+                language,
+                f"contact.nobody.{parts[0]}",
+                hotlines=student_text.hotlines(svc, language),
             )
             await context.bot.send_message(who.chat_id, text)
             return
-        end = InlineKeyboardButton(t(language, "contact.button.end"), callback_data="ct:end")
+        end = InlineKeyboardButton(
+            t(language, "contact.button.end"), callback_data=callback("ct", "end")
+        )
         names = t(language, "contact.list_separator").join(p.name for p in peers)
         await context.bot.send_message(
             who.chat_id,
@@ -88,7 +93,9 @@ async def press_contact(update: Update, context: Context) -> None:
 async def prompt_staff(context: Context, chat_id: int, language: str, name: str) -> None:
     """Tell a staff member their next messages go to the student."""
     catalog = context.svc.catalog
-    end = InlineKeyboardButton(catalog.t(language, "contact.button.end"), callback_data="ct:end")
+    end = InlineKeyboardButton(
+        catalog.t(language, "contact.button.end"), callback_data=callback("ct", "end")
+    )
     await context.bot.send_message(
         chat_id,
         catalog.t(language, "contact.prompt.staff", name=name, minutes=contact.SESSION_MINUTES),
@@ -222,7 +229,7 @@ async def show_not_contacted(update: Update, context: Context) -> None:
         [
             InlineKeyboardButton(
                 t(who.language, "contact.button.write", name=s.name),
-                callback_data=f"ct:msg:{s.id}",
+                callback_data=callback("ct", "msg", s.id),
             )
         ]
         for s in students[:20]

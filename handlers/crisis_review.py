@@ -8,6 +8,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.contact import relay as contact
+from bot.core.keyboard import callback
 from bot.safeguarding import review as crisis_review
 from bot.safeguarding import store as review_store
 from handlers.common import Context, bound_press, reply, staff_viewer
@@ -49,7 +50,7 @@ async def report_missed(update: Update, context: Context) -> None:
     buttons = [
         InlineKeyboardButton(
             t(who.language, f"crisis_review.label.{label}"),
-            callback_data=f"cm:{example_id}:{label}",
+            callback_data=callback("cm", example_id, label),
         )
         for label in crisis_review.LABELS
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import alerts
+from bot.safeguarding import student_text
 from handlers import checkin, contact, notices, returns
 from handlers.common import Context, bound_sender, reply
 
@@ -23,7 +23,7 @@ async def route_media(update: Update, context: Context) -> None:
     screened = None
     if person.is_student and message.caption:
         # A caption is student text like any other and is screened first.
-        screened = await alerts.screen_student_text(
+        screened = await student_text.screen_student_text(
             svc,
             person,
             message.caption,

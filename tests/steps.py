@@ -15,7 +15,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
-from bot import alerts
+from bot.alerts.evaluate import evaluate_checkin
 from bot.app import connect
 from bot.checkins import flow
 from bot.checkins import store as checkins_store
@@ -115,7 +115,7 @@ async def answer_checkin(
             mood=mood,
         )
     if evaluate:
-        await alerts.evaluate_checkin(svc, checkin_id)
+        await evaluate_checkin(svc, checkin_id)
     return checkin_id
 
 

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot import alerts
+from bot.alerts import actions
+from bot.alerts.evaluate import evaluate_checkin, evaluate_pending, on_unreachable
 from bot.delivery import outbox
+from bot.safeguarding import student_text
 from tests.conftest import SHANGHAI
 from tests.harness import Harness
 from tests.seed import STUDENTS_CSV, USER_IDS
@@ -36,9 +38,9 @@ async def test_fever_reaches_teacher_and_doctor_as_urgent_and_ack_updates_the_ot
     assert alert["level"] == "urgent"
     assert button_data(teacher_card) == [
         f"al:{alert['id']}:ack",
-        f"al:{alert['id']}:done",
-        f"al:{alert['id']}:msg",
-        f"al:{alert['id']}:hist",
+        f"al:{alert['id']}:resolve",
+        f"al:{alert['id']}:message",
+        f"al:{alert['id']}:history",
     ]
     # Urgent goes on the urgent lane; nobody else (counselor, other class) gets a card.
     lanes = await harness.svc.db.fetchall(
@@ -170,7 +172,7 @@ async def test_same_open_alert_is_updated_not_repeated_and_evaluation_is_idempot
 ) -> None:
     users = await school(harness, "S001", "T01", "D01")
     checkin_id = await answer_checkin(harness, "S001", temperature=37.5)
-    await alerts.evaluate_checkin(harness.svc, checkin_id)
+    await evaluate_checkin(harness.svc, checkin_id)
     await harness.delivered()
     await users["T01"].wait_for_message(contains="37.5")
     count = await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts")
@@ -195,7 +197,9 @@ async def test_crisis_sentence_gets_hotlines_at_once_and_counselor_an_urgent_car
     users = await school(harness, "S001", "T01", "C01", "D01")
     student = await person(harness, "S001")
     caplog.set_level(logging.INFO, logger="bot")
-    hit = await alerts.screen_student_text(harness.svc, student, "我不想活了，活着没意思", "text")
+    hit = await student_text.screen_student_text(
+        harness.svc, student, "我不想活了，活着没意思", "text"
+    )
     assert hit
     logged = [r.getMessage() for r in caplog.records if r.name.startswith("bot")]
     assert any("crisis" in line for line in logged)
@@ -216,7 +220,7 @@ async def test_crisis_sentence_gets_hotlines_at_once_and_counselor_an_urgent_car
     # The reply went on the urgent lane, ahead of any round.
     lane = await harness.svc.db.scalar("SELECT lane FROM outbox WHERE dedup_key LIKE 'crisis:%'")
     assert lane == 0
-    assert not await alerts.screen_student_text(harness.svc, student, "今天作业好多", "text")
+    assert not await student_text.screen_student_text(harness.svc, student, "今天作业好多", "text")
 
 
 async def test_a_student_worried_about_a_friend_is_thanked_and_the_counselor_told(
@@ -225,7 +229,7 @@ async def test_a_student_worried_about_a_friend_is_thanked_and_the_counselor_tol
     users = await school(harness, "S001", "T01", "C01")
     student = await person(harness, "S001")
     text = "我同桌昨天跟我说，她不想活了"
-    assert await alerts.screen_student_text(harness.svc, student, text, "text")
+    assert await student_text.screen_student_text(harness.svc, student, text, "text")
     await harness.delivered()
     reply = await users["S001"].wait_for_message(contains="你做得对")
     assert "12356" in reply["text"] and "告诉身边的大人" in reply["text"]
@@ -236,6 +240,23 @@ async def test_a_student_worried_about_a_friend_is_thanked_and_the_counselor_tol
     assert "提到同学、朋友或兄弟姐妹可能不想活下去" in card["text"]
     await users["T01"].wait_for_message(contains="提到同学、朋友或兄弟姐妹")
     assert (await alert_row(harness, "crisis"))["level"] == "urgent"
+
+
+async def test_a_card_sent_before_the_verbs_were_spelled_out_still_acts(harness: Harness) -> None:
+    """Cards stay in staff chats for days: the short verbs of cards sent before an upgrade
+    (done, msg, hist, nc) must still do what their buttons said."""
+    users = await school(harness, "S001", "T01", "D01")
+    await answer_checkin(harness, "S001", temperature=38.2)
+    await harness.delivered()
+    card = await users["T01"].wait_for_message(contains="38.2")
+    alert = await alert_row(harness, "fever")
+    await users["T01"].press(card["message_id"], f"al:{alert['id']}:hist")
+    table = await users["T01"].wait_for_message(contains="最近")
+    assert "38.2" in table["text"]
+    query = await users["T01"].press(card["message_id"], f"al:{alert['id']}:done")
+    assert (await users["T01"].answered(query)).get("text") == "已标记为解决。"
+    row = await alert_row(harness, "fever")
+    assert row["state"] == "resolved" and row["owner_id"] is not None
 
 
 async def test_teacher_cannot_see_or_act_on_another_classs_alert(harness: Harness) -> None:
@@ -281,14 +302,14 @@ async def test_history_shows_scores_to_counselor_and_only_a_flag_to_teacher(
 async def test_unreachable_student_alerts_the_class_teacher(harness: Harness) -> None:
     users = await school(harness, "S001", "T01", "D01")
     student = await person(harness, "S001")
-    await alerts.on_unreachable(harness.svc, student.id)
-    await alerts.on_unreachable(harness.svc, student.id)
+    await on_unreachable(harness.svc, student.id)
+    await on_unreachable(harness.svc, student.id)
     await harness.delivered()
     card = await users["T01"].wait_for_message(contains="联系不上")
     assert "张小明" in card["text"]
     assert not [m for m in users["D01"].messages if "张小明" in (m.get("text") or "")]
     assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 1
-    await alerts.on_unreachable(harness.svc, (await person(harness, "T01")).id)
+    await on_unreachable(harness.svc, (await person(harness, "T01")).id)
     assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 1
 
 
@@ -301,7 +322,7 @@ async def test_pending_evaluations_are_picked_up_by_the_job(harness: Harness) ->
     await harness.delivered()
     assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 1
     await users["T01"].wait_for_message(contains="38.2")
-    assert await alerts.evaluate_pending(harness.svc) == 0
+    assert await evaluate_pending(harness.svc) == 0
 
 
 async def outbox_statuses(harness: Harness) -> dict[str, int]:
@@ -325,7 +346,7 @@ async def test_a_warning_at_the_bureau_that_turns_urgent_can_still_be_taken(
     await harness.tick()
     row = await alert_row(harness, "fever")
     assert (row["level"], row["escalation_step"]) == ("urgent", 2)
-    action = await alerts.acknowledge(harness.svc, alert["id"], await person(harness, "D01"))
+    action = await actions.acknowledge(harness.svc, alert["id"], await person(harness, "D01"))
     assert action.done
     assert (await alert_row(harness, "fever"))["state"] == "acknowledged"
 
@@ -371,7 +392,7 @@ async def test_a_student_who_blocks_again_after_unblocking_raises_a_new_alert(
     await nudge(harness, "S001", "m1")
     await teacher.wait_for_message(contains="联系不上")
     first = await alert_row(harness, "unreachable")
-    assert (await alerts.resolve(harness.svc, first["id"], await person(harness, "T01"))).done
+    assert (await actions.resolve(harness.svc, first["id"], await person(harness, "T01"))).done
 
     student.unblock()
     harness.clock.advance(days=1)
@@ -454,7 +475,7 @@ async def test_an_urgent_alert_nobody_routed_can_receive_goes_up_at_once(
     # The counselor and class teacher have not linked Telegram; the school admin has.
     users = await school(harness, "S001", "A01")
     student = await person(harness, "S001")
-    assert await alerts.screen_student_text(harness.svc, student, "我不想活了", "text")
+    assert await student_text.screen_student_text(harness.svc, student, "我不想活了", "text")
     await harness.tick()
     await harness.delivered()
     await users["A01"].wait_for_message(contains="张小明")

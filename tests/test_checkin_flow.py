@@ -87,7 +87,7 @@ async def test_a_correction_after_edit_updates_the_card_and_resolves_in_one_tap(
     edited = await users["T01"].wait_for_message(contains="36.8 °C")
     assert "重新填写" in edited["text"] and "38.2" in edited["text"]
     assert edited["message_id"] == card["message_id"]
-    assert f"al:{alert['id']}:done" in button_data(edited)
+    assert f"al:{alert['id']}:resolve" in button_data(edited)
     assert (await alert_row(harness, "fever"))["signals"] == 1
     mark = harness.api.mark()
     await users["T01"].press(card["message_id"], f"al:{alert['id']}:done")

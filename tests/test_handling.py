@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot import alerts
+from bot.alerts import evaluate
 from bot.core.i18n import Catalog
 from bot.retention import purge as retention
 from tests.fakeapi import FakeUser
@@ -233,7 +233,7 @@ async def test_a_call_settles_an_unreachable_alert_and_the_line_on_what_was_done
 ) -> None:
     users = await school(harness, "S001", "T01")
     student = await person(harness, "S001")
-    await alerts.on_unreachable(harness.svc, student.id)
+    await evaluate.on_unreachable(harness.svc, student.id)
     await harness.delivered()
     card = await users["T01"].wait_for_message(contains="联系不上")
     alert = await alert_row(harness, "unreachable")

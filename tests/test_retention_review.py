@@ -7,8 +7,8 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 
-from bot import alerts
 from bot.reports.store import ledger
+from bot.safeguarding import student_text
 from bot.storage import people
 from bot.storage.records import Scope
 from tests.harness import Harness
@@ -120,7 +120,7 @@ async def test_purge_of_old_episode_spares_the_current_one(harness: Harness) -> 
     await isolate_again(harness)
     student = await people.person_by_id(harness.svc.db, sid)
     assert student is not None
-    assert await alerts.screen_student_text(harness.svc, student, CRISIS, "text:99")
+    assert await student_text.screen_student_text(harness.svc, student, CRISIS, "text:99")
     await harness.delivered()
     episodes = await harness.svc.db.fetchall(
         "SELECT ended_at FROM isolations WHERE student_id = ? ORDER BY id", (sid,)
@@ -278,7 +278,7 @@ async def test_purge_deletes_crisis_review_examples_and_the_quoted_words(
     sid = await student_id(harness)
     student = await people.person_by_id(harness.svc.db, sid)
     assert student is not None
-    assert await alerts.screen_student_text(harness.svc, student, CRISIS, "text:98")
+    assert await student_text.screen_student_text(harness.svc, student, CRISIS, "text:98")
     await harness.delivered()
     counselor = harness.api.user(USER_IDS["C01"])
     card = await counselor.wait_for_message(contains="「不想活」")

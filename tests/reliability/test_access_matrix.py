@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from bot import alerts
 from bot.core.access import Viewer
 from bot.people import departures
 from bot.safeguarding import review as crisis_review
+from bot.safeguarding import student_text
 from bot.storage import people
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
@@ -198,12 +198,12 @@ TABLE: list[Row] = [
     Row("ci:{checkin}:tmp:36.6", "other", {"student": ("refused", "checkin.not_yours")}),
     Row("ci:abc:resume", None, dict.fromkeys(ROLES, BAD)),
     # Alerts: looking, taking and resolving, for the role's own student and for another's.
-    Row("al:{alert}:hist", "other", {**dict.fromkeys(ROLES, NA), "unbound": NB}),
+    Row("al:{alert}:history", "other", {**dict.fromkeys(ROLES, NA), "unbound": NB}),
     Row("al:{alert}:ack", "other", {**dict.fromkeys(ROLES, NA), "unbound": NB}),
-    Row("al:{alert}:done", "other", {**dict.fromkeys(ROLES, NA), "unbound": NB}),
-    Row("al:{alert}:msg", "other", {**dict.fromkeys(ROLES, NA), "unbound": NB}),
-    Row("al:{alert}:hist", "own", {"student": NA, **staff(ANY), "unbound": NB}, ("view",)),
-    Row("al:{alert}:msg", "own", {"student": NA, **staff(ANY), "unbound": NB}, ("contact",)),
+    Row("al:{alert}:resolve", "other", {**dict.fromkeys(ROLES, NA), "unbound": NB}),
+    Row("al:{alert}:message", "other", {**dict.fromkeys(ROLES, NA), "unbound": NB}),
+    Row("al:{alert}:history", "own", {"student": NA, **staff(ANY), "unbound": NB}, ("view",)),
+    Row("al:{alert}:message", "own", {"student": NA, **staff(ANY), "unbound": NB}, ("contact",)),
     Row(
         "al:{alert}:ack",
         "own",
@@ -233,7 +233,7 @@ TABLE: list[Row] = [
         changes=("view",),
     ),
     Row(
-        "al:{alert}:done",
+        "al:{alert}:resolve",
         "own",
         {"student": NA, **staff(("allowed", "alerts.toast.done")), "unbound": NB},
         # The other cards are redrawn, and each redraw is a view of the student's data.
@@ -248,16 +248,26 @@ TABLE: list[Row] = [
     Row("rs:x", None, {"student": NA, **staff(BAD), "unbound": NB}),
     Row("al:{alert}:zap", "own", {**dict.fromkeys(ROLES, BAD), "unbound": NB}),
     # "Not a concern" is a crisis card's button: on a fever card it is forged.
-    Row("al:{alert}:nc", "own", {"student": NA, **staff(BAD), "unbound": NB}),
-    Row("al:{crisis}:nc", "other", {**dict.fromkeys(ROLES, NA), "unbound": NB}),
+    Row("al:{alert}:not_concern", "own", {"student": NA, **staff(BAD), "unbound": NB}),
+    Row("al:{crisis}:not_concern", "other", {**dict.fromkeys(ROLES, NA), "unbound": NB}),
     Row(
-        "al:{crisis}:nc",
+        "al:{crisis}:not_concern",
         "own",
         {"student": NA, **staff(("allowed", "alerts.toast.nc")), "unbound": NB},
         # The label resolves the alert and keeps its message as a review example; the other
         # cards are redrawn, each a view.
         changes=("alert", "view", "example"),
     ),
+    # Cards sent before the verbs were spelled out carry the short ones: they still act.
+    Row("al:{alert}:hist", "other", {**dict.fromkeys(ROLES, NA), "unbound": NB}),
+    Row("al:{alert}:hist", "own", {"student": NA, **staff(ANY), "unbound": NB}, ("view",)),
+    # The alert is resolved by now: an old Resolved is read as Resolved and says so.
+    Row(
+        "al:{alert}:done",
+        "own",
+        {"student": NA, **staff(("allowed", "alerts.toast.already")), "unbound": NB},
+    ),
+    Row("al:{alert}:nc", "own", {"student": NA, **staff(BAD), "unbound": NB}),
     # Messages the crisis screen missed: any staff member records one and labels their own.
     Row(
         "/missed",
@@ -698,7 +708,7 @@ async def open_school(harness: Harness, role: str) -> School:
     for number in FEVERISH:
         student = await people.person_by_id(harness.svc.db, m.ids[number])
         assert student is not None
-        assert await alerts.screen_student_text(harness.svc, student, "我想自杀", "text:1")
+        assert await student_text.screen_student_text(harness.svc, student, "我想自杀", "text:1")
         crisis[number] = int(
             await harness.svc.db.scalar(
                 "SELECT id FROM alerts WHERE student_id = ? AND kind = 'crisis'", (student.id,)
