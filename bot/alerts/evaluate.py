@@ -126,7 +126,7 @@ async def evaluate_pending(services: Services, limit: int = 200) -> int:
 async def on_unreachable(services: Services, person_id: int) -> None:
     """The bot cannot reach this person: for a student, tell the class teacher."""
     info = await people.student_info(services.db, person_id)
-    if info is None:
+    if info is None or not info.person.is_student:
         return
     now = services.now()
     since = info.person.unreachable_at or now

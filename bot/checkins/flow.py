@@ -305,11 +305,12 @@ async def resume(svc: Services, student: Person, language: str, now: int) -> Rep
     checkin = await checkin_store.current_checkin(svc.db, student.id, now)
     episode = await isolation_store.open_isolation(svc.db, student.id)
     if checkin is None or checkin.status == "not_sent":
-        rnd = await round_store.open_round_now(svc.db, now)
+        plan = await round_store.plan_of(svc.db, student.id, [p.name for p in svc.config.schools])
+        rnd = await round_store.open_round_now(svc.db, now, plan)
         if episode is None:
             return Reply(screen=Screen(t(svc, language, "not_isolated")), new_message=True)
         if rnd is None:
-            nxt = schedule.next_slot(svc.config.checkins, svc.tz, now)
+            nxt = schedule.next_slot(svc.config.checkins_for(plan), svc.tz, now)
             return Reply(
                 screen=Screen(next_text(svc, language, "none_open", nxt, now)), new_message=True
             )
@@ -320,7 +321,7 @@ async def resume(svc: Services, student: Person, language: str, now: int) -> Rep
                 student.id,
                 episode.id,
                 with_screen=schedule.is_screen_slot(
-                    svc.config.checkins, rnd.local_date, rnd.slot_index
+                    svc.config.checkins_for(plan), rnd.local_date, rnd.slot_index
                 ),
                 now=now,
             )

@@ -12,6 +12,7 @@ from bot.checkins.schedule import slot_name
 from bot.checkins.screens import header_text, nudge, temperature_screen
 from bot.checkins.store import rounds as round_store
 from bot.checkins.store.rounds import Round
+from bot.core.config import Checkins
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, enqueue_many, ensure_batch, message
 
@@ -37,16 +38,17 @@ async def run_rounds(svc: Services, now: int) -> RoundsReport:
     own transaction from what the database says, so overlapping runs are harmless.
     """
     opened = not_sent = prompts = reminders = closed = 0
-    cfg = svc.config.checkins
     # Slots from before the bot's first round are not rounds it failed to send: a fresh
     # install records neither yesterday's rounds nor a window that closed before it started.
     first = await round_store.first_round_at(svc.db)
-    for slot in schedule.started_slots(cfg, svc.tz, now):
-        if slot.opens_at < first if first is not None else now >= slot.closes_at:
-            continue
-        result = await _open_round(svc, slot, now)
-        opened += result == "opened"
-        not_sent += result == "not_sent"
+    # Each school with a plan of its own (一校一策) has its own rounds, at its own times.
+    for plan, cfg in schedule.plans(svc.config):
+        for slot in schedule.started_slots(cfg, svc.tz, now):
+            if slot.opens_at < first if first is not None else now >= slot.closes_at:
+                continue
+            result = await _open_round(svc, plan, cfg, slot, now)
+            opened += result == "opened"
+            not_sent += result == "not_sent"
     async with svc.db.transaction() as tx:
         rounds = await round_store.unclosed_rounds(tx)
     for rnd in rounds:
@@ -70,9 +72,12 @@ async def run_rounds(svc: Services, now: int) -> RoundsReport:
     return report
 
 
-async def _open_round(svc: Services, slot: schedule.SlotTimes, now: int) -> str | None:
+async def _open_round(
+    svc: Services, plan: str, cfg: Checkins, slot: schedule.SlotTimes, now: int
+) -> str | None:
+    plans = [p.name for p in svc.config.schools]
     async with svc.db.transaction() as tx:
-        if await round_store.round_for(tx, slot.local_date, slot.name) is not None:
+        if await round_store.round_for(tx, slot.local_date, slot.name, plan) is not None:
             return None
         state = "opened" if now < slot.closes_at else "not_sent"
         round_id = await round_store.insert_round(
@@ -84,11 +89,12 @@ async def _open_round(svc: Services, slot: schedule.SlotTimes, now: int) -> str 
             closes_at=slot.closes_at,
             state=state,
             now=now,
+            plan=plan,
         )
         if state == "not_sent":
             # The whole window passed while the bot was down: nobody was asked.
             count = await round_store.record_not_sent(
-                tx, round_id, scheduled_at=slot.opens_at, now=now
+                tx, round_id, scheduled_at=slot.opens_at, now=now, plan=plan, plans=plans
             )
             log.warning(
                 "round %s %s passed while the bot was down: %d check-ins not sent",
@@ -101,8 +107,10 @@ async def _open_round(svc: Services, slot: schedule.SlotTimes, now: int) -> str 
             tx,
             round_id,
             scheduled_at=slot.opens_at,
-            with_screen=schedule.is_screen_slot(svc.config.checkins, slot.local_date, slot.index),
+            with_screen=schedule.is_screen_slot(cfg, slot.local_date, slot.index),
             now=now,
+            plan=plan,
+            plans=plans,
         )
         await _enqueue_prompts(svc, tx, round_id, slot.local_date, slot.name, slot.opens_at, now)
     return state
@@ -116,9 +124,11 @@ async def _prompt_stragglers(svc: Services, rnd: Round, now: int) -> int:
             rnd.id,
             scheduled_at=rnd.scheduled_at,
             with_screen=schedule.is_screen_slot(
-                svc.config.checkins, rnd.local_date, rnd.slot_index
+                svc.config.checkins_for(rnd.plan), rnd.local_date, rnd.slot_index
             ),
             now=now,
+            plan=rnd.plan,
+            plans=[p.name for p in svc.config.schools],
         )
         return await _enqueue_prompts(
             svc, tx, rnd.id, rnd.local_date, rnd.slot, rnd.scheduled_at, now
@@ -165,7 +175,7 @@ async def _enqueue_prompts(
 
 async def _remind(svc: Services, rnd: Round, now: int) -> int:
     """Send the latest due reminder wave once; a wave that passed while down is not sent late."""
-    minutes = svc.config.checkins.reminder_minutes
+    minutes = svc.config.checkins_for(rnd.plan).reminder_minutes
     wave = sum(1 for m in minutes if rnd.scheduled_at + m * 60 <= now)
     if wave <= rnd.reminders_sent:
         return 0

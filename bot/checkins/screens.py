@@ -64,7 +64,8 @@ async def refusal_text(svc: Services, language: str, c: Checkin, now: int) -> st
 async def late_text(svc: Services, language: str, c: Checkin, now: int) -> str:
     """A closed check-in's answer: the round open now if there is one, else the next."""
     closed = schedule.clock_time(c.closes_at, svc.tz)
-    current = await round_store.open_round_now(svc.db, now)
+    plan = await round_store.plan_of(svc.db, c.student_id, [p.name for p in svc.config.schools])
+    current = await round_store.open_round_now(svc.db, now, plan)
     if current is not None and current.id != c.round_id:
         return t(
             svc,
@@ -74,7 +75,7 @@ async def late_text(svc: Services, language: str, c: Checkin, now: int) -> str:
             slot=_slot_name(svc, language, current.slot),
             closes=schedule.clock_time(current.closes_at, svc.tz),
         )
-    nxt = schedule.next_slot(svc.config.checkins, svc.tz, now)
+    nxt = schedule.next_slot(svc.config.checkins_for(plan), svc.tz, now)
     return next_text(svc, language, "late", nxt, now, closed=closed)
 
 

@@ -210,31 +210,10 @@ def render(
     for s in summary.schools:
         lines.append(t("school", school=s.name, isolated=s.isolated, flagged=s.flagged))
     lines.append("")
-    for line in summary.slots:
-        counts = t(
-            f"slot.{line.state}",
-            answered=line.answered,
-            in_progress=line.in_progress,
-            waiting=line.waiting,
-            missed=line.missed,
-            closes=tz_clock[line.closes_at],
-        )
-        lines.append(
-            t(
-                "slot_line",
-                slot=schedule.slot_name(catalog, language, line.slot),
-                time=tz_clock[line.starts_at],
-                counts=counts,
-            )
-        )
+    lines += _slot_texts(summary, catalog, language, tz_clock)
     lines.append("")
     if summary.flagged:
-        lines.append(t("flagged", count=len(summary.flagged)))
-        for f in summary.flagged[:MAX_LISTED]:
-            why = separator(language).join(_reason(catalog, language, r) for r in f.reasons)
-            lines.append(t("flagged_line", name=f.student.name, number=f.student.number, why=why))
-        if len(summary.flagged) > MAX_LISTED:
-            lines.append(t("more", count=len(summary.flagged) - MAX_LISTED))
+        lines += _flagged_texts(summary, catalog, language)
     else:
         lines.append(t("zero_report") if zero_report else t("no_flags"))
     if summary.isolated and summary.contacts:
@@ -252,6 +231,62 @@ def render(
         if len(summary.unlinked) > MAX_LISTED:
             lines.append(t("more", count=len(summary.unlinked) - MAX_LISTED))
     return "\n".join(lines)
+
+
+def render_staff(
+    summary: DaySummary, catalog: Catalog, language: str, *, tz_clock: dict[int, str]
+) -> str:
+    """Isolated staff as a section of their own, below the students: their check-ins and what
+    needs attention (health only, as the doctor and the admin over them see it)."""
+    lines = [catalog.t(language, "today.staff_title", count=summary.isolated)]
+    lines += _slot_texts(summary, catalog, language, tz_clock)
+    if summary.flagged:
+        lines += _flagged_texts(summary, catalog, language)
+    return "\n".join(lines)
+
+
+def _slot_texts(
+    summary: DaySummary, catalog: Catalog, language: str, tz_clock: dict[int, str]
+) -> list[str]:
+    lines = []
+    for line in summary.slots:
+        counts = catalog.t(
+            language,
+            f"today.slot.{line.state}",
+            answered=line.answered,
+            in_progress=line.in_progress,
+            waiting=line.waiting,
+            missed=line.missed,
+            closes=tz_clock[line.closes_at],
+        )
+        lines.append(
+            catalog.t(
+                language,
+                "today.slot_line",
+                slot=schedule.slot_name(catalog, language, line.slot),
+                time=tz_clock[line.starts_at],
+                counts=counts,
+            )
+        )
+    return lines
+
+
+def _flagged_texts(summary: DaySummary, catalog: Catalog, language: str) -> list[str]:
+    lines = [catalog.t(language, "today.flagged", count=len(summary.flagged))]
+    for f in summary.flagged[:MAX_LISTED]:
+        why = separator(language).join(_reason(catalog, language, r) for r in f.reasons)
+        lines.append(
+            catalog.t(
+                language,
+                "today.flagged_line",
+                name=f.student.name,
+                number=f.student.number,
+                why=why,
+            )
+        )
+    if len(summary.flagged) > MAX_LISTED:
+        lines.append(catalog.t(language, "today.more", count=len(summary.flagged) - MAX_LISTED))
+    return lines
 
 
 def separator(language: str) -> str:

@@ -4,7 +4,7 @@ contacted yet, and one tap to remind the students who have not answered."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.alerts.rules import Thresholds
@@ -20,6 +20,7 @@ from bot.reports.glance import (
     flag_students,
     health_only,
     render,
+    render_staff,
     school_lines,
     slot_lines,
 )
@@ -33,11 +34,14 @@ def local_day(svc: Services, now: int) -> date:
     return from_epoch(now).astimezone(svc.tz).date()
 
 
-async def summarize(svc: Services, scope: Scope, now: int, *, by_school: bool) -> DaySummary:
-    """Today in the scope, as of `now`."""
+async def summarize(
+    svc: Services, scope: Scope, now: int, *, by_school: bool, plan: str = ""
+) -> DaySummary:
+    """Today in the scope, as of `now`, with the slots of the plan the scope follows (its
+    school's own, or the county's)."""
     day = local_day(svc, now)
-    planned = schedule.slot_times(svc.config.checkins, day, svc.tz)
-    rounds = await store.rounds_on(svc.db, day.isoformat())
+    planned = schedule.slot_times(svc.config.checkins_for(plan or None), day, svc.tz)
+    rounds = await store.rounds_on(svc.db, day.isoformat(), plan)
     answers = await store.day_checkins(svc.db, day.isoformat(), scope)
     students = await store.isolated_students(svc.db, scope, now)
     alerts = await store.open_alerts(svc.db, scope)
@@ -60,6 +64,14 @@ async def summarize(svc: Services, scope: Scope, now: int, *, by_school: bool) -
         school_lines(students, flagged) if by_school else (),
         tuple(s for s in students if not s.linked),
     )
+
+
+async def plan_of_school(svc: Services, school_id: int | None) -> str:
+    """The plan a school follows: its own (一校一策, named after it) or the county's ('')."""
+    if school_id is None or not svc.config.schools:
+        return ""
+    names = dict(await store.school_ids(svc.db))
+    return schedule.plan_name(svc.config, names.get(school_id))
 
 
 def clock_labels(svc: Services, summary: DaySummary) -> dict[int, str]:
@@ -88,13 +100,24 @@ async def view_today(svc: Services, viewer: Viewer, language: str) -> TodayView 
     if scope is None:
         return None
     now = svc.now()
-    summary = await summarize(svc, scope, now, by_school=viewer.is_bureau_admin)
+    plan = await plan_of_school(svc, viewer.person.school_id)
+    summary = await summarize(svc, scope, now, by_school=viewer.is_bureau_admin, plan=plan)
     if viewer.role == "doctor":
         summary = health_only(summary)
     title = svc.catalog.t(
         language, "today.title", date=day_label(svc.catalog, language, summary.local_date)
     )
     text = render(summary, svc.catalog, language, title=title, tz_clock=clock_labels(svc, summary))
+    staff_flagged: set[int] = set()
+    if viewer.role in ("doctor", "admin"):
+        staff = health_only(
+            await summarize(svc, replace(scope, staff=True), now, by_school=False, plan=plan)
+        )
+        if staff.isolated:
+            text += "\n\n" + render_staff(
+                staff, svc.catalog, language, tz_clock=clock_labels(svc, staff)
+            )
+            staff_flagged = {f.student.id for f in staff.flagged}
     due: tuple[store.DueRelease, ...] = ()
     if viewer.role in ("teacher", "admin"):
         due = tuple(await store.due_releases(svc.db, summary.local_date, scope))
@@ -108,7 +131,9 @@ async def view_today(svc: Services, viewer: Viewer, language: str) -> TodayView 
             action="today",
             now=now,
             student_ids=sorted(
-                {f.student.id for f in summary.flagged} | {d.student_id for d in due}
+                {f.student.id for f in summary.flagged}
+                | {d.student_id for d in due}
+                | staff_flagged
             ),
             scope=scope_text(scope, day, day),
         )
@@ -149,7 +174,9 @@ async def remind_unanswered(svc: Services, viewer: Viewer, round_id: int) -> Rem
         return None
     now = svc.now()
     day = local_day(svc, now)
-    rounds = await store.rounds_on(svc.db, day.isoformat())
+    rounds = await store.rounds_on(
+        svc.db, day.isoformat(), await plan_of_school(svc, viewer.person.school_id)
+    )
     found = next((r for r in rounds if r.id == round_id), None)
     if found is None:
         return None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import aiosqlite
@@ -22,6 +24,8 @@ class Round:
     state: str
     reminders_sent: int
     closed_at: int | None
+    # '' for the county timetable, else the school whose own plan (一校一策) the round is of.
+    plan: str = ""
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Round:
@@ -35,6 +39,7 @@ class Round:
             state=row["state"],
             reminders_sent=row["reminders_sent"],
             closed_at=row["closed_at"],
+            plan=row["plan"],
         )
 
 
@@ -55,9 +60,13 @@ class Prompted(Recipient):
     isolation_kind: str
 
 
-async def round_for(tx: aiosqlite.Connection, local_date: str, slot: str) -> Round | None:
+async def round_for(
+    tx: aiosqlite.Connection, local_date: str, slot: str, plan: str = ""
+) -> Round | None:
     row = await fetch_one(
-        tx, "SELECT * FROM rounds WHERE local_date = ? AND slot = ?", (local_date, slot)
+        tx,
+        "SELECT * FROM rounds WHERE local_date = ? AND slot = ? AND plan = ?",
+        (local_date, slot, plan),
     )
     return None if row is None else Round.from_row(row)
 
@@ -77,14 +86,16 @@ async def insert_round(
     closes_at: int,
     state: str,
     now: int,
+    plan: str = "",
 ) -> int:
     cursor = await tx.execute(
-        "INSERT INTO rounds (local_date, slot, slot_index, scheduled_at, closes_at, state,"
-        " opened_at, closed_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO rounds (local_date, slot, slot_index, plan, scheduled_at, closes_at, state,"
+        " opened_at, closed_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             local_date,
             slot,
             slot_index,
+            plan,
             scheduled_at,
             closes_at,
             state,
@@ -97,16 +108,33 @@ async def insert_round(
     return cursor.lastrowid
 
 
-# The students a round scheduled at :at is for: isolated then, still on the roster.
+# The plan a person (aliased p) follows: their school's name if it has a plan of its own
+# (:plans, a JSON list of the school names with one), else '' (the county timetable).
+PLAN_OF_PERSON = (
+    "COALESCE((SELECT s.name FROM schools s WHERE s.id = p.school_id"
+    " AND s.name IN (SELECT value FROM json_each(:plans))), '')"
+)
+
+
+# The people a round scheduled at :at is for: isolated then (students and staff alike), still
+# on the roster.
 _ISOLATED_AT = (
     " FROM isolations i JOIN people p ON p.id = i.student_id"
-    " WHERE p.role = 'student' AND p.deactivated_at IS NULL AND i.purged_at IS NULL"
+    " WHERE p.deactivated_at IS NULL AND i.purged_at IS NULL"
     " AND i.started_at <= :at AND (i.ended_at IS NULL OR i.ended_at > :at)"
+    f" AND {PLAN_OF_PERSON} = :plan"
 )
 
 
 async def add_isolated_students(
-    tx: aiosqlite.Connection, round_id: int, *, scheduled_at: int, with_screen: bool, now: int
+    tx: aiosqlite.Connection,
+    round_id: int,
+    *,
+    scheduled_at: int,
+    with_screen: bool,
+    now: int,
+    plan: str = "",
+    plans: Sequence[str] = (),
 ) -> int:
     """One check-in per student whose isolation covers the slot time; a second run adds none.
 
@@ -120,13 +148,26 @@ async def add_isolated_students(
         "  CASE WHEN p.chat_id IS NULL THEN 'not_sent' ELSE 'open' END, :now,"
         "  CASE WHEN p.chat_id IS NULL THEN :now END"
         f"{_ISOLATED_AT}",
-        {"round": round_id, "screen": int(with_screen), "now": now, "at": scheduled_at},
+        {
+            "round": round_id,
+            "screen": int(with_screen),
+            "now": now,
+            "at": scheduled_at,
+            "plan": plan,
+            "plans": json.dumps(list(plans)),
+        },
     )
     return cursor.rowcount
 
 
 async def record_not_sent(
-    tx: aiosqlite.Connection, round_id: int, *, scheduled_at: int, now: int
+    tx: aiosqlite.Connection,
+    round_id: int,
+    *,
+    scheduled_at: int,
+    now: int,
+    plan: str = "",
+    plans: Sequence[str] = (),
 ) -> int:
     """Record, for a round nobody was asked in, that each isolated student was not sent it."""
     cursor = await tx.execute(
@@ -134,7 +175,13 @@ async def record_not_sent(
         " closed_at)"
         " SELECT :round, i.student_id, i.id, 'not_sent', :now, :now"
         f"{_ISOLATED_AT}",
-        {"round": round_id, "now": now, "at": scheduled_at},
+        {
+            "round": round_id,
+            "now": now,
+            "at": scheduled_at,
+            "plan": plan,
+            "plans": json.dumps(list(plans)),
+        },
     )
     return cursor.rowcount
 
@@ -231,10 +278,21 @@ async def close_round(tx: aiosqlite.Connection, round_id: int, now: int) -> list
     return sorted(r[0] for r in finished)
 
 
-async def open_round_now(db: Database, now: int) -> Round | None:
+async def plan_of(db: Database, person_id: int, plans: Sequence[str]) -> str:
+    """The plan whose rounds the person is asked in: their school's own, or '' (the county)."""
+    if not plans:
+        return ""
+    value = await db.scalar(
+        f"SELECT {PLAN_OF_PERSON} FROM people p WHERE p.id = :id",
+        {"id": person_id, "plans": json.dumps(list(plans))},
+    )
+    return str(value or "")
+
+
+async def open_round_now(db: Database, now: int, plan: str = "") -> Round | None:
     row = await db.fetchone(
         "SELECT * FROM rounds WHERE state = 'opened' AND scheduled_at <= ? AND closes_at > ?"
-        " ORDER BY scheduled_at DESC LIMIT 1",
-        (now, now),
+        " AND plan = ? ORDER BY scheduled_at DESC LIMIT 1",
+        (now, now, plan),
     )
     return None if row is None else Round.from_row(row)
