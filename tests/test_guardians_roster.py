@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -315,3 +316,50 @@ def test_cli_notice_to_a_class_s_parents(tmp_path: Path) -> None:
     assert done.stdout.startswith("2 recipients, 0 with a linked account")
     assert refused.returncode == 1
     assert "only students have guardians" in refused.stderr
+
+
+async def test_migration_keeps_everyone_and_every_reference(tmp_path: Path) -> None:
+    """0013 rebuilds people to admit guardians: a database from before keeps its rows, ids and
+    the rows that point at them, and the commit would fail had any id been lost."""
+    path = tmp_path / "old.db"
+    folder = ROOT / "bot" / "storage" / "migrations"
+    older = sorted(f for f in folder.glob("*.sql") if int(f.name[:4]) < 13)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at TEXT NOT NULL)"
+    )
+    for script in older:
+        conn.executescript(script.read_text(encoding="utf-8"))
+        conn.execute(
+            "INSERT INTO schema_migrations VALUES (?, ?, 'then')",
+            (int(script.name[:4]), script.stem[5:]),
+        )
+    conn.executescript(
+        "INSERT INTO schools (id, name) VALUES (1, '一中');"
+        "INSERT INTO classes (id, school_id, name) VALUES (1, 1, '初二(3)班');"
+        "INSERT INTO people (id, role, number, name, school_id, class_id, created_at,"
+        " updated_at, deactivated_at) VALUES (7, 'student', 'S1', '小明', 1, 1, 1, 1, NULL),"
+        " (9, 'teacher', 'T1', '王老师', 1, NULL, 1, 1, 5);"
+        "INSERT INTO staff_classes VALUES (9, 1);"
+        "INSERT INTO audit (at, actor_id, action, student_id) VALUES (2, 9, 'student_view', 7);"
+    )
+    conn.commit()
+    conn.close()
+
+    database = await Database.open(path)
+    try:
+        people = await database.fetchall(
+            "SELECT id, role, number, deactivated_at FROM people ORDER BY id"
+        )
+        assert [tuple(r) for r in people] == [(7, "student", "S1", None), (9, "teacher", "T1", 5)]
+        assert await database.fetchall("PRAGMA foreign_key_check") == []
+        assert await database.scalar("SELECT COUNT(*) FROM audit WHERE student_id = 7") == 1
+        async with database.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO people (role, number, name, created_at, updated_at)"
+                " VALUES ('guardian', '13800138000', '家长', 1, 1)"
+            )
+    finally:
+        await database.close()
