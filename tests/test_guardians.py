@@ -449,3 +449,24 @@ async def test_crisis_goes_to_staff_with_the_parents_number_never_to_the_parent(
         if c.params.get("chat_id") == USER_IDS[MOTHER]
     ]
     assert not [t for t in sent_to_mother if "不想活" in str(t) or "12356" in str(t)]
+
+
+async def test_a_guardians_stray_text_photo_and_commands_get_a_guardians_hint(
+    harness: Harness,
+) -> None:
+    await seeded(harness)
+    mother = await harness.onboard(MOTHER, user_id=USER_IDS[MOTHER])
+    await mother.wait_for_message(contains="同意孩子参加")
+
+    for send in (mother.send_text("你好，孩子今天怎么样？"), mother.send_text("37.2")):
+        mark = harness.api.mark()
+        await send
+        await mother.wait_for_message(contains="继续给孩子代答打卡", since=mark)
+    mark = harness.api.mark()
+    await mother.send_text("/checkin")
+    # Before the round, each isolated child's line says when the next check-in comes.
+    await mother.wait_for_message(contains="家长代答：周小", since=mark)
+    replies = [m["text"] for m in mother.messages if m["seq"] >= mark]
+    heads = [r.split("\n")[0].split(" ")[-1] for r in replies]
+    assert heads == ["家长代答：赵雷", "家长代答：周小"]
+    assert all("下一次打卡是今天 07:30" in r for r in replies)
