@@ -106,6 +106,6 @@ def test_the_check_sees_a_hand_built_keyboard(tmp_path: Path) -> None:
         'b = InlineKeyboardButton("x", callback_data="sv:1")\n'
         'm = {"inline_keyboard": []}\n'
         'parts = data.split(":")\n'
-        'words = text.split()\n'
+        "words = text.split()\n"
     )
     assert sorted(set(_hand_built_keyboards(sample))) == [1, 2, 3, 4]
