@@ -18,10 +18,11 @@ from openpyxl.workbook.workbook import Workbook
 from bot.alerts.evaluate import evaluate_checkin
 from bot.app import connect
 from bot.checkins import flow
-from bot.checkins import store as checkins_store
 from bot.checkins.flow import Reply
 from bot.checkins.rounds import RoundsReport, run_rounds
 from bot.checkins.schedule import local_date
+from bot.checkins.store import checkins as checkin_store
+from bot.checkins.store import rounds as round_store
 from bot.core.access import Viewer
 from bot.core.clock import FakeClock, epoch
 from bot.core.config import Config
@@ -77,9 +78,9 @@ async def answer_checkin(
     slot = svc.config.checkins.slots[slot_index]
     async with svc.db.transaction() as tx:
         day = local_date(now, svc.tz)
-        existing = await checkins_store.round_for(tx, day, slot.name)
+        existing = await round_store.round_for(tx, day, slot.name)
         if existing is None:
-            round_id = await checkins_store.insert_round(
+            round_id = await round_store.insert_round(
                 tx,
                 local_date=day,
                 slot=slot.name,
@@ -89,7 +90,7 @@ async def answer_checkin(
                 state="opened",
                 now=now,
             )
-            await checkins_store.add_isolated_students(
+            await round_store.add_isolated_students(
                 tx, round_id, scheduled_at=now - 60, with_screen=False, now=now
             )
         else:
@@ -101,7 +102,7 @@ async def answer_checkin(
             row = await cursor.fetchone()
         assert row is not None, "the student is not isolated"
         checkin_id = int(row[0])
-        await checkins_store.update_flow(
+        await checkin_store.update_flow(
             tx,
             checkin_id,
             steps=("temperature",),
@@ -171,7 +172,7 @@ def data(message: dict[str, object], label: str) -> str:
 async def status_of(harness: Harness, number: str) -> str:
     person = await people.person_by_telegram(harness.svc.db, USER_IDS[number])
     assert person is not None
-    checkin = await checkins_store.latest_checkin(harness.svc.db, person.id)
+    checkin = await checkin_store.latest_checkin(harness.svc.db, person.id)
     assert checkin is not None
     return checkin.status
 
@@ -571,9 +572,9 @@ class School:
             for r in rows
         ]
 
-    async def checkin_of(self, number: str) -> checkins_store.Checkin:
+    async def checkin_of(self, number: str) -> checkin_store.Checkin:
         student = await self.student(number)
-        found = await checkins_store.latest_checkin(self.svc.db, student.id)
+        found = await checkin_store.latest_checkin(self.svc.db, student.id)
         assert found is not None
         return found
 
