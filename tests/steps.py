@@ -94,12 +94,12 @@ async def answer_checkin(
     )
     assert not checkin.with_screen, "the wellbeing screen replaces the mood: answer it by hand"
     ci = checkin.id
-    mark = harness.api.mark()
     if checkin.status == "answered":
-        await _tap(user, ci, Verb.EDIT)
+        mark = await _tap(user, ci, Verb.EDIT)
     else:
         # The prompt, or the reminder that replaced it, offers "no thermometer".
-        await _step(user, ci, Verb.NO_THERMOMETER, since=0)
+        mark = 0
+        await _step(user, ci, Verb.NO_THERMOMETER, since=mark)
     if temperature is None:
         mark = await _tap(user, ci, Verb.NO_THERMOMETER, since=mark)
     else:

@@ -332,13 +332,12 @@ async def test_pending_evaluations_are_picked_up_by_the_job(
 ) -> None:
     users = await school(harness, "S001", "T01", "D01")
     # The answer is committed but evaluating it fails (the bot went down in between).
-    svc = harness.svc
 
     async def fail(svc: Services, checkin_id: int) -> None:
         raise RuntimeError("the bot stopped before evaluating")
 
-    monkeypatch.setattr(svc, "on_checkin_answers", fail)
-    monkeypatch.setattr(svc, "on_checkin_settled", fail)
+    monkeypatch.setattr(harness.svc, "on_checkin_answers", fail)
+    monkeypatch.setattr(harness.svc, "on_checkin_settled", fail)
     await answer_checkin(harness, "S001", temperature=38.2)
     monkeypatch.undo()
     assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 0
