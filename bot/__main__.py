@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 from bot.cli.crisis import add_crisis_commands
 from bot.cli.isolation import add_isolation_commands
 from bot.cli.ledger import add_ledger_commands
+from bot.cli.liaison import add_liaison_commands
 from bot.cli.notice import add_notice_commands
 from bot.cli.people import add_people_commands
+from bot.cli.returns import add_return_commands
 from bot.core.clock import SystemClock, epoch
 from bot.core.config import (
     Config,
@@ -137,6 +139,8 @@ def _parser() -> argparse.ArgumentParser:
 
     add_isolation_commands(sub, common)
     add_ledger_commands(sub, common)
+    add_liaison_commands(sub, common)
+    add_return_commands(sub, common)
     add_notice_commands(sub, common)
     add_crisis_commands(sub, common)
     add_people_commands(sub, common)

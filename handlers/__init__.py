@@ -26,6 +26,7 @@ from handlers import (
     media,
     notices,
     onboarding,
+    returns,
     staffviews,
     text,
     today,
@@ -74,6 +75,10 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         _command("audit", adminviews.show_audit),
         CallbackQueryHandler(adminviews.page_audit, pattern=r"^au:"),
         CallbackQueryHandler(today.press_remind, pattern=r"^td:"),
+        _command("return", returns.open_return),
+        _command("readiness", returns.show_readiness),
+        CallbackQueryHandler(returns.press_declaration, pattern=r"^rt:"),
+        CallbackQueryHandler(returns.press_decision, pattern=r"^rd:"),
         # After every known prefix: a forged or outdated button is still answered.
         CallbackQueryHandler(common.refuse_unknown_button),
         # New messages only: Telegram sends an edit of an old message as an update too, and

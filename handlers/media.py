@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.safeguarding import student_text
-from handlers import checkin, contact, notices
+from handlers import checkin, contact, notices, returns
 from handlers.common import Context, bound_sender, reply
 
 
@@ -31,6 +31,9 @@ async def route_media(update: Update, context: Context) -> None:
             forwarded=message.forward_origin is not None,
         )
     if await notices.handle_media(update, context, who):
+        return
+    # A photo while a return declaration is open is the test result it asks for.
+    if await returns.handle_photo(update, context, who):
         return
     if await contact.handle_media(update, context, who):
         return

@@ -29,7 +29,7 @@ from bot.notices import (
 )
 from bot.notices.audience import may_compose
 from bot.notices.render import AREA, Media
-from bot.notices.store import Draft
+from bot.notices.store.drafts import Draft
 from handlers.common import Context, Sender, bound_sender, markup, reply, viewer_for
 
 log = logging.getLogger(__name__)

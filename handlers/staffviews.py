@@ -130,6 +130,7 @@ async def export_ledger(update: Update, context: Context) -> None:
             note_text=reads_notes(viewer),
             actor_id=viewer.person.id,
             now=svc.now(),
+            staff=viewer.role in ("doctor", "admin"),
         )
         export = await ledger.export_ledger(
             svc.db, svc.catalog, svc.config, request, max_rows=ledger.MAX_ROWS_BOT

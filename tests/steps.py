@@ -17,10 +17,10 @@ from openpyxl.workbook.workbook import Workbook
 
 from bot.app import connect
 from bot.checkins import flow
-from bot.checkins import store as checkins_store
 from bot.checkins.flow import Reply
 from bot.checkins.rounds import RoundsReport, run_rounds
 from bot.checkins.screens import AREA, Verb
+from bot.checkins.store import checkins as checkin_store
 from bot.core.access import Viewer
 from bot.core.clock import FakeClock, epoch
 from bot.core.config import Config, Slot
@@ -88,7 +88,7 @@ async def answer_checkin(
         harness.clock.set(due)
     await harness.tick()
     await harness.delivered()
-    checkin = await checkins_store.current_checkin(svc.db, student.id, svc.now())
+    checkin = await checkin_store.current_checkin(svc.db, student.id, svc.now())
     assert checkin is not None and checkin.slot == slot.name, (
         f"{number} has no open {slot.name} check-in at {harness.clock.now().astimezone(svc.tz)}"
     )
@@ -118,7 +118,7 @@ async def answer_checkin(
     # Submitted: the summary keeps only "Edit" (the answer is stored and evaluated by then).
     await _step(user, ci, Verb.EDIT, since=mark, without=Verb.SUBMIT)
     await harness.delivered()
-    stored = await checkins_store.checkin_by_id(svc.db, ci)
+    stored = await checkin_store.checkin_by_id(svc.db, ci)
     assert stored is not None and stored.status == "answered", f"check-in {ci} not answered"
     return ci
 
@@ -223,7 +223,7 @@ def data(message: dict[str, object], label: str) -> str:
 async def status_of(harness: Harness, number: str) -> str:
     person = await people.person_by_telegram(harness.svc.db, USER_IDS[number])
     assert person is not None
-    checkin = await checkins_store.latest_checkin(harness.svc.db, person.id)
+    checkin = await checkin_store.latest_checkin(harness.svc.db, person.id)
     assert checkin is not None
     return checkin.status
 
@@ -623,9 +623,9 @@ class School:
             for r in rows
         ]
 
-    async def checkin_of(self, number: str) -> checkins_store.Checkin:
+    async def checkin_of(self, number: str) -> checkin_store.Checkin:
         student = await self.student(number)
-        found = await checkins_store.latest_checkin(self.svc.db, student.id)
+        found = await checkin_store.latest_checkin(self.svc.db, student.id)
         assert found is not None
         return found
 

@@ -251,7 +251,7 @@ async def render_card(
         + t(language, f"alerts.kind.{alert.kind}"),
         t(
             language,
-            "alerts.card.student",
+            "alerts.card.student" if info.person.is_student else "alerts.card.staff",
             name=info.person.name,
             number=info.person.number,
             school=info.school_name,

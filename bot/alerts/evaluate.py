@@ -11,7 +11,7 @@ import aiosqlite
 from bot.alerts import rules, store
 from bot.alerts.cards import refresh_cards
 from bot.alerts.raising import apply_signal, value_of
-from bot.checkins import store as checkins_store
+from bot.checkins.store import checkins as checkin_store
 from bot.core.services import Services
 from bot.storage import people
 from bot.storage.records import StudentInfo
@@ -27,12 +27,12 @@ async def evaluate_checkin(services: Services, checkin_id: int) -> None:
     """Run the rules over a settled check-in and the student's history, raise or update the
     alerts, and mark it evaluated, all in one transaction; a second evaluation changes nothing."""
     db = services.db
-    checkin = await checkins_store.checkin_by_id(db, checkin_id)
+    checkin = await checkin_store.checkin_by_id(db, checkin_id)
     if checkin is None or checkin.status not in ("answered", "missed"):
         return
     info = await people.student_info(db, checkin.student_id)
-    history = await checkins_store.checkin_history(db, checkin.student_id, limit=30)
-    current = checkins_store.facts(checkin)
+    history = await checkin_store.checkin_history(db, checkin.student_id, limit=30)
+    current = checkin_store.facts(checkin)
     # Only what came before: a late evaluation must not treat later check-ins as history.
     when = (current.local_date, current.slot_index)
     earlier = [h for h in history if (h.local_date, h.slot_index) < when]
@@ -50,7 +50,7 @@ async def evaluate_checkin(services: Services, checkin_id: int) -> None:
                 )
             if checkin.status == "answered":
                 await _corrections(tx, services, info, checkin, signals, now)
-        await checkins_store.mark_evaluated(tx, checkin_id, now)
+        await checkin_store.mark_evaluated(tx, checkin_id, now)
     if signals:
         log.info("check-in %d raised %d signal(s)", checkin_id, len(signals))
         services.wake_outbox()
@@ -60,14 +60,14 @@ async def evaluate_answers(services: Services, checkin_id: int) -> list[rules.Si
     """Raise or update alerts from the answers of a check-in still being filled in, the moment
     they are stored; submitting later finds the same signals already applied. Returns them."""
     db = services.db
-    checkin = await checkins_store.checkin_by_id(db, checkin_id)
+    checkin = await checkin_store.checkin_by_id(db, checkin_id)
     if checkin is None or checkin.status != "open":
         return []
     info = await people.student_info(db, checkin.student_id)
     if info is None:
         return []
     current = dataclasses.replace(
-        checkins_store.facts(checkin), screen=rules.partial_screen(checkin.screen)
+        checkin_store.facts(checkin), screen=rules.partial_screen(checkin.screen)
     )
     signals = rules.evaluate_answers(current, thresholds(services))
     now = services.now()
@@ -86,7 +86,7 @@ async def _corrections(
     tx: aiosqlite.Connection,
     services: Services,
     info: StudentInfo,
-    checkin: checkins_store.Checkin,
+    checkin: checkin_store.Checkin,
     signals: list[rules.Signal],
     now: int,
 ) -> None:
@@ -117,7 +117,7 @@ async def _corrections(
 
 async def evaluate_pending(services: Services, limit: int = 200) -> int:
     """Evaluate settled check-ins that a crash or a closing round left unevaluated."""
-    ids = await checkins_store.pending_evaluations(services.db, limit)
+    ids = await checkin_store.pending_evaluations(services.db, limit)
     for checkin_id in ids:
         await evaluate_checkin(services, checkin_id)
     return len(ids)
@@ -126,7 +126,7 @@ async def evaluate_pending(services: Services, limit: int = 200) -> int:
 async def on_unreachable(services: Services, person_id: int) -> None:
     """The bot cannot reach this person: for a student, tell the class teacher."""
     info = await people.student_info(services.db, person_id)
-    if info is None:
+    if info is None or not info.person.is_student:
         return
     now = services.now()
     since = info.person.unreachable_at or now

@@ -11,6 +11,8 @@ from bot.delivery.outbox import Lane
 LEVELS = ("info", "warning", "urgent")
 # Escalation steps after the routed recipients: who is added, as alert_cards.reason.
 STEPS = {1: "school_admin", 2: "bureau_admin"}
+# With a bureau liaison (包联) for the student's school, they come before the bureau at large.
+LIAISON_STEPS = {1: "school_admin", 2: "liaison", 3: "bureau_admin"}
 
 
 def higher(a: str, b: str) -> str:

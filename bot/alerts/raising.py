@@ -11,7 +11,7 @@ import aiosqlite
 
 from bot.alerts import rules, store
 from bot.alerts.cards import add_cards, notify_again, refresh_cards
-from bot.alerts.levels import STEPS, ack_deadline, higher
+from bot.alerts.levels import LIAISON_STEPS, STEPS, ack_deadline, higher
 from bot.core.services import Services
 from bot.safeguarding.crisis_facts import merge_crisis_facts
 from bot.storage import people
@@ -78,7 +78,8 @@ async def apply_signal(
         raised = new_level != existing.level
         next_at = existing.next_escalation_at
         # Past the last escalation step there is nobody further to tell.
-        if existing.state == "open" and raised and existing.escalation_step < len(STEPS):
+        steps = await escalation_steps(services, existing.student_id)
+        if existing.state == "open" and raised and existing.escalation_step < len(steps):
             candidate = ack_deadline(services, new_level, now)
             if candidate is not None:
                 next_at = candidate if next_at is None else min(next_at, candidate)
@@ -118,12 +119,30 @@ async def routed_staff(services: Services, alert: store.Alert) -> list[Person]:
         value_of(a) for a in rules.route(rules.AlertKind(alert.kind), rules.Level(alert.level))
     }
     staff = await people.staff_for_student(services.db, alert.student_id)
+    subject = await people.person_by_id(services.db, alert.student_id)
+    if subject is not None and not subject.is_student:
+        # An isolated staff member's alerts, whatever their kind, are for the school doctor
+        # and the school admin (the bureau admins for bureau staff), never for colleagues.
+        return [p for p in staff if p.role == "doctor" or _admin_over(p, subject)]
     return [p for p in staff if p.role in audiences]
 
 
-async def escalation_targets(services: Services, alert: store.Alert, step: int) -> list[Person]:
+def _admin_over(admin: Person, staff: Person) -> bool:
+    return admin.role == "admin" and admin.school_id == staff.school_id
+
+
+async def escalation_steps(services: Services, student_id: int) -> dict[int, str]:
+    """The ranks an alert about this person escalates through."""
+    return LIAISON_STEPS if await people.liaisons_of(services.db, student_id) else STEPS
+
+
+async def escalation_targets(services: Services, alert: store.Alert, rank: str) -> list[Person]:
+    if rank == "liaison":
+        return await people.liaisons_of(services.db, alert.student_id)
     staff = await people.staff_for_student(services.db, alert.student_id)
     admins = [p for p in staff if p.role == "admin"]
-    if STEPS[step] == "school_admin":
+    if rank == "school_admin":
         return [p for p in admins if p.school_id is not None]
-    return [p for p in admins if p.school_id is None]
+    # The bureau at large: a liaison of other schools is not over this one.
+    liaisons = await people.liaison_ids(services.db)
+    return [p for p in admins if p.school_id is None and p.id not in liaisons]

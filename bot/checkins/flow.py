@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from bot.checkins import schedule, store
+from bot.checkins import schedule
 from bot.checkins.handoff import on_answer_stored, on_settled
 from bot.checkins.screens import (
     MOODS,
@@ -23,7 +23,9 @@ from bot.checkins.screens import (
     t,
     temperature_text,
 )
-from bot.checkins.store import Checkin
+from bot.checkins.store import checkins as checkin_store
+from bot.checkins.store import rounds as round_store
+from bot.checkins.store.checkins import Checkin
 from bot.checkins.temperature import Reading, parse_temperature
 from bot.core.keyboard import Keyboard
 from bot.core.services import Services
@@ -66,7 +68,7 @@ async def press(
     now: int,
 ) -> Reply:
     """Apply one button press to the student's check-in and say what to show next."""
-    checkin = await store.checkin_by_id(svc.db, checkin_id)
+    checkin = await checkin_store.checkin_by_id(svc.db, checkin_id)
     if checkin is None or checkin.student_id != student.id:
         return Reply(toast=svc.catalog.t(language, "checkin.not_yours"), alert=True)
     refusal = await refusal_text(svc, language, checkin, now)
@@ -83,7 +85,7 @@ async def press(
     changed = await _apply(svc, checkin, known, args, message_id, now)
     if not changed:
         return Reply(toast=svc.catalog.t(language, "checkin.step_done"), alert=True)
-    fresh = await store.checkin_by_id(svc.db, checkin_id)
+    fresh = await checkin_store.checkin_by_id(svc.db, checkin_id)
     assert fresh is not None
     if known is Verb.SUBMIT:
         await on_settled(svc, checkin_id)
@@ -178,7 +180,7 @@ async def _apply(
     if message_id is not None:
         updates["message_id"] = message_id
     async with svc.db.transaction() as tx:
-        return await store.update_flow(tx, c.id, steps=steps, now=now, **updates)
+        return await checkin_store.update_flow(tx, c.id, steps=steps, now=now, **updates)
 
 
 async def typed(
@@ -187,7 +189,7 @@ async def typed(
     """Take a typed temperature or note if the student's check-in waits for one, else None.
 
     A temperature typed while the check-in waits for a tap corrects the one given."""
-    checkin = await store.current_checkin(svc.db, student.id, now)
+    checkin = await checkin_store.current_checkin(svc.db, student.id, now)
     if checkin is None or checkin.status != "open":
         return await _late_typed(svc, student, language, text, now)
     if checkin.step in ("temperature", "temp_confirm"):
@@ -200,12 +202,12 @@ async def typed(
         whole = text.strip()
         note = whole[:NOTE_MAX]
         async with svc.db.transaction() as tx:
-            changed = await store.update_flow(
+            changed = await checkin_store.update_flow(
                 tx, checkin.id, steps=("note",), now=now, note=note or None, step="summary"
             )
         if not changed:
             return None
-        fresh = await store.checkin_by_id(svc.db, checkin.id)
+        fresh = await checkin_store.checkin_by_id(svc.db, checkin.id)
         assert fresh is not None
         screen = screen_for(svc, language, fresh)
         if len(whole) > NOTE_MAX:
@@ -217,7 +219,7 @@ async def typed(
 
 async def button_hint(svc: Services, student: Person, language: str, now: int) -> str | None:
     """For text nobody took while the check-in waits for a tap: say to tap a button."""
-    checkin = await store.current_checkin(svc.db, student.id, now)
+    checkin = await checkin_store.current_checkin(svc.db, student.id, now)
     if checkin is None or checkin.status != "open" or checkin.step not in BUTTON_STEPS:
         return None
     return t(svc, language, "tap_buttons")
@@ -245,7 +247,7 @@ async def _typed_temperature(
     steps = (checkin.step,) if at_buttons else ("temperature", "temp_confirm")
     async with svc.db.transaction() as tx:
         if reading.from_fahrenheit or (implausible(celsius) and not confirmed):
-            changed = await store.update_flow(
+            changed = await checkin_store.update_flow(
                 tx,
                 checkin.id,
                 steps=steps,
@@ -255,7 +257,7 @@ async def _typed_temperature(
                 step="temp_confirm",
             )
         else:
-            changed = await store.update_flow(
+            changed = await checkin_store.update_flow(
                 tx,
                 checkin.id,
                 steps=steps,
@@ -270,7 +272,7 @@ async def _typed_temperature(
             )
     if not changed:
         log.info("check-in %d moved on before its temperature was stored", checkin.id)
-    fresh = await store.checkin_by_id(svc.db, checkin.id)
+    fresh = await checkin_store.checkin_by_id(svc.db, checkin.id)
     assert fresh is not None
     if changed:
         await on_answer_stored(svc, fresh, student, language, now)
@@ -288,7 +290,7 @@ async def _late_typed(
     """A temperature typed just after closing gets the kind refusal; other text is not ours."""
     if not isinstance(parse_temperature(text), Reading):
         return None
-    latest = await store.latest_checkin(svc.db, student.id)
+    latest = await checkin_store.latest_checkin(svc.db, student.id)
     if latest is None or latest.status not in ("open", "missed"):
         return None
     # Only soon after closing: later, a number is more likely a message meant for someone.
@@ -300,29 +302,30 @@ async def _late_typed(
 
 async def resume(svc: Services, student: Person, language: str, now: int) -> Reply:
     """/checkin: show the open check-in at its current step, starting it if need be."""
-    checkin = await store.current_checkin(svc.db, student.id, now)
+    checkin = await checkin_store.current_checkin(svc.db, student.id, now)
     episode = await isolation_store.open_isolation(svc.db, student.id)
     if checkin is None or checkin.status == "not_sent":
-        rnd = await store.open_round_now(svc.db, now)
+        plan = await round_store.plan_of(svc.db, student.id, [p.name for p in svc.config.schools])
+        rnd = await round_store.open_round_now(svc.db, now, plan)
         if episode is None:
             return Reply(screen=Screen(t(svc, language, "not_isolated")), new_message=True)
         if rnd is None:
-            nxt = schedule.next_slot(svc.config.checkins, svc.tz, now)
+            nxt = schedule.next_slot(svc.config.checkins_for(plan), svc.tz, now)
             return Reply(
                 screen=Screen(next_text(svc, language, "none_open", nxt, now)), new_message=True
             )
         async with svc.db.transaction() as tx:
-            await store.add_one(
+            await checkin_store.add_one(
                 tx,
                 rnd.id,
                 student.id,
                 episode.id,
                 with_screen=schedule.is_screen_slot(
-                    svc.config.checkins, rnd.local_date, rnd.slot_index
+                    svc.config.checkins_for(plan), rnd.local_date, rnd.slot_index
                 ),
                 now=now,
             )
-        checkin = await store.current_checkin(svc.db, student.id, now)
+        checkin = await checkin_store.current_checkin(svc.db, student.id, now)
         if checkin is None:
             return Reply(screen=Screen(t(svc, language, "not_isolated")), new_message=True)
     return Reply(
@@ -339,13 +342,13 @@ async def _remember(svc: Services, checkin_id: int, message_id: int | None) -> N
     if message_id is None:
         return
     async with svc.db.transaction() as tx:
-        await store.set_message(tx, checkin_id, message_id)
+        await checkin_store.set_message(tx, checkin_id, message_id)
 
 
 async def waiting_for(svc: Services, student: Person, now: int) -> str | None:
     """What the student's open check-in waits for them to type: "temperature", "note", or
     None when it waits for no typing (or there is none)."""
-    checkin = await store.current_checkin(svc.db, student.id, now)
+    checkin = await checkin_store.current_checkin(svc.db, student.id, now)
     if checkin is None or checkin.status != "open":
         return None
     if checkin.step in ("temperature", "temp_confirm"):

@@ -17,8 +17,11 @@ from bot.core.clock import SystemClock
 from bot.core.config import Config
 from bot.core.i18n import Catalog
 from bot.core.services import Services
-from bot.notices import receipts, render, sending, store
+from bot.notices import receipts, render, sending
 from bot.notices.audience import SCOPE_KINDS, Audience
+from bot.notices.store import audiences as audience_store
+from bot.notices.store import notices as notice_store
+from bot.notices.store import places as place_store
 from bot.storage.db import Database
 
 AUDIENCE_HELP = (
@@ -78,13 +81,13 @@ async def _audience(db: Database, text: str) -> Audience | str:
     if kind == "role" and arg in STAFF_ROLES:
         return Audience("role", role=arg)
     if kind == "school" and arg:
-        school_id = await store.school_by_name(db, arg)
+        school_id = await place_store.school_by_name(db, arg)
         if school_id is None:
             return f"no school named {arg!r}"
         return Audience("school", school_id=school_id)
     if kind == "class" and "/" in arg:
         school, _, name = arg.partition("/")
-        class_id = await store.class_by_name(db, school, name)
+        class_id = await place_store.class_by_name(db, school, name)
         if class_id is None:
             return f"no class {name!r} in school {school!r}"
         return Audience("class", class_id=class_id)
@@ -115,7 +118,7 @@ async def _send(args: argparse.Namespace, config: Config) -> int:
             print(audience, file=sys.stderr)
             return 1
         if args.dry_run:
-            counts = await store.candidate_counts(
+            counts = await audience_store.candidate_counts(
                 svc.db, audience, scope_school=None, exclude_id=None
             )
             total = sum(counts.values())
@@ -136,7 +139,7 @@ async def _send(args: argparse.Namespace, config: Config) -> int:
 async def _report(args: argparse.Namespace, config: Config) -> int:
     svc = await _services(config)
     try:
-        notice = await store.notice_by_id(svc.db, args.notice_id)
+        notice = await notice_store.notice_by_id(svc.db, args.notice_id)
         if notice is None:
             print(f"no notice #{args.notice_id}", file=sys.stderr)
             return 1

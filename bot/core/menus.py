@@ -20,7 +20,7 @@ MENUS: dict[str, tuple[str, ...]] = {
         "help",
         "language",
     ),
-    "doctor": ("today", "student", "ledger", "missed", "help", "language"),
+    "doctor": ("today", "readiness", "student", "ledger", "missed", "help", "language"),
     "counselor": ("today", "student", "msg", "ledger", "missed", "help", "language"),
     "admin": (
         "today",
@@ -32,6 +32,8 @@ MENUS: dict[str, tuple[str, ...]] = {
         "notices",
         "stats",
         "audit",
+        "return",
+        "readiness",
         "missed",
         "help",
         "language",

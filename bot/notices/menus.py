@@ -8,9 +8,9 @@ from bot.core.access import STAFF_ROLES, Viewer
 from bot.core.ids import is_id
 from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
-from bot.notices import store
 from bot.notices.audience import SCOPE_KINDS, Audience, offered_kinds
 from bot.notices.render import AREA, button
+from bot.notices.store import places as place_store
 
 PAGE_SIZE = 8
 
@@ -59,7 +59,7 @@ async def audience_keyboard(
     numbers = [int(a) for a in args if is_id(a)]
     rows: list[list[Button]] = []
     if name == "top" and viewer.role == "teacher":
-        mine = await store.classes(svc.db, ids=sorted(viewer.class_ids))
+        mine = await place_store.classes(svc.db, ids=sorted(viewer.class_ids))
         rows = [[audience(n, f"c{i}")] for i, n in mine]
         ids = [i for i, _ in mine]
         if len(ids) > 1:
@@ -84,7 +84,7 @@ async def audience_keyboard(
         roles = [audience(t(language, f"notices.audience.role_{r}"), f"r{r}") for r in STAFF_ROLES]
         rows = [roles[:2], roles[2:]]
     elif name in ("schools", "cschools") and viewer.is_bureau_admin and len(numbers) == 1:
-        found = await store.schools(svc.db)
+        found = await place_store.schools(svc.db)
         items = [
             audience(n, f"s{i}") if name == "schools" else submenu(n, f"classes.{i}.0")
             for i, n in found
@@ -93,7 +93,7 @@ async def audience_keyboard(
     elif name == "classes" and "class" in kinds and len(numbers) == 2:
         school_id, page = numbers
         if viewer.is_bureau_admin or school_id == viewer.person.school_id:
-            found = await store.classes(svc.db, school_id=school_id)
+            found = await place_store.classes(svc.db, school_id=school_id)
             items = [audience(n, f"c{i}") for i, n in found]
             rows = _paged(items, page, pages(f"classes.{school_id}"))
     if name != "top" and viewer.role != "teacher":

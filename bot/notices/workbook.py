@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from bot.core import xlsx
 from bot.core.clock import from_epoch
 from bot.core.i18n import Catalog
-from bot.notices.store import Notice, Recipient
+from bot.notices.store.notices import Notice
+from bot.notices.store.reports import Recipient
 
 COLUMNS = (
     ("school", 18),

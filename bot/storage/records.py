@@ -80,10 +80,14 @@ class Scope:
     class_ids: frozenset[int] | None = None
     school_ids: frozenset[int] | None = None
     student_id: int | None = None
+    # Isolated staff instead of students: kept apart in every view, never mixed into a class.
+    staff: bool = False
 
     def where(self, alias: str = "p") -> tuple[str, list[int]]:
         """A SQL condition over the people table aliased `alias`, with its parameters."""
         clauses: list[str] = []
+        if self.student_id is None:
+            clauses.append(f"{alias}.role {'!=' if self.staff else '='} 'student'")
         params: list[int] = []
         for column, ids in (("class_id", self.class_ids), ("school_id", self.school_ids)):
             if ids is None:

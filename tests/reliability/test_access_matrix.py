@@ -429,6 +429,67 @@ TABLE: list[Row] = [
     ),
     Row("rl:{id}", "other", {"student": NA, **staff(NA), "unbound": NB}),
     Row("rl:x", None, {"student": BAD, **staff(BAD), "unbound": NB}),
+    # Staff are isolated too (师生隔离): by an admin over them, never by a colleague.
+    Row(
+        "/isolate T02",
+        None,
+        {
+            **dict.fromkeys(("student", "doctor", "counselor"), NA),
+            "teacher": ("refused", "common.no_student"),
+            **dict.fromkeys(("school_admin", "bureau_admin"), ("allowed", "isolation.started")),
+            "unbound": NB,
+        },
+        changes=("isolation", "view"),
+    ),
+    Row(
+        "/release T02",
+        None,
+        {
+            **dict.fromkeys(("student", "doctor", "counselor"), NA),
+            "teacher": ("refused", "common.no_student"),
+            **dict.fromkeys(("school_admin", "bureau_admin"), ("allowed", "isolation.ended")),
+            "unbound": NB,
+        },
+        changes=("isolation", "view"),
+    ),
+    # Return to school: a school admin opens one (the bureau with the command line), the
+    # doctor decides, a returning person declares; nobody presses another's buttons.
+    Row(
+        "/return",
+        None,
+        {
+            **dict.fromkeys(("student", "teacher", "doctor", "counselor"), NA),
+            "school_admin": ("usage", "returns.usage"),
+            "bureau_admin": ("refused", "returns.not_allowed"),
+            "unbound": NB,
+        },
+    ),
+    Row(
+        "/return 12-05",
+        None,
+        {
+            **dict.fromkeys(("student", "teacher", "doctor", "counselor"), NA),
+            "school_admin": ("allowed", "returns.opened"),
+            "bureau_admin": ("refused", "returns.not_allowed"),
+            "unbound": NB,
+        },
+        changes=("view",),
+    ),
+    Row(
+        "/readiness",
+        None,
+        {
+            **dict.fromkeys(("student", "teacher", "counselor"), NA),
+            **dict.fromkeys(("doctor", "bureau_admin"), ("allowed", "returns.none")),
+            "school_admin": ("allowed", "returns.list.title"),
+            "unbound": NB,
+        },
+        changes=("view",),
+    ),
+    Row("rd:1:all", None, {**dict.fromkeys(ROLES, NA), "unbound": NB}),
+    Row("rd:x", None, {**dict.fromkeys(ROLES, BAD), "unbound": NB}),
+    Row("rt:1:0:y", None, {**dict.fromkeys(ROLES, BAD), "unbound": NB}),
+    Row("rt:x", None, {**dict.fromkeys(ROLES, BAD), "unbound": NB}),
     # Staff views.
     Row(
         "/student",
