@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.error import BadRequest
 
 from bot.alerts import actions, cards, history, rules
 from bot.alerts import store as alert_store
 from bot.contact import relay as contact
-from bot.core.keyboard import Button, Keyboard, callback
 from bot.storage import people
 from handlers.common import (
     Context,
@@ -21,6 +20,7 @@ from handlers.common import (
     bound_press,
     markup,
     reply,
+    shown_keyboard,
     viewer_for,
 )
 from handlers.contact import prompt_staff
@@ -120,15 +120,8 @@ async def log_call(update: Update, context: Context) -> None:
         await reply(update, context, text)
         return
     # One tap says this call was the handling of an alert, which stops its escalation.
-    buttons = Keyboard.column(
-        Button(
-            t(who.language, "alerts.button.call", kind=t(who.language, f"alerts.kind.{a.kind}")),
-            callback(cards.AREA, a.id, "call"),
-        )
-        for a in offers
-    )
-    offer = t(who.language, "alerts.call.offer", name=found[0].name)
-    await context.bot.send_message(who.chat_id, f"{text}\n{offer}", reply_markup=markup(buttons))
+    screen = cards.call_offer(svc.catalog, who.language, text, found[0].name, offers)
+    await context.bot.send_message(who.chat_id, screen.text, reply_markup=markup(screen.keyboard))
 
 
 async def _press_call(context: Context, press: Press, alert_id: int) -> None:
@@ -142,14 +135,9 @@ async def _press_call(context: Context, press: Press, alert_id: int) -> None:
     if outcome == "no_call":
         return
     # The button did its work: the ones left are the other alerts the call may have handled.
-    message = query.message
-    shown = getattr(message, "reply_markup", None)
-    rows = [
-        [b for b in row if b.callback_data != query.data]
-        for row in (shown.inline_keyboard if shown else ())
-    ]
+    left = shown_keyboard(getattr(query.message, "reply_markup", None)).without(query.data or "")
     try:
-        await query.edit_message_reply_markup(InlineKeyboardMarkup([r for r in rows if r]))
+        await query.edit_message_reply_markup(markup(left))
     except BadRequest:
         log.debug("call offer for alert %d unchanged", alert_id)
     if outcome == "resolved":
@@ -158,12 +146,8 @@ async def _press_call(context: Context, press: Press, alert_id: int) -> None:
 
 async def ask_resolution(context: Context, chat_id: int, language: str, alert_id: int) -> None:
     """Ask the staff member who resolved an alert for one line on what was done."""
-    catalog = context.svc.catalog
-    skip = Keyboard.of(
-        [Button(catalog.t(language, "alerts.button.skip"), callback("rs", alert_id, "skip"))]
-    )
-    text = catalog.t(language, "alerts.resolution.ask")
-    await context.bot.send_message(chat_id, text, reply_markup=markup(skip))
+    screen = cards.resolution_ask(context.svc.catalog, language, alert_id)
+    await context.bot.send_message(chat_id, screen.text, reply_markup=markup(screen.keyboard))
 
 
 async def press_resolution(update: Update, context: Context) -> None:

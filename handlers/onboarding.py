@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
-from bot.core.config import LANGUAGES
 from bot.guardians import consent, family
 from bot.guardians.greeting import welcome_parts
+from bot.people import language as languages
 from bot.people import onboarding
 from bot.people.onboarding import Bound, Refusal
 from bot.storage import people
-from handlers.common import Context, reply, set_menu
+from handlers.common import Context, markup, reply, set_menu
 
 log = logging.getLogger(__name__)
-
-LANGUAGE_NAMES = {"zh-CN": "中文", "en": "English"}
 
 
 async def start(update: Update, context: Context) -> None:
@@ -92,15 +90,8 @@ async def show_help(update: Update, context: Context) -> None:
 async def choose_language(update: Update, context: Context) -> None:
     """Offer the languages as buttons."""
     who = context.sender
-    buttons = [
-        InlineKeyboardButton(LANGUAGE_NAMES[lang], callback_data=f"lang:{lang}")
-        for lang in LANGUAGES
-    ]
-    await context.bot.send_message(
-        who.chat_id,
-        context.svc.catalog.t(who.language, "language.choose"),
-        reply_markup=InlineKeyboardMarkup([buttons]),
-    )
+    screen = languages.choice_screen(context.svc.catalog, who.language)
+    await context.bot.send_message(who.chat_id, screen.text, reply_markup=markup(screen.keyboard))
 
 
 async def set_language(update: Update, context: Context) -> None:
@@ -110,8 +101,8 @@ async def set_language(update: Update, context: Context) -> None:
     if query is None:
         return
     svc = context.svc
-    language = (query.data or "").removeprefix("lang:")
-    if language not in LANGUAGES:
+    language = languages.chosen(query.data)
+    if language is None:
         await query.answer(svc.catalog.t(who.language, "common.bad_button"), show_alert=True)
         return
     if who.person is None:

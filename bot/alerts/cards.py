@@ -3,6 +3,7 @@ what a card says, with its buttons."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
@@ -13,7 +14,7 @@ from bot.alerts.rules import SETTLED_BY_CALL
 from bot.alerts.wording import clock_text, seen_text
 from bot.core.access import covers_student
 from bot.core.i18n import Catalog
-from bot.core.keyboard import Button, Keyboard, callback
+from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
 from bot.delivery import outbox
 from bot.delivery.outbox import Outgoing, enqueue
@@ -25,6 +26,8 @@ from bot.storage.records import Person, StudentInfo
 
 # Callback data of a card's buttons: al:<alert id>:<verb>.
 AREA = "al"
+# rs:<alert id>:skip: skip the 处置情况 line asked for after Resolved.
+RESOLUTION_AREA = "rs"
 # Each verb a card's buttons carry, and the key of its words in the catalog (alerts.button.*,
 # alerts.toast.*), which kept the short names.
 VERBS = {
@@ -376,3 +379,25 @@ def _card_buttons(
         [button("call_guardian")] if settled else [],
         [button("not_concern")] if crisis else [],
     )
+
+
+def call_offer(
+    catalog: Catalog, language: str, logged: str, name: str, offers: Sequence[store.Alert]
+) -> Screen:
+    """After /called: the call is logged, and one button per alert the call may have handled."""
+    t = catalog.t
+    buttons = Keyboard.column(
+        Button(
+            t(language, "alerts.button.call", kind=t(language, f"alerts.kind.{a.kind}")),
+            callback(AREA, a.id, "call"),
+        )
+        for a in offers
+    )
+    return Screen(f"{logged}\n{t(language, 'alerts.call.offer', name=name)}", buttons)
+
+
+def resolution_ask(catalog: Catalog, language: str, alert_id: int) -> Screen:
+    """Ask the staff member who resolved an alert for one line on what was done."""
+    label = catalog.t(language, "alerts.button.skip")
+    skip = Keyboard.of([Button(label, callback(RESOLUTION_AREA, alert_id, "skip"))])
+    return Screen(catalog.t(language, "alerts.resolution.ask"), skip)
