@@ -9,7 +9,7 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.alerts import actions, cards, history
+from bot.alerts import actions, cards, history, rules
 from bot.alerts import store as alert_store
 from bot.contact import relay as contact
 from bot.storage import people
@@ -49,7 +49,16 @@ async def press_card(update: Update, context: Context) -> None:
         # Only a crisis card has the button: this press was forged or is from elsewhere.
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
-    if verb == "call":
+    if verb == "call_guardian" and alert.kind not in rules.SETTLED_BY_CALL:
+        # Only a missed or unreachable card has the button: this press was forged.
+        await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
+        return
+    if verb == "call_guardian":
+        # "Called the guardian" logs the call as /called would, and that call handles the card.
+        student = await people.person_by_id(svc.db, alert.student_id)
+        assert student is not None
+        await contact.log_call(svc, viewer, student)
+    if verb in ("call", "call_guardian"):
         await _press_call(context, press, alert_id)
         return
     if verb in ("ack", "resolve", "not_concern"):
@@ -91,7 +100,7 @@ async def log_call(update: Update, context: Context) -> None:
     who = context.sender
     svc = context.svc
     t = svc.catalog.t
-    if who.person is None or who.person.is_student:
+    if who.person is None or not who.person.is_staff:
         await reply(update, context, t(who.language, "common.not_allowed"))
         return
     query = " ".join(context.args or []).strip()
@@ -148,7 +157,7 @@ async def press_resolution(update: Update, context: Context) -> None:
         return
     svc = context.svc
     query, language = press.query, press.who.language
-    if press.person.is_student:
+    if not press.person.is_staff:
         await query.answer(svc.catalog.t(language, "common.not_allowed"), show_alert=True)
         return
     alert_id = press.id_at(0)
@@ -166,7 +175,7 @@ async def press_resolution(update: Update, context: Context) -> None:
 async def handle_resolution(update: Update, context: Context, who: Sender) -> bool:
     """Take a staff member's text as the 处置情况 line of the alert they just resolved."""
     message = update.effective_message
-    if message is None or not message.text or who.person is None or who.person.is_student:
+    if message is None or not message.text or who.person is None or not who.person.is_staff:
         return False
     svc = context.svc
     alert_id = await actions.resolution_waiting(svc, who.person)

@@ -67,7 +67,7 @@ async def press_contact(update: Update, context: Context) -> None:
         )
         return
     student_id = press.id_at(1)
-    if len(parts) == 2 and parts[0] == "msg" and student_id is not None and not person.is_student:
+    if len(parts) == 2 and parts[0] == "msg" and student_id is not None and person.is_staff:
         student = await people.person_by_id(svc.db, student_id)
         viewer = await viewer_for(svc, person)
         if student is None or not await contact.open_for_staff(svc, viewer, student):

@@ -62,7 +62,7 @@ async def press_label(update: Update, context: Context) -> None:
     if len(press.data) != 2 or example_id is None or label_key not in crisis_review.LABELS:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
-    if press.person.is_student:
+    if not press.person.is_staff:
         await query.answer(t(language, "common.not_allowed"), show_alert=True)
         return
     example = await review_store.example_by_id(svc.db, example_id)

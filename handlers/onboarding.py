@@ -6,6 +6,8 @@ import logging
 
 from telegram import Update
 
+from bot.guardians import consent, family
+from bot.guardians.greeting import welcome_parts
 from bot.people import language as languages
 from bot.people import onboarding
 from bot.people.onboarding import Bound, Refusal
@@ -58,10 +60,13 @@ async def _welcome(update: Update, context: Context, bound: Bound, chat_id: int)
     log.info("account bound to person %d (%s)", person.id, person.role)
     days = svc.config.retention.days_after_isolation
     if person.is_student:
-        parts = (
+        parts: tuple[str, ...] = (
             catalog.t(language, "onboarding.intro.student"),
             catalog.t(language, "onboarding.privacy", days=days),
         )
+    elif person.role == "guardian":
+        children = await family.children_of(svc.db, person)
+        parts = welcome_parts(catalog, language, children, days)
     else:
         # Staff read what they can do here and what they owe the students whose data they see.
         parts = (
@@ -71,6 +76,8 @@ async def _welcome(update: Update, context: Context, bound: Bound, chat_id: int)
     text = "\n\n".join((catalog.t(language, "onboarding.welcome", name=person.name), *parts))
     await reply(update, context, text)
     await set_menu(context, chat_id, person.role, language)
+    if person.role == "guardian":
+        await consent.ask_pending(svc, person)
 
 
 async def show_help(update: Update, context: Context) -> None:

@@ -61,7 +61,7 @@ async def choose_student(update: Update, context: Context) -> None:
     t = svc.catalog.t
     query, who, language = press.query, press.who, press.who.language
     student_id = press.id_at(0)
-    if len(press.data) != 1 or student_id is None or press.person.is_student:
+    if len(press.data) != 1 or student_id is None or not press.person.is_staff:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
     viewer = await viewer_for(svc, press.person)

@@ -36,7 +36,7 @@ async def press_remind(update: Update, context: Context) -> None:
     if len(press.data) != 2 or round_id is None or press.data.text(1) != "remind":
         await press.query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
-    if press.person.is_student:
+    if not press.person.is_staff:
         await press.query.answer(svc.catalog.t(language, "common.not_allowed"), show_alert=True)
         return
     viewer = await viewer_for(svc, press.person)

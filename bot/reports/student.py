@@ -16,6 +16,7 @@ from bot.core.clock import from_epoch
 from bot.core.i18n import Catalog
 from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
+from bot.guardians import consent, family
 from bot.reports import charts
 from bot.reports.store import ledger as store
 from bot.reports.store.ledger import LedgerRow
@@ -102,6 +103,9 @@ async def student_view(
         linked = [catalog.t(language, "staffviews.student.not_linked")]
     else:
         linked = []
+    linked += await family.guardian_lines(services.db, catalog, language, student)
+    consented = await consent.consent_line(services, catalog, language, student)
+    linked += [consented] if consented is not None else []
     if isolation is None:
         never = catalog.t(language, "staffviews.student.never_isolated")
         text = "\n".join([header, *linked, never])
@@ -232,12 +236,17 @@ def table_lines(
     if len(rows) > len(shown):
         lines.append(t(language, "staffviews.student.earlier", count=len(rows) - len(shown)))
     separator = t(language, "checkin.list_separator")
+    # Who answered is said once a guardian has answered for the student (家长代答).
+    by_family = any(row.answered_by is not None for row in shown)
     for row in shown:
         parts = [_when(services, language, row)]
         if row.status != "answered":
             parts.append(t(language, f"staffviews.status.{row.status}"))
             lines.append(" · ".join(parts))
             continue
+        if by_family:
+            who = "by_student" if row.answered_by is None else "by_guardian"
+            parts.append(t(language, f"staffviews.cell.{who}"))
         if row.temperature_c is not None:
             mark = " ⚠️" if row.temperature_c >= thresholds.fever_warning_c else ""
             parts.append(f"{row.temperature_c:.1f}°C{mark}")
