@@ -137,6 +137,35 @@ async def test_a_mother_answers_for_two_children_in_two_classes(harness: Harness
     assert any(c.endswith("家长代答") for c in cells), cells
 
 
+async def test_a_parent_answering_reads_texts_about_their_child(harness: Harness) -> None:
+    await seeded(harness)
+    mother = await harness.onboard(MOTHER, user_id=USER_IDS[MOTHER])
+    father = await harness.onboard(FATHER, user_id=USER_IDS[FATHER], language_code="en")
+    mark = harness.api.mark()
+
+    await at(harness, 7, 30)
+
+    prompt = await mother.wait_for_message(contains="家长代答：赵雷", since=mark)
+    assert "请输入孩子（赵雷）现在的体温" in prompt["text"]
+    assert "你现在的体温" not in prompt["text"]
+    english = await father.wait_for_message(contains="Answering for 张小明", since=mark)
+    assert "What is 张小明's temperature right now?" in english["text"]
+    mark = harness.api.mark()
+    await mother.send_text("36.6")
+    step = await mother.wait_for_message(contains="没有不适", since=mark)
+    assert "孩子现在有下面这些不舒服吗" in step["text"]
+    said = []
+    for label in ("没有不适", "🙂", "跳过", "提交"):
+        mark = harness.api.mark()
+        await mother.press(step["message_id"], button(step, label))
+        step = await mother.wait_for_message(since=mark)
+        said.append(step["text"])
+    assert "孩子今天的心情怎么样" in said[0]
+    assert "关于孩子，有什么想告诉班主任的吗" in said[1]
+    assert "已提交，谢谢您" in said[3]
+    assert not any("你今天" in text or "谢谢你" in text for text in said)
+
+
 async def test_a_bound_student_is_asked_and_a_young_one_through_the_parent(
     harness: Harness,
 ) -> None:

@@ -24,6 +24,7 @@ from bot.checkins.screens import (
     screen_item,
     t,
     temperature_text,
+    voiced,
 )
 from bot.checkins.store import checkins as checkin_store
 from bot.checkins.store import rounds as round_store
@@ -111,12 +112,15 @@ def _by(person: Person) -> int | None:
 
 
 async def _screen_as(svc: Services, person: Person, language: str, c: Checkin) -> Screen:
-    """The check-in's current step; for a guardian, headed with the child it is about."""
-    screen = screen_for(svc, language, c)
+    """The check-in's current step; for a guardian, headed with the child it is about and
+    asked about the child."""
     if person.id == c.student_id:
-        return screen
+        return screen_for(svc, language, c)
     child = await people.person_by_id(svc.db, c.student_id)
-    return screen.with_text_above(for_child(svc, language, child.name if child else ""))
+    name = child.name if child else ""
+    return screen_for(svc, language, c, child=name).with_text_above(
+        for_child(svc, language, name)
+    )
 
 
 async def _apply(
@@ -284,7 +288,7 @@ async def resume_for_children(
     for child in await family.children_of(svc.db, guardian):
         if await isolation_store.open_isolation(svc.db, child.student.id) is None:
             continue
-        answer = await resume(svc, child.student, language, now)
+        answer = await resume(svc, child.student, language, now, child=child.student.name)
         if answer.screen is not None:
             heading = for_child(svc, language, child.student.name)
             answer = dataclasses.replace(answer, screen=answer.screen.with_text_above(heading))
@@ -316,8 +320,12 @@ async def _typed_temperature(
     reading = parse_temperature(text)
     if not isinstance(reading, Reading):
         code = getattr(reading, "code", "not_a_number")
+        child = None
+        if student.id != checkin.student_id:
+            found = await people.person_by_id(svc.db, checkin.student_id)
+            child = found.name if found else ""
         screen = Screen(
-            t(svc, language, f"temp_error.{code}"),
+            voiced(svc, language, f"temp_error.{code}", child),
             Keyboard.of((no_thermometer(svc, language, checkin.id, checkin.isolation_kind),)),
         )
         return Reply(screen=screen, new_message=True)
@@ -382,8 +390,11 @@ async def _late_typed(
     return Reply(screen=Screen(await late_text(svc, language, latest, now)), new_message=True)
 
 
-async def resume(svc: Services, student: Person, language: str, now: int) -> Reply:
-    """/checkin: show the open check-in at its current step, starting it if need be."""
+async def resume(
+    svc: Services, student: Person, language: str, now: int, child: str | None = None
+) -> Reply:
+    """/checkin: show the open check-in at its current step, starting it if need be; `child`
+    names the student when a guardian asks for it."""
     checkin = await checkin_store.current_checkin(svc.db, student.id, now)
     episode = await isolation_store.open_isolation(svc.db, student.id)
     if checkin is None or checkin.status == "not_sent":
@@ -411,7 +422,9 @@ async def resume(svc: Services, student: Person, language: str, now: int) -> Rep
         if checkin is None:
             return Reply(screen=Screen(t(svc, language, "not_isolated")), new_message=True)
     return Reply(
-        screen=screen_for(svc, language, checkin), new_message=True, checkin_id=checkin.id
+        screen=screen_for(svc, language, checkin, child=child),
+        new_message=True,
+        checkin_id=checkin.id,
     )
 
 

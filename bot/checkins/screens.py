@@ -92,11 +92,15 @@ def next_text(
     return t(svc, language, key, next=when, **extra)
 
 
-def screen_for(svc: Services, language: str, c: Checkin) -> Screen:
+def screen_for(svc: Services, language: str, c: Checkin, child: str | None = None) -> Screen:
+    """The check-in's current step; `child` names the child when a guardian answers for them,
+    so the questions speak to the parent about the child instead of to the child."""
     header = header_text(svc, language, c.slot, c.scheduled_at)
     step = c.step
     if step == "temperature":
-        return temperature_screen(svc, language, c.id, header, c.isolation_kind, kept=c)
+        return temperature_screen(
+            svc, language, c.id, header, c.isolation_kind, kept=c, child=child
+        )
     if step == "temp_confirm":
         if c.pending_f is None:
             text = t(svc, language, "implausible_confirm", celsius=number(c.pending_c))
@@ -136,19 +140,20 @@ def screen_for(svc: Services, language: str, c: Checkin) -> Screen:
                 button(t(svc, language, "btn.done"), c.id, Verb.SYMPTOMS_DONE),
             ]
         )
-        return Screen(f"{header}\n\n{t(svc, language, 'ask.symptoms')}", Keyboard.of(*rows))
+        return Screen(f"{header}\n\n{voiced(svc, language, 'ask.symptoms', child)}", Keyboard.of(*rows))
     if step == "mood":
         faces = (
             button(("·" + face + "·") if c.mood == i + 1 else face, c.id, Verb.MOOD, i + 1)
             for i, face in enumerate(MOODS)
         )
-        return Screen(f"{header}\n\n{t(svc, language, 'ask.mood')}", Keyboard.of(faces))
+        return Screen(f"{header}\n\n{voiced(svc, language, 'ask.mood', child)}", Keyboard.of(faces))
     if step == "screen":
         item = screen_item(c)
-        question = t(
+        question = voiced(
             svc,
             language,
             "ask.screen",
+            child,
             n=item + 1,
             total=SCREEN_ITEMS,
             item=t(svc, language, f"screen.item{item + 1}"),
@@ -164,12 +169,13 @@ def screen_for(svc: Services, language: str, c: Checkin) -> Screen:
             for v in range(SCREEN_OPTIONS)
         )
         if item == 0:
-            question = f"{t(svc, language, 'ask.screen_intro')}\n\n{question}"
+            intro = voiced(svc, language, "ask.screen_intro", child)
+            question = f"{intro}\n\n{question}"
         return Screen(f"{header}\n\n{question}", options)
     if step == "note":
         if c.note:
             return Screen(
-                f"{header}\n\n{t(svc, language, 'ask.note_kept')}",
+                f"{header}\n\n{voiced(svc, language, 'ask.note_kept', child)}",
                 Keyboard.column(
                     (
                         button(
@@ -182,14 +188,20 @@ def screen_for(svc: Services, language: str, c: Checkin) -> Screen:
                 ),
             )
         return Screen(
-            f"{header}\n\n{t(svc, language, 'ask.note')}",
+            f"{header}\n\n{voiced(svc, language, 'ask.note', child)}",
             Keyboard.of((button(t(svc, language, "btn.skip"), c.id, Verb.KEEP_NOTE),)),
         )
-    return _summary_screen(svc, language, c, header)
+    return _summary_screen(svc, language, c, header, child)
 
 
 def temperature_screen(
-    svc: Services, language: str, checkin_id: int, header: str, kind: str, kept: Checkin | None
+    svc: Services,
+    language: str,
+    checkin_id: int,
+    header: str,
+    kind: str,
+    kept: Checkin | None,
+    child: str | None = None,
 ) -> Screen:
     row: list[Button] = [no_thermometer(svc, language, checkin_id, kind)]
     if kept is not None and kept.temperature_status is not None:
@@ -200,7 +212,8 @@ def temperature_screen(
                 Verb.KEEP_TEMP,
             )
         )
-    return Screen(f"{header}\n\n{t(svc, language, f'ask.temperature.{kind}')}", Keyboard.of(row))
+    ask = voiced(svc, language, f"ask.temperature.{kind}", child)
+    return Screen(f"{header}\n\n{ask}", Keyboard.of(row))
 
 
 def no_thermometer(svc: Services, language: str, checkin_id: int, kind: str) -> Button:
@@ -208,7 +221,9 @@ def no_thermometer(svc: Services, language: str, checkin_id: int, kind: str) -> 
     return button(t(svc, language, f"btn.no_thermometer.{kind}"), checkin_id, Verb.NO_THERMOMETER)
 
 
-def _summary_screen(svc: Services, language: str, c: Checkin, header: str) -> Screen:
+def _summary_screen(
+    svc: Services, language: str, c: Checkin, header: str, child: str | None
+) -> Screen:
     sep = t(svc, language, "list_separator")
     if c.symptoms is None:
         symptoms = "—"
@@ -231,8 +246,8 @@ def _summary_screen(svc: Services, language: str, c: Checkin, header: str) -> Sc
     ]
     closes = schedule.clock_time(c.closes_at, svc.tz)
     if c.status == "answered":
-        lines.append(t(svc, language, "summary.submitted", closes=closes))
-        lines += _in_touch(svc, language, c)
+        lines.append(voiced(svc, language, "summary.submitted", child, closes=closes))
+        lines += _in_touch(svc, language, c, child)
         buttons: tuple[Button, ...] = (button(t(svc, language, "btn.edit"), c.id, Verb.EDIT),)
     else:
         lines.append(t(svc, language, "summary.check", closes=closes))
@@ -243,16 +258,16 @@ def _summary_screen(svc: Services, language: str, c: Checkin, header: str) -> Sc
     return Screen("\n".join(lines), Keyboard.of(buttons))
 
 
-def _in_touch(svc: Services, language: str, c: Checkin) -> list[str]:
+def _in_touch(svc: Services, language: str, c: Checkin, child: str | None) -> list[str]:
     """An abnormal answer is not just "submitted": say who will be in touch."""
     current = dataclasses.replace(checkin_store.facts(c), screen=rules.partial_screen(c.screen))
     signals = rules.evaluate_answers(current, rules.Thresholds.from_config(svc.config.alerts))
     kinds = {s.kind for s in signals}
     lines = []
     if kinds & {rules.AlertKind.FEVER, rules.AlertKind.SYMPTOMS}:
-        lines.append(t(svc, language, "summary.in_touch_health"))
+        lines.append(voiced(svc, language, "summary.in_touch_health", child))
     if rules.AlertKind.SCREEN in kinds:
-        lines.append(t(svc, language, "summary.in_touch_counselor"))
+        lines.append(voiced(svc, language, "summary.in_touch_counselor", child))
     return lines
 
 
@@ -310,6 +325,14 @@ def number(value: float | None) -> str:
 
 def t(svc: Services, language: str, key: str, **params: Any) -> str:
     return svc.catalog.t(language, f"checkin.{key}", **params)
+
+
+def voiced(svc: Services, language: str, key: str, child: str | None, **params: Any) -> str:
+    """A text that asks about the person checked in: to the student, or, when a guardian
+    answers for a child, to the guardian about that child (the catalogs' checkin.guardian.*)."""
+    if child is None:
+        return t(svc, language, key, **params)
+    return t(svc, language, f"guardian.{key}", name=child, **params)
 
 
 def for_child(svc: Services, language: str, name: str) -> str:
