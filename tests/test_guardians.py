@@ -367,6 +367,7 @@ async def test_a_class_notice_to_parents_counts_receipts_and_reminds_the_rest(
     await tap(teacher, menu, "初二(3)班 家长")
     summary = await teacher.wait_for_message(contains="接收人", since=mark)
     assert "初二(3)班的家长" in summary["text"]
+    assert "家长回执" in summary["text"] and "已阅读并同意" in summary["text"]
     assert "家长 2 人" in summary["text"]
     mark = harness.api.mark()
     await tap(teacher, summary, "发送")
@@ -377,17 +378,25 @@ async def test_a_class_notice_to_parents_counts_receipts_and_reminds_the_rest(
     assert copies_of(student, notice) == []
     [to_father] = copies_of(father, notice)
     [to_mother] = copies_of(mother, notice)
-    await tap(father, to_father, "已读")
+    # A 家长回执 is agreed to, not just read: the button and the footer say so.
+    assert "读完后点下面的“已阅读并同意”按钮" in to_father["text"]
+    labels = [k["text"] for row in to_father["reply_markup"]["inline_keyboard"] for k in row]
+    assert labels == ["✅ 已阅读并同意"]
+    answer = await tap(father, to_father, "已阅读并同意")
+    assert "已收到您的回执" in answer["text"]
     mark = harness.api.mark()
     await tap(teacher, sent, "查看情况")
     report = await teacher.wait_for_message(contains="📊", since=mark)
-    assert "已确认：1 / 2" in report["text"]
+    assert "家长已阅读并同意：1 / 2" in report["text"]
+    assert "还没回执的家长（1 人）" in report["text"]
     assert "张妈妈（张小明的家长）" in report["text"]
 
     answer = await tap(teacher, report, "提醒")
     assert "已提醒 1 位" in answer["text"]
     await harness.delivered()
-    assert len(copies_of(mother, "🔔 提醒")) == 1
+    [reminder] = copies_of(mother, "🔔 提醒")
+    assert "请阅读后点“已阅读并同意”" in reminder["text"]
+    assert reminder["reply_markup"]["inline_keyboard"][0][0]["text"] == "✅ 已阅读并同意"
     assert copies_of(father, "🔔 提醒") == []
     rows = await harness.svc.db.fetchall(
         "SELECT p.name, r.confirmed_at IS NOT NULL FROM notice_recipients r"
