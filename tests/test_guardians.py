@@ -253,6 +253,22 @@ async def test_answerer_moves_a_students_checkins_to_the_parent(harness: Harness
     await teacher.wait_for_message(contains="恢复按学校的默认设置：由学生本人填写", since=mark)
     assert await harness.svc.db.scalar("SELECT answerer FROM people WHERE number = 'S001'") is None
 
+    # Both changes are staff actions on a student: audited with who, whom, from and to.
+    rows = await harness.svc.db.fetchall(
+        "SELECT p.number, a.action, s.number FROM audit a JOIN people p ON p.id = a.actor_id"
+        " JOIN people s ON s.id = a.student_id WHERE a.action LIKE 'answerer%' ORDER BY a.id"
+    )
+    assert [tuple(r) for r in rows] == [
+        ("T01", "answerer:default:guardian", "S001"),
+        ("T01", "answerer:guardian:default", "S001"),
+    ]
+    admin = await harness.onboard("A01", user_id=USER_IDS["A01"])
+    mark = harness.api.mark()
+    await admin.send_text("/audit 张小明")
+    shown = await admin.wait_for_message(contains="张小明", since=mark)
+    assert "王老师：更改打卡人：学校默认 → 家长 · 张小明（S001）" in shown["text"], shown["text"]
+    assert "更改打卡人：家长 → 学校默认" in shown["text"]
+
 
 def texts_to(harness: Harness, user_id: int, since: int) -> list[str]:
     return [
