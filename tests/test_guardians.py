@@ -38,7 +38,12 @@ async def test_guardian_binds_and_the_greeting_names_both_children(harness: Harn
         for c in harness.api.calls
         if c.method == "setMyCommands" and c.params["scope"]["chat_id"] == USER_IDS[MOTHER]
     )
-    assert [c["command"] for c in menu.params["commands"]] == ["checkin", "help", "language"]
+    assert [c["command"] for c in menu.params["commands"]] == [
+        "checkin",
+        "child",
+        "help",
+        "language",
+    ]
 
 
 async def test_guardian_greeting_in_english(harness: Harness) -> None:
@@ -524,3 +529,55 @@ async def test_a_guardians_stray_text_photo_and_commands_get_a_guardians_hint(
     heads = [r.split("\n")[0].split(" ")[-1] for r in replies]
     assert heads == ["家长代答：赵雷", "家长代答：周小"]
     assert all("下一次打卡是今天 07:30" in r for r in replies)
+
+
+async def test_child_shows_a_parent_their_childrens_last_week_and_nothing_else(
+    harness: Harness,
+) -> None:
+    await seeded(harness)
+    mother = await harness.onboard(MOTHER, user_id=USER_IDS[MOTHER])
+    menu = next(
+        c
+        for c in harness.api.calls
+        if c.method == "setMyCommands" and c.params["scope"]["chat_id"] == USER_IDS[MOTHER]
+    )
+    assert "child" in [c["command"] for c in menu.params["commands"]]
+    await at(harness, 7, 30)
+    await answer(mother, "36.6", "赵雷")
+    # 周小: a fever, a cough and a note for the teacher; the fever raises an alert card.
+    mark = harness.api.mark()
+    await mother.send_text("38.1")
+    step = await mother.wait_for_message(contains="没有不适", since=mark)
+    for label in ("咳嗽", "完成", "😐"):
+        mark = harness.api.mark()
+        await mother.press(step["message_id"], button(step, label))
+        step = await mother.wait_for_message(since=mark)
+    mark = harness.api.mark()
+    await mother.send_text("他说晚上睡不着，不想活了")
+    step = await mother.wait_for_message(contains="提交", since=mark)
+    mark = harness.api.mark()
+    await mother.press(step["message_id"], button(step, "提交"))
+    await mother.wait_for_message(contains="已提交", since=mark)
+    assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") >= 1
+    await at(harness, 10, 31)
+
+    mark = harness.api.mark()
+    await mother.send_text("/child")
+    shown = await mother.wait_for_message(contains="最近 7 天", since=mark)
+    text = shown["text"]
+    assert "赵雷（城关一中 初二(4)班）" in text and "周小（实验小学 三年级(1)班）" in text
+    assert "11月30日（周一）晨检：36.6 °C，没有不适，心情 🙂 不错 · 您代答" in text, text
+    assert "11月30日（周一）晨检：38.1 °C，咳嗽，心情 😐 一般 · 您代答" in text, text
+    # Nothing but the answers: no note, no alert, no crisis, nobody else's child.
+    for hidden in ("睡不着", "不想活", "提醒", "危机", "张小明", "李华"):
+        assert hidden not in text, hidden
+    viewed = await harness.svc.db.fetchall(
+        "SELECT s.number FROM audit a JOIN people s ON s.id = a.student_id"
+        " WHERE a.action = 'child_view' ORDER BY s.number"
+    )
+    assert [r[0] for r in viewed] == ["S005", "S901"]
+
+    student = await harness.onboard("S001", user_id=USER_IDS["S001"])
+    mark = harness.api.mark()
+    await student.send_text("/child")
+    await student.wait_for_message(contains="你没有权限", since=mark)
