@@ -486,7 +486,8 @@ TABLE: list[Row] = [
             ),
             "unbound": NB,
         },
-        changes=("answerer",),
+        # The change goes into the audit trail: who, which student, from what to what.
+        changes=("answerer", "view"),
     ),
     # A guardian's view of their own children's check-ins: nobody else has it, and a child of
     # another family reads as no child at all.
