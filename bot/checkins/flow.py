@@ -118,9 +118,7 @@ async def _screen_as(svc: Services, person: Person, language: str, c: Checkin) -
         return screen_for(svc, language, c)
     child = await people.person_by_id(svc.db, c.student_id)
     name = child.name if child else ""
-    return screen_for(svc, language, c, child=name).with_text_above(
-        for_child(svc, language, name)
-    )
+    return screen_for(svc, language, c, child=name).with_text_above(for_child(svc, language, name))
 
 
 async def _apply(

@@ -140,13 +140,15 @@ def screen_for(svc: Services, language: str, c: Checkin, child: str | None = Non
                 button(t(svc, language, "btn.done"), c.id, Verb.SYMPTOMS_DONE),
             ]
         )
-        return Screen(f"{header}\n\n{voiced(svc, language, 'ask.symptoms', child)}", Keyboard.of(*rows))
+        ask = voiced(svc, language, "ask.symptoms", child)
+        return Screen(f"{header}\n\n{ask}", Keyboard.of(*rows))
     if step == "mood":
         faces = (
             button(("·" + face + "·") if c.mood == i + 1 else face, c.id, Verb.MOOD, i + 1)
             for i, face in enumerate(MOODS)
         )
-        return Screen(f"{header}\n\n{voiced(svc, language, 'ask.mood', child)}", Keyboard.of(faces))
+        ask = voiced(svc, language, "ask.mood", child)
+        return Screen(f"{header}\n\n{ask}", Keyboard.of(faces))
     if step == "screen":
         item = screen_item(c)
         question = voiced(

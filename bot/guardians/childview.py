@@ -44,7 +44,10 @@ async def child_view(
 
 
 def render(
-    catalog: Catalog, language: str, guardian_id: int, shown: list[tuple[Child, list[ChildCheckin]]]
+    catalog: Catalog,
+    language: str,
+    guardian_id: int,
+    shown: list[tuple[Child, list[ChildCheckin]]],
 ) -> str:
     """The whole message: a heading, then each child and their check-ins, one per line."""
     t = catalog.t

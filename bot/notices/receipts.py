@@ -138,7 +138,9 @@ async def report_text(svc: Services, language: str, notice: Notice) -> str:
     if notice.needs_confirmation:
         reached = copies.get("sent", 0) + copies.get("unknown", 0)
         # A 家长回执 counts who agreed, in the words the guardians' button used.
-        words = "notices.report.agreed" if viewer_audience.guardians else "notices.report.confirmed"
+        words = (
+            "notices.report.agreed" if viewer_audience.guardians else "notices.report.confirmed"
+        )
         lines.append(t(language, words, confirmed=confirmed, reached=reached))
         waiting_for = await receipt_store.unconfirmed_names(svc.db, notice.id)
         if waiting_for and notice.withdrawn_at is None:
