@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.error import BadRequest
 
-from bot.alerts import actions, cards, history
+from bot.alerts import actions, cards, history, rules
 from bot.alerts import store as alert_store
 from bot.contact import relay as contact
-from bot.core.keyboard import Button, Keyboard, callback
 from bot.storage import people
 from handlers.common import (
     Context,
@@ -21,6 +20,7 @@ from handlers.common import (
     bound_press,
     markup,
     reply,
+    shown_keyboard,
     viewer_for,
 )
 from handlers.contact import prompt_staff
@@ -49,7 +49,16 @@ async def press_card(update: Update, context: Context) -> None:
         # Only a crisis card has the button: this press was forged or is from elsewhere.
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
-    if verb == "call":
+    if verb == "call_guardian" and alert.kind not in rules.SETTLED_BY_CALL:
+        # Only a missed or unreachable card has the button: this press was forged.
+        await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
+        return
+    if verb == "call_guardian":
+        # "Called the guardian" logs the call as /called would, and that call handles the card.
+        student = await people.person_by_id(svc.db, alert.student_id)
+        assert student is not None
+        await contact.log_call(svc, viewer, student)
+    if verb in ("call", "call_guardian"):
         await _press_call(context, press, alert_id)
         return
     if verb in ("ack", "resolve", "not_concern"):
@@ -91,7 +100,7 @@ async def log_call(update: Update, context: Context) -> None:
     who = context.sender
     svc = context.svc
     t = svc.catalog.t
-    if who.person is None or who.person.is_student:
+    if who.person is None or not who.person.is_staff:
         await reply(update, context, t(who.language, "common.not_allowed"))
         return
     query = " ".join(context.args or []).strip()
@@ -111,15 +120,8 @@ async def log_call(update: Update, context: Context) -> None:
         await reply(update, context, text)
         return
     # One tap says this call was the handling of an alert, which stops its escalation.
-    buttons = Keyboard.column(
-        Button(
-            t(who.language, "alerts.button.call", kind=t(who.language, f"alerts.kind.{a.kind}")),
-            callback(cards.AREA, a.id, "call"),
-        )
-        for a in offers
-    )
-    offer = t(who.language, "alerts.call.offer", name=found[0].name)
-    await context.bot.send_message(who.chat_id, f"{text}\n{offer}", reply_markup=markup(buttons))
+    screen = cards.call_offer(svc.catalog, who.language, text, found[0].name, offers)
+    await context.bot.send_message(who.chat_id, screen.text, reply_markup=markup(screen.keyboard))
 
 
 async def _press_call(context: Context, press: Press, alert_id: int) -> None:
@@ -133,14 +135,9 @@ async def _press_call(context: Context, press: Press, alert_id: int) -> None:
     if outcome == "no_call":
         return
     # The button did its work: the ones left are the other alerts the call may have handled.
-    message = query.message
-    shown = getattr(message, "reply_markup", None)
-    rows = [
-        [b for b in row if b.callback_data != query.data]
-        for row in (shown.inline_keyboard if shown else ())
-    ]
+    left = shown_keyboard(getattr(query.message, "reply_markup", None)).without(query.data or "")
     try:
-        await query.edit_message_reply_markup(InlineKeyboardMarkup([r for r in rows if r]))
+        await query.edit_message_reply_markup(markup(left))
     except BadRequest:
         log.debug("call offer for alert %d unchanged", alert_id)
     if outcome == "resolved":
@@ -149,12 +146,8 @@ async def _press_call(context: Context, press: Press, alert_id: int) -> None:
 
 async def ask_resolution(context: Context, chat_id: int, language: str, alert_id: int) -> None:
     """Ask the staff member who resolved an alert for one line on what was done."""
-    catalog = context.svc.catalog
-    skip = Keyboard.of(
-        [Button(catalog.t(language, "alerts.button.skip"), callback("rs", alert_id, "skip"))]
-    )
-    text = catalog.t(language, "alerts.resolution.ask")
-    await context.bot.send_message(chat_id, text, reply_markup=markup(skip))
+    screen = cards.resolution_ask(context.svc.catalog, language, alert_id)
+    await context.bot.send_message(chat_id, screen.text, reply_markup=markup(screen.keyboard))
 
 
 async def press_resolution(update: Update, context: Context) -> None:
@@ -164,7 +157,7 @@ async def press_resolution(update: Update, context: Context) -> None:
         return
     svc = context.svc
     query, language = press.query, press.who.language
-    if press.person.is_student:
+    if not press.person.is_staff:
         await query.answer(svc.catalog.t(language, "common.not_allowed"), show_alert=True)
         return
     alert_id = press.id_at(0)
@@ -182,7 +175,7 @@ async def press_resolution(update: Update, context: Context) -> None:
 async def handle_resolution(update: Update, context: Context, who: Sender) -> bool:
     """Take a staff member's text as the 处置情况 line of the alert they just resolved."""
     message = update.effective_message
-    if message is None or not message.text or who.person is None or who.person.is_student:
+    if message is None or not message.text or who.person is None or not who.person.is_staff:
         return False
     svc = context.svc
     alert_id = await actions.resolution_waiting(svc, who.person)

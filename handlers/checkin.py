@@ -16,6 +16,7 @@ from bot.isolation import store as isolation_store
 from handlers.common import Context, Sender, bound_sender, markup, reply
 
 log = logging.getLogger(__name__)
+ANSWERING_ROLES = ("student", "guardian")
 
 
 async def _send(context: Context, chat_id: int, answer: Reply) -> None:
@@ -32,7 +33,8 @@ async def _checks_in(context: Context, who: Sender | None) -> bool:
     """Students check in; so does a staff member while isolated (师生隔离)."""
     if who is None or who.person is None:
         return False
-    if who.person.is_student:
+    if who.person.is_student or who.person.role == "guardian":
+        # A guardian answers for their children (家长代答).
         return True
     return await isolation_store.open_isolation(context.svc.db, who.person.id) is not None
 
@@ -44,6 +46,13 @@ async def start_checkin(update: Update, context: Context) -> None:
         return
     who, person = bound
     svc = context.svc
+    if person.role == "guardian":
+        answers = await flow.resume_for_children(svc, person, who.language, svc.now())
+        if not answers:
+            await reply(update, context, svc.catalog.t(who.language, "checkin.no_child_isolated"))
+        for answer in answers:
+            await _send(context, who.chat_id, answer)
+        return
     if not await _checks_in(context, who):
         await reply(update, context, svc.catalog.t(who.language, "checkin.students_only"))
         return

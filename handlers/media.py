@@ -44,7 +44,9 @@ async def route_media(update: Update, context: Context) -> None:
         # A photo of the thermometer, most likely: the check-in needs the number typed.
         await reply(update, context, svc.catalog.t(who.language, "checkin.type_the_number"))
         return
-    if message.photo:
+    if person.role == "guardian":
+        key = "text.hint_guardian"
+    elif message.photo:
         key = "contact.photo_hint" if person.is_student else "contact.photo_hint_staff"
     else:
         key = "text.hint_student" if person.is_student else "text.hint_staff"

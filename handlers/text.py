@@ -42,7 +42,7 @@ async def route_text(update: Update, context: Context) -> None:
     if screened is None or not screened.answered:
         text = await checkin.button_hint(update, context, who)
         if text is None:
-            hint = "text.hint_student" if person.is_student else "text.hint_staff"
+            hint = "text.hint_staff" if person.is_staff else f"text.hint_{person.role}"
             text = svc.catalog.t(who.language, hint)
         await reply(update, context, text)
 

@@ -11,12 +11,22 @@ import pytest
 
 from bot.alerts import actions
 from bot.alerts.evaluate import evaluate_checkin, evaluate_pending, on_unreachable
+from bot.core.services import Services
 from bot.delivery import outbox
 from bot.safeguarding import student_text
 from tests.conftest import SHANGHAI
 from tests.harness import Harness
 from tests.seed import STUDENTS_CSV, USER_IDS
-from tests.steps import alert_row, answer_checkin, button_data, data, events, person, school
+from tests.steps import (
+    alert_row,
+    answer_checkin,
+    button_data,
+    data,
+    events,
+    person,
+    school,
+    with_evening_round,
+)
 
 
 def _chat(call: Any) -> int:
@@ -116,9 +126,11 @@ async def test_unacknowledged_urgent_escalates_to_school_then_bureau(harness: Ha
 
 
 async def test_warning_raised_at_23_arrives_at_7(harness: Harness) -> None:
+    await with_evening_round(harness)
     users = await school(harness, "S001", "T01", "D01")
+    # The student answers the evening check-in late, just before it closes.
     harness.clock.set(datetime(2026, 11, 30, 23, 0, tzinfo=SHANGHAI))
-    await answer_checkin(harness, "S001", temperature=37.5, slot_index=1)
+    await answer_checkin(harness, "S001", temperature=37.5, slot_index=2)
     await harness.delivered()
     alert = await alert_row(harness, "fever")
     assert alert["level"] == "warning"
@@ -144,13 +156,15 @@ async def test_warning_raised_at_23_arrives_at_7(harness: Harness) -> None:
 async def test_a_held_warning_card_gives_way_when_the_alert_turns_urgent(
     harness: Harness,
 ) -> None:
+    await with_evening_round(harness)
     users = await school(harness, "S001", "T01", "D01")
     harness.clock.set(datetime(2026, 11, 30, 23, 0, tzinfo=SHANGHAI))
-    await answer_checkin(harness, "S001", temperature=37.5, slot_index=1)
+    await answer_checkin(harness, "S001", temperature=37.5, slot_index=2)
     await harness.delivered()
-    # A second reading (written into the day's other round) folds into the open fever alert.
+    # A second reading (the student measures again and edits the answer) folds into the open
+    # fever alert.
     harness.clock.set(datetime(2026, 11, 30, 23, 20, tzinfo=SHANGHAI))
-    await answer_checkin(harness, "S001", temperature=38.6, slot_index=0)
+    await answer_checkin(harness, "S001", temperature=38.6, slot_index=2)
     await harness.delivered()
     urgent = await users["T01"].wait_for_message(contains="38.6")
     assert "紧急" in urgent["text"]
@@ -313,10 +327,19 @@ async def test_unreachable_student_alerts_the_class_teacher(harness: Harness) ->
     assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 1
 
 
-async def test_pending_evaluations_are_picked_up_by_the_job(harness: Harness) -> None:
+async def test_pending_evaluations_are_picked_up_by_the_job(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     users = await school(harness, "S001", "T01", "D01")
-    # The answer is committed but the bot stopped before evaluating it.
-    await answer_checkin(harness, "S001", temperature=38.2, evaluate=False)
+    # The answer is committed but evaluating it fails (the bot went down in between).
+
+    async def fail(svc: Services, checkin_id: int) -> None:
+        raise RuntimeError("the bot stopped before evaluating")
+
+    monkeypatch.setattr(harness.svc, "on_checkin_answers", fail)
+    monkeypatch.setattr(harness.svc, "on_checkin_settled", fail)
+    await answer_checkin(harness, "S001", temperature=38.2)
+    monkeypatch.undo()
     assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 0
     await harness.tick()
     await harness.delivered()
@@ -455,9 +478,10 @@ async def test_every_card_shown_is_in_the_audit_trail(harness: Harness) -> None:
 async def test_a_warning_late_in_the_evening_escalates_after_waking_time_not_at_night(
     harness: Harness,
 ) -> None:
+    await with_evening_round(harness)
     await school(harness, "S001", "T01", "D01", "A01")
     harness.clock.set(datetime(2026, 11, 30, 21, 30, tzinfo=SHANGHAI))
-    await answer_checkin(harness, "S001", temperature=37.5)
+    await answer_checkin(harness, "S001", temperature=37.5, slot_index=2)
     harness.clock.set(datetime(2026, 11, 30, 22, 31, tzinfo=SHANGHAI))
     await harness.tick()
     assert (await alert_row(harness, "fever"))["escalation_step"] == 0

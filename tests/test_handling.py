@@ -218,7 +218,7 @@ async def test_called_offers_to_count_the_call_as_the_handling_and_escalation_st
         call,
     )
     assert row["next_escalation_at"] is None
-    assert "王老师打电话处理了（11-30 07:04）" in card_now(users["D01"], doctor_card)["text"]
+    assert "王老师打电话处理了（11-30 07:34）" in card_now(users["D01"], doctor_card)["text"]
     assert not button_data(card_now(users["T01"], offer)), "the used button is gone"
     # Past the urgent deadline: nobody further is told.
     harness.clock.advance(minutes=30)

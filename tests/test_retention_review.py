@@ -173,8 +173,8 @@ async def test_alert_running_into_the_next_episode_is_purged_with_it(harness: Ha
     released = harness.clock.now()
     harness.clock.set(released + timedelta(days=20))
     await isolate_again(harness)
-    harness.clock.advance(minutes=5)
-    await answer_checkin(harness, "S001", temperature=38.9)
+    # Isolated again after that morning's round began: the noon round is the first to ask.
+    await answer_checkin(harness, "S001", temperature=38.9, slot_index=1)
     await users["T01"].wait_for_message(contains="38.9")
     await harness.delivered()
     facts_sql = "SELECT facts FROM alerts WHERE student_id = ? AND kind = 'fever'"

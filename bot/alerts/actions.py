@@ -52,9 +52,6 @@ async def resolve(services: Services, alert_id: int, actor: Person) -> Action:
     return await _act(services, alert_id, actor, "resolved")
 
 
-# What a call that handled an alert means: reaching the family settles a missed or unreachable
-# alert; for anything else (a fever, a crisis) it means "I'm on it".
-SETTLED_BY_CALL = frozenset({"missed", "unreachable"})
 # How long the next text of a staff member who resolved an alert is taken as its 处置情况 line.
 RESOLUTION_MINUTES = 10
 RESOLUTION_LIMIT = 200
@@ -92,7 +89,7 @@ async def handle_by_call(services: Services, alert_id: int, actor: Person) -> st
             return "gone"
         await store.set_handled_call(tx, alert_id, call_id, now)
         await store.add_event(tx, alert_id, now, actor.id, "handled:call")
-        if current.kind in SETTLED_BY_CALL:
+        if current.kind in rules.SETTLED_BY_CALL:
             await store.resolve(tx, alert_id, actor.id, now)
             await store.add_event(tx, alert_id, now, actor.id, "resolved")
             await store.ask_resolution(tx, actor.id, alert_id, now)

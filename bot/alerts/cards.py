@@ -3,19 +3,22 @@ what a card says, with its buttons."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
 
 from bot.alerts import store
 from bot.alerts.levels import deliver_at, lane
+from bot.alerts.rules import SETTLED_BY_CALL
 from bot.alerts.wording import clock_text, seen_text
 from bot.core.access import covers_student
 from bot.core.i18n import Catalog
-from bot.core.keyboard import Button, Keyboard, callback
+from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
 from bot.delivery import outbox
 from bot.delivery.outbox import Outgoing, enqueue
+from bot.guardians import family
 from bot.people.viewer import viewer
 from bot.safeguarding.crisis_facts import crisis_lines, crisis_parts
 from bot.storage import audit, people
@@ -23,6 +26,8 @@ from bot.storage.records import Person, StudentInfo
 
 # Callback data of a card's buttons: al:<alert id>:<verb>.
 AREA = "al"
+# rs:<alert id>:skip: skip the 处置情况 line asked for after Resolved.
+RESOLUTION_AREA = "rs"
 # Each verb a card's buttons carry, and the key of its words in the catalog (alerts.button.*,
 # alerts.toast.*), which kept the short names.
 VERBS = {
@@ -32,6 +37,7 @@ VERBS = {
     "history": "hist",
     "not_concern": "nc",
     "call": "call",
+    "call_guardian": "gcall",
 }
 # Cards stay in staff chats for days, and one sent before the verbs were spelled out must still
 # do what its button says: the short verbs it carries read as the new ones.
@@ -341,10 +347,21 @@ async def render_card(
             )
     if alert.resolution:
         lines.append(t(language, "alerts.card.resolution", text=alert.resolution))
-    return "\n".join(lines), _card_buttons(catalog, language, alert)
+    guardian = None
+    if alert.kind in SETTLED_BY_CALL or viewer.role == "counselor":
+        # Who to phone: on a missed or unreachable card that is the point; on a counselor's
+        # card the number is there for the counselor to decide whether to call.
+        guardian = await family.primary_contact(services.db, alert.student_id)
+    if guardian is not None:
+        contact = family.contact_text(catalog, language, guardian)
+        lines.append(t(language, "alerts.card.guardian", contact=contact))
+    buttons = _card_buttons(catalog, language, alert, call_guardian=guardian is not None)
+    return "\n".join(lines), buttons
 
 
-def _card_buttons(catalog: Catalog, language: str, alert: store.Alert) -> Keyboard:
+def _card_buttons(
+    catalog: Catalog, language: str, alert: store.Alert, *, call_guardian: bool = False
+) -> Keyboard:
     def button(verb: str) -> Button:
         label = catalog.t(language, f"alerts.button.{VERBS[verb]}")
         return Button(label, callback(AREA, alert.id, verb))
@@ -355,8 +372,32 @@ def _card_buttons(catalog: Catalog, language: str, alert: store.Alert) -> Keyboa
     if alert.state != "resolved":
         first.append(button("resolve"))
     crisis = alert.kind == "crisis" and alert.label is None
+    settled = call_guardian and alert.kind in SETTLED_BY_CALL and alert.state != "resolved"
     return Keyboard.of(
         first,
         [button("message"), button("history")],
+        [button("call_guardian")] if settled else [],
         [button("not_concern")] if crisis else [],
     )
+
+
+def call_offer(
+    catalog: Catalog, language: str, logged: str, name: str, offers: Sequence[store.Alert]
+) -> Screen:
+    """After /called: the call is logged, and one button per alert the call may have handled."""
+    t = catalog.t
+    buttons = Keyboard.column(
+        Button(
+            t(language, "alerts.button.call", kind=t(language, f"alerts.kind.{a.kind}")),
+            callback(AREA, a.id, "call"),
+        )
+        for a in offers
+    )
+    return Screen(f"{logged}\n{t(language, 'alerts.call.offer', name=name)}", buttons)
+
+
+def resolution_ask(catalog: Catalog, language: str, alert_id: int) -> Screen:
+    """Ask the staff member who resolved an alert for one line on what was done."""
+    label = catalog.t(language, "alerts.button.skip")
+    skip = Keyboard.of([Button(label, callback(RESOLUTION_AREA, alert_id, "skip"))])
+    return Screen(catalog.t(language, "alerts.resolution.ask"), skip)

@@ -13,6 +13,7 @@ from bot.alerts.cards import refresh_cards
 from bot.alerts.raising import apply_signal, value_of
 from bot.checkins.store import checkins as checkin_store
 from bot.core.services import Services
+from bot.guardians import nudges
 from bot.storage import people
 from bot.storage.records import StudentInfo
 
@@ -124,7 +125,8 @@ async def evaluate_pending(services: Services, limit: int = 200) -> int:
 
 
 async def on_unreachable(services: Services, person_id: int) -> None:
-    """The bot cannot reach this person: for a student, tell the class teacher."""
+    """The bot cannot reach this person: for a student, tell the class teacher and the
+    primary guardian."""
     info = await people.student_info(services.db, person_id)
     if info is None or not info.person.is_student:
         return
@@ -139,5 +141,8 @@ async def on_unreachable(services: Services, person_id: int) -> None:
             source=f"unreachable:{since}",
             seen_at=since,
             now=now,
+        )
+        await nudges.tell_unreachable(
+            tx, services.catalog, services.config.general.language, info.person, since, now
         )
     services.wake_outbox()

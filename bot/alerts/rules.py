@@ -303,3 +303,8 @@ def _copied(current: CheckinFacts, history: Sequence[CheckinFacts], t: Threshold
 
 def _answers(item: CheckinFacts) -> tuple[float | None, frozenset[str], int | None]:
     return item.temperature_c, item.symptoms, item.mood
+
+
+# What a call that handled an alert means: reaching the family settles a missed or unreachable
+# alert; for anything else (a fever, a crisis) it means "I'm on it".
+SETTLED_BY_CALL = frozenset({"missed", "unreachable"})

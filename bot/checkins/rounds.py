@@ -9,12 +9,13 @@ from typing import Any
 from bot.checkins import schedule
 from bot.checkins.handoff import on_settled
 from bot.checkins.schedule import slot_name
-from bot.checkins.screens import header_text, nudge, temperature_screen
+from bot.checkins.screens import for_child, header_text, nudge, temperature_screen
 from bot.checkins.store import rounds as round_store
-from bot.checkins.store.rounds import Round
+from bot.checkins.store.rounds import Prompted, Recipient, Round
 from bot.core.config import Checkins
 from bot.core.services import Services
-from bot.delivery.outbox import Lane, enqueue_many, ensure_batch, message
+from bot.delivery.outbox import Lane, Outgoing, enqueue_many, ensure_batch, message
+from bot.guardians import family
 
 log = logging.getLogger(__name__)
 # Prompts are built and queued this many at a time, all in the round's one transaction, so a
@@ -108,6 +109,7 @@ async def _open_round(
             round_id,
             scheduled_at=slot.opens_at,
             with_screen=schedule.is_screen_slot(cfg, slot.local_date, slot.index),
+            consent_required=svc.config.guardians.consent_waits,
             now=now,
             plan=plan,
             plans=plans,
@@ -126,6 +128,7 @@ async def _prompt_stragglers(svc: Services, rnd: Round, now: int) -> int:
             with_screen=schedule.is_screen_slot(
                 svc.config.checkins_for(rnd.plan), rnd.local_date, rnd.slot_index
             ),
+            consent_required=svc.config.guardians.consent_waits,
             now=now,
             plan=rnd.plan,
             plans=[p.name for p in svc.config.schools],
@@ -151,22 +154,30 @@ async def _enqueue_prompts(
         if batch is None:
             batch = await ensure_batch(tx, "round", f"{local_date}:{slot}", now)
         items = []
+        chats = await family.prompts(
+            tx, svc.config.guardians, [(r.student_id, r.chat_id, r.language) for r in recipients]
+        )
         for r in recipients:
-            language = _language(svc, r.language)
-            header = header_text(svc, language, slot, scheduled_at)
-            screen = temperature_screen(
-                svc, language, r.checkin_id, header, r.isolation_kind, kept=None
-            )
-            items.append(
-                message(
-                    f"ci:{r.checkin_id}:prompt",
-                    Lane.CHECKIN,
-                    r.chat_id,
-                    screen.text,
-                    keyboard=screen.keyboard,
-                    person_id=r.student_id,
+            for n, asked in enumerate(chats.get(r.student_id, ())):
+                language = _language(svc, asked.language)
+                header = header_text(svc, language, slot, scheduled_at)
+                if asked.by_guardian:
+                    header = f"{for_child(svc, language, r.name)}\n{header}"
+                screen = temperature_screen(
+                    svc, language, r.checkin_id, header, r.isolation_kind, kept=None
                 )
-            )
+                # The first chat's prompt is the check-in's own (link_prompts finds it by key).
+                key = f"ci:{r.checkin_id}:prompt" + (f":{asked.person_id}" if n else "")
+                items.append(
+                    message(
+                        key,
+                        Lane.CHECKIN,
+                        asked.chat_id,
+                        screen.text,
+                        keyboard=screen.keyboard,
+                        person_id=asked.person_id,
+                    )
+                )
         count += await enqueue_many(tx, items, now=now, batch_id=batch)
         after = recipients[-1].checkin_id
         await round_store.link_prompts(tx, round_id, recipients[0].checkin_id, after)
@@ -185,18 +196,48 @@ async def _remind(svc: Services, rnd: Round, now: int) -> int:
         if recipients:
             batch = await ensure_batch(tx, "reminder", f"{rnd.local_date}:{rnd.slot}:{wave}", now)
             items = []
+            students = [(r.student_id, r.chat_id, r.language) for r in recipients]
+            chats = await family.prompts(tx, svc.config.guardians, students)
+            # At the configured wave the primary guardian hears too, before it counts as missed.
+            nudged = (
+                await family.primary_guardians(tx, [r.student_id for r in recipients])
+                if wave == _nudge_wave(svc, svc.config.checkins_for(rnd.plan))
+                else {}
+            )
             for r in recipients:
-                language = _language(svc, r.language)
-                text = svc.catalog.t(
-                    language,
-                    "checkin.reminder",
-                    slot=slot_name(svc.catalog, language, rnd.slot),
-                    closes=schedule.clock_time(rnd.closes_at, svc.tz),
-                )
-                items.append(nudge(svc, f"ci:{r.checkin_id}:remind:{wave}", r, language, text))
+                asked = chats.get(r.student_id, [])
+                for n, chat in enumerate(asked):
+                    key = f"ci:{r.checkin_id}:remind:{wave}" + (f":{chat.person_id}" if n else "")
+                    items.append(_reminder(svc, rnd, r, chat, key))
+                guardian = nudged.get(r.student_id)
+                if guardian is not None and all(c.person_id != guardian.person_id for c in asked):
+                    key = f"ci:{r.checkin_id}:guardian_nudge"
+                    items.append(_reminder(svc, rnd, r, guardian, key))
             count = await enqueue_many(tx, items, now=now, batch_id=batch)
         await round_store.mark_reminded(tx, rnd.id, wave)
     return count
+
+
+def _nudge_wave(svc: Services, timetable: Checkins) -> int:
+    """The reminder that also nudges the primary guardian: the configured one, or the last
+    when the timetable has fewer reminders; 0 never."""
+    wanted = svc.config.guardians.nudge_at_reminder
+    return min(wanted, len(timetable.reminder_minutes))
+
+
+def _reminder(svc: Services, rnd: Round, r: Prompted, chat: family.Asked, key: str) -> Outgoing:
+    """A reminder in one chat: the student's own, or a guardian's naming the child."""
+    language = _language(svc, chat.language)
+    params = {
+        "slot": slot_name(svc.catalog, language, rnd.slot),
+        "closes": schedule.clock_time(rnd.closes_at, svc.tz),
+        "name": r.name,
+    }
+    text_key = "checkin.reminder_guardian" if chat.by_guardian else "checkin.reminder"
+    text = svc.catalog.t(language, text_key, **params)
+    # The reminder's row belongs to whoever receives it: a guardian's 403 is not the child's.
+    to = Recipient(r.checkin_id, chat.person_id, chat.chat_id, chat.language)
+    return nudge(svc, key, to, language, text)
 
 
 async def _close(svc: Services, rnd: Round, now: int) -> int:

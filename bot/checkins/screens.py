@@ -310,3 +310,8 @@ def number(value: float | None) -> str:
 
 def t(svc: Services, language: str, key: str, **params: Any) -> str:
     return svc.catalog.t(language, f"checkin.{key}", **params)
+
+
+def for_child(svc: Services, language: str, name: str) -> str:
+    """The line heading a guardian's copy of a check-in: whose check-in it is."""
+    return t(svc, language, "for_child", name=name)

@@ -18,15 +18,17 @@ from bot.core.config import Config
 from bot.core.i18n import Catalog
 from bot.core.services import Services
 from bot.notices import receipts, render, sending
-from bot.notices.audience import SCOPE_KINDS, Audience
+from bot.notices.audience import SCOPE_KINDS, Audience, AudienceError
 from bot.notices.store import audiences as audience_store
 from bot.notices.store import notices as notice_store
 from bot.notices.store import places as place_store
 from bot.storage.db import Database
 
+GUARDIANS = "guardians/"
 AUDIENCE_HELP = (
     "all | students | isolated | staff | school:<school name> | class:<school name>/<class name>"
-    f" | role:<{'|'.join(STAFF_ROLES)}>"
+    f" | role:<{'|'.join(STAFF_ROLES)}>; guardians/<all|students|isolated|school:..|class:..>"
+    " for those students' guardians (家长)"
 )
 
 
@@ -75,6 +77,14 @@ async def _services(config: Config) -> Services:
 
 async def _audience(db: Database, text: str) -> Audience | str:
     """The audience a command-line spec names, or why it names none."""
+    if text.startswith(GUARDIANS):
+        inner = await _audience(db, text.removeprefix(GUARDIANS))
+        if isinstance(inner, str):
+            return inner
+        try:
+            return inner.of_guardians(text)
+        except AudienceError:
+            return f"{text!r}: only students have guardians; use {AUDIENCE_HELP}"
     kind, _, arg = text.partition(":")
     if kind in SCOPE_KINDS and not arg:
         return Audience(kind)

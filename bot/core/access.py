@@ -85,6 +85,11 @@ def may_manage_isolation(viewer: Viewer, student: Person) -> bool:
     return False
 
 
+def may_set_answerer(viewer: Viewer, student: Person) -> bool:
+    """Who answers a child's check-in is decided by whoever manages their isolation."""
+    return may_manage_isolation(viewer, student)
+
+
 def may_see_screen_scores(viewer: Viewer) -> bool:
     """Screen scores are for counselors; teachers see only a wellbeing flag."""
     return viewer.role == "counselor"

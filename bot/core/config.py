@@ -233,6 +233,33 @@ class Contact:
     reply_route_days: int = 7
 
 
+ANSWERERS = ("student", "guardian", "either")
+
+
+@dataclass(frozen=True)
+class AnswererRule:
+    """Who answers the check-ins of a school's younger grades ("" = every school)."""
+
+    answerer: str
+    below_grade: int
+    school: str = ""
+
+
+def _default_answerer_rules() -> tuple[AnswererRule, ...]:
+    # Grades 1-3 and kindergarten rarely have a phone of their own.
+    return (AnswererRule("guardian", below_grade=4),)
+
+
+@dataclass(frozen=True)
+class Guardians:
+    default_answerer: str = "student"
+    answerer_rules: tuple[AnswererRule, ...] = field(default_factory=_default_answerer_rules)
+    nudge_at_reminder: int = 2
+    consent_waits: bool = False
+    consent_text_zh_cn: str = ""
+    consent_text_en: str = ""
+
+
 @dataclass(frozen=True)
 class Config:
     general: General = field(default_factory=General)
@@ -250,6 +277,7 @@ class Config:
     contact: Contact = field(default_factory=Contact)
     returns: Returns = field(default_factory=Returns)
     schools: tuple[SchoolPlan, ...] = ()
+    guardians: Guardians = field(default_factory=Guardians)
     source: str = "<defaults>"
 
     def plan(self, school: str | None) -> SchoolPlan | None:
@@ -412,6 +440,17 @@ def _check_semantics(config: Config, where: str) -> None:
             raise ConfigError(f"{where}: 'telegram.{name}' must start with http:// or https://")
     if config.invites.ttl_days < 1 or config.retention.days_after_isolation < 1:
         raise ConfigError(f"{where}: day counts in [invites] and [retention] must be at least 1")
+    guardians = config.guardians
+    chosen = [guardians.default_answerer, *(r.answerer for r in guardians.answerer_rules)]
+    if any(a not in ANSWERERS for a in chosen):
+        raise ConfigError(
+            f"{where}: answerers in [guardians] must be one of {', '.join(ANSWERERS)},"
+            f" got {chosen}"
+        )
+    if guardians.nudge_at_reminder < 0:
+        raise ConfigError(
+            f"{where}: 'guardians.nudge_at_reminder' must be 0 (never) or a reminder's number"
+        )
 
 
 def _check_checkins(checkins: Checkins, where: str, key: str) -> None:

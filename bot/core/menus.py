@@ -5,10 +5,12 @@ from __future__ import annotations
 # Commands per role, in menu order; descriptions come from the catalog key menu.<command>.
 MENUS: dict[str, tuple[str, ...]] = {
     "student": ("checkin", "talk", "help", "language"),
+    "guardian": ("checkin", "help", "language"),
     "teacher": (
         "today",
         "isolate",
         "release",
+        "answerer",
         "contacts",
         "msg",
         "called",
@@ -26,6 +28,7 @@ MENUS: dict[str, tuple[str, ...]] = {
         "today",
         "isolate",
         "release",
+        "answerer",
         "student",
         "ledger",
         "notice",

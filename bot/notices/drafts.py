@@ -24,7 +24,7 @@ from bot.notices.store import drafts as draft_store
 from bot.notices.store.drafts import Draft
 from bot.storage.records import Person
 
-ROLE_ORDER = ("student", *STAFF_ROLES)
+ROLE_ORDER = ("student", "guardian", *STAFF_ROLES)
 
 
 @dataclass(frozen=True)

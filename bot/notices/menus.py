@@ -60,7 +60,8 @@ async def audience_keyboard(
     rows: list[list[Button]] = []
     if name == "top" and viewer.role == "teacher":
         mine = await place_store.classes(svc.db, ids=sorted(viewer.class_ids))
-        rows = [[audience(n, f"c{i}")] for i, n in mine]
+        parents = t(language, "notices.audience.guardians_button")
+        rows = [[audience(n, f"c{i}"), audience(f"{n} {parents}", f"gc{i}")] for i, n in mine]
         ids = [i for i, _ in mine]
         if len(ids) > 1:
             every = Audience("classes", class_ids=tuple(ids))
@@ -71,6 +72,12 @@ async def audience_keyboard(
     elif name == "top":
         scope = [audience(t(language, f"notices.audience.{k}"), k) for k in SCOPE_KINDS]
         rows = [scope[:2], scope[2:]]
+        rows.append(
+            [
+                audience(t(language, f"notices.audience.guardians_{k}"), f"g{k}")
+                for k in ("students", "isolated")
+            ]
+        )
         more_rows = [submenu(t(language, "notices.button.by_role"), "roles")]
         if "school" in kinds and viewer.is_bureau_admin:
             more_rows.append(submenu(t(language, "notices.button.one_school"), "schools.0"))

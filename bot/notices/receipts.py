@@ -13,6 +13,7 @@ from bot.notices.render import (
     audience_name,
     button,
     excerpt,
+    guardian_name,
     list_line,
     local_time,
     open_button,
@@ -140,7 +141,10 @@ async def report_text(svc: Services, language: str, notice: Notice) -> str:
         waiting_for = await receipt_store.unconfirmed_names(svc.db, notice.id)
         if waiting_for and notice.withdrawn_at is None:
             separator = t(language, "notices.audience.separator")
-            names = separator.join(waiting_for[:REPORT_NAMES])
+            names = separator.join(
+                guardian_name(svc.catalog, language, name, children)
+                for name, children in waiting_for[:REPORT_NAMES]
+            )
             lines.append(
                 t(language, "notices.report.unconfirmed", count=len(waiting_for), names=names)
             )

@@ -163,6 +163,9 @@ async def audience_name(
     svc: Services, language: str, audience: Audience, viewer: Viewer | None
 ) -> str:
     t = svc.catalog.t
+    if audience.guardians:
+        students = await audience_name(svc, language, audience.students, viewer)
+        return t(language, "notices.audience.guardians_of", students=students)
     if audience.kind == "school" and audience.school_id is not None:
         return await place_store.school_name(svc.db, audience.school_id) or "?"
     if audience.kind == "class" and audience.class_id is not None:
@@ -197,3 +200,13 @@ def counts_text(catalog: Catalog, language: str, counts: dict[str, int]) -> str:
         for r, n in counts.items()
     ]
     return catalog.t(language, "notices.list_separator").join(parts) or "0"
+
+
+def guardian_name(
+    catalog: Catalog, language: str, name: str, children: tuple[str, ...] | None
+) -> str:
+    """A recipient as a receipt list names them: a guardian with the children it is for."""
+    if children is None:
+        return name
+    separator = catalog.t(language, "notices.audience.separator")
+    return catalog.t(language, "notices.guardian_of", name=name, children=separator.join(children))

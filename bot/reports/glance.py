@@ -42,6 +42,7 @@ class SlotLine:
     in_progress: int = 0
     waiting: int = 0
     missed: int = 0
+    by_guardian: int = 0
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ def slot_lines(
                 in_progress=sum(c.status == "open" and c.started for c in rows),
                 waiting=sum(c.status == "open" and not c.started for c in rows),
                 missed=sum(c.status == "missed" for c in rows),
+                by_guardian=sum(c.status == "answered" and c.by_guardian for c in rows),
             )
         )
     return tuple(lines)
@@ -259,6 +261,8 @@ def _slot_texts(
             missed=line.missed,
             closes=tz_clock[line.closes_at],
         )
+        if line.by_guardian:
+            counts += catalog.t(language, "today.slot.by_guardian", count=line.by_guardian)
         lines.append(
             catalog.t(
                 language,

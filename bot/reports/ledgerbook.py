@@ -483,7 +483,10 @@ def _slot_cells(
     levels: dict[int, str] = {}
     cells: list[object] = []
     if row.status == "answered" and row.answered_at is not None:
-        cells.append(_hh_mm(row.answered_at, tz))
+        answered = _hh_mm(row.answered_at, tz)
+        if row.answered_by is not None:
+            answered = f"{answered} {words('staffviews.cell.by_guardian')}"
+        cells.append(answered)
     else:
         if row.status == "missed":
             levels[0] = "warning"

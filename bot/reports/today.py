@@ -12,8 +12,10 @@ from bot.checkins import schedule, screens
 from bot.core.access import Viewer
 from bot.core.clock import from_epoch
 from bot.core.i18n import Catalog
+from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
 from bot.delivery.outbox import enqueue_many
+from bot.isolation.screens import release_button
 from bot.reports.glance import (
     DaySummary,
     SlotLine,
@@ -28,6 +30,11 @@ from bot.reports.ledger import day_bounds, scope_for, scope_text
 from bot.reports.store import today as store
 from bot.storage import audit
 from bot.storage.records import Scope
+
+# td:<round id>:remind: remind those who have not finished the round.
+AREA = "td"
+# One-tap releases under /today; more than this many due at once are released with /release.
+RELEASE_BUTTONS = 10
 
 
 def local_day(svc: Services, now: int) -> date:
@@ -92,6 +99,20 @@ class TodayView:
     remind: SlotLine | None
     # Students whose planned end date has come, for a viewer who may release them.
     due: tuple[store.DueRelease, ...] = ()
+
+
+def today_screen(catalog: Catalog, language: str, view: TodayView) -> Screen:
+    """The day's text, with a remind button while a round is open and the due releases."""
+    rows: list[list[Button]] = []
+    remind = view.remind
+    if remind is not None and remind.round_id is not None:
+        label = catalog.t(
+            language, "today.remind_button", count=remind.waiting + remind.in_progress
+        )
+        rows.append([Button(label, callback(AREA, remind.round_id, "remind"))])
+    for due in view.due[:RELEASE_BUTTONS]:
+        rows.append([release_button(catalog, language, due.student_id, due.name)])
+    return Screen(view.text, Keyboard.of(*rows))
 
 
 async def view_today(svc: Services, viewer: Viewer, language: str) -> TodayView | None:

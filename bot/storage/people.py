@@ -168,15 +168,22 @@ async def select_people(
     # People who left get no links: importing them again brings them back.
     where = ["p.deactivated_at IS NULL"]
     params: list[str] = []
+    # A guardian belongs to no school or class: their children's place them.
+    children = (
+        "p.id IN (SELECT l.guardian_id FROM guardian_links l"
+        " JOIN people ch ON ch.id = l.student_id JOIN schools s3 ON s3.id = ch.school_id"
+        " JOIN classes c3 ON c3.id = ch.class_id WHERE {})"
+    )
     if school:
-        where.append("s.name = ?")
-        params.append(school)
+        where.append(f"(s.name = ? OR {children.format('s3.name = ?')})")
+        params += [school, school]
     if class_name:
         where.append(
             "(c.name = ? OR p.id IN (SELECT sc.person_id FROM staff_classes sc"
-            " JOIN classes c2 ON c2.id = sc.class_id WHERE c2.name = ?))"
+            f" JOIN classes c2 ON c2.id = sc.class_id WHERE c2.name = ?)"
+            f" OR {children.format('c3.name = ?')})"
         )
-        params += [class_name, class_name]
+        params += [class_name, class_name, class_name]
     if role:
         where.append("p.role = ?")
         params.append(role)

@@ -24,6 +24,11 @@ class Person:
     def is_student(self) -> bool:
         return self.role == "student"
 
+    @property
+    def is_staff(self) -> bool:
+        """Staff see students' data within their scope; students and guardians never do."""
+        return self.role in ("teacher", "doctor", "counselor", "admin")
+
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Person:
         return cls(

@@ -45,6 +45,8 @@ class Checkin:
     closes_at: int
     # home, centralized or on_campus: where the student is decides how they are asked.
     isolation_kind: str
+    # The guardian who last answered for the student; None when the student did.
+    answered_by: int | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Checkin:
@@ -73,6 +75,7 @@ class Checkin:
             scheduled_at=row["scheduled_at"],
             closes_at=row["closes_at"],
             isolation_kind=row["isolation_kind"],
+            answered_by=row["answered_by"],
         )
 
 
@@ -94,6 +97,7 @@ _FLOW_COLUMNS = frozenset(
         "pending_f",
         "symptoms",
         "mood",
+        "answered_by",
         "screen_1",
         "screen_2",
         "screen_3",

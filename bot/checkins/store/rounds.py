@@ -54,10 +54,16 @@ class Recipient:
 
 
 @dataclass(frozen=True)
-class Prompted(Recipient):
-    """A check-in to prompt: the question depends on where the student is isolated."""
+class Prompted:
+    """A check-in to prompt or remind: the question depends on where the student is isolated;
+    chat_id is None for a student asked only through a guardian."""
 
+    checkin_id: int
+    student_id: int
+    chat_id: int | None
+    language: str | None
     isolation_kind: str
+    name: str
 
 
 async def round_for(
@@ -126,6 +132,19 @@ _ISOLATED_AT = (
 )
 
 
+# A student can be asked in their own chat or, for a child without one, a guardian's.
+_REACHABLE = (
+    "(p.chat_id IS NOT NULL OR EXISTS (SELECT 1 FROM guardian_links l"
+    " JOIN people g ON g.id = l.guardian_id WHERE l.student_id = p.id"
+    " AND g.chat_id IS NOT NULL AND g.deactivated_at IS NULL))"
+)
+# Consent to check-ins: on the roster, or given by a guardian in the bot.
+_CONSENTED = (
+    "(p.guardian_consent = 1 OR EXISTS (SELECT 1 FROM guardian_consents gc"
+    " WHERE gc.student_id = p.id AND gc.answer = 'yes'))"
+)
+
+
 async def add_isolated_students(
     tx: aiosqlite.Connection,
     round_id: int,
@@ -135,18 +154,21 @@ async def add_isolated_students(
     now: int,
     plan: str = "",
     plans: Sequence[str] = (),
+    consent_required: bool = False,
 ) -> int:
     """One check-in per student whose isolation covers the slot time; a second run adds none.
 
-    Students without a linked account cannot be asked, so theirs is recorded as not sent.
-    Returns how many check-ins were added.
+    Students nobody can be asked for (no linked account, theirs or a guardian's), and with
+    `consent_required` those without consent, are recorded as not sent. Returns how many
+    check-ins were added.
     """
+    askable = f"{_REACHABLE} AND {_CONSENTED}" if consent_required else _REACHABLE
     cursor = await tx.execute(
         "INSERT OR IGNORE INTO checkins (round_id, student_id, isolation_id, with_screen,"
         " status, created_at, closed_at)"
         " SELECT :round, i.student_id, i.id, :screen,"
-        "  CASE WHEN p.chat_id IS NULL THEN 'not_sent' ELSE 'open' END, :now,"
-        "  CASE WHEN p.chat_id IS NULL THEN :now END"
+        f"  CASE WHEN {askable} THEN 'open' ELSE 'not_sent' END, :now,"
+        f"  CASE WHEN {askable} THEN NULL ELSE :now END"
         f"{_ISOLATED_AT}",
         {
             "round": round_id,
@@ -192,13 +214,13 @@ async def unprompted(
     """Open check-ins of a round whose prompt is not enqueued yet, by id from `after` on."""
     rows = await fetch_all(
         tx,
-        "SELECT c.id, c.student_id, p.chat_id, p.language, i.kind FROM checkins c"
+        "SELECT c.id, c.student_id, p.chat_id, p.language, i.kind, p.name FROM checkins c"
         " JOIN people p ON p.id = c.student_id JOIN isolations i ON i.id = c.isolation_id"
         " WHERE c.round_id = ? AND c.id > ? AND c.status = 'open' AND c.prompt_outbox_id IS NULL"
-        " AND p.chat_id IS NOT NULL ORDER BY c.id LIMIT ?",
+        f" AND {_REACHABLE} ORDER BY c.id LIMIT ?",
         (round_id, after, limit),
     )
-    return [Prompted(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+    return [Prompted(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 
 async def link_prompts(
@@ -223,19 +245,18 @@ async def unclosed_rounds(tx: aiosqlite.Connection) -> list[Round]:
     return [Round.from_row(r) for r in rows]
 
 
-async def unfinished(tx: aiosqlite.Connection, round_id: int, wave: int) -> list[Recipient]:
+async def unfinished(tx: aiosqlite.Connection, round_id: int, wave: int) -> list[Prompted]:
     """Open check-ins of a round not yet reminded in this wave; one submitted and reopened with
     Edit is not unfinished (its submitted answers stand)."""
     rows = await fetch_all(
         tx,
-        "SELECT c.id, c.student_id, p.chat_id, p.language FROM checkins c"
-        " JOIN people p ON p.id = c.student_id"
+        "SELECT c.id, c.student_id, p.chat_id, p.language, i.kind, p.name FROM checkins c"
+        " JOIN people p ON p.id = c.student_id JOIN isolations i ON i.id = c.isolation_id"
         " WHERE c.round_id = ? AND c.status = 'open' AND c.answered_at IS NULL"
-        " AND c.reminders_sent < ?"
-        " AND p.chat_id IS NOT NULL ORDER BY c.id",
+        f" AND c.reminders_sent < ? AND {_REACHABLE} ORDER BY c.id",
         (round_id, wave),
     )
-    return [Recipient(r[0], r[1], r[2], r[3]) for r in rows]
+    return [Prompted(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 
 async def mark_reminded(tx: aiosqlite.Connection, round_id: int, wave: int) -> None:

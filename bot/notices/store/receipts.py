@@ -8,6 +8,7 @@ import aiosqlite
 
 from bot.notices.store.audiences import Candidate
 from bot.notices.store.reader import fetch_all
+from bot.notices.store.reports import CHILDREN, children_of
 from bot.storage.db import Database
 
 
@@ -83,18 +84,21 @@ async def unconfirmed(
         return [(r[0], r[1], r[2]) for r in await cursor.fetchall()]
 
 
-async def unconfirmed_names(db: Database, notice_id: int) -> list[str]:
+async def unconfirmed_names(
+    db: Database, notice_id: int
+) -> list[tuple[str, tuple[str, ...] | None]]:
     """Names of the recipients a copy reached (or may have) who have not confirmed, by class
-    and number."""
+    and number, each with a guardian's children."""
     rows = await fetch_all(
         db,
-        "SELECT p.name FROM notice_recipients r JOIN people p ON p.id = r.person_id"
+        f"SELECT p.name, p.role, {CHILDREN} FROM notice_recipients r"
+        " JOIN people p ON p.id = r.person_id"
         " JOIN outbox o ON o.id = r.outbox_id LEFT JOIN classes c ON c.id = p.class_id"
         " WHERE r.notice_id = ? AND r.confirmed_at IS NULL AND o.status IN ('sent', 'unknown')"
         " ORDER BY c.name, p.number, p.id",
         (notice_id,),
     )
-    return [r[0] for r in rows]
+    return [(r[0], children_of(r[1], r[2])) for r in rows]
 
 
 async def mark_reminded(

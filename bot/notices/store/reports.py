@@ -23,6 +23,8 @@ class Recipient:
     sent_at: int | None
     confirmed_at: int | None
     reminded_at: int | None
+    # A guardian's children, whom the receipt is for (家长回执); None for anyone else.
+    children: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,11 +84,29 @@ async def recipients(db: Database, notice_id: int) -> list[Recipient]:
     """Every recipient with their copy's fate, ordered for a printed list."""
     rows = await db.fetchall(
         "SELECT p.id, r.role, p.number, p.name, COALESCE(s.name, ''), COALESCE(c.name, ''),"
-        " p.chat_id, p.language, o.status, o.sent_at, r.confirmed_at, r.reminded_at"
+        " p.chat_id, p.language, o.status, o.sent_at, r.confirmed_at, r.reminded_at,"
+        f" {CHILDREN}"
         " FROM notice_recipients r JOIN people p ON p.id = r.person_id"
         " LEFT JOIN outbox o ON o.id = r.outbox_id"
         " LEFT JOIN schools s ON s.id = r.school_id LEFT JOIN classes c ON c.id = r.class_id"
         " WHERE r.notice_id = ? ORDER BY 5, 6, r.role != 'student', p.number",
         (notice_id,),
     )
-    return [Recipient(*tuple(r)) for r in rows]
+    return [
+        Recipient(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
+                  children_of(r[1], r[12]))
+        for r in rows
+    ]  # fmt: skip
+
+
+# A guardian recipient's children, by name, separated by the unit separator.
+CHILDREN = (
+    "(SELECT group_concat(ch.name, char(31)) FROM guardian_links l"
+    " JOIN people ch ON ch.id = l.student_id WHERE l.guardian_id = p.id"
+    " AND ch.deactivated_at IS NULL)"
+)
+
+
+def children_of(role: str, names: str | None) -> tuple[str, ...] | None:
+    """A guardian recipient's children read back from CHILDREN; None for anyone else."""
+    return tuple((names or "").split("\x1f")) if role == "guardian" else None

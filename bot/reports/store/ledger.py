@@ -43,6 +43,8 @@ class LedgerRow(NamedTuple):
     # The isolation's first day and planned end (None when no end was planned).
     start_date: str
     planned_end_date: str | None
+    # The guardian who answered for the student (家长代答); None when the student did.
+    answered_by: int | None = None
 
     @property
     def screen(self) -> tuple[int, int, int, int] | None:
@@ -109,7 +111,7 @@ async def checkin_rows(
         " c.status, c.answered_at, c.temperature_c, c.temperature_status, c.symptoms, c.mood,"
         " c.with_screen, c.screen_1, c.screen_2, c.screen_3, c.screen_4,"
         " (c.note IS NOT NULL AND c.note != '') AS has_note,"
-        f" {note} AS note, i.start_date, i.planned_end_date"
+        f" {note} AS note, i.start_date, i.planned_end_date, c.answered_by"
         f"{_CHECKINS_FROM} AND {condition}"
     )
     args: list[object] = [date_from, date_to, *params]

@@ -33,6 +33,8 @@ class DayCheckin:
     temperature_c: float | None
     symptoms: str | None
     mood: int | None
+    # Answered by a guardian (家长代答).
+    by_guardian: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,14 +89,16 @@ async def day_checkins(db: Database, local_date: str, scope: Scope) -> list[DayC
         "SELECT c.id, c.round_id, c.student_id,"
         " CASE WHEN c.status = 'open' AND c.answered_at IS NOT NULL THEN 'answered'"
         "  ELSE c.status END, c.started_at IS NOT NULL,"
-        " c.temperature_c, c.symptoms, c.mood"
+        " c.temperature_c, c.symptoms, c.mood, c.answered_by IS NOT NULL"
         " FROM rounds r JOIN checkins c ON c.round_id = r.id"
         " JOIN people p ON p.id = c.student_id"
         f" WHERE r.local_date = ? AND c.status != 'cancelled' AND {condition}"
         " ORDER BY r.slot_index, c.id",
         [local_date, *params],
     )
-    return [DayCheckin(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7]) for r in rows]
+    return [
+        DayCheckin(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7], bool(r[8])) for r in rows
+    ]
 
 
 async def open_alerts(db: Database, scope: Scope) -> list[OpenAlert]:
