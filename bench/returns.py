@@ -1,5 +1,5 @@
 """A return to school (返校复学) for 20,000 people: opened, declared, cleared and released with the
-real core (bot.returns) on a real SQLite file, against the delivery budget it has to fit in.
+real core (bot/returns/) on a real SQLite file, against the delivery budget it has to fit in.
 
     .venv/bin/python -m bench.returns              # 20,000 people; --people N for fewer
 
@@ -7,7 +7,7 @@ The roster goes in through `python -m bot roster import` (bench.population); eve
 linked and one school doctor a school is added with plain SQL. Each phase is timed on the
 core alone (no Telegram): the messages it queues are what the delivery worker then sends at
 the budget, so the core's time must be small beside the budget's. Declarations go through
-`returns.answer` as the button handler calls it, one tap at a time (three questions and Send).
+`declaration.answer` as the button handler calls it, one tap at a time (three questions and Send).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bench.population import TZ, build, write_config
-from bot import returns
 from bot.core.access import Viewer
 from bot.core.clock import SystemClock, epoch
 from bot.core.config import load_config
 from bot.core.i18n import Catalog
 from bot.core.services import Services
+from bot.returns import declaration, opening, readiness, release, store
 from bot.storage import people
 from bot.storage.db import Database
 
@@ -75,7 +75,7 @@ async def run(people_count: int) -> None:
             day = today + timedelta(days=1)
 
             started = time.perf_counter()
-            opened = await returns.open_return(
+            opened = await opening.open_return(
                 svc, return_date=day, school_ids=school_ids, opened_by=None, now=svc.now()
             )
             rows.append(
@@ -87,15 +87,15 @@ async def run(people_count: int) -> None:
                 )
             )
 
-            found = await returns.store.returning(db, return_id=opened.return_id)
+            found = await store.returning(db, return_id=opened.return_id)
             started = time.perf_counter()
             taps = 0
             for r in found:
                 for index in range(3):
-                    await returns.answer(
+                    await declaration.answer(
                         svc, r.person_id, "zh-CN", opened.return_id, str(index), "y"
                     )
-                await returns.answer(svc, r.person_id, "zh-CN", opened.return_id, "ok", None)
+                await declaration.answer(svc, r.person_id, "zh-CN", opened.return_id, "ok", None)
                 taps += 4
             rows.append(
                 ("declare: taps (3 answers + Send each)", taps, time.perf_counter() - started, 0)
@@ -104,7 +104,7 @@ async def run(people_count: int) -> None:
             started = time.perf_counter()
             decided = 0
             for doctor in await _doctors(db):
-                await returns.decide(svc, Viewer(doctor), "zh-CN", opened.return_id, "all", "")
+                await readiness.decide(svc, Viewer(doctor), "zh-CN", opened.return_id, "all", "")
                 decided += 1
             rows.append(
                 (
@@ -117,7 +117,7 @@ async def run(people_count: int) -> None:
 
             started = time.perf_counter()
             release_at = epoch(datetime.combine(day, datetime.min.time(), TZ)) + 60
-            released = await returns.release_due(svc, release_at)
+            released = await release.release_due(svc, release_at)
             rows.append(
                 (
                     "release on the date (return message each)",

@@ -10,10 +10,9 @@ from datetime import date
 from telegram import CallbackQuery, InputFile, Update
 from telegram.error import BadRequest
 
-from bot import returns
 from bot.checkins.schedule import local_date
 from bot.core.keyboard import Screen, parse
-from bot.returns import store
+from bot.returns import declaration, opening, readiness, report, store
 from handlers.common import (
     Context,
     Sender,
@@ -46,7 +45,7 @@ async def open_return(update: Update, context: Context) -> None:
         await reply(update, context, t(who.language, "returns.usage"))
         return
     today = date.fromisoformat(local_date(svc.now(), svc.tz))
-    day = returns.parse_return_date(args[0], today)
+    day = opening.parse_return_date(args[0], today)
     if day is None:
         await reply(update, context, t(who.language, "returns.bad_date"))
         return
@@ -57,7 +56,7 @@ async def open_return(update: Update, context: Context) -> None:
         if class_id is None:
             await reply(update, context, t(who.language, "returns.no_class", name=args[1]))
             return
-    opened = await returns.open_return(
+    opened = await opening.open_return(
         svc,
         return_date=day,
         school_ids=[school_id],
@@ -87,7 +86,7 @@ async def show_readiness(update: Update, context: Context) -> None:
     who, viewer = found
     svc = context.svc
     if [a.lower() for a in context.args or []] == ["xlsx"]:
-        content, rows = await returns.readiness_report(svc, viewer, who.language)
+        content, rows = await report.readiness_report(svc, viewer, who.language)
         t = svc.catalog.t
         await context.bot.send_document(
             who.chat_id,
@@ -95,7 +94,7 @@ async def show_readiness(update: Update, context: Context) -> None:
             caption=t(who.language, "returns.report.caption", count=rows),
         )
         return
-    screen = await returns.readiness(svc, viewer, who.language)
+    screen = await readiness.readiness(svc, viewer, who.language)
     message = update.effective_message
     assert message is not None
     await message.reply_text(screen.text, reply_markup=markup(screen.keyboard))
@@ -114,7 +113,7 @@ async def press_declaration(update: Update, context: Context) -> None:
     if data is None or return_id is None or step is None:
         await press.query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
-    shown = await returns.answer(svc, press.person.id, language, return_id, step, data.text(2))
+    shown = await declaration.answer(svc, press.person.id, language, return_id, step, data.text(2))
     if shown is None:
         await press.query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
@@ -136,12 +135,12 @@ async def press_decision(update: Update, context: Context) -> None:
         await press.query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
     viewer = await viewer_for(svc, press.person)
-    toast = await returns.decide(svc, viewer, language, return_id, target, data.text(2) or "")
+    toast = await readiness.decide(svc, viewer, language, return_id, target, data.text(2) or "")
     if toast is None:
         await press.query.answer(svc.catalog.t(language, "common.not_allowed"), show_alert=True)
         return
     await press.query.answer(toast)
-    await _edit(press.query, await returns.readiness(svc, viewer, language))
+    await _edit(press.query, await readiness.readiness(svc, viewer, language))
 
 
 async def handle_photo(update: Update, context: Context, who: Sender) -> bool:
@@ -150,7 +149,7 @@ async def handle_photo(update: Update, context: Context, who: Sender) -> bool:
     if message is None or not message.photo or who.person is None:
         return False
     svc = context.svc
-    if not await returns.take_photo(svc, who.person.id, message.photo[-1].file_id):
+    if not await declaration.take_photo(svc, who.person.id, message.photo[-1].file_id):
         return False
     await reply(update, context, svc.catalog.t(who.language, "returns.declare.photo_kept"))
     return True

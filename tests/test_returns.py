@@ -10,9 +10,8 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from bot import returns
 from bot.isolation.store import open_isolation
-from bot.returns import store
+from bot.returns import opening, store
 from bot.storage import people
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeUser
@@ -59,7 +58,7 @@ async def test_a_class_returns_the_flagged_one_is_held_the_rest_released(
 
     # The bureau opens one for the other school (as `classcare return open` does).
     other = await store.schools_named(harness.svc.db, ["实验小学"])
-    bureau_return = await returns.open_return(
+    bureau_return = await opening.open_return(
         harness.svc,
         return_date=date.fromisoformat(TOMORROW_BUT_ONE),
         school_ids=list(other.values()),

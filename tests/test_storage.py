@@ -121,3 +121,36 @@ async def test_a_read_after_a_commit_sees_it_while_other_reads_overlap(tmp_path:
         assert found == [True] * 200, f"{found.count(False)} reads missed their own commit"
     finally:
         await db.close()
+
+
+async def test_a_second_process_writing_waits_for_the_first(tmp_path: Path) -> None:
+    """The bot and the command line on one file: the second writer waits for the first."""
+    path = tmp_path / "two.db"
+    bot = await Database.open(path)
+    cli = await Database.open(path)
+    try:
+        async with bot.transaction() as tx:
+            await tx.execute("INSERT INTO schools (name) VALUES ('bot')")
+            # Opened while the bot holds the write lock, as `classcare return open` may be.
+            late = await Database.open(path)
+            waiting = asyncio.create_task(_insert(cli, "cli"))
+            # The CLI's BEGIN IMMEDIATE waits on its own thread in SQLite's busy handler; it
+            # cannot finish while the bot's transaction is open.
+            for _ in range(20):
+                await asyncio.sleep(0)
+            assert not waiting.done()
+        await waiting
+        await _insert(late, "late")
+        await late.close()
+        names = [r[0] for r in await cli.fetchall("SELECT name FROM schools ORDER BY id")]
+        assert names == ["bot", "cli", "late"]
+    finally:
+        await cli.close()
+        await bot.close()
+
+
+async def _insert(db: Database, name: str) -> None:
+    """Read, then write, as most transactions do: a deferred BEGIN could not wait here."""
+    async with db.transaction() as tx:
+        await (await tx.execute("SELECT COUNT(*) FROM schools")).fetchall()
+        await tx.execute("INSERT INTO schools (name) VALUES (?)", (name,))

@@ -10,12 +10,12 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from bot import returns
 from bot.core.clock import SystemClock
 from bot.core.config import Config
 from bot.core.i18n import Catalog
 from bot.core.services import Services
-from bot.returns import store
+from bot.returns import opening, store
+from bot.returns.report import readiness_report
 from bot.storage.db import Database
 
 
@@ -56,9 +56,7 @@ async def _write_report(args: argparse.Namespace, config: Config) -> int:
     )
     try:
         svc = Services(config, db, SystemClock(), Catalog.for_config(config))
-        content, rows = await returns.readiness_report(
-            svc, None, args.lang or config.general.language
-        )
+        content, rows = await readiness_report(svc, None, args.lang or config.general.language)
     finally:
         await db.close()
     args.out.write_bytes(content)
@@ -95,7 +93,7 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
             if class_id is None:
                 print(f"no class named {args.class_name!r}", file=sys.stderr)
                 return 1
-        opened = await returns.open_return(
+        opened = await opening.open_return(
             svc,
             return_date=day,
             school_ids=sorted(ids.values()),

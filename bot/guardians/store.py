@@ -194,11 +194,14 @@ async def prompt_facts(tx: aiosqlite.Connection, student_ids: Sequence[int]) -> 
         return []
     marks = ",".join("?" * len(student_ids))
     async with tx.execute(
-        "SELECT p.id, p.answerer, s.name, c.name, (SELECT g.id FROM guardian_links l"
+        "SELECT p.id, p.answerer, COALESCE(s.name, ''), COALESCE(c.name, ''),"
+        " (SELECT g.id FROM guardian_links l"
         "  JOIN people g ON g.id = l.guardian_id WHERE l.student_id = p.id"
         "  AND g.chat_id IS NOT NULL AND g.deactivated_at IS NULL"
         "  ORDER BY l.is_primary DESC, g.id LIMIT 1)"
-        " FROM people p JOIN schools s ON s.id = p.school_id JOIN classes c ON c.id = p.class_id"
+        # Left joins: isolated staff (issue 18) have no class, and a bureau member no school.
+        " FROM people p LEFT JOIN schools s ON s.id = p.school_id"
+        " LEFT JOIN classes c ON c.id = p.class_id"
         f" WHERE p.id IN ({marks})",
         list(student_ids),
     ) as cursor:

@@ -12,7 +12,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import returns
 from bot.alerts.rules import Thresholds
 from bot.core import xlsx
 from bot.core.access import Viewer
@@ -30,7 +29,8 @@ from bot.reports.ledgerbook import (
 )
 from bot.reports.store import ledger as store
 from bot.reports.store.ledger import CheckinAlert, Contact
-from bot.returns import Table
+from bot.returns import report
+from bot.returns.report import Table
 from bot.storage import audit
 from bot.storage.db import Database
 from bot.storage.records import Scope
@@ -363,7 +363,7 @@ async def _staff_data(db: Database, request: Request, tz: ZoneInfo) -> LedgerDat
 
 async def _returns(db: Database, catalog: Catalog, config: Config, request: Request) -> Table:
     """The returns to school dated in the ledger's span (返校): declarations and clearances."""
-    return await returns.report_table(
+    return await report.report_table(
         db,
         catalog,
         config,

@@ -21,7 +21,7 @@ from bot.core import xlsx
 from bot.core.clock import from_epoch
 from bot.core.i18n import Catalog
 from bot.reports.store.ledger import CheckinAlert, Contact, LedgerRow
-from bot.returns import Table
+from bot.returns.report import Table
 
 # Excel's own "neutral", "bad" and a light blue: what Chinese school sheets colour abnormal
 # values with, and readable when printed in grey.
