@@ -412,6 +412,13 @@ async def test_a_class_notice_to_parents_counts_receipts_and_reminds_the_rest(
     assert "还没回执的家长（1 人）" in report["text"]
     assert "张妈妈（张小明的家长）" in report["text"]
 
+    mark = harness.api.mark()
+    await tap(teacher, report, "导出")
+    await harness.api.wait_for(lambda c: c.method == "sendDocument", since=mark)
+    [document] = [d for d in harness.api.documents if d["chat"]["id"] == USER_IDS["T01"]]
+    summary_sheet, receipts = load_workbook(io.BytesIO(document["file_bytes"])).worksheets
+    assert ("已阅读并同意", 1) in list(summary_sheet.iter_rows(values_only=True))
+    assert next(receipts.iter_rows(values_only=True))[7] == "同意时间"
     answer = await tap(teacher, report, "提醒")
     assert "已提醒 1 位" in answer["text"]
     await harness.delivered()
