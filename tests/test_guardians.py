@@ -171,6 +171,30 @@ async def test_a_parent_answering_reads_texts_about_their_child(harness: Harness
     assert not any("你今天" in text or "谢谢你" in text for text in said)
 
 
+async def test_a_parent_ticking_a_red_flag_is_told_what_to_do_for_the_child(
+    harness: Harness,
+) -> None:
+    await seeded(harness)
+    mother = await harness.onboard(MOTHER, user_id=USER_IDS[MOTHER])
+    mark = harness.api.mark()
+    await at(harness, 7, 30)
+    await mother.wait_for_message(contains="家长代答：赵雷", since=mark)
+
+    mark = harness.api.mark()
+    await mother.send_text("abc")
+    error = await mother.wait_for_message(contains="体温", since=mark)
+    assert "没看懂这个体温" in error["text"]
+    mark = harness.api.mark()
+    await mother.send_text("37.0")
+    step = await mother.wait_for_message(contains="没有不适", since=mark)
+    mark = harness.api.mark()
+    await mother.press(step["message_id"], button(step, "呼吸困难"))
+
+    advice = await mother.wait_for_message(contains="⚠️", since=mark)
+    assert "您给孩子（赵雷）选的这个情况可能很危险" in advice["text"]
+    assert "告诉你身边的大人" not in advice["text"]
+
+
 async def test_a_bound_student_is_asked_and_a_young_one_through_the_parent(
     harness: Harness,
 ) -> None:
