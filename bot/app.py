@@ -107,6 +107,12 @@ async def _post_init(application: AppType) -> None:
     services.outbox = worker
     application.bot_data[KEY] = services
     await worker.start()
+    if config.dashboard.enabled:
+        from bot.dashboard.server import DashboardServer
+
+        dashboard = DashboardServer(services, application.bot.token)
+        await dashboard.start()
+        services.extras["dashboard"] = dashboard
     log.info("ClassCare started as @%s", username)
 
 
@@ -117,7 +123,13 @@ async def _post_stop(application: AppType) -> None:
     off there could reach Telegram, be recorded as failed, and go out again.
     """
     services = application.bot_data.get(KEY)
-    if isinstance(services, Services) and services.outbox is not None:
+    if not isinstance(services, Services):
+        return
+    dashboard = services.extras.pop("dashboard", None)
+    if dashboard is not None:
+        # First: no page may start reading or acting while the rest shuts down.
+        await dashboard.stop()
+    if services.outbox is not None:
         await services.outbox.stop()
 
 

@@ -22,6 +22,7 @@ from handlers import (
     common,
     contact,
     crisis_review,
+    dashboard,
     isolation,
     media,
     notices,
@@ -69,6 +70,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         _command("today", today.show_today),
         _command("stats", adminviews.show_stats),
         _command("audit", adminviews.show_audit),
+        _command("web", dashboard.send_web_link),
         CallbackQueryHandler(adminviews.page_audit, pattern=r"^au:"),
         CallbackQueryHandler(today.press_remind, pattern=r"^td:"),
         # After every known prefix: a forged or outdated button is still answered.

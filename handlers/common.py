@@ -5,7 +5,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from telegram import BotCommand, BotCommandScopeChat, CallbackQuery, ChatMember, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    ChatMember,
+    MenuButton,
+    MenuButtonCommands,
+    MenuButtonWebApp,
+    Update,
+    WebAppInfo,
+)
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
@@ -14,6 +24,7 @@ from bot.core.access import STAFF_ROLES, Viewer
 from bot.core.i18n import language_from_telegram
 from bot.core.menus import menu_for
 from bot.core.services import Services, get_services
+from bot.dashboard import sessions
 from bot.storage import people
 from bot.storage.records import Person
 
@@ -109,9 +120,19 @@ async def _leave(context: Context, chat_id: int, kind: str) -> None:
 
 async def set_menu(context: Context, chat_id: int, role: str, language: str) -> None:
     """Show the person the commands of their role, in their language."""
-    catalog = services(context).catalog
+    svc = services(context)
+    catalog = svc.catalog
     commands = [BotCommand(c, catalog.t(language, f"menu.{c}")) for c in menu_for(role)]
     await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+    if svc.config.dashboard.enabled:
+        # Staff open the dashboard from the menu button; students and guardians keep the
+        # plain command menu.
+        button: MenuButton = MenuButtonCommands()
+        if role in STAFF_ROLES:
+            button = MenuButtonWebApp(
+                catalog.t(language, "dashboard.menu_button"), WebAppInfo(sessions.app_url(svc))
+            )
+        await context.bot.set_chat_menu_button(chat_id, button)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,12 @@ def test_callback_round_trips_ids_and_verbs() -> None:
     assert data == "ci:42:symptom:3"
     read = parse(data, "ci")
     assert read is not None
-    assert (read.number(0), read.text(1), read.number(2), read.number(3)) == (42, "symptom", 3, None)
+    assert (read.number(0), read.text(1), read.number(2), read.number(3)) == (
+        42,
+        "symptom",
+        3,
+        None,
+    )
 
 
 def test_callback_over_64_bytes_is_refused_where_it_is_made() -> None:

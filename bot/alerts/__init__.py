@@ -918,15 +918,20 @@ async def _covers(services: Services, person: Person, student: Person) -> bool:
     return covers_student(await people.viewer(services.db, person), student)
 
 
-async def acknowledge(services: Services, alert_id: int, actor: Person) -> Action:
-    """Take the alert: the first "I'm on it" wins and every other card shows who took it."""
-    return await _act(services, alert_id, actor, "acknowledged")
+async def acknowledge(
+    services: Services, alert_id: int, actor: Person, *, from_chat: bool = True
+) -> Action:
+    """Take the alert: the first "I'm on it" wins and every other card shows who took it. From
+    the chat the actor's own card is edited by the press; from elsewhere it is redrawn too."""
+    return await _act(services, alert_id, actor, "acknowledged", from_chat=from_chat)
 
 
-async def resolve(services: Services, alert_id: int, actor: Person) -> Action:
+async def resolve(
+    services: Services, alert_id: int, actor: Person, *, from_chat: bool = True
+) -> Action:
     """Close the alert; a new signal of its kind will then raise a fresh one. The actor is
     then asked for the 处置情况 line."""
-    return await _act(services, alert_id, actor, "resolved")
+    return await _act(services, alert_id, actor, "resolved", from_chat=from_chat)
 
 
 # What a call that handled an alert means: reaching the family settles a missed or unreachable
@@ -1024,7 +1029,9 @@ async def skip_resolution(services: Services, person: Person, alert_id: int) -> 
         await store.drop_resolution_prompt(tx, person.id, alert_id)
 
 
-async def _act(services: Services, alert_id: int, actor: Person, event: str) -> Action:
+async def _act(
+    services: Services, alert_id: int, actor: Person, event: str, *, from_chat: bool = True
+) -> Action:
     now = services.now()
     alert = await store.alert_by_id(services.db, alert_id)
     if alert is None:
@@ -1043,7 +1050,8 @@ async def _act(services: Services, alert_id: int, actor: Person, event: str) -> 
             await store.add_event(tx, alert_id, now, actor.id, event)
             if event == "resolved":
                 await store.ask_resolution(tx, actor.id, alert_id, now)
-            await _refresh_cards(tx, services, fresh, info, now=now, skip_person=actor.id)
+            skip = actor.id if from_chat else None
+            await _refresh_cards(tx, services, fresh, info, now=now, skip_person=skip)
     if done:
         log.info("alert %d %s by person %d", alert_id, event, actor.id)
         services.wake_outbox()

@@ -244,7 +244,7 @@ def render(
     if summary.flagged:
         lines.append(t("flagged", count=len(summary.flagged)))
         for f in summary.flagged[:MAX_LISTED]:
-            why = separator(language).join(_reason(catalog, language, r) for r in f.reasons)
+            why = separator(language).join(reason_text(catalog, language, r) for r in f.reasons)
             lines.append(t("flagged_line", name=f.student.name, number=f.student.number, why=why))
         if len(summary.flagged) > MAX_LISTED:
             lines.append(t("more", count=len(summary.flagged) - MAX_LISTED))
@@ -271,7 +271,7 @@ def separator(language: str) -> str:
     return "、" if language == "zh-CN" else ", "
 
 
-def _reason(catalog: Catalog, language: str, reason: Reason) -> str:
+def reason_text(catalog: Catalog, language: str, reason: Reason) -> str:
     if reason.code == "alert":
         return catalog.t(
             language,

@@ -1,0 +1,191 @@
+"""SQL for the dashboard: sessions, login links, used launches, open alerts and trends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.reports.store.ledger import Scope
+from bot.storage.db import Database
+
+
+@dataclass(frozen=True)
+class Session:
+    person_id: int
+    telegram_user_id: int
+    csrf: str
+    expires_at: int
+
+
+async def claim_launch(
+    tx: aiosqlite.Connection, init_hash: str, expires_at: int, now: int
+) -> bool:
+    """Record a launch as used; False if it was used before (a replay)."""
+    await tx.execute("DELETE FROM dashboard_launches WHERE expires_at < ?", (now,))
+    cursor = await tx.execute(
+        "INSERT OR IGNORE INTO dashboard_launches (init_hash, expires_at) VALUES (?, ?)",
+        (init_hash, expires_at),
+    )
+    return cursor.rowcount == 1
+
+
+async def add_session(
+    tx: aiosqlite.Connection,
+    token_hash: str,
+    *,
+    person_id: int,
+    telegram_user_id: int,
+    csrf: str,
+    now: int,
+    expires_at: int,
+) -> None:
+    await tx.execute("DELETE FROM dashboard_sessions WHERE expires_at < ?", (now,))
+    await tx.execute(
+        "INSERT INTO dashboard_sessions"
+        " (token_hash, person_id, telegram_user_id, csrf, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (token_hash, person_id, telegram_user_id, csrf, now, expires_at),
+    )
+
+
+async def session(db: Database, token_hash: str, now: int) -> Session | None:
+    row = await db.fetchone(
+        "SELECT person_id, telegram_user_id, csrf, expires_at FROM dashboard_sessions"
+        " WHERE token_hash = ? AND expires_at > ?",
+        (token_hash, now),
+    )
+    if row is None:
+        return None
+    return Session(row["person_id"], row["telegram_user_id"], row["csrf"], row["expires_at"])
+
+
+async def end_session(tx: aiosqlite.Connection, token_hash: str) -> None:
+    await tx.execute("DELETE FROM dashboard_sessions WHERE token_hash = ?", (token_hash,))
+
+
+async def add_login(
+    tx: aiosqlite.Connection,
+    token_hash: str,
+    *,
+    person_id: int,
+    telegram_user_id: int,
+    now: int,
+    expires_at: int,
+) -> None:
+    await tx.execute("DELETE FROM dashboard_logins WHERE expires_at < ?", (now,))
+    await tx.execute(
+        "INSERT INTO dashboard_logins"
+        " (token_hash, person_id, telegram_user_id, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (token_hash, person_id, telegram_user_id, now, expires_at),
+    )
+
+
+async def use_login(tx: aiosqlite.Connection, token_hash: str, now: int) -> tuple[int, int] | None:
+    """Spend a login link: (person id, Telegram account) if it was unused and in time."""
+    cursor = await tx.execute(
+        "UPDATE dashboard_logins SET used_at = ?"
+        " WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?"
+        " RETURNING person_id, telegram_user_id",
+        (now, token_hash, now),
+    )
+    row = await cursor.fetchone()
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+async def login_pending(db: Database, token_hash: str, now: int) -> bool:
+    found = await db.scalar(
+        "SELECT 1 FROM dashboard_logins WHERE token_hash = ? AND used_at IS NULL"
+        " AND expires_at > ?",
+        (token_hash, now),
+    )
+    return found is not None
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """An unresolved alert about a student in scope, with who took it."""
+
+    id: int
+    student_id: int
+    number: str
+    name: str
+    class_name: str
+    school_name: str
+    kind: str
+    level: str
+    state: str
+    opened_at: int
+    escalation_step: int
+    owner: str | None
+
+
+async def open_alerts(db: Database, scope: Scope, *, limit: int) -> list[AlertRow]:
+    """Unresolved alerts in the scope, most serious and oldest first."""
+    condition, params = scope.where("p")
+    rows = await db.fetchall(
+        "SELECT a.id, a.student_id, p.number, p.name, cl.name AS class_name,"
+        " s.name AS school_name, a.kind, a.level, a.state, a.opened_at, a.escalation_step,"
+        " o.name AS owner FROM alerts a JOIN people p ON p.id = a.student_id"
+        " JOIN classes cl ON cl.id = p.class_id JOIN schools s ON s.id = p.school_id"
+        " LEFT JOIN people o ON o.id = a.owner_id"
+        f" WHERE a.state != 'resolved' AND {condition}"
+        " ORDER BY CASE a.level WHEN 'urgent' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,"
+        " a.opened_at LIMIT ?",
+        [*params, limit],
+    )
+    return [AlertRow(*tuple(r)) for r in rows]
+
+
+@dataclass(frozen=True)
+class DayTrend:
+    """One local day of a school (or the whole scope when school is empty)."""
+
+    local_date: str
+    school: str
+    expected: int
+    answered: int
+    fevers: int
+    low_moods: int
+
+
+async def day_trends(
+    db: Database,
+    scope: Scope,
+    date_from: str,
+    date_to: str,
+    *,
+    by_school: bool,
+    fever_c: float,
+    low_mood_max: int,
+) -> list[DayTrend]:
+    """Per day (and school): check-ins due and answered, fevers and low moods, from the
+    rounds' own rows (one indexed pass over the range, never the whole history)."""
+    condition, params = scope.where("p")
+    school = "s.name" if by_school else "''"
+    join = " JOIN schools s ON s.id = p.school_id" if by_school else ""
+    rows = await db.fetchall(
+        f"SELECT r.local_date, {school} AS school, COUNT(*) AS expected,"
+        " SUM(c.status = 'answered') AS answered,"
+        " SUM(c.temperature_c >= :fever) AS fevers,"
+        " SUM(c.mood IS NOT NULL AND c.mood <= :low) AS low_moods"
+        " FROM rounds r JOIN checkins c ON c.round_id = r.id"
+        f" JOIN people p ON p.id = c.student_id{join}"
+        " WHERE r.local_date BETWEEN :date_from AND :date_to"
+        " AND c.status NOT IN ('not_sent', 'cancelled')"
+        f" AND {_named(condition, params)} GROUP BY r.local_date, school"
+        " ORDER BY r.local_date, school",
+        {"fever": fever_c, "low": low_mood_max, "date_from": date_from, "date_to": date_to}
+        | {f"s{i}": v for i, v in enumerate(params)},
+    )
+    return [DayTrend(*tuple(r)) for r in rows]
+
+
+def _named(condition: str, params: list[int]) -> str:
+    """Scope.where's '?' placeholders as :s0, :s1 ... so they mix with named ones."""
+    parts = condition.split("?")
+    out = parts[0]
+    for i, part in enumerate(parts[1:]):
+        out += f":s{i}{part}"
+    return out
