@@ -36,9 +36,9 @@ from bot.core.config import Config
 from bot.core.i18n import Catalog
 from bot.core.services import Services
 from bot.reports import charts, ledger, ledgerbook, today
-from bot.reports.store.ledger import Scope
 from bot.storage.db import Database
 from bot.storage.people import person_by_id
+from bot.storage.records import Scope
 
 TZ = ZoneInfo("Asia/Shanghai")
 FIRST = date(2026, 11, 30)

@@ -25,6 +25,7 @@ from bot.core.i18n import language_from_telegram
 from bot.core.menus import menu_for
 from bot.core.services import Services, get_services
 from bot.dashboard import sessions
+from bot.people.viewer import viewer
 from bot.storage import people
 from bot.storage.records import Person
 
@@ -63,7 +64,7 @@ async def sender(update: Update, context: Context) -> Sender | None:
 
 
 async def viewer_for(svc: Services, person: Person) -> Viewer:
-    return await people.viewer(svc.db, person)
+    return await viewer(svc.db, person)
 
 
 async def reply(update: Update, context: Context, text: str) -> None:

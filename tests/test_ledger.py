@@ -20,7 +20,7 @@ from bot.core.clock import epoch
 from bot.reports import ledger
 from bot.reports.ledger import RangeError, parse_range
 from bot.reports.ledgerbook import FILL_INFO, FILL_URGENT, FILL_WARNING
-from bot.reports.store.ledger import Scope
+from bot.storage.records import Scope
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeUser
 from tests.harness import Harness

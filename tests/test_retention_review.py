@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 from bot import alerts
 from bot.reports.store import ledger
-from bot.reports.store.ledger import Scope
 from bot.storage import people
+from bot.storage.records import Scope
 from tests.harness import Harness
 from tests.reliability.test_privacy import answer_with_fever_and_note
 from tests.seed import USER_IDS

@@ -23,6 +23,7 @@ from bot.core.i18n import Catalog
 from bot.core.services import Services
 from bot.delivery import outbox
 from bot.delivery.outbox import Lane, Outgoing, enqueue
+from bot.people.viewer import viewer
 from bot.safeguarding import screen as crisis
 from bot.safeguarding import store as review_store
 from bot.storage import audit, people
@@ -915,7 +916,7 @@ async def may_act(services: Services, viewer: Viewer, alert: store.Alert) -> boo
 
 
 async def _covers(services: Services, person: Person, student: Person) -> bool:
-    return covers_student(await people.viewer(services.db, person), student)
+    return covers_student(await viewer(services.db, person), student)
 
 
 async def acknowledge(

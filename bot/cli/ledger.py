@@ -14,8 +14,8 @@ from bot.core.config import LANGUAGES, Config
 from bot.core.i18n import Catalog
 from bot.reports import ledger
 from bot.reports.store import ledger as store
-from bot.reports.store.ledger import Scope
 from bot.storage.db import Database
+from bot.storage.records import Scope
 
 
 def add_ledger_commands(

@@ -15,6 +15,7 @@ from bot.core.access import Viewer, covers_student
 from bot.core.clock import from_epoch
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, Outgoing, enqueue
+from bot.people.viewer import viewer
 from bot.storage import people
 from bot.storage.records import Person
 
@@ -190,7 +191,7 @@ async def _still_covers(services: Services, staff_id: int, student_id: int) -> b
     student = await people.person_by_id(services.db, student_id)
     if staff is None or student is None or await people.is_deactivated(services.db, staff_id):
         return False
-    return covers_student(await people.viewer(services.db, staff), student)
+    return covers_student(await viewer(services.db, staff), student)
 
 
 async def relay(

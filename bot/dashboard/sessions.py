@@ -9,6 +9,7 @@ from bot.core.access import STAFF_ROLES, Viewer
 from bot.core.services import Services
 from bot.dashboard import auth, store
 from bot.delivery import outbox
+from bot.people.viewer import viewer
 from bot.storage import people
 from bot.storage.records import Person
 
@@ -107,7 +108,7 @@ async def current(svc: Services, token: str) -> Current | None:
     person = await _staff(svc, found.telegram_user_id)
     if person is None or person.id != found.person_id:
         return None
-    return Current(await people.viewer(svc.db, person), found.csrf, hashed)
+    return Current(await viewer(svc.db, person), found.csrf, hashed)
 
 
 async def close(svc: Services, token_hash: str) -> None:

@@ -103,6 +103,12 @@ async def login_pending(db: Database, token_hash: str, now: int) -> bool:
     return found is not None
 
 
+async def alert_student(db: Database, alert_id: int) -> int | None:
+    """The student an alert is about (None when there is no such alert)."""
+    found = await db.scalar("SELECT student_id FROM alerts WHERE id = ?", (alert_id,))
+    return None if found is None else int(found)
+
+
 @dataclass(frozen=True)
 class AlertRow:
     """An unresolved alert about a student in scope, with who took it."""

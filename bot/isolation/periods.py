@@ -12,9 +12,8 @@ from bot.core.services import Services
 from bot.delivery.outbox import Lane, Outgoing, enqueue
 from bot.isolation import store
 from bot.reports.store import today as today_store
-from bot.reports.store.ledger import Scope
 from bot.storage import people
-from bot.storage.records import Isolation, Person
+from bot.storage.records import Isolation, Person, Scope
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from bot.core.services import Services
 from bot.delivery.outbox import Lane, Outgoing, enqueue_many, ensure_batch
 from bot.reports import today
 from bot.reports.store import today as store
-from bot.reports.store.ledger import Scope
 from bot.reports.store.today import Recipient
 from bot.storage import audit, people
+from bot.storage.records import Scope
 
 log = logging.getLogger(__name__)
 # A digest is one Telegram message (4096 characters): notes are cut and capped to fit beside

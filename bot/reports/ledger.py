@@ -28,9 +28,10 @@ from bot.reports.ledgerbook import (
     days,
 )
 from bot.reports.store import ledger as store
-from bot.reports.store.ledger import CheckinAlert, Contact, Scope
+from bot.reports.store.ledger import CheckinAlert, Contact
 from bot.storage import audit
 from bot.storage.db import Database
+from bot.storage.records import Scope
 
 # A Telegram request builds the workbook in memory; a month is the longest range it may ask.
 MAX_DAYS_BOT = 31

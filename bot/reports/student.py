@@ -15,9 +15,9 @@ from bot.core.clock import from_epoch
 from bot.core.services import Services
 from bot.reports import charts
 from bot.reports.store import ledger as store
-from bot.reports.store.ledger import LedgerRow, Scope
+from bot.reports.store.ledger import LedgerRow
 from bot.storage import audit, people
-from bot.storage.records import Isolation, Person
+from bot.storage.records import Isolation, Person, Scope
 
 # The table shows the latest check-ins; the chart shows the whole isolation.
 TABLE_ROWS = 10

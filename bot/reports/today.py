@@ -19,9 +19,9 @@ from bot.core.services import Services
 from bot.delivery.outbox import enqueue_many
 from bot.reports.ledger import day_bounds, scope_for, scope_text
 from bot.reports.store import today as store
-from bot.reports.store.ledger import Scope
 from bot.reports.store.today import DayCheckin, IsolatedStudent, OpenAlert
 from bot.storage import audit
+from bot.storage.records import Scope
 
 # A list longer than this on a phone is a wall of names; the rest is counted, not named.
 MAX_LISTED = 30

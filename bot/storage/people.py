@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.core.access import Viewer
 from bot.storage.db import Database
 from bot.storage.records import Person, StudentInfo
 
@@ -193,12 +192,6 @@ async def select_people(
         params,
     )
     return [(Person.from_row(r), r["school_name"], r["class_name"]) for r in rows]
-
-
-async def viewer(db: Database, person: Person) -> Viewer:
-    """The person as a viewer, with the classes and schools their role covers today."""
-    class_ids, school_ids = await viewer_scope(db, person)
-    return Viewer(person, class_ids, school_ids)
 
 
 async def viewer_scope(db: Database, person: Person) -> tuple[frozenset[int], frozenset[int]]:

@@ -71,3 +71,29 @@ class Isolation:
             started_at=row["started_at"],
             ended_at=row["ended_at"],
         )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which students a read covers: None means no limit on that level."""
+
+    class_ids: frozenset[int] | None = None
+    school_ids: frozenset[int] | None = None
+    student_id: int | None = None
+
+    def where(self, alias: str = "p") -> tuple[str, list[int]]:
+        """A SQL condition over the people table aliased `alias`, with its parameters."""
+        clauses: list[str] = []
+        params: list[int] = []
+        for column, ids in (("class_id", self.class_ids), ("school_id", self.school_ids)):
+            if ids is None:
+                continue
+            if not ids:
+                clauses.append("0")
+                continue
+            clauses.append(f"{alias}.{column} IN ({','.join('?' * len(ids))})")
+            params += sorted(ids)
+        if self.student_id is not None:
+            clauses.append(f"{alias}.id = ?")
+            params.append(self.student_id)
+        return (" AND ".join(clauses) or "1"), params

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.reports.store.ledger import Scope
 from bot.storage.db import Database
-from bot.storage.records import Person
+from bot.storage.records import Person, Scope
 
 
 @dataclass(frozen=True)

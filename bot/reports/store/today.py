@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from bot.checkins.store import Recipient as Student
 from bot.checkins.store import Round
-from bot.reports.store.ledger import Scope
 from bot.storage.db import Database
+from bot.storage.records import Scope
 
 
 @dataclass(frozen=True)
