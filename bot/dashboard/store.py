@@ -176,7 +176,8 @@ async def day_trends(
         " SUM(c.status = 'answered') AS answered,"
         " SUM(c.temperature_c >= :fever) AS fevers,"
         " SUM(c.mood IS NOT NULL AND c.mood <= :low) AS low_moods"
-        " FROM rounds r JOIN checkins c ON c.round_id = r.id"
+        # The rounds of the range first, then their check-ins by index: never the other way.
+        " FROM rounds r CROSS JOIN checkins c ON c.round_id = r.id"
         f" JOIN people p ON p.id = c.student_id{join}"
         " WHERE r.local_date BETWEEN :date_from AND :date_to"
         " AND c.status NOT IN ('not_sent', 'cancelled')"
@@ -195,3 +196,108 @@ def _named(condition: str, params: list[int]) -> str:
     for i, part in enumerate(parts[1:]):
         out += f":s{i}{part}"
     return out
+
+
+@dataclass(frozen=True)
+class RoundTotals:
+    answered: int
+    in_progress: int
+    waiting: int
+    missed: int
+
+
+async def round_totals(db: Database, local_date: str, scope: Scope) -> dict[int, RoundTotals]:
+    """Per round of the day: answered, in progress, not started and missed, counted in SQL
+    (a county's day is 120,000 check-ins: no row of it comes to Python)."""
+    condition, params = scope.where("p")
+    # A whole county needs no one's school or class: no look-up of 60,000 people.
+    people = "" if condition == "1" else " JOIN people p ON p.id = c.student_id"
+    rows = await db.fetchall(
+        # Submitted and reopened with Edit counts as answered, as in /today.
+        "SELECT r.id, SUM(c.status = 'answered' OR (c.status = 'open' AND c.answered_at"
+        " IS NOT NULL)), SUM(c.status = 'open' AND c.answered_at IS NULL AND c.started_at"
+        " IS NOT NULL), SUM(c.status = 'open' AND c.answered_at IS NULL AND c.started_at IS NULL),"
+        " SUM(c.status = 'missed')"
+        f" FROM rounds r CROSS JOIN checkins c ON c.round_id = r.id{people}"
+        f" WHERE r.local_date = ? AND c.status != 'cancelled' AND {condition} GROUP BY r.id",
+        [local_date, *params],
+    )
+    return {r[0]: RoundTotals(r[1] or 0, r[2] or 0, r[3] or 0, r[4] or 0) for r in rows}
+
+
+@dataclass(frozen=True)
+class SchoolTotals:
+    school_id: int
+    name: str
+    isolated: int
+    flagged: int
+
+
+async def school_totals(
+    db: Database,
+    local_date: str,
+    scope: Scope,
+    *,
+    now: int,
+    fever_c: float,
+    low_mood_max: int,
+) -> list[SchoolTotals]:
+    """Per school: students isolated now, and how many of them /today would flag (a fever,
+    symptoms, low mood or a miss today, or an open alert)."""
+    condition, params = scope.where("p")
+    rows = await db.fetchall(
+        "WITH flagged AS ("
+        " SELECT c.student_id FROM rounds r CROSS JOIN checkins c ON c.round_id = r.id"
+        " WHERE r.local_date = :day AND c.status != 'cancelled' AND (c.temperature_c >= :fever"
+        " OR c.symptoms != '' OR c.mood <= :low OR c.status = 'missed')"
+        " UNION SELECT student_id FROM alerts WHERE state != 'resolved')"
+        " SELECT s.id, s.name, COUNT(*), COUNT(f.student_id)"
+        " FROM isolations i JOIN people p ON p.id = i.student_id"
+        " JOIN schools s ON s.id = p.school_id"
+        " LEFT JOIN flagged f ON f.student_id = p.id"
+        " WHERE i.started_at <= :now AND (i.ended_at IS NULL OR i.ended_at > :now)"
+        f" AND i.purged_at IS NULL AND {_named(condition, params)}"
+        " GROUP BY s.id ORDER BY s.name",
+        {"day": local_date, "fever": fever_c, "low": low_mood_max, "now": now}
+        | {f"s{i}": v for i, v in enumerate(params)},
+    )
+    return [SchoolTotals(*tuple(r)) for r in rows]
+
+
+async def rolled_up_days(db: Database, date_from: str, date_to: str) -> set[str]:
+    rows = await db.fetchall(
+        "SELECT DISTINCT local_date FROM dashboard_day_totals WHERE local_date BETWEEN ? AND ?",
+        (date_from, date_to),
+    )
+    return {r[0] for r in rows}
+
+
+async def roll_up_day(
+    tx: aiosqlite.Connection, local_date: str, *, fever_c: float, low_mood_max: int
+) -> None:
+    """Count a closed day's check-ins per school into dashboard_day_totals."""
+    await tx.execute(
+        "INSERT OR REPLACE INTO dashboard_day_totals"
+        " (local_date, school_id, expected, answered, fevers, low_moods)"
+        " SELECT r.local_date, p.school_id, COUNT(*), SUM(c.status = 'answered'),"
+        " SUM(c.temperature_c >= ?), SUM(c.mood IS NOT NULL AND c.mood <= ?)"
+        " FROM rounds r CROSS JOIN checkins c ON c.round_id = r.id"
+        " JOIN people p ON p.id = c.student_id"
+        " WHERE r.local_date = ? AND c.status NOT IN ('not_sent', 'cancelled')"
+        " GROUP BY p.school_id",
+        (fever_c, low_mood_max, local_date),
+    )
+
+
+async def rolled_up_trends(
+    db: Database, school_ids: frozenset[int] | None, date_from: str, date_to: str
+) -> list[DayTrend]:
+    """The closed days' per-school counts of the range, for all schools or the given ones."""
+    where, params = Scope(school_ids=school_ids).where("t")
+    rows = await db.fetchall(
+        "SELECT t.local_date, s.name, t.expected, t.answered, t.fevers, t.low_moods"
+        " FROM dashboard_day_totals t JOIN schools s ON s.id = t.school_id"
+        f" WHERE t.local_date BETWEEN ? AND ? AND {where} ORDER BY t.local_date, s.name",
+        [date_from, date_to, *params],
+    )
+    return [DayTrend(*tuple(r)) for r in rows]
