@@ -213,16 +213,24 @@ async def round_totals(db: Database, local_date: str, scope: Scope) -> dict[int,
     # A whole county needs no one's school or class: no look-up of 60,000 people.
     people = "" if condition == "1" else " JOIN people p ON p.id = c.student_id"
     rows = await db.fetchall(
-        # Submitted and reopened with Edit counts as answered, as in /today.
-        "SELECT r.id, SUM(c.status = 'answered' OR (c.status = 'open' AND c.answered_at"
-        " IS NOT NULL)), SUM(c.status = 'open' AND c.answered_at IS NULL AND c.started_at"
-        " IS NOT NULL), SUM(c.status = 'open' AND c.answered_at IS NULL AND c.started_at IS NULL),"
-        " SUM(c.status = 'missed')"
+        # Grouped, not summed: counting index entries is what SQLite does fastest.
+        "SELECT r.id, c.status, c.answered_at IS NOT NULL, c.started_at IS NOT NULL, COUNT(*)"
         f" FROM rounds r CROSS JOIN checkins c ON c.round_id = r.id{people}"
-        f" WHERE r.local_date = ? AND c.status != 'cancelled' AND {condition} GROUP BY r.id",
+        f" WHERE r.local_date = ? AND c.status != 'cancelled' AND {condition}"
+        " GROUP BY r.id, c.status, 3, 4",
         [local_date, *params],
     )
-    return {r[0]: RoundTotals(r[1] or 0, r[2] or 0, r[3] or 0, r[4] or 0) for r in rows}
+    counts: dict[int, list[int]] = {}
+    for round_id, status, answered, started, n in rows:
+        slot = counts.setdefault(round_id, [0, 0, 0, 0])
+        # Submitted and reopened with Edit counts as answered, as in /today.
+        if status == "answered" or (status == "open" and answered):
+            slot[0] += n
+        elif status == "open":
+            slot[1 if started else 2] += n
+        elif status == "missed":
+            slot[3] += n
+    return {round_id: RoundTotals(*c) for round_id, c in counts.items()}
 
 
 @dataclass(frozen=True)
