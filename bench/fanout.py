@@ -26,7 +26,6 @@ from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
-from bot import notices
 from bot.core.clock import FakeClock, epoch
 from bot.core.config import Config, Delivery
 from bot.core.i18n import Catalog
@@ -36,6 +35,7 @@ from bot.delivery.httprequest import AiohttpRequest
 from bot.delivery.outbox import Lane, Outgoing
 from bot.delivery.ratelimit import SharedBudget
 from bot.delivery.worker import MAX_CONCURRENCY, DeliveryWorker
+from bot.notices import sending
 from bot.notices.audience import Audience
 from bot.people.roster import parse_roster
 from bot.people.store.roster import apply_roster
@@ -121,7 +121,7 @@ async def worker_run(
     """Send `recipients` messages through the outbox; raise `alerts` urgent ones meanwhile.
 
     With `notice`, the messages are one notice to every student of an imported roster, queued
-    by notices.queue_notice as the /notice flow and `classcare notice send` queue it.
+    by sending.queue_notice as the /notice flow and `classcare notice send` queue it.
     """
     # Teachers receiving the alerts follow the students in the same range of started users.
     async with fake_api(rate, recipients + alerts) as root:
@@ -151,7 +151,7 @@ async def worker_run(
         cpu0 = time.process_time()
         if notice:
             svc = Services(config, db, clock, Catalog.load(), outbox=worker)
-            queued = await notices.queue_notice(
+            queued = await sending.queue_notice(
                 svc, Audience("students"), "明天起恢复到校上课，请按时返校。"
             )
             assert queued.queued == recipients, queued

@@ -6,6 +6,7 @@ This is the one module of bot/ that imports handlers/ and jobs/; everything else
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
@@ -32,14 +33,16 @@ AppType = Application[Any, Any, Any, Any, Any, Any]
 def build_application(config: Config, *, token: str, clock: Clock | None = None) -> AppType:
     """Build, but do not start, the bot. Resources open in post_init and close in post_stop and
     post_shutdown."""
-    from handlers import register_handlers
+    from handlers import CONTEXT_TYPES, register_handlers
     from jobs import schedule_jobs
 
     timeout = config.telegram.request_timeout_seconds
     limiter = SharedBudget(config.delivery)
+    lifecycle = _Lifecycle(config, clock or SystemClock(), limiter)
     builder = (
         ApplicationBuilder()
         .token(token)
+        .context_types(CONTEXT_TYPES)
         .defaults(Defaults(tzinfo=config.general.tz))
         .concurrent_updates(
             PerChatUpdateProcessor(max_queued_per_chat=config.telegram.max_queued_updates_per_chat)
@@ -54,7 +57,7 @@ def build_application(config: Config, *, token: str, clock: Clock | None = None)
                 connect_timeout=timeout,
             )
         )
-        .post_init(_post_init)
+        .post_init(lifecycle.post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
@@ -63,7 +66,6 @@ def build_application(config: Config, *, token: str, clock: Clock | None = None)
     if config.telegram.base_file_url:
         builder = builder.base_file_url(config.telegram.base_file_url)
     application: AppType = builder.build()
-    application.bot_data["_boot"] = (config, clock or SystemClock(), limiter)
     register_handlers(application)
     schedule_jobs(application, config)
     application.add_error_handler(_on_error)
@@ -83,37 +85,53 @@ def webhook_options(telegram: Telegram, secret: str) -> dict[str, Any]:
     }
 
 
-async def _post_init(application: AppType) -> None:
-    config, clock, limiter = application.bot_data.pop("_boot")
-    db = await Database.open(
-        config.general.database,
-        synchronous=config.storage.synchronous,
-        busy_timeout_ms=config.storage.busy_timeout_ms,
-    )
-    username = config.telegram.bot_username or application.bot.username
-    services = Services(
-        config=config,
-        db=db,
-        clock=clock,
-        catalog=Catalog.for_config(config),
-        bot_username=username,
-    )
-    worker = DeliveryWorker(db, application.bot, config.delivery, clock, limiter)
+@dataclass(frozen=True)
+class _Lifecycle:
+    """What start-up needs from build_application: the services open only in post_init."""
 
-    async def unreachable(person_id: int) -> None:
-        await alerts.on_unreachable(services, person_id)
+    config: Config
+    clock: Clock
+    limiter: SharedBudget
 
-    worker.on_unreachable = unreachable
-    services.outbox = worker
-    application.bot_data[KEY] = services
-    await worker.start()
-    if config.dashboard.enabled:
-        from bot.dashboard.server import DashboardServer
+    async def post_init(self, application: AppType) -> None:
+        """Open the database, build the services and start the delivery worker."""
+        config, clock = self.config, self.clock
+        db = await Database.open(
+            config.general.database,
+            synchronous=config.storage.synchronous,
+            busy_timeout_ms=config.storage.busy_timeout_ms,
+        )
+        username = config.telegram.bot_username or application.bot.username
+        services = Services(
+            config=config,
+            db=db,
+            clock=clock,
+            catalog=Catalog.for_config(config),
+            bot_username=username,
+        )
+        connect(services)
+        worker = DeliveryWorker(db, application.bot, config.delivery, clock, self.limiter)
 
-        dashboard = DashboardServer(services, application.bot.token)
-        await dashboard.start()
-        services.extras["dashboard"] = dashboard
-    log.info("ClassCare started as @%s", username)
+        async def unreachable(person_id: int) -> None:
+            await alerts.on_unreachable(services, person_id)
+
+        worker.on_unreachable = unreachable
+        services.outbox = worker
+        application.bot_data[KEY] = services
+        await worker.start()
+        if config.dashboard.enabled:
+            from bot.dashboard.server import DashboardServer
+
+            dashboard = DashboardServer(services, application.bot.token)
+            await dashboard.start()
+            services.extras["dashboard"] = dashboard
+        log.info("ClassCare started as @%s", username)
+
+
+def connect(services: Services) -> None:
+    """Wire the hooks by which one capability hands on to another without importing it."""
+    services.on_checkin_answers = alerts.evaluate_answers
+    services.on_checkin_settled = alerts.evaluate_checkin
 
 
 async def _post_stop(application: AppType) -> None:

@@ -31,6 +31,9 @@ from handlers import (
     text,
     today,
 )
+from handlers.common import CONTEXT_TYPES
+
+__all__ = ["CONTEXT_TYPES", "register_handlers"]
 
 
 def _command(name: str, callback: Any) -> CommandHandler[Any, Any]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.core.ids import is_id
 from bot.reports import adminviews
-from handlers.common import Context, bound_press, reply, services, staff_viewer, viewer_for
+from handlers.common import Context, bound_press, reply, staff_viewer, viewer_for
 
 # Far past any real audit trail; keeps a forged page number's offset within SQLite's integers.
 MAX_PAGE = 100_000
@@ -19,9 +18,7 @@ async def show_stats(update: Update, context: Context) -> None:
     if found is None:
         return
     who, viewer = found
-    await reply(
-        update, context, await adminviews.stats_text(services(context), viewer, who.language)
-    )
+    await reply(update, context, await adminviews.stats_text(context.svc, viewer, who.language))
 
 
 async def show_audit(update: Update, context: Context) -> None:
@@ -31,7 +28,7 @@ async def show_audit(update: Update, context: Context) -> None:
         return
     who, viewer = found
     query = " ".join(context.args or []).strip()
-    page = await adminviews.audit_text(services(context), viewer, who.language, query)
+    page = await adminviews.audit_text(context.svc, viewer, who.language, query)
     await context.bot.send_message(
         who.chat_id, page.text, reply_markup=_page_buttons(context, who.language, page)
     )
@@ -42,18 +39,19 @@ async def page_audit(update: Update, context: Context) -> None:
     press = await bound_press(update, context)
     if press is None:
         return
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
-    query, person, parts, language = press.query, press.person, press.parts, press.who.language
+    query, person, data, language = press.query, press.person, press.data, press.who.language
     if person.role != "admin":
         await query.answer(t(language, "common.not_allowed"), show_alert=True)
         return
-    if len(parts) not in (2, 4) or not is_id(parts[1]) or int(parts[1]) > MAX_PAGE:
+    page_number = press.id_at(0)
+    if len(data) not in (1, 3) or page_number is None or page_number > MAX_PAGE:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
     viewer = await viewer_for(svc, person)
-    target = ":".join(parts[2:])
-    page = await adminviews.audit_page(svc, viewer, language, target, int(parts[1]))
+    target = ":".join(data.parts[1:])
+    page = await adminviews.audit_page(svc, viewer, language, target, page_number)
     if page is None:
         await query.answer(t(language, "common.not_allowed"), show_alert=True)
         return
@@ -71,7 +69,7 @@ async def page_audit(update: Update, context: Context) -> None:
 def _page_buttons(
     context: Context, language: str, page: adminviews.AuditPage
 ) -> InlineKeyboardMarkup | None:
-    t = services(context).catalog.t
+    t = context.svc.catalog.t
     target = f":{page.target}" if page.target else ""
     buttons = []
     if page.page > 0:

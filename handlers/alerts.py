@@ -11,7 +11,6 @@ from telegram.error import BadRequest
 from bot import alerts
 from bot.alerts import store as alert_store
 from bot.contact import relay as contact
-from bot.core.ids import is_id
 from bot.storage import people
 from handlers.common import (
     Context,
@@ -19,8 +18,6 @@ from handlers.common import (
     Sender,
     bound_press,
     reply,
-    sender,
-    services,
     viewer_for,
 )
 from handlers.contact import prompt_staff
@@ -46,12 +43,12 @@ async def press_card(update: Update, context: Context) -> None:
     press = await bound_press(update, context)
     if press is None:
         return
-    svc = services(context)
-    query, who, parts, language = press.query, press.who, press.parts, press.who.language
-    if len(parts) != 3 or not is_id(parts[1]) or parts[2] not in VERBS:
+    svc = context.svc
+    query, who, language = press.query, press.who, press.who.language
+    alert_id, verb = press.id_at(0), press.data.text(1)
+    if len(press.data) != 2 or alert_id is None or verb not in VERBS:
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
-    alert_id, verb = int(parts[1]), parts[2]
     viewer = await viewer_for(svc, press.person)
     alert = await alert_store.alert_by_id(svc.db, alert_id)
     if alert is None or not await alerts.may_act(svc, viewer, alert):
@@ -95,10 +92,8 @@ async def press_card(update: Update, context: Context) -> None:
 
 async def log_call(update: Update, context: Context) -> None:
     """Record a phone call made outside the bot: /called <student number or name>."""
-    who = await sender(update, context)
-    if who is None:
-        return
-    svc = services(context)
+    who = context.sender
+    svc = context.svc
     t = svc.catalog.t
     if who.person is None or who.person.is_student:
         await reply(update, context, t(who.language, "common.not_allowed"))
@@ -141,7 +136,7 @@ async def log_call(update: Update, context: Context) -> None:
 
 async def _press_call(context: Context, press: Press, alert_id: int) -> None:
     """Record the presser's logged call as the handling of the alert."""
-    svc = services(context)
+    svc = context.svc
     query, language = press.query, press.who.language
     outcome = await alerts.handle_by_call(svc, alert_id, press.person)
     keys = {"gone": "alerts.toast.already", "no_call": "alerts.toast.no_call"}
@@ -166,7 +161,7 @@ async def _press_call(context: Context, press: Press, alert_id: int) -> None:
 
 async def ask_resolution(context: Context, chat_id: int, language: str, alert_id: int) -> None:
     """Ask the staff member who resolved an alert for one line on what was done."""
-    catalog = services(context).catalog
+    catalog = context.svc.catalog
     skip = InlineKeyboardButton(
         catalog.t(language, "alerts.button.skip"), callback_data=f"rs:{alert_id}:skip"
     )
@@ -182,15 +177,16 @@ async def press_resolution(update: Update, context: Context) -> None:
     press = await bound_press(update, context)
     if press is None:
         return
-    svc = services(context)
-    query, parts, language = press.query, press.parts, press.who.language
+    svc = context.svc
+    query, language = press.query, press.who.language
     if press.person.is_student:
         await query.answer(svc.catalog.t(language, "common.not_allowed"), show_alert=True)
         return
-    if len(parts) != 3 or not is_id(parts[1]) or parts[2] != "skip":
+    alert_id = press.id_at(0)
+    if len(press.data) != 2 or alert_id is None or press.data.text(1) != "skip":
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
-    await alerts.skip_resolution(svc, press.person, int(parts[1]))
+    await alerts.skip_resolution(svc, press.person, alert_id)
     await query.answer(svc.catalog.t(language, "alerts.resolution.skipped"))
     try:
         await query.edit_message_reply_markup(None)
@@ -203,7 +199,7 @@ async def handle_resolution(update: Update, context: Context, who: Sender) -> bo
     message = update.effective_message
     if message is None or not message.text or who.person is None or who.person.is_student:
         return False
-    svc = services(context)
+    svc = context.svc
     alert_id = await alerts.resolution_waiting(svc, who.person)
     if alert_id is None:
         return False

@@ -1,4 +1,4 @@
-"""/checkin, the check-in buttons (ci:<id>:<verb>[:arg]) and typed temperatures and notes."""
+"""/checkin, the check-in buttons (ci:<id>:<verb>[:arg…]) and typed temperatures and notes."""
 
 from __future__ import annotations
 
@@ -7,21 +7,23 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot import checkins
-from bot.checkins import Reply, Screen
+from bot.checkins import flow
+from bot.checkins.flow import Reply
+from bot.checkins.screens import AREA
 from bot.core.ids import is_id
-from handlers.common import Context, Sender, bound_sender, reply, sender, services
+from bot.core.keyboard import Keyboard, parse
+from handlers.common import Context, Sender, bound_sender, reply
 
 log = logging.getLogger(__name__)
 
 
-def _markup(screen: Screen) -> InlineKeyboardMarkup | None:
-    if not screen.buttons:
+def _markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    if not keyboard:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-            for row in screen.buttons
+            [InlineKeyboardButton(b.label, callback_data=b.data, url=b.url) for b in row]
+            for row in keyboard.rows
         ]
     )
 
@@ -30,10 +32,10 @@ async def _send(context: Context, chat_id: int, answer: Reply) -> None:
     if answer.screen is None:
         return
     message = await context.bot.send_message(
-        chat_id, answer.screen.text, reply_markup=_markup(answer.screen)
+        chat_id, answer.screen.text, reply_markup=_markup(answer.screen.keyboard)
     )
     if answer.checkin_id is not None:
-        await checkins.remember_message(services(context), answer.checkin_id, message.message_id)
+        await flow.remember_message(context.svc, answer.checkin_id, message.message_id)
 
 
 def _student(who: Sender | None) -> bool:
@@ -46,11 +48,11 @@ async def start_checkin(update: Update, context: Context) -> None:
     if bound is None:
         return
     who, person = bound
-    svc = services(context)
+    svc = context.svc
     if not person.is_student:
         await reply(update, context, svc.catalog.t(who.language, "checkin.students_only"))
         return
-    answer = await checkins.resume(svc, person, who.language, svc.now())
+    answer = await flow.resume(svc, person, who.language, svc.now())
     await _send(context, who.chat_id, answer)
 
 
@@ -59,18 +61,27 @@ async def answer_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    who = await sender(update, context)
-    svc = services(context)
-    parts = (query.data or "").split(":")
-    language = who.language if who is not None else svc.config.general.language
-    if not _student(who) or len(parts) < 3 or not is_id(parts[1]):
+    who = context.sender
+    svc = context.svc
+    read = parse(query.data, AREA)
+    language = who.language
+    checkin_id = read.text(0) if read is not None else None
+    verb = read.text(1) if read is not None else None
+    if (
+        not _student(who)
+        or read is None
+        or checkin_id is None
+        or verb is None
+        or not is_id(checkin_id)
+    ):
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
-    assert who is not None and who.person is not None
+    assert who.person is not None
     message = query.message
     message_id = message.message_id if message is not None else None
-    answer = await checkins.press(
-        svc, who.person, language, int(parts[1]), parts[2], parts[3:], message_id, svc.now()
+    args = list(read.parts[2:])
+    answer = await flow.press(
+        svc, who.person, language, int(checkin_id), verb, args, message_id, svc.now()
     )
     await query.answer(answer.toast, show_alert=answer.alert)
     if answer.screen is None:
@@ -79,7 +90,9 @@ async def answer_button(update: Update, context: Context) -> None:
         await _send(context, who.chat_id, answer)
         return
     try:
-        await query.edit_message_text(answer.screen.text, reply_markup=_markup(answer.screen))
+        await query.edit_message_text(
+            answer.screen.text, reply_markup=_markup(answer.screen.keyboard)
+        )
     except BadRequest as exc:
         # A double tap re-renders the same screen; Telegram refuses an edit that changes nothing.
         if "not modified" not in exc.message.lower():
@@ -91,8 +104,8 @@ async def waiting_for(update: Update, context: Context, who: Sender) -> str | No
     if not _student(who):
         return None
     assert who.person is not None
-    svc = services(context)
-    return await checkins.waiting_for(svc, who.person, svc.now())
+    svc = context.svc
+    return await flow.waiting_for(svc, who.person, svc.now())
 
 
 async def button_hint(update: Update, context: Context, who: Sender) -> str | None:
@@ -100,8 +113,8 @@ async def button_hint(update: Update, context: Context, who: Sender) -> str | No
     if not _student(who):
         return None
     assert who.person is not None
-    svc = services(context)
-    return await checkins.button_hint(svc, who.person, who.language, svc.now())
+    svc = context.svc
+    return await flow.button_hint(svc, who.person, who.language, svc.now())
 
 
 async def handle_text(update: Update, context: Context, who: Sender) -> bool:
@@ -110,8 +123,8 @@ async def handle_text(update: Update, context: Context, who: Sender) -> bool:
     if not _student(who) or message is None or not message.text:
         return False
     assert who.person is not None
-    svc = services(context)
-    answer = await checkins.typed(svc, who.person, who.language, message.text, svc.now())
+    svc = context.svc
+    answer = await flow.typed(svc, who.person, who.language, message.text, svc.now())
     if answer is None:
         return False
     await _send(context, who.chat_id, answer)

@@ -1,9 +1,10 @@
-"""What every handler needs: services, the sender as a person, their language, replies."""
+"""What every handler needs: the context with services and the sender, refusals, replies."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -14,14 +15,17 @@ from telegram import (
     MenuButtonCommands,
     MenuButtonWebApp,
     Update,
+    User,
     WebAppInfo,
 )
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ContextTypes, ExtBot
 
 from bot.core.access import STAFF_ROLES, Viewer
 from bot.core.i18n import language_from_telegram
+from bot.core.ids import is_id
+from bot.core.keyboard import Callback, parse
 from bot.core.menus import menu_for
 from bot.core.services import Services, get_services
 from bot.dashboard import sessions
@@ -29,7 +33,6 @@ from bot.people.viewer import viewer
 from bot.storage import people
 from bot.storage.records import Person
 
-Context = ContextTypes.DEFAULT_TYPE
 log = logging.getLogger(__name__)
 
 
@@ -47,20 +50,50 @@ class Sender:
     person: Person | None
 
 
-def services(context: Context) -> Services:
-    return get_services(context.bot_data)
+_Data = dict[Any, Any]
 
 
-async def sender(update: Update, context: Context) -> Sender | None:
-    user = update.effective_user
-    if user is None:
-        return None
-    svc = services(context)
-    person = await people.person_by_telegram(svc.db, user.id)
-    fallback = language_from_telegram(user.language_code, svc.config.general.language)
-    language = person.language if person is not None and person.language else fallback
-    # A private chat's id is its user's id (keep_to_private_chats lets no other chat through).
-    return Sender(user.id, user.id, language, person)
+class CustomContext(CallbackContext[ExtBot[Any], _Data, _Data, _Data]):
+    """The context every handler gets: the running services and the update's sender.
+
+    The sender is resolved once per update, by the private-chat gate that runs before any
+    handler; a handler never looks the account up again.
+    """
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application, chat_id, user_id)
+        self._sender: Sender | None = None
+
+    @property
+    def svc(self) -> Services:
+        return get_services(self.bot_data)
+
+    @property
+    def sender(self) -> Sender:
+        """The sender of an update that passed the private-chat gate."""
+        if self._sender is None:
+            raise RuntimeError(
+                "the sender is resolved by keep_to_private_chats, which did not run"
+            )
+        return self._sender
+
+    async def resolve_sender(self, user: User) -> None:
+        """Look the account up once: the person it is bound to (if active) and their language."""
+        svc = self.svc
+        person = await people.person_by_telegram(svc.db, user.id)
+        fallback = language_from_telegram(user.language_code, svc.config.general.language)
+        language = person.language if person is not None and person.language else fallback
+        # A private chat's id is its user's id (keep_to_private_chats lets no other chat through).
+        self._sender = Sender(user.id, user.id, language, person)
+
+
+Context = CustomContext
+CONTEXT_TYPES = ContextTypes(context=CustomContext)
 
 
 async def viewer_for(svc: Services, person: Person) -> Viewer:
@@ -68,8 +101,14 @@ async def viewer_for(svc: Services, person: Person) -> Viewer:
 
 
 async def reply(update: Update, context: Context, text: str) -> None:
-    """Answer the user's own action in their own chat, directly (it still counts against the
-    shared budget)."""
+    """Answer the user's own action in their own chat, directly.
+
+    The rule for every handler: the answer to the sender's own command, button or text goes
+    straight back to the sender's chat (the person is waiting for it, a check-in screen needs
+    its message id at once, and the shared rate budget counts it like an outbox send); nothing
+    the action causes for anyone else is sent here: that goes through the outbox, in the
+    transaction that records the action.
+    """
     user = update.effective_user
     if user is not None:
         await context.bot.send_message(user.id, text)
@@ -86,11 +125,12 @@ async def keep_to_private_chats(update: Update, context: Context) -> None:
     chat = update.effective_chat
     user = update.effective_user
     own = chat is not None and user is not None and chat.id == user.id
-    if own and chat is not None and chat.type == ChatType.PRIVATE:
+    if own and chat is not None and user is not None and chat.type == ChatType.PRIVATE:
+        await context.resolve_sender(user)
         return
     query = update.callback_query
     if query is not None:
-        svc = services(context)
+        svc = context.svc
         language = language_from_telegram(
             query.from_user.language_code, svc.config.general.language
         )
@@ -121,7 +161,7 @@ async def _leave(context: Context, chat_id: int, kind: str) -> None:
 
 async def set_menu(context: Context, chat_id: int, role: str, language: str) -> None:
     """Show the person the commands of their role, in their language."""
-    svc = services(context)
+    svc = context.svc
     catalog = svc.catalog
     commands = [BotCommand(c, catalog.t(language, f"menu.{c}")) for c in menu_for(role)]
     await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
@@ -138,26 +178,35 @@ async def set_menu(context: Context, chat_id: int, role: str, language: str) -> 
 
 @dataclass(frozen=True)
 class Press:
-    """A button press by a person the account is bound to, with its callback data split."""
+    """A button press by a person the account is bound to, with its callback data parsed."""
 
     query: CallbackQuery
     who: Sender
     person: Person
-    parts: list[str]
+    data: Callback
+
+    def id_at(self, index: int) -> int | None:
+        """The callback part at `index` as a database id, or None if it is not one."""
+        text = self.data.text(index)
+        return int(text) if text is not None and is_id(text) else None
 
 
 async def bound_press(update: Update, context: Context) -> Press | None:
-    """The press and its presser; an unbound presser is told so, and None comes back."""
+    """The press and its presser; an unbound presser or unreadable data is refused with a
+    reason, and None comes back."""
     query = update.callback_query
-    who = await sender(update, context)
-    if query is None or who is None:
+    if query is None:
         return None
+    who = context.sender
+    t = context.svc.catalog.t
     if who.person is None:
-        await query.answer(
-            services(context).catalog.t(who.language, "common.not_bound"), show_alert=True
-        )
+        await query.answer(t(who.language, "common.not_bound"), show_alert=True)
         return None
-    return Press(query, who, who.person, (query.data or "").split(":"))
+    data = parse(query.data)
+    if data is None:
+        await query.answer(t(who.language, "common.bad_button"), show_alert=True)
+        return None
+    return Press(query, who, who.person, data)
 
 
 async def bound_sender(
@@ -170,11 +219,9 @@ async def bound_sender(
     one answer, not a hundred. A typed command is always answered; the per-chat queue cap
     (bot/delivery/updates.py) bounds how many of those one burst can bring.
     """
-    who = await sender(update, context)
-    if who is None:
-        return None
+    who = context.sender
     if who.person is None:
-        svc = services(context)
+        svc = context.svc
         if not throttled or svc.unbound_replies.allow(who.telegram_user_id, svc.now()):
             await reply(update, context, svc.catalog.t(who.language, "common.not_bound"))
         return None
@@ -190,7 +237,7 @@ async def staff_viewer(
     if bound is None:
         return None
     who, person = bound
-    svc = services(context)
+    svc = context.svc
     if person.role not in roles:
         await reply(update, context, svc.catalog.t(who.language, "common.not_allowed"))
         return None
@@ -200,9 +247,7 @@ async def staff_viewer(
 async def refuse_unknown_button(update: Update, context: Context) -> None:
     """Answer a press whose data no handler knows, so the user's spinner stops with a reason."""
     query = update.callback_query
-    who = await sender(update, context)
-    if query is None or who is None:
+    if query is None:
         return
-    await query.answer(
-        services(context).catalog.t(who.language, "common.bad_button"), show_alert=True
-    )
+    who = context.sender
+    await query.answer(context.svc.catalog.t(who.language, "common.bad_button"), show_alert=True)

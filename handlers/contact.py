@@ -9,15 +9,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot import alerts
 from bot.contact import relay as contact
-from bot.core.ids import is_id
 from bot.storage import people
 from handlers.common import (
     Context,
     Sender,
     bound_press,
     reply,
-    sender,
-    services,
     staff_viewer,
     viewer_for,
 )
@@ -27,10 +24,8 @@ log = logging.getLogger(__name__)
 
 async def offer_talk(update: Update, context: Context) -> None:
     """Offer a student the two people they can write to."""
-    who = await sender(update, context)
-    if who is None:
-        return
-    svc = services(context)
+    who = context.sender
+    svc = context.svc
     t = svc.catalog.t
     if who.person is None or not who.person.is_student:
         await reply(update, context, t(who.language, "contact.students_only"))
@@ -51,21 +46,21 @@ async def press_contact(update: Update, context: Context) -> None:
     press = await bound_press(update, context)
     if press is None:
         return
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
-    query, who, person, parts = press.query, press.who, press.person, press.parts
+    query, who, person, parts = press.query, press.who, press.person, press.data.parts
     language = who.language
-    if parts == ["ct", "end"]:
+    if parts == ("end",):
         await contact.close(svc, person)
         await query.answer()
         await context.bot.send_message(who.chat_id, t(language, "contact.ended"))
         return
-    if len(parts) == 2 and parts[1] in contact.TARGETS and person.is_student:
-        peers = await contact.open_for_student(svc, person, parts[1])
+    if len(parts) == 1 and parts[0] in contact.TARGETS and person.is_student:
+        peers = await contact.open_for_student(svc, person, parts[0])
         await query.answer()
         if not peers:
             text = t(
-                language, f"contact.nobody.{parts[1]}", hotlines=alerts.hotlines(svc, language)
+                language, f"contact.nobody.{parts[0]}", hotlines=alerts.hotlines(svc, language)
             )
             await context.bot.send_message(who.chat_id, text)
             return
@@ -73,12 +68,13 @@ async def press_contact(update: Update, context: Context) -> None:
         names = t(language, "contact.list_separator").join(p.name for p in peers)
         await context.bot.send_message(
             who.chat_id,
-            t(language, f"contact.prompt.{parts[1]}", names=names),
+            t(language, f"contact.prompt.{parts[0]}", names=names),
             reply_markup=InlineKeyboardMarkup([[end]]),
         )
         return
-    if len(parts) == 3 and parts[1] == "msg" and is_id(parts[2]) and not person.is_student:
-        student = await people.person_by_id(svc.db, int(parts[2]))
+    student_id = press.id_at(1)
+    if len(parts) == 2 and parts[0] == "msg" and student_id is not None and not person.is_student:
+        student = await people.person_by_id(svc.db, student_id)
         viewer = await viewer_for(svc, person)
         if student is None or not await contact.open_for_staff(svc, viewer, student):
             await query.answer(t(language, "common.not_allowed"), show_alert=True)
@@ -91,7 +87,7 @@ async def press_contact(update: Update, context: Context) -> None:
 
 async def prompt_staff(context: Context, chat_id: int, language: str, name: str) -> None:
     """Tell a staff member their next messages go to the student."""
-    catalog = services(context).catalog
+    catalog = context.svc.catalog
     end = InlineKeyboardButton(catalog.t(language, "contact.button.end"), callback_data="ct:end")
     await context.bot.send_message(
         chat_id,
@@ -114,7 +110,7 @@ async def replies_to_relayed(update: Update, context: Context, who: Sender) -> b
     if message is None or message.reply_to_message is None or who.person is None:
         return False
     reply_to = message.reply_to_message.message_id
-    return await contact.is_relayed_to(services(context), who.person, who.chat_id, reply_to)
+    return await contact.is_relayed_to(context.svc, who.person, who.chat_id, reply_to)
 
 
 async def handle_media(update: Update, context: Context, who: Sender) -> bool:
@@ -144,7 +140,7 @@ async def _relay(
     kind: str = "text",
 ) -> bool:
     assert who.person is not None
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     reply_to = message.reply_to_message.message_id if message.reply_to_message else None
     outgoing = contact.Message(who.chat_id, message.message_id, text=text, photo=photo, kind=kind)
@@ -175,7 +171,7 @@ async def write_to_student(update: Update, context: Context) -> None:
     if found is None or message is None:
         return
     who, viewer = found
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     # Split the raw text, not context.args, so the message keeps its line breaks.
     parts = (message.text or "").split(None, 2)
@@ -208,10 +204,8 @@ async def write_to_student(update: Update, context: Context) -> None:
 
 async def show_not_contacted(update: Update, context: Context) -> None:
     """List the isolated students of the teacher's classes nobody has contacted today."""
-    who = await sender(update, context)
-    if who is None:
-        return
-    svc = services(context)
+    who = context.sender
+    svc = context.svc
     t = svc.catalog.t
     if who.person is None or who.person.role != "teacher":
         await reply(update, context, t(who.language, "contact.teachers_only"))

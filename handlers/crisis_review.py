@@ -8,10 +8,9 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.contact import relay as contact
-from bot.core.ids import is_id
 from bot.safeguarding import review as crisis_review
 from bot.safeguarding import store as review_store
-from handlers.common import Context, bound_press, reply, services, staff_viewer
+from handlers.common import Context, bound_press, reply, staff_viewer
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +28,7 @@ async def report_missed(update: Update, context: Context) -> None:
     if found is None or message is None:
         return
     who, viewer = found
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     text = _words_after_command(message)
     student_id = None
@@ -67,16 +66,17 @@ async def press_label(update: Update, context: Context) -> None:
     press = await bound_press(update, context)
     if press is None:
         return
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
-    query, language, parts = press.query, press.who.language, press.parts
-    if len(parts) != 3 or not is_id(parts[1]) or parts[2] not in crisis_review.LABELS:
+    query, language = press.query, press.who.language
+    example_id, label_key = press.id_at(0), press.data.text(1)
+    if len(press.data) != 2 or example_id is None or label_key not in crisis_review.LABELS:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
     if press.person.is_student:
         await query.answer(t(language, "common.not_allowed"), show_alert=True)
         return
-    example = await review_store.example_by_id(svc.db, int(parts[1]))
+    example = await review_store.example_by_id(svc.db, example_id)
     if example is None:
         await query.answer(t(language, "crisis_review.missed.gone"), show_alert=True)
         return
@@ -84,7 +84,7 @@ async def press_label(update: Update, context: Context) -> None:
         log.info("person %d refused on review example %d", press.person.id, example.id)
         await query.answer(t(language, "common.not_allowed"), show_alert=True)
         return
-    await crisis_review.label_missed(svc, press.person, example.id, parts[2])
+    await crisis_review.label_missed(svc, press.person, example.id, label_key)
     await query.answer()
-    label = crisis_review.label_text(svc.catalog, language, parts[2])
+    label = crisis_review.label_text(svc.catalog, language, label_key)
     await query.edit_message_text(t(language, "crisis_review.missed.thanks", label=label))

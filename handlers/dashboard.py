@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.dashboard import sessions
-from handlers.common import Context, reply, services, staff_viewer
+from handlers.common import Context, reply, staff_viewer
 
 
 async def send_web_link(update: Update, context: Context) -> None:
@@ -14,7 +14,7 @@ async def send_web_link(update: Update, context: Context) -> None:
     if found is None:
         return
     who, viewer = found
-    svc = services(context)
+    svc = context.svc
     if not svc.config.dashboard.enabled:
         await reply(update, context, svc.catalog.t(who.language, "dashboard.web.disabled"))
         return

@@ -8,7 +8,6 @@ from datetime import date
 from telegram import Update
 
 from bot.core.access import may_manage_isolation
-from bot.core.ids import is_id
 from bot.isolation import periods as isolation
 from bot.isolation import store
 from bot.isolation.periods import KINDS, Result
@@ -20,7 +19,6 @@ from handlers.common import (
     bound_press,
     bound_sender,
     reply,
-    services,
     viewer_for,
 )
 
@@ -31,7 +29,7 @@ KIND_ALIASES = {"居家": "home", "集中": "centralized", "在校": "on_campus"
 async def _target(update: Update, context: Context, who: Sender, query: str) -> Person | None:
     """The one student the query names and the sender may manage, or None after replying."""
     assert who.person is not None
-    svc = services(context)
+    svc = context.svc
     catalog = svc.catalog
     viewer = await viewer_for(svc, who.person)
     matches = await store.find_students(svc.db, query)
@@ -56,7 +54,7 @@ async def _staff(update: Update, context: Context) -> Sender | None:
     if bound is None:
         return None
     who, person = bound
-    catalog = services(context).catalog
+    catalog = context.svc.catalog
     if person.role not in ("teacher", "admin"):
         await reply(update, context, catalog.t(who.language, "common.not_allowed"))
         return None
@@ -68,7 +66,7 @@ async def isolate_student(update: Update, context: Context) -> None:
     who = await _staff(update, context)
     if who is None:
         return
-    svc = services(context)
+    svc = context.svc
     args = list(context.args or [])
     kind = "home"
     if len(args) > 1 and KIND_ALIASES.get(args[-1], args[-1]) in KINDS:
@@ -111,7 +109,7 @@ async def release_student(update: Update, context: Context) -> None:
     who = await _staff(update, context)
     if who is None:
         return
-    svc = services(context)
+    svc = context.svc
     query = " ".join(context.args or [])
     if not query:
         await reply(update, context, svc.catalog.t(who.language, "isolation.usage_release"))
@@ -136,16 +134,16 @@ async def press_release(update: Update, context: Context) -> None:
     press = await bound_press(update, context)
     if press is None:
         return
-    svc = services(context)
+    svc = context.svc
     catalog, language = svc.catalog, press.who.language
-    parts = press.parts
-    if len(parts) != 2 or not is_id(parts[1]):
+    student_id = press.id_at(0)
+    if len(press.data) != 1 or student_id is None:
         await press.query.answer(catalog.t(language, "common.bad_button"), show_alert=True)
         return
     if press.person.role not in ("teacher", "admin"):
         await press.query.answer(catalog.t(language, "common.not_allowed"), show_alert=True)
         return
-    student = await people.person_by_id(svc.db, int(parts[1]))
+    student = await people.person_by_id(svc.db, student_id)
     if student is None or not student.is_student:
         await press.query.answer(catalog.t(language, "common.bad_button"), show_alert=True)
         return

@@ -7,7 +7,7 @@ from telegram import Update
 
 from bot import alerts
 from handlers import checkin, contact, notices
-from handlers.common import Context, bound_sender, reply, services
+from handlers.common import Context, bound_sender, reply
 
 
 async def route_media(update: Update, context: Context) -> None:
@@ -19,10 +19,11 @@ async def route_media(update: Update, context: Context) -> None:
     if bound is None:
         return
     who, person = bound
-    svc = services(context)
+    svc = context.svc
+    screened = None
     if person.is_student and message.caption:
         # A caption is student text like any other and is screened first.
-        await alerts.screen_student_text(
+        screened = await alerts.screen_student_text(
             svc,
             person,
             message.caption,
@@ -32,6 +33,9 @@ async def route_media(update: Update, context: Context) -> None:
     if await notices.handle_media(update, context, who):
         return
     if await contact.handle_media(update, context, who):
+        return
+    if screened is not None and screened.answered:
+        # The hotlines (or the offer to talk) are the answer, as they are to typed text.
         return
     if await checkin.waiting_for(update, context, who) == "temperature":
         # A photo of the thermometer, most likely: the check-in needs the number typed.

@@ -11,31 +11,38 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest
 
-from bot import notices
 from bot.core.access import Viewer
 from bot.core.ids import is_id
-from bot.notices import Markup, Media, Options
+from bot.core.keyboard import Button, Keyboard, callback, parse
+from bot.notices import (
+    drafts,
+    export,
+    menus,
+    receipts,
+    reminders,
+    render,
+    sending,
+    withdrawal,
+)
 from bot.notices.audience import may_compose
+from bot.notices.render import AREA, Media
 from bot.notices.store import Draft
-from handlers.common import Context, Sender, bound_sender, reply, sender, services, viewer_for
+from handlers.common import Context, Sender, bound_sender, reply, viewer_for
 
 log = logging.getLogger(__name__)
 
 
-def _keyboard(markup: Markup) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
-            for row in markup["inline_keyboard"]
-        ]
-    )
+def _markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    """The one place a capability's Keyboard becomes python-telegram-bot's markup."""
+    markup = keyboard.markup()
+    return InlineKeyboardMarkup.de_json(markup, None) if markup is not None else None
 
 
-def _button(text: str, data: str) -> dict[str, str]:
-    return {"text": text, "callback_data": data}
+def _button(text: str, number: int, *parts: str) -> Button:
+    return Button(text, callback(AREA, number, *parts))
 
 
 async def _composer(update: Update, context: Context) -> tuple[Sender, Viewer] | None:
@@ -44,7 +51,7 @@ async def _composer(update: Update, context: Context) -> tuple[Sender, Viewer] |
     if bound is None:
         return None
     who, person = bound
-    svc = services(context)
+    svc = context.svc
     viewer = await viewer_for(svc, person)
     if not may_compose(viewer):
         await reply(update, context, svc.catalog.t(who.language, "notices.not_allowed"))
@@ -58,15 +65,15 @@ async def start_notice(update: Update, context: Context) -> None:
     if found is None:
         return
     who, viewer = found
-    svc = services(context)
-    draft_id = await notices.start_draft(svc, viewer.person)
+    svc = context.svc
+    draft_id = await drafts.start_draft(svc, viewer.person)
     t = svc.catalog.t
-    limit = notices.text_limit(svc.catalog, viewer.person)
-    cancel = _button(t(who.language, "notices.button.cancel"), f"nt:{draft_id}:cancel")
+    limit = render.text_limit(svc.catalog, viewer.person)
+    cancel = _button(t(who.language, "notices.button.cancel"), draft_id, "cancel")
     await context.bot.send_message(
         who.chat_id,
         t(who.language, "notices.ask_text", limit=limit),
-        reply_markup=_keyboard({"inline_keyboard": [[cancel]]}),
+        reply_markup=_markup(Keyboard.of([cancel])),
     )
 
 
@@ -82,8 +89,8 @@ async def handle_text(update: Update, context: Context, who: Sender) -> bool:
         return False
     if _is_reply(message):
         return False
-    svc = services(context)
-    draft = await notices.draft_for(svc, who.person)
+    svc = context.svc
+    draft = await drafts.draft_for(svc, who.person)
     if draft is None or draft.stage != "text":
         return False
     await _take_text(update, context, who, draft, message.text)
@@ -101,11 +108,11 @@ async def handle_media(update: Update, context: Context, who: Sender) -> bool:
         media = Media("document", message.document.file_id)
     else:
         return False
-    svc = services(context)
-    draft = await notices.draft_for(svc, who.person)
+    svc = context.svc
+    draft = await drafts.draft_for(svc, who.person)
     if draft is None or draft.stage not in ("text", "audience"):
         return False
-    await notices.attach(svc, draft, who.person, media)
+    await drafts.attach(svc, draft, who.person, media)
     t = svc.catalog.t
     if draft.stage == "text" and message.caption:
         await _take_text(update, context, who, draft, message.caption)
@@ -120,8 +127,8 @@ async def _take_text(
     update: Update, context: Context, who: Sender, draft: Draft, text: str
 ) -> None:
     assert who.person is not None
-    svc = services(context)
-    outcome = await notices.accept_text(svc, draft, who.person, text)
+    svc = context.svc
+    outcome = await drafts.accept_text(svc, draft, who.person, text)
     if not outcome.accepted:
         key = "notices.too_long" if outcome.length > outcome.limit else "notices.empty"
         await reply(
@@ -134,56 +141,40 @@ async def _take_text(
     await _send_audience_menu(context, who, viewer, draft.id, draft.needs_confirmation)
 
 
-def _audience_markup(
-    context: Context, language: str, draft_id: int, options: Options, needs_confirmation: bool
-) -> InlineKeyboardMarkup:
-    t = services(context).catalog.t
-    rows = [
-        [_button(o.label, f"nt:{draft_id}:{o.data}") for o in row] for row in options.rows if row
-    ]
-    toggle = "notices.button.conf_on" if needs_confirmation else "notices.button.conf_off"
-    rows.append([_button(t(language, toggle), f"nt:{draft_id}:conf")])
-    rows.append([_button(t(language, "notices.button.cancel"), f"nt:{draft_id}:cancel")])
-    return _keyboard({"inline_keyboard": rows})
-
-
 async def _send_audience_menu(
     context: Context, who: Sender, viewer: Viewer, draft_id: int, needs_confirmation: bool
 ) -> None:
-    svc = services(context)
-    options = await notices.audience_options(svc, viewer, who.language)
+    svc = context.svc
+    keyboard = await menus.audience_keyboard(
+        svc, viewer, who.language, draft_id, needs_confirmation
+    )
     await context.bot.send_message(
         who.chat_id,
         svc.catalog.t(who.language, "notices.choose_audience"),
-        reply_markup=_audience_markup(
-            context, who.language, draft_id, options, needs_confirmation
-        ),
+        reply_markup=_markup(keyboard),
     )
 
 
 async def list_notices(update: Update, context: Context) -> None:
     """List recent notices the sender may follow, each with a button to its report."""
-    who = await sender(update, context)
-    if who is None:
-        return
-    svc = services(context)
+    who = context.sender
+    svc = context.svc
     t = svc.catalog.t
     if who.person is None or who.person.role not in ("teacher", "admin"):
         await reply(update, context, t(who.language, "notices.not_allowed"))
         return
     viewer = await viewer_for(svc, who.person)
-    found = await notices.recent(svc, viewer)
+    found = await receipts.recent(svc, viewer)
     if not found:
         await reply(update, context, t(who.language, "notices.list_empty"))
         return
     lines = [t(who.language, "notices.list_head")]
-    lines += [notices.list_line(svc, who.language, n) for n in found]
+    lines += [render.list_line(svc, who.language, n) for n in found]
     buttons = [
-        [_button(f"#{n.id} " + t(who.language, "notices.button.open"), f"nt:{n.id}:rep")]
-        for n in found
+        [_button(f"#{n.id} " + t(who.language, "notices.button.open"), n.id, "rep")] for n in found
     ]
     await context.bot.send_message(
-        who.chat_id, "\n".join(lines), reply_markup=_keyboard({"inline_keyboard": buttons})
+        who.chat_id, "\n".join(lines), reply_markup=_markup(Keyboard.of(*buttons))
     )
 
 
@@ -192,23 +183,26 @@ async def press_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    svc = services(context)
-    who = await sender(update, context)
-    language = who.language if who is not None else svc.config.general.language
+    svc = context.svc
+    who = context.sender
+    language = who.language
     t = svc.catalog.t
-    parts = (query.data or "").split(":")
-    if len(parts) < 3 or not is_id(parts[1]):
+    data = parse(query.data, AREA)
+    # is_id also bounds the number to what SQLite stores: a forged huge id is a bad button.
+    number = data.number(0) if data is not None and is_id(data.text(0) or "") else None
+    verb = data.text(1) if data is not None else None
+    if data is None or number is None or verb is None or len(data) > 3:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
-    if who is None or who.person is None:
+    if who.person is None:
         await query.answer(t(language, "common.not_bound"), show_alert=True)
         return
-    number, verb, arg = int(parts[1]), parts[2], ":".join(parts[3:])
+    arg = data.text(2) or ""
     if verb == "ok":
         await _confirm(update, context, who, number)
-    elif verb in notices.NOTICE_VERBS:
+    elif verb in render.NOTICE_VERBS:
         await _notice_action(update, context, who, number, verb, arg)
-    elif verb in notices.DRAFT_VERBS:
+    elif verb in render.DRAFT_VERBS:
         await _draft_action(update, context, who, number, verb, arg)
     else:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
@@ -217,8 +211,8 @@ async def press_button(update: Update, context: Context) -> None:
 async def _confirm(update: Update, context: Context, who: Sender, notice_id: int) -> None:
     query = update.callback_query
     assert query is not None and who.person is not None
-    svc = services(context)
-    result = await notices.confirm(svc, notice_id, who.person)
+    svc = context.svc
+    result = await receipts.confirm(svc, notice_id, who.person)
     await query.answer(svc.catalog.t(who.language, f"notices.toast.{result}"))
     if result in ("thanks", "already"):
         try:
@@ -243,25 +237,25 @@ async def _notice_action(
 ) -> None:
     query = update.callback_query
     assert query is not None and who.person is not None
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     lang = who.language
     viewer = await viewer_for(svc, who.person)
-    notice = await notices.notice_for(svc, notice_id, viewer)
+    notice = await receipts.notice_for(svc, notice_id, viewer)
     if notice is None:
         await query.answer(t(lang, "notices.not_found"), show_alert=True)
         return
     if verb == "rep":
         await query.answer()
-        text = await notices.report_text(svc, lang, notice)
-        markup = _keyboard(notices.report_buttons(svc.catalog, lang, notice))
+        text = await receipts.report_text(svc, lang, notice)
+        markup = _markup(receipts.report_buttons(svc.catalog, lang, notice))
         if arg == "1":
             # The report's own refresh button (or "keep it"): redraw that message in place.
             await _edit(update, text, markup)
         else:
             await context.bot.send_message(who.chat_id, text, reply_markup=markup)
     elif verb == "rem":
-        reminded = await notices.remind(svc, notice)
+        reminded = await reminders.remind(svc, notice)
         if reminded.status == "sent":
             key = "notices.remind.sent" if reminded.count else "notices.remind.nobody"
         else:
@@ -271,7 +265,7 @@ async def _notice_action(
         )
     elif verb == "xlsx":
         await query.answer()
-        name, data = await notices.export(svc, notice, viewer, lang)
+        name, data = await export.export(svc, notice, viewer, lang)
         await context.bot.send_document(
             who.chat_id,
             InputFile(data, filename=name),
@@ -281,17 +275,17 @@ async def _notice_action(
         await query.answer()
         buttons = [
             [
-                _button(t(lang, "notices.button.wdy"), f"nt:{notice.id}:wdy"),
-                _button(t(lang, "notices.button.keep"), f"nt:{notice.id}:rep:1"),
+                _button(t(lang, "notices.button.wdy"), notice.id, "wdy"),
+                _button(t(lang, "notices.button.keep"), notice.id, "rep", "1"),
             ]
         ]
         await context.bot.send_message(
             who.chat_id,
             t(lang, "notices.withdraw.ask", id=notice.id),
-            reply_markup=_keyboard({"inline_keyboard": buttons}),
+            reply_markup=_markup(Keyboard.of(*buttons)),
         )
     elif verb == "wdy":
-        outcome = await notices.withdraw(svc, notice)
+        outcome = await withdrawal.withdraw(svc, notice)
         await query.answer()
         if outcome.status == "already":
             await _edit(update, t(lang, "notices.withdraw.already", id=notice.id))
@@ -309,8 +303,8 @@ async def _notice_action(
             lines.append(t(lang, "notices.withdraw.too_old", count=outcome.too_old))
         if outcome.unknown:
             lines.append(t(lang, "notices.withdraw.unknown", count=outcome.unknown))
-        report = _button(t(lang, "notices.button.open"), f"nt:{notice.id}:rep")
-        await _edit(update, "\n".join(lines), _keyboard({"inline_keyboard": [[report]]}))
+        report = _button(t(lang, "notices.button.open"), notice.id, "rep")
+        await _edit(update, "\n".join(lines), _markup(Keyboard.of([report])))
 
 
 async def _draft_action(
@@ -318,63 +312,63 @@ async def _draft_action(
 ) -> None:
     query = update.callback_query
     assert query is not None and who.person is not None
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     lang = who.language
     viewer = await viewer_for(svc, who.person)
     if verb == "send":
-        outcome = await notices.send_draft(svc, draft_id, viewer)
+        outcome = await sending.send_draft(svc, draft_id, viewer)
         await query.answer()
         if outcome.status == "sent":
             assert outcome.notice_id is not None
-            report = _button(t(lang, "notices.button.open"), f"nt:{outcome.notice_id}:rep")
+            report = _button(t(lang, "notices.button.open"), outcome.notice_id, "rep")
             await _edit(
                 update,
                 t(lang, "notices.sent", id=outcome.notice_id, queued=outcome.queued),
-                _keyboard({"inline_keyboard": [[report]]}),
+                _markup(Keyboard.of([report])),
             )
         else:
             await context.bot.send_message(who.chat_id, t(lang, f"notices.send_{outcome.status}"))
         return
     if verb == "cancel":
-        cancelled = await notices.cancel_draft(svc, draft_id, who.person)
+        cancelled = await drafts.cancel_draft(svc, draft_id, who.person)
         await query.answer()
         await _edit(update, t(lang, "notices.cancelled" if cancelled else "notices.send_gone"))
         return
     if verb == "noop":
         await query.answer(t(lang, "notices.toast.preview"))
         return
-    draft = await notices.draft_by_id(svc, draft_id, who.person)
+    draft = await drafts.draft_by_id(svc, draft_id, who.person)
     if draft is None:
         await query.answer(t(lang, "notices.send_gone"), show_alert=True)
         return
     if verb == "conf":
-        now_on = await notices.toggle_confirmation(svc, draft, who.person)
+        now_on = await drafts.toggle_confirmation(svc, draft, who.person)
         await query.answer()
         if draft.stage == "audience":
-            options = await notices.audience_options(svc, viewer, lang)
-            await _set_markup(update, _audience_markup(context, lang, draft.id, options, now_on))
+            keyboard = await menus.audience_keyboard(svc, viewer, lang, draft.id, now_on)
+            await _set_markup(update, _markup(keyboard))
         return
     if verb == "m":
         await query.answer()
-        options = await notices.audience_options(svc, viewer, lang, arg)
-        await _set_markup(
-            update, _audience_markup(context, lang, draft.id, options, draft.needs_confirmation)
+        keyboard = await menus.audience_keyboard(
+            svc, viewer, lang, draft.id, draft.needs_confirmation, arg
         )
+        await _set_markup(update, _markup(keyboard))
         return
     if verb == "back":
-        await notices.back_to_audience(svc, draft, who.person)
+        await drafts.back_to_audience(svc, draft, who.person)
         await query.answer()
         await _send_audience_menu(context, who, viewer, draft.id, draft.needs_confirmation)
         return
     # verb == "a": choose the audience, then show the preview.
-    if draft.stage not in ("audience", "preview") or not await notices.choose_audience(
+    if draft.stage not in ("audience", "preview") or not await drafts.choose_audience(
         svc, draft, viewer, arg
     ):
         await query.answer(t(lang, "common.not_allowed"), show_alert=True)
         return
     await query.answer()
-    chosen = await notices.draft_by_id(svc, draft.id, who.person)
+    chosen = await drafts.draft_by_id(svc, draft.id, who.person)
     assert chosen is not None
     await _set_markup(update, None)
     await _send_preview(context, who, viewer, chosen)
@@ -391,17 +385,17 @@ async def _set_markup(update: Update, markup: InlineKeyboardMarkup | None) -> No
 
 async def _send_preview(context: Context, who: Sender, viewer: Viewer, draft: Draft) -> None:
     """The notice exactly as recipients will see it, then who gets it with Send and Cancel."""
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     lang = who.language
-    shown = await notices.preview(svc, draft, viewer, lang)
+    shown = await drafts.preview(svc, draft, viewer, lang)
     markup = None
     if draft.needs_confirmation:
         label = t(lang, "notices.button.confirm")
-        markup = _keyboard({"inline_keyboard": [[_button(label, f"nt:{draft.id}:noop")]]})
+        markup = _markup(Keyboard.of([_button(label, draft.id, "noop")]))
     chat = who.chat_id
     if draft.media_kind and draft.media_file_id:
-        caption_fits = len(shown.rendered) <= notices.CAPTION_LIMIT
+        caption_fits = len(shown.rendered) <= render.CAPTION_LIMIT
         send = context.bot.send_photo if draft.media_kind == "photo" else context.bot.send_document
         await send(
             chat,
@@ -419,7 +413,7 @@ async def _send_preview(context: Context, who: Sender, viewer: Viewer, draft: Dr
             lang,
             "notices.preview.count",
             total=shown.total,
-            counts=notices.counts_text(svc.catalog, lang, shown.counts),
+            counts=render.counts_text(svc.catalog, lang, shown.counts),
         ),
     ]
     if shown.no_account:
@@ -434,15 +428,15 @@ async def _send_preview(context: Context, who: Sender, viewer: Viewer, draft: Dr
     )
     rows = []
     if shown.total > shown.no_account:
-        rows.append([_button(t(lang, "notices.button.send"), f"nt:{draft.id}:send")])
+        rows.append([_button(t(lang, "notices.button.send"), draft.id, "send")])
     else:
         lines.append(t(lang, "notices.preview.nobody"))
     rows.append(
         [
-            _button(t(lang, "notices.button.change"), f"nt:{draft.id}:back"),
-            _button(t(lang, "notices.button.cancel"), f"nt:{draft.id}:cancel"),
+            _button(t(lang, "notices.button.change"), draft.id, "back"),
+            _button(t(lang, "notices.button.cancel"), draft.id, "cancel"),
         ]
     )
     await context.bot.send_message(
-        chat, "\n".join(lines), reply_markup=_keyboard({"inline_keyboard": rows})
+        chat, "\n".join(lines), reply_markup=_markup(Keyboard.of(*rows))
     )

@@ -10,7 +10,7 @@ from bot.core.config import LANGUAGES
 from bot.people import onboarding
 from bot.people.onboarding import Bound, Refusal
 from bot.storage import people
-from handlers.common import Context, reply, sender, services, set_menu
+from handlers.common import Context, reply, set_menu
 
 log = logging.getLogger(__name__)
 
@@ -19,10 +19,8 @@ LANGUAGE_NAMES = {"zh-CN": "中文", "en": "English"}
 
 async def start(update: Update, context: Context) -> None:
     """Bind the account through an invite code, or say who the account belongs to."""
-    who = await sender(update, context)
-    if who is None:
-        return
-    svc = services(context)
+    who = context.sender
+    svc = context.svc
     catalog = svc.catalog
     if who.person is not None:
         text = catalog.t(
@@ -55,7 +53,7 @@ async def start(update: Update, context: Context) -> None:
 
 
 async def _welcome(update: Update, context: Context, bound: Bound, chat_id: int) -> None:
-    svc = services(context)
+    svc = context.svc
     person = bound.person
     language = person.language or svc.config.general.language
     catalog = svc.catalog
@@ -79,25 +77,21 @@ async def _welcome(update: Update, context: Context, bound: Bound, chat_id: int)
 
 async def show_help(update: Update, context: Context) -> None:
     """Explain what this person can do here."""
-    who = await sender(update, context)
-    if who is None:
-        return
+    who = context.sender
     role = who.person.role if who.person is not None else "unbound"
-    await reply(update, context, services(context).catalog.t(who.language, f"help.{role}"))
+    await reply(update, context, context.svc.catalog.t(who.language, f"help.{role}"))
 
 
 async def choose_language(update: Update, context: Context) -> None:
     """Offer the languages as buttons."""
-    who = await sender(update, context)
-    if who is None:
-        return
+    who = context.sender
     buttons = [
         InlineKeyboardButton(LANGUAGE_NAMES[lang], callback_data=f"lang:{lang}")
         for lang in LANGUAGES
     ]
     await context.bot.send_message(
         who.chat_id,
-        services(context).catalog.t(who.language, "language.choose"),
+        context.svc.catalog.t(who.language, "language.choose"),
         reply_markup=InlineKeyboardMarkup([buttons]),
     )
 
@@ -105,10 +99,10 @@ async def choose_language(update: Update, context: Context) -> None:
 async def set_language(update: Update, context: Context) -> None:
     """Store the chosen language and redraw the menu in it."""
     query = update.callback_query
-    who = await sender(update, context)
-    if query is None or who is None:
+    who = context.sender
+    if query is None:
         return
-    svc = services(context)
+    svc = context.svc
     language = (query.data or "").removeprefix("lang:")
     if language not in LANGUAGES:
         await query.answer(svc.catalog.t(who.language, "common.bad_button"), show_alert=True)

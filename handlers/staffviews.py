@@ -10,7 +10,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 
 from bot.core.access import Viewer, may_see_screen_scores, reads_notes
 from bot.core.clock import from_epoch
-from bot.core.ids import is_id
 from bot.reports import ledger
 from bot.reports import student as studentview
 from bot.reports.ledger import RangeError
@@ -19,7 +18,6 @@ from handlers.common import (
     Sender,
     bound_press,
     reply,
-    services,
     staff_viewer,
     viewer_for,
 )
@@ -33,7 +31,7 @@ async def show_student(update: Update, context: Context) -> None:
     if found is None:
         return
     who, viewer = found
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     query = " ".join(context.args or []).strip()
     if not query:
@@ -63,14 +61,15 @@ async def choose_student(update: Update, context: Context) -> None:
     press = await bound_press(update, context)
     if press is None:
         return
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
-    query, who, parts, language = press.query, press.who, press.parts, press.who.language
-    if len(parts) != 2 or not is_id(parts[1]) or press.person.is_student:
+    query, who, language = press.query, press.who, press.who.language
+    student_id = press.id_at(0)
+    if len(press.data) != 1 or student_id is None or press.person.is_student:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
     viewer = await viewer_for(svc, press.person)
-    if not await _send_view(context, who, viewer, int(parts[1]), query_answered=False):
+    if not await _send_view(context, who, viewer, student_id, query_answered=False):
         await query.answer(t(language, "staffviews.student.not_allowed"), show_alert=True)
         return
     await query.answer()
@@ -79,7 +78,7 @@ async def choose_student(update: Update, context: Context) -> None:
 async def _send_view(
     context: Context, who: Sender, viewer: Viewer, student_id: int, *, query_answered: bool = True
 ) -> bool:
-    svc = services(context)
+    svc = context.svc
     view = await studentview.student_view(svc, viewer, student_id, who.language)
     if view is None:
         if query_answered:
@@ -105,7 +104,7 @@ async def export_ledger(update: Update, context: Context) -> None:
     if found is None:
         return
     who, viewer = found
-    svc = services(context)
+    svc = context.svc
     t = svc.catalog.t
     scope = ledger.scope_for(viewer)
     if scope is None:

@@ -9,7 +9,7 @@ from telegram import Update
 from bot import alerts
 from handlers import alerts as alert_cards
 from handlers import checkin, contact, notices
-from handlers.common import Context, Sender, bound_sender, reply, services
+from handlers.common import Context, Sender, bound_sender, reply
 
 Flow = Callable[[Update, Context, Sender], Awaitable[bool]]
 
@@ -23,23 +23,23 @@ async def route_text(update: Update, context: Context) -> None:
     if bound is None:
         return
     who, person = bound
-    svc = services(context)
-    tier = None
+    svc = context.svc
+    screened = None
     if person.is_student:
         # Screened before anything else so a cry for help is answered whichever flow it was
         # typed into; the flows below still store the text as the answer it was meant to be.
-        tier = await alerts.screen_student_text(
+        screened = await alerts.screen_student_text(
             svc,
             person,
             message.text,
             f"text:{message.message_id}",
             forwarded=message.forward_origin is not None,
         )
-    for flow in await _flows(update, context, who, crisis=tier == "urgent"):
+    urgent = screened is not None and screened.tier == "urgent"
+    for flow in await _flows(update, context, who, crisis=urgent):
         if await flow(update, context, who):
             return
-    answered = tier == "urgent" or (tier == "concern" and svc.config.crisis.concern_offer_talk)
-    if not answered:
+    if screened is None or not screened.answered:
         text = await checkin.button_hint(update, context, who)
         if text is None:
             hint = "text.hint_student" if person.is_student else "text.hint_staff"

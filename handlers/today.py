@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.core.ids import is_id
 from bot.reports import today
-from handlers.common import Context, bound_press, services, staff_viewer, viewer_for
+from handlers.common import Context, bound_press, staff_viewer, viewer_for
 
 # One-tap releases under /today; more than this many due at once are released with /release.
 RELEASE_BUTTONS = 10
@@ -18,7 +17,7 @@ async def show_today(update: Update, context: Context) -> None:
     if found is None:
         return
     who, viewer = found
-    svc = services(context)
+    svc = context.svc
     view = await today.view_today(svc, viewer, who.language)
     if view is None:
         await context.bot.send_message(
@@ -44,17 +43,17 @@ async def press_remind(update: Update, context: Context) -> None:
     press = await bound_press(update, context)
     if press is None:
         return
-    svc = services(context)
+    svc = context.svc
     language = press.who.language
-    parts = press.parts
-    if len(parts) != 3 or not is_id(parts[1]) or parts[2] != "remind":
+    round_id = press.id_at(0)
+    if len(press.data) != 2 or round_id is None or press.data.text(1) != "remind":
         await press.query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
     if press.person.is_student:
         await press.query.answer(svc.catalog.t(language, "common.not_allowed"), show_alert=True)
         return
     viewer = await viewer_for(svc, press.person)
-    done = await today.remind_unanswered(svc, viewer, int(parts[1]))
+    done = await today.remind_unanswered(svc, viewer, round_id)
     if done is None:
         await press.query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return

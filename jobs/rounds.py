@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from bot import checkins
+from bot.checkins import rounds
 from bot.core.services import get_services
 from bot.isolation import periods as isolation
 from bot.reports import digest
@@ -21,7 +21,7 @@ async def run_rounds(context: ContextTypes.DEFAULT_TYPE) -> None:
     now = svc.now()
     # First, so a student released on the planned end date is not asked that morning.
     await isolation.release_due(svc, now)
-    await checkins.run_rounds(svc, now)
+    await rounds.run_rounds(svc, now)
     # Right after closing, so the day's digest follows its last round without a second job.
     await digest.send_due(svc, now)
 

@@ -7,7 +7,7 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
-from bot import checkins
+from bot.checkins import schedule
 from bot.core.clock import FakeClock
 from bot.core.config import Checkins, Isolation, Slot
 from tests.conftest import SHANGHAI
@@ -173,8 +173,8 @@ async def test_a_third_slot_named_in_config_works_through_a_restart_and_history(
 
 async def test_a_slot_nobody_named_reads_as_a_check_in(harness: Harness) -> None:
     catalog = harness.svc.catalog
-    assert checkins.slot_name(catalog, "zh-CN", "night") == "健康打卡"
-    assert checkins.slot_name(catalog, "en", "night") == "Check-in"
+    assert schedule.slot_name(catalog, "zh-CN", "night") == "健康打卡"
+    assert schedule.slot_name(catalog, "en", "night") == "Check-in"
 
 
 async def test_edit_then_walk_away_keeps_the_answer_without_reminders(harness: Harness) -> None:

@@ -16,8 +16,10 @@ from typing import Any
 
 import pytest
 
-from bot import checkins
-from bot.checkins import Reply, store
+from bot.app import connect
+from bot.checkins import flow, store
+from bot.checkins.flow import Reply
+from bot.checkins.rounds import RoundsReport, run_rounds
 from bot.core.clock import FakeClock
 from bot.core.config import Config
 from bot.core.i18n import Catalog
@@ -74,24 +76,25 @@ class School:
         student = await self.student(number)
         _, checkin_id, verb, *args = data.split(":")
         language = student.language or "zh-CN"
-        return await checkins.press(
+        return await flow.press(
             self.svc, student, language, int(checkin_id), verb, args, 77, self.svc.now()
         )
 
     async def type(self, number: str, text: str) -> Reply | None:
         student = await self.student(number)
-        return await checkins.typed(
+        return await flow.typed(
             self.svc, student, student.language or "zh-CN", text, self.svc.now()
         )
 
-    async def rounds(self) -> checkins.RoundsReport:
-        return await checkins.run_rounds(self.svc, self.svc.now())
+    async def rounds(self) -> RoundsReport:
+        return await run_rounds(self.svc, self.svc.now())
 
 
 async def open_school(path: Path, clock: FakeClock) -> School:
     config = Config()
     db = await Database.open(path)
     svc = Services(config=config, db=db, clock=clock, catalog=Catalog.load())
+    connect(svc)
     return School(svc, clock, path)
 
 
@@ -119,11 +122,11 @@ def data_of(reply: Reply | None, label: str) -> str:
     """The callback data of the button whose label contains `label` (a typed text's reply may
     be None: then there is no such button)."""
     assert reply is not None and reply.screen is not None
-    for row in reply.screen.buttons:
-        for text, data in row:
-            if label in text:
-                return data
-    raise AssertionError(f"no button {label!r} in {reply.screen.buttons}")
+    for row in reply.screen.keyboard.rows:
+        for b in row:
+            if label in b.label and b.data is not None:
+                return b.data
+    raise AssertionError(f"no button {label!r} in {reply.screen.keyboard}")
 
 
 # --- rounds -------------------------------------------------------------------------------
@@ -311,7 +314,7 @@ async def test_bad_temperatures_are_refused_with_what_is_expected(
     reply = await school.type("S001", typed)
     assert reply is not None and reply.screen is not None
     assert wording in reply.screen.text
-    assert data_of(reply, "没有体温计").endswith(":nt")
+    assert data_of(reply, "没有体温计").endswith(":no_thermometer")
     checkin = await school.checkin_of("S001")
     assert (checkin.temperature_c, checkin.step) == (None, "temperature")
 
@@ -345,7 +348,7 @@ async def test_no_thermometer_symptoms_and_a_note(school: School) -> None:
     symptoms = await school.press(number, nt["callback_data"])
     cough = data_of(symptoms, "咳嗽")
     ticked = await school.press(number, cough)
-    assert ticked.screen is not None and "✅ 咳嗽" in str(ticked.screen.buttons)
+    assert ticked.screen is not None and "✅ 咳嗽" in str(ticked.screen.keyboard)
     await school.press(number, data_of(ticked, "头痛"))
     mood = await school.press(number, data_of(ticked, "完成"))
     note = await school.press(number, data_of(mood, "😣"))
@@ -378,7 +381,7 @@ async def test_a_note_too_long_is_cut_and_the_student_told(
     assert summary is not None and summary.screen is not None
     told = "留言太长了，只保存了前 1000 个字" in summary.screen.text
     assert told is cut
-    assert (await school.checkin_of("S001")).note == typed[: checkins.NOTE_MAX]
+    assert (await school.checkin_of("S001")).note == typed[: flow.NOTE_MAX]
     # The summary, note and all, still fits in one Telegram message.
     assert len(summary.screen.text.encode("utf-16-le")) // 2 <= 4096
 
@@ -394,14 +397,31 @@ async def test_stale_foreign_and_late_buttons_change_nothing(school: School) -> 
     assert again.alert and again.toast is not None and "已经填过" in again.toast
     foreign = await school.press("S003", none)
     assert foreign.alert and foreign.toast is not None and foreign.screen is None
-    missing = await school.press("S001", "ci:999999:nt")
+    missing = await school.press("S001", "ci:999999:no_thermometer")
     assert missing.alert and missing.screen is None
     # The window closed but the job has not run yet: the handler refuses on its own.
     school.at(10, 31)
     mood = (await school.checkin_of("S001")).id
-    late = await school.press("S001", f"ci:{mood}:md:4")
+    late = await school.press("S001", f"ci:{mood}:mood:4")
     assert late.alert and late.toast is not None and "10:30" in late.toast
     assert (await school.checkin_of("S001")).mood is None
+
+
+async def test_a_button_from_before_an_upgrade_shows_the_current_step(school: School) -> None:
+    # Buttons keep their callback data in students' chats: after the verbs were renamed, an
+    # old prompt's 😄 (ci:<id>:md:5) or any verb the bot does not know answers with the step
+    # the check-in is at, in that message, and changes nothing.
+    school.at(7, 30)
+    await school.rounds()
+    first = await school.type("S001", "36.6")
+    cid = data_of(first, "没有不适").split(":")[1]
+    for old in (f"ci:{cid}:md:5", f"ci:{cid}:sn", f"ci:{cid}:zz"):
+        reply = await school.press("S001", old)
+        assert reply.screen is not None and not reply.new_message
+        assert "不舒服吗" in reply.screen.text, reply.screen.text
+        assert data_of(reply, "没有不适") == data_of(first, "没有不适")
+    checkin = await school.checkin_of("S001")
+    assert (checkin.step, checkin.symptoms, checkin.mood) == ("symptoms", None, None)
 
 
 @pytest.mark.parametrize("forged", ["²", "٣"], ids=["superscript", "arabic_indic"])
@@ -411,8 +431,8 @@ async def test_a_forged_non_ascii_digit_is_refused(school: School, forged: str) 
     await school.rounds()
     first = await school.type("S001", "36.6")
     cid = data_of(first, "没有不适").split(":")[1]
-    await school.press("S001", f"ci:{cid}:sn")
-    reply = await school.press("S001", f"ci:{cid}:md:{forged}")
+    await school.press("S001", f"ci:{cid}:no_symptoms")
+    reply = await school.press("S001", f"ci:{cid}:mood:{forged}")
     assert reply.alert and reply.screen is None
     checkin = await school.checkin_of("S001")
     assert (checkin.mood, checkin.step) == (None, "mood")
@@ -423,8 +443,8 @@ async def test_edit_keeps_answers_until_given_again(school: School) -> None:
     await school.rounds()
     await finish(school, "S001")
     checkin = await school.checkin_of("S001")
-    edit = await school.press("S001", f"ci:{checkin.id}:ed")
-    assert edit.screen is not None and "36.6 °C" in str(edit.screen.buttons)
+    edit = await school.press("S001", f"ci:{checkin.id}:edit")
+    assert edit.screen is not None and "36.6 °C" in str(edit.screen.keyboard)
     reopened = await school.checkin_of("S001")
     assert (reopened.status, reopened.step, reopened.temperature_c) == (
         "open",
@@ -464,7 +484,7 @@ async def test_editing_keeps_the_note_unless_asked_to_delete_it(
     asked = await school.press("S001", data_of(mood, "🙂"))
     assert asked.screen is not None
     # The note, shortened to fit a phone, on a button of its own.
-    assert [[label for label, _ in row] for row in asked.screen.buttons] == [
+    assert [[b.label for b in row] for row in asked.screen.keyboard.rows] == [
         ["不变：晚上一直头晕，躺下就好一点，早上…"],
         ["删除留言"],
     ]
@@ -479,7 +499,7 @@ async def test_release_while_editing_keeps_the_submitted_checkin(school: School)
     school.at(7, 30)
     await school.rounds()
     submitted = await finish(school, "S001")
-    await school.press("S001", f"ci:{submitted.id}:ed")  # opens the edit, changes nothing yet
+    await school.press("S001", f"ci:{submitted.id}:edit")  # opens the edit, changes nothing yet
     await school.type("S003", "36.8")  # started, never submitted
     school.at(8, 0)
     for number in ("S001", "S003"):
@@ -507,7 +527,7 @@ async def test_a_student_isolated_again_in_the_same_round_can_check_in(school: S
         school.svc, student, "home", actor_id=None, now=school.svc.now()
     )
     assert again.episode is not None
-    reply = await checkins.resume(school.svc, student, "zh-CN", school.svc.now())
+    reply = await flow.resume(school.svc, student, "zh-CN", school.svc.now())
     assert reply.screen is not None and "请输入你现在的体温" in reply.screen.text
     # The same row, now the new episode's, starts afresh: nothing typed in the ended one is
     # kept under it (retention blanks check-ins by episode).
@@ -532,7 +552,7 @@ async def test_an_answer_after_closing_is_kindly_refused(school: School) -> None
     checkin = await school.checkin_of("S001")
     school.at(10, 30)
     await school.rounds()
-    late = await school.press("S001", f"ci:{checkin.id}:nt")
+    late = await school.press("S001", f"ci:{checkin.id}:no_thermometer")
     assert late.toast == "这次打卡已在 10:30 截止，下一次打卡是今天 12:30。"
     typed = await school.type("S001", "36.6")
     assert typed is not None and typed.screen is not None
@@ -544,7 +564,7 @@ async def test_a_student_not_in_isolation_has_nothing_to_answer(school: School) 
     school.at(7, 30)
     await school.rounds()
     student = await school.student("S004")
-    reply = await checkins.resume(school.svc, student, "en", school.svc.now())
+    reply = await flow.resume(school.svc, student, "en", school.svc.now())
     assert reply.screen is not None
     assert reply.screen.text == "You are not in isolation, so there is nothing to answer today."
     assert await school.type("S004", "36.6") is None
@@ -591,13 +611,13 @@ async def test_end_to_end_round_restart_mid_flow_and_release(harness: Any) -> No
         since=mark,
     )
     cid = button(symptoms, "完成").split(":")[1]
-    for data in (f"ci:{cid}:md:4", f"ci:{cid}:sk", f"ci:{cid}:ok"):
+    for data in (f"ci:{cid}:mood:4", f"ci:{cid}:keep_note", f"ci:{cid}:submit"):
         await student.press(symptoms["message_id"], data)
     await h.api.wait_for(
         lambda c: c.method == "editMessageText" and "已提交" in str(c.params.get("text")),
         since=mark,
     )
-    assert button(prompt, "没有体温计") == f"ci:{cid}:nt"
+    assert button(prompt, "没有体温计") == f"ci:{cid}:no_thermometer"
     status = await h.svc.db.scalar("SELECT status FROM checkins WHERE id = ?", (int(cid),))
     assert status == "answered"
     # Every tap was answered (no spinning button).

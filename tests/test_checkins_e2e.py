@@ -6,8 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot import checkins
-from bot.checkins import store
+from bot.checkins import rounds, store
 from bot.isolation.store import open_isolation
 from bot.storage import people
 from tests.conftest import SHANGHAI
@@ -198,7 +197,7 @@ async def test_weekly_screen_replaces_mood_and_routes_scores_by_role(harness: Ha
 async def test_a_round_larger_than_a_page_prompts_everyone_once(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(checkins, "PROMPT_PAGE", 1)
+    monkeypatch.setattr(rounds, "PROMPT_PAGE", 1)
     await students(harness)
     await at(harness, 7, 30)
     await at(harness, 7, 31)
@@ -257,7 +256,7 @@ async def test_no_thermometer_is_worded_for_where_the_student_is(harness: Harnes
     mark = harness.api.mark()
     await users["S003"].send_text("abc")
     error = await users["S003"].wait_for_message(contains="couldn't read", since=mark)
-    assert data(error, "No thermometer in the dorm").endswith(":nt")
+    assert data(error, "No thermometer in the dorm").endswith(":no_thermometer")
     await users["S003"].press(error["message_id"], data(error, "No thermometer in the dorm"))
     step = await users["S003"].wait_for_message(contains="No symptoms", since=mark)
     assert "Do you have any of these" in step["text"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot import checkins
-from bot.checkins import store
+from bot.checkins import flow, store
 from bot.core.config import Isolation
 from bot.isolation import periods as isolation
 from bot.isolation.periods import Result
@@ -58,7 +57,7 @@ async def test_release_stops_check_ins_and_sends_the_return_message(school: Scho
     school.at(12, 30)
     await school.rounds()
     assert (await school.checkin_of("S001")).slot == "morning"
-    reply = await checkins.resume(school.svc, student, "zh-CN", school.svc.now())
+    reply = await flow.resume(school.svc, student, "zh-CN", school.svc.now())
     assert reply.screen is not None and "不在隔离中" in reply.screen.text
     ended = await isolation.end_isolation(school.svc, student, actor_id=None, now=school.svc.now())
     assert ended.result is Result.NOT_ISOLATED

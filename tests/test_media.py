@@ -54,3 +54,26 @@ async def test_a_photo_sent_while_writing_a_notice_goes_with_it(harness: Harness
     await harness.delivered()
     [copy] = copies(users["S001"], "明天的网课表见图")
     assert "photo" in copy and "明天的网课表见图" in copy.get("caption", "")
+
+
+async def test_a_cry_for_help_in_a_caption_gets_the_hotlines_and_no_hint(
+    harness: Harness,
+) -> None:
+    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
+    student = await harness.onboard("S001", user_id=USER_IDS["S001"])
+    mark = harness.api.mark()
+    await student.send_photo(caption="我不想活了")
+    await student.wait_for_message(contains="12356", since=mark)
+    await harness.delivered()
+    seen = [m.get("text") or "" for m in student.messages if m["seq"] >= mark]
+    # The hotlines are the answer, as they are to the same words typed: no "use /talk" after.
+    assert not any("请先点 /talk" in t for t in seen), seen
+
+    # Where the check-in asks for a temperature, not "type the number" either.
+    await at(harness, 7, 30)
+    prompt = await student.wait_for_message(contains="晨检")
+    await student.send_photo(caption="活着没意思")
+    await student.wait_for_message(contains="12356", since=prompt["seq"] + 1)
+    await harness.delivered()
+    seen = [m.get("text") or "" for m in student.messages if m["seq"] > prompt["seq"]]
+    assert not any("体温计上的数字" in t for t in seen), seen

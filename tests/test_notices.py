@@ -15,11 +15,11 @@ from openpyxl import load_workbook
 
 import handlers.checkin
 import handlers.text
-from bot import notices
 from bot.cli.notice import add_notice_commands
 from bot.core.access import Viewer
-from bot.notices import Media, store
+from bot.notices import receipts, render, sending, store, withdrawal
 from bot.notices.audience import Audience
+from bot.notices.render import Media
 from bot.storage import people
 from bot.storage.db import Database
 from handlers import notices as notice_handlers
@@ -174,7 +174,7 @@ async def test_text_over_the_limit_is_refused_with_its_length(harness: Harness) 
     teacher = users["T01"]
     await teacher.send_text("/notice")
     ask = await teacher.wait_for_message(contains="正文")
-    limit = notices.text_limit(
+    limit = render.text_limit(
         harness.svc.catalog, (await people.person_by_telegram(harness.svc.db, USER_IDS["T01"]))
     )
     assert f"最多 {limit} 字" in ask["text"]
@@ -349,15 +349,15 @@ async def test_copies_older_than_48_hours_are_reported_not_deleted(harness: Harn
     users = await school(harness, "B01", "S001", "S002")
     svc = harness.svc
     bureau = await viewer_of(harness, "B01")
-    queued = await notices.queue_notice(svc, Audience("students"), TEXT, author=bureau)
+    queued = await sending.queue_notice(svc, Audience("students"), TEXT, author=bureau)
     await harness.delivered()
     assert queued.queued == 2
     harness.clock.advance(hours=49)
     notice = await store.notice_by_id(svc.db, queued.notice_id)
     assert notice is not None
-    outcome = await notices.withdraw(svc, notice)
+    outcome = await withdrawal.withdraw(svc, notice)
     assert (outcome.stopped, outcome.deleting, outcome.too_old) == (0, 0, 2), outcome
-    assert (await notices.withdraw(svc, notice)).status == "already"
+    assert (await withdrawal.withdraw(svc, notice)).status == "already"
     assert all(copies(users[n]) for n in ("S001", "S002"))
 
 
@@ -414,7 +414,7 @@ async def test_restart_mid_notice_completes_without_second_copies(harness: Harne
     author = await viewer_of(harness, "T01")
     # Slow sends, so the stop comes with copies sent, in flight and not yet claimed.
     harness.api.inject("latency", method="sendMessage", delay=0.2)
-    queued = await notices.queue_notice(
+    queued = await sending.queue_notice(
         harness.svc,
         Audience("class", class_id=await class_id(harness, "初二(3)班")),
         TEXT,
@@ -436,14 +436,14 @@ async def test_restart_mid_notice_completes_without_second_copies(harness: Harne
     assert [len(copies(u)) for u in students] == [1] * 40
     notice = await store.notice_by_id(harness.svc.db, queued.notice_id)
     assert notice is not None
-    report = await notices.report_text(harness.svc, "zh-CN", notice)
+    report = await receipts.report_text(harness.svc, "zh-CN", notice)
     assert "共 44 人：已送达 40" in report
     assert "重发" not in report
 
 
 async def test_copies_in_flight_at_a_kill_are_resent_and_counted(harness: Harness) -> None:
     students = await crowd(harness, 6)
-    queued = await notices.queue_notice(
+    queued = await sending.queue_notice(
         harness.svc, Audience("class", class_id=await class_id(harness, "初二(3)班")), TEXT
     )
     await harness.delivered()
@@ -463,7 +463,7 @@ async def test_copies_in_flight_at_a_kill_are_resent_and_counted(harness: Harnes
     assert sorted(len(copies(u)) for u in students) == [1, 1, 1, 1, 2, 2]
     notice = await store.notice_by_id(harness.svc.db, queued.notice_id)
     assert notice is not None
-    report = await notices.report_text(harness.svc, "zh-CN", notice)
+    report = await receipts.report_text(harness.svc, "zh-CN", notice)
     assert "有 2 份正在发送，已经重发" in report
 
 
@@ -504,7 +504,7 @@ async def test_attachment_goes_with_the_notice(harness: Harness) -> None:
     users = await school(harness, "S001", "S002")
     photo = harness.api.world.add_file(b"\x89PNG notice photo", "photo")
     svc = harness.svc
-    short = await notices.queue_notice(
+    short = await sending.queue_notice(
         svc, Audience("students"), TEXT, media=Media("photo", photo), needs_confirmation=True
     )
     await harness.delivered()
@@ -512,14 +512,14 @@ async def test_attachment_goes_with_the_notice(harness: Harness) -> None:
     assert "photo" in copy and f"nt:{short.notice_id}:ok" in str(copy["reply_markup"])
     # Too long for a caption: the photo first, then the text with the button.
     long_text = "通" * 2000
-    await notices.queue_notice(svc, Audience("students"), long_text, media=Media("photo", photo))
+    await sending.queue_notice(svc, Audience("students"), long_text, media=Media("photo", photo))
     await harness.delivered()
     photo_only, text = users["S002"].messages[-2:]
     assert "photo" in photo_only and "caption" not in photo_only
     assert long_text in text["text"]
     notice = await store.notice_by_id(svc.db, short.notice_id)
     assert notice is not None
-    outcome = await notices.withdraw(svc, notice)
+    outcome = await withdrawal.withdraw(svc, notice)
     assert outcome.deleting == 2
 
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import aiosqlite
 
-from bot import checkins
 from bot.alerts import quiet, rules, store
 from bot.checkins import store as checkins_store
+from bot.checkins.schedule import slot_name
 from bot.core.access import Viewer, covers_student, may_see_screen_scores
 from bot.core.clock import from_epoch
 from bot.core.i18n import Catalog
@@ -181,10 +181,19 @@ async def on_unreachable(services: Services, person_id: int) -> None:
 MESSAGE_KEPT = 1000
 
 
+@dataclass(frozen=True)
+class Screened:
+    """A crisis hit in a student's text: its tier, and whether the student got an answer (the
+    hotlines, or the offer to talk), so no hint needs to follow it."""
+
+    tier: str
+    answered: bool
+
+
 async def screen_student_text(
     services: Services, student: Person, text: str, source: str, *, forwarded: bool = False
-) -> str | None:
-    """Screen anything a student typed for crisis language; returns the tier of a hit, or None.
+) -> Screened | None:
+    """Screen anything a student typed for crisis language; returns the hit, or None.
 
     Urgent: the student gets the hotlines at once and the counselor and class teacher an urgent
     card. Concern: the counselor gets a card to read today (a warning, so it waits out quiet
@@ -210,8 +219,10 @@ async def screen_student_text(
         answer = crisis_reply(services, language, about=hit.about)
     elif services.config.crisis.concern_offer_talk:
         answer = concern_offer(services, language, about=hit.about)
+    answered = False
     async with services.db.transaction() as tx:
         if student.chat_id is not None and answer is not None:
+            answered = True
             await enqueue(
                 tx,
                 Outgoing(
@@ -247,7 +258,7 @@ async def screen_student_text(
     # The id lets an operator find the alert; what kind of crisis is health data, not for logs.
     log.warning("crisis language from student %d", student.id)
     services.wake_outbox()
-    return hit.tier
+    return Screened(hit.tier, answered)
 
 
 def hotlines(services: Services, language: str) -> str:
@@ -1218,7 +1229,7 @@ def _history_line(services: Services, language: str, row: rules.CheckinFacts, sc
     catalog = services.catalog
     slots = services.config.checkins.slots
     slot = slots[row.slot_index].name if row.slot_index < len(slots) else str(row.slot_index)
-    when = f"{row.local_date.isoformat()[5:]} {checkins.slot_name(catalog, language, slot)}"
+    when = f"{row.local_date.isoformat()[5:]} {slot_name(catalog, language, slot)}"
     if row.status != "answered":
         return catalog.t(language, f"alerts.history.{row.status}", when=when)
     temperature = "—" if row.temperature_c is None else f"{row.temperature_c:.1f}°C"

@@ -1,4 +1,4 @@
-"""Pure check-in timetable: when each slot of a day opens, reminds and closes."""
+"""Pure check-in timetable: when each slot of a day opens, reminds and closes, and its name."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.clock import epoch
 from bot.core.config import WEEKDAYS, Checkins
+from bot.core.i18n import Catalog
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,9 @@ def clock_time(seconds: int, tz: ZoneInfo) -> str:
 
 def same_day(a: int, b: int, tz: ZoneInfo) -> bool:
     return local_date(a, tz) == local_date(b, tz)
+
+
+def slot_name(catalog: Catalog, language: str, slot: str) -> str:
+    """A slot as people read it (晨检, or its label in config); a slot named nowhere (a config
+    edited since) reads as a check-in, never as its code."""
+    return catalog.t_or(language, f"checkin.slot.{slot}", catalog.t(language, "checkin.slot_any"))

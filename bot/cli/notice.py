@@ -12,13 +12,13 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot import notices
+from bot.core.access import STAFF_ROLES
 from bot.core.clock import SystemClock
 from bot.core.config import Config
 from bot.core.i18n import Catalog
 from bot.core.services import Services
-from bot.notices import store
-from bot.notices.audience import SCOPE_KINDS, STAFF_ROLES, Audience
+from bot.notices import receipts, render, sending, store
+from bot.notices.audience import SCOPE_KINDS, Audience
 from bot.storage.db import Database
 
 AUDIENCE_HELP = (
@@ -99,7 +99,7 @@ async def _send(args: argparse.Namespace, config: Config) -> int:
         return 1
     svc = await _services(config)
     try:
-        limit = notices.text_limit(svc.catalog, None)
+        limit = render.text_limit(svc.catalog, None)
         if not text:
             print(f"{args.text_file}: the notice is empty", file=sys.stderr)
             return 1
@@ -122,7 +122,7 @@ async def _send(args: argparse.Namespace, config: Config) -> int:
             bound = sum(n for (_, has_account), n in counts.items() if has_account)
             print(f"{total} recipients, {bound} with a linked account (dry run, nothing queued)")
             return 0
-        queued = await notices.queue_notice(svc, audience, text, needs_confirmation=args.confirm)
+        queued = await sending.queue_notice(svc, audience, text, needs_confirmation=args.confirm)
         print(
             f"notice #{queued.notice_id} queued: {queued.queued} copies for the running bot to"
             f" send; {queued.no_account} of {queued.targeted} recipients have no linked account."
@@ -141,7 +141,7 @@ async def _report(args: argparse.Namespace, config: Config) -> int:
             print(f"no notice #{args.notice_id}", file=sys.stderr)
             return 1
         language = args.language or config.general.language
-        print(await notices.report_text(svc, language, notice))
+        print(await receipts.report_text(svc, language, notice))
         return 0
     finally:
         await svc.db.close()

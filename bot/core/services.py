@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -13,6 +14,10 @@ from bot.core.throttle import OncePer
 from bot.storage.db import Database
 
 KEY = "classcare"
+
+# Called with a check-in's id once its answers are stored, or once it is settled (submitted or
+# missed): how check-ins reach the alert rules without importing them. bot.app wires it.
+CheckinHook = Callable[["Services", int], Awaitable[object]]
 
 
 if TYPE_CHECKING:
@@ -29,6 +34,9 @@ class Services:
     outbox: DeliveryWorker | None = None
     # "Who are you?" to an account with no binding: once a minute, however much it sends.
     unbound_replies: OncePer = field(default_factory=lambda: OncePer(60))
+    # None where nothing listens (the CLI's one-off commands, which settle no check-in).
+    on_checkin_answers: CheckinHook | None = None
+    on_checkin_settled: CheckinHook | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property

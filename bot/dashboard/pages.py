@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from bot import checkins, notices
 from bot.alerts import rules
 from bot.alerts.rules import Thresholds
 from bot.checkins import schedule
@@ -19,6 +18,7 @@ from bot.core.access import Viewer
 from bot.core.clock import from_epoch
 from bot.core.services import Services
 from bot.dashboard import store
+from bot.notices import receipts
 from bot.reports import student as student_report
 from bot.reports import today
 from bot.reports.ledger import day_bounds, scope_for, scope_text
@@ -221,7 +221,7 @@ def _slots_table(
 ) -> str:
     rows = [
         (
-            esc(checkins.slot_name(svc.catalog, t.language, line.slot)),
+            esc(schedule.slot_name(svc.catalog, t.language, line.slot)),
             esc(clock[line.starts_at]),
             t.d(f"slot_state.{line.state}"),
             str(line.answered),
@@ -512,10 +512,10 @@ def ledger_page(svc: Services, t: Texts) -> Page:
 
 async def notices_page(svc: Services, viewer: Viewer, t: Texts, csrf: str) -> Page:
     """Each recent notice's receipts with the unconfirmed, and the remind action."""
-    found = await notices.recent(svc, viewer)
+    found = await receipts.recent(svc, viewer)
     parts = []
     for notice in found:
-        report = await notices.report_text(svc, t.language, notice)
+        report = await receipts.report_text(svc, t.language, notice)
         remind = ""
         if notice.needs_confirmation and notice.withdrawn_at is None:
             remind = (

@@ -16,10 +16,11 @@ from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
-from bot import alerts, notices
+from bot import alerts
 from bot.core.access import covers_student, may_see_screen_scores, reads_notes
 from bot.core.services import Services
 from bot.dashboard import pages, sessions, store
+from bot.notices import receipts, reminders
 from bot.reports import ledger, today
 from bot.reports.ledger import RangeError
 from bot.storage import people
@@ -363,11 +364,11 @@ async def remind_notice(request: web.Request) -> web.Response:
     svc = _svc(request)
     notice_id = _int(request.match_info["notice"])
     notice = (
-        None if notice_id is None else await notices.notice_for(svc, notice_id, current.viewer)
+        None if notice_id is None else await receipts.notice_for(svc, notice_id, current.viewer)
     )
     if notice is None:
         raise _refusal(svc, 403, "refused.scope")
-    outcome = await notices.remind(svc, notice)
+    outcome = await reminders.remind(svc, notice)
     raise web.HTTPSeeOther(f"/notices?done=notice_{outcome.status}")
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.access import Viewer
+from bot.core.access import STAFF_ROLES, Viewer
 from bot.core.ids import is_id
 
 # Audiences that take no argument, in the order the composer offers them.
 SCOPE_KINDS = ("all", "students", "isolated", "staff")
-STAFF_ROLES = ("teacher", "doctor", "counselor", "admin")
 KINDS = (*SCOPE_KINDS, "school", "class", "classes", "role")
 
 

@@ -386,15 +386,20 @@ async def recent_notices(
     author_id: int | None,
     school_id: int | None,
     limit: int,
+    before_id: int | None = None,
 ) -> list[Notice]:
-    """The latest notices: all of them, or those by the author or lying in the school."""
+    """The latest notices (older than before_id, when given): all of them, or those by the
+    author or lying in the school."""
+    below = before_id if before_id is not None else -1
     if everything:
-        rows = await db.fetchall(f"{_NOTICE} ORDER BY id DESC LIMIT ?", (limit,))
+        rows = await db.fetchall(
+            f"{_NOTICE} WHERE (? < 0 OR id < ?) ORDER BY id DESC LIMIT ?", (below, below, limit)
+        )
     else:
         rows = await db.fetchall(
-            f"{_NOTICE} WHERE author_id = ? OR (school_id IS NOT NULL AND school_id = ?)"
-            " ORDER BY id DESC LIMIT ?",
-            (author_id, school_id, limit),
+            f"{_NOTICE} WHERE (author_id = ? OR (school_id IS NOT NULL AND school_id = ?))"
+            " AND (? < 0 OR id < ?) ORDER BY id DESC LIMIT ?",
+            (author_id, school_id, below, below, limit),
         )
     return [Notice.from_row(r) for r in rows]
 

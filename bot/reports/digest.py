@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import checkins
+from bot.checkins.schedule import slot_name
 from bot.core.clock import epoch
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, Outgoing, enqueue_many, ensure_batch
@@ -90,7 +90,7 @@ def _notes_text(svc: Services, language: str, notes: list[store.DayNote]) -> str
             language,
             "today.note_line",
             name=n.name,
-            slot=checkins.slot_name(svc.catalog, language, n.slot),
+            slot=slot_name(svc.catalog, language, n.slot),
             note=text,
         )
         if used + len(line) > NOTES_MAX:

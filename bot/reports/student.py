@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot import checkins
 from bot.alerts.rules import Thresholds, screen_level
+from bot.checkins.schedule import slot_name
 from bot.core.access import Viewer, covers_student, may_see_note_text, may_see_screen_scores
 from bot.core.clock import from_epoch
 from bot.core.services import Services
@@ -190,7 +190,7 @@ def _when(services: Services, language: str, row: LedgerRow) -> str:
         language,
         "staffviews.student.when",
         date=catalog.day(language, date.fromisoformat(row.local_date)),
-        slot=checkins.slot_name(catalog, language, row.slot),
+        slot=slot_name(catalog, language, row.slot),
     )
 
 

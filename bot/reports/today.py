@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from bot import checkins
 from bot.alerts.rules import Thresholds
-from bot.checkins import schedule
+from bot.checkins import schedule, screens
 from bot.checkins.store import Round
 from bot.core.access import Viewer
 from bot.core.clock import from_epoch
@@ -235,7 +234,7 @@ def render(
         lines.append(
             t(
                 "slot_line",
-                slot=checkins.slot_name(catalog, language, line.slot),
+                slot=schedule.slot_name(catalog, language, line.slot),
                 time=tz_clock[line.starts_at],
                 counts=counts,
             )
@@ -280,7 +279,7 @@ def reason_text(catalog: Catalog, language: str, reason: Reason) -> str:
             kind=catalog.t(language, f"alerts.kind.{reason.value}"),
         )
     if reason.code == "missed":
-        slot = checkins.slot_name(catalog, language, reason.value)
+        slot = schedule.slot_name(catalog, language, reason.value)
         return catalog.t(language, "today.reason.missed", slot=slot)
     return catalog.t(language, f"today.reason.{reason.code}", value=reason.value)
 
@@ -421,9 +420,9 @@ async def remind_unanswered(svc: Services, viewer: Viewer, round_id: int) -> Rem
     items = []
     for s in students:
         language = s.language or svc.catalog.default
-        slot = checkins.slot_name(svc.catalog, language, found.slot)
+        slot = schedule.slot_name(svc.catalog, language, found.slot)
         text = svc.catalog.t(language, "today.nudge", slot=slot, closes=closes)
-        items.append(checkins.nudge(svc, f"ci:{s.checkin_id}:nudge", s, language, text))
+        items.append(screens.nudge(svc, f"ci:{s.checkin_id}:nudge", s, language, text))
     async with svc.db.transaction() as tx:
         queued = await enqueue_many(tx, items, now=now)
         await audit.record(

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import notices
 from bot.checkins import store as checkins_store
+from bot.notices import drafts
 from bot.storage.people import select_people
 from tests.conftest import SHANGHAI
 from tests.harness import Harness
@@ -49,5 +49,5 @@ async def open_morning(harness: Harness, checkins_of: Sequence[str] = ()) -> Mor
         alerts[number] = int(row["id"])
     await harness.delivered()
     t02 = next(p for p, _, _ in people if p.number == "T02")
-    draft = await notices.start_draft(harness.svc, t02)
+    draft = await drafts.start_draft(harness.svc, t02)
     return Morning(ids, checkins, alerts, draft)

@@ -189,14 +189,16 @@ TABLE: list[Row] = [
         {"student": ANY, **staff(("refused", "checkin.students_only")), "unbound": NB},
         changes=("checkin",),
     ),
-    Row("ci:{checkin}:go", "own", {"student": ANY, **staff(BAD), "unbound": BAD}, ("checkin",)),
     Row(
-        "ci:{checkin}:go",
+        "ci:{checkin}:resume", "own", {"student": ANY, **staff(BAD), "unbound": BAD}, ("checkin",)
+    ),
+    Row(
+        "ci:{checkin}:resume",
         "other",
         {"student": ("refused", "checkin.not_yours"), **staff(BAD), "unbound": BAD},
     ),
     Row("ci:{checkin}:tmp:36.6", "other", {"student": ("refused", "checkin.not_yours")}),
-    Row("ci:abc:go", None, dict.fromkeys(ROLES, BAD)),
+    Row("ci:abc:resume", None, dict.fromkeys(ROLES, BAD)),
     # Alerts: looking, taking and resolving, for the role's own student and for another's.
     Row("al:{alert}:hist", "other", {**dict.fromkeys(ROLES, NA), "unbound": NB}),
     Row("al:{alert}:ack", "other", {**dict.fromkeys(ROLES, NA), "unbound": NB}),

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import notices
 from bot.checkins import store as checkins
 from bot.core.clock import FakeClock
 from bot.delivery import outbox
+from bot.notices import receipts, sending
 from bot.notices import store as notice_store
 from bot.notices.audience import Audience
 from bot.storage import people
@@ -140,7 +140,7 @@ async def test_notice_under_faults_loses_nothing_and_repeats_nothing(stormy: Har
     api = stormy.api
     blocked = await stormy_school(stormy)
     admin = next(p for p, _, _ in await select_people(stormy.svc.db) if p.number == "A01")
-    queued = await notices.queue_notice(
+    queued = await sending.queue_notice(
         stormy.svc,
         Audience("students"),
         NOTICE,
@@ -176,7 +176,7 @@ async def test_notice_under_faults_loses_nothing_and_repeats_nothing(stormy: Har
     assert counts == dict(statuses)
     notice = await notice_store.notice_by_id(stormy.svc.db, queued.notice_id)
     assert notice is not None
-    report = await notices.report_text(stormy.svc, "zh-CN", notice)
+    report = await receipts.report_text(stormy.svc, "zh-CN", notice)
     expected = stormy.svc.catalog.t(
         "zh-CN",
         "notices.report.counts",

@@ -1,0 +1,126 @@
+"""Drafts of the /notice flow: text, attachment, audience, confirmation and the preview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.access import STAFF_ROLES, Viewer
+from bot.core.services import Services
+from bot.notices import store
+from bot.notices.audience import Audience, AudienceError, scope_school
+from bot.notices.render import Media, audience_name, render, text_limit
+from bot.notices.sending import may_send
+from bot.notices.store import Draft
+from bot.storage.records import Person
+
+ROLE_ORDER = ("student", *STAFF_ROLES)
+
+
+@dataclass(frozen=True)
+class TextOutcome:
+    accepted: bool
+    length: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class Preview:
+    rendered: str
+    audience: str
+    counts: dict[str, int]
+    no_account: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+async def start_draft(svc: Services, author: Person) -> int:
+    async with svc.db.transaction() as tx:
+        return await store.new_draft(tx, author.id, svc.now())
+
+
+async def draft_for(svc: Services, author: Person) -> Draft | None:
+    return await store.draft_by_author(svc.db, author.id)
+
+
+async def draft_by_id(svc: Services, draft_id: int, author: Person) -> Draft | None:
+    draft = await store.draft_by_id(svc.db, draft_id)
+    return draft if draft is not None and draft.author_id == author.id else None
+
+
+async def accept_text(svc: Services, draft: Draft, author: Person, text: str) -> TextOutcome:
+    """Take the text of a draft, unless it is too long to send as one message."""
+    limit = text_limit(svc.catalog, author)
+    if len(text) > limit or not text.strip():
+        return TextOutcome(False, len(text), limit)
+    async with svc.db.transaction() as tx:
+        stage = "audience" if draft.stage == "text" else draft.stage
+        await store.update_draft(tx, draft.id, author.id, svc.now(), text=text, stage=stage)
+    return TextOutcome(True, len(text), limit)
+
+
+async def attach(svc: Services, draft: Draft, author: Person, media: Media) -> None:
+    async with svc.db.transaction() as tx:
+        await store.update_draft(
+            tx, draft.id, author.id, svc.now(), media_kind=media.kind, media_file_id=media.file_id
+        )
+
+
+async def choose_audience(svc: Services, draft: Draft, viewer: Viewer, code: str) -> bool:
+    """Set the draft's audience if the author may target it; the draft is then previewed."""
+    try:
+        audience = Audience.from_code(code)
+    except AudienceError:
+        return False
+    if draft.text is None or not await may_send(svc, viewer, audience):
+        return False
+    async with svc.db.transaction() as tx:
+        return await store.update_draft(
+            tx, draft.id, viewer.person.id, svc.now(), audience=audience.spec, stage="preview"
+        )
+
+
+async def toggle_confirmation(svc: Services, draft: Draft, author: Person) -> bool:
+    async with svc.db.transaction() as tx:
+        await store.update_draft(
+            tx,
+            draft.id,
+            author.id,
+            svc.now(),
+            needs_confirmation=int(not draft.needs_confirmation),
+        )
+    return not draft.needs_confirmation
+
+
+async def back_to_audience(svc: Services, draft: Draft, author: Person) -> None:
+    async with svc.db.transaction() as tx:
+        await store.update_draft(tx, draft.id, author.id, svc.now(), stage="audience")
+
+
+async def cancel_draft(svc: Services, draft_id: int, author: Person) -> bool:
+    async with svc.db.transaction() as tx:
+        return await store.delete_draft(tx, draft_id, author.id)
+
+
+async def preview(svc: Services, draft: Draft, viewer: Viewer, language: str) -> Preview:
+    """The notice as recipients will read it, and how many it would reach, by role."""
+    assert draft.text is not None and draft.audience is not None
+    audience = Audience.parse(draft.audience)
+    counts = await store.candidate_counts(
+        svc.db, audience, scope_school=scope_school(viewer), exclude_id=viewer.person.id
+    )
+    by_role: dict[str, int] = {}
+    no_account = 0
+    for (role, bound), n in counts.items():
+        by_role[role] = by_role.get(role, 0) + n
+        if not bound:
+            no_account += n
+    return Preview(
+        rendered=render(
+            svc.catalog, language, draft.text, viewer.person, draft.needs_confirmation
+        ),
+        audience=await audience_name(svc, language, audience, viewer),
+        counts={role: by_role[role] for role in ROLE_ORDER if by_role.get(role)},
+        no_account=no_account,
+    )

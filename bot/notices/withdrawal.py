@@ -1,0 +1,72 @@
+"""Withdrawing a notice: stop what is not sent, delete what Telegram still lets the bot delete."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.core.services import Services
+from bot.delivery import outbox
+from bot.delivery.outbox import Lane, Outgoing
+from bot.notices import store
+from bot.notices.store import Notice
+
+log = logging.getLogger(__name__)
+
+# A bot may delete its messages for 48 h; leave the queued deletion a few minutes to go out.
+DELETE_WINDOW_SECONDS = 48 * 3600 - 10 * 60
+
+
+@dataclass(frozen=True)
+class WithdrawOutcome:
+    status: str  # withdrawn | already
+    stopped: int = 0
+    deleting: int = 0
+    too_old: int = 0
+    unknown: int = 0
+
+
+async def withdraw(svc: Services, notice: Notice) -> WithdrawOutcome:
+    """Stop copies not yet sent and delete those Telegram still lets the bot delete."""
+    now = svc.now()
+    async with svc.db.transaction() as tx:
+        batch_id = await outbox.ensure_batch(tx, "notice_withdraw", str(notice.id), now)
+        if not await store.mark_withdrawn(tx, notice.id, now, batch_id):
+            return WithdrawOutcome("already")
+        stopped = await outbox.cancel_pending(tx, notice.batch_id)
+        for reminders in await store.reminder_batches(tx, notice.id):
+            await outbox.cancel_pending(tx, reminders)
+        deletions = []
+        too_old = unknown = 0
+        for outbox_id, person_id, chat_id, status, sent_at in await store.sent_copies(
+            tx, notice.id
+        ):
+            if status == "unknown":
+                # Timed out after the request left: there is no message id to delete by.
+                unknown += 1
+            elif sent_at is not None and now - sent_at > DELETE_WINDOW_SECONDS:
+                too_old += 1
+            else:
+                # A copy still in flight is deleted once it is recorded as sent (edit_of waits).
+                deletions.append(
+                    Outgoing(
+                        dedup_key=f"nt:{notice.id}:del:{outbox_id}",
+                        lane=Lane.BULK,
+                        chat_id=chat_id,
+                        method="deleteMessage",
+                        payload={"edit_of": outbox_id},
+                        person_id=person_id,
+                    )
+                )
+        await outbox.enqueue_many(tx, deletions, now=now, batch_id=batch_id)
+        await store.add_messages(tx, notice.id, "delete", batch_id)
+    log.info(
+        "notice %d withdrawn: %d stopped, %d to delete, %d too old, %d unknown",
+        notice.id,
+        stopped,
+        len(deletions),
+        too_old,
+        unknown,
+    )
+    svc.wake_outbox()
+    return WithdrawOutcome("withdrawn", stopped, len(deletions), too_old, unknown)
