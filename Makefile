@@ -31,7 +31,7 @@ run: $(STAMP)
 	$(BIN)/classcare run
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, ExtBot
@@ -109,6 +110,23 @@ async def enroll(db: Database, folder: Path, students: int, now: int, config: Co
             await people.bind_account(tx, person_id, FIRST_USER + u, FIRST_USER + u, "zh-CN", now)
 
 
+class TimedWorker(DeliveryWorker):
+    """The delivery worker, noting when each sent row's outcome was committed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sent_at: dict[int, float] = {}
+
+    async def _flush(self) -> None:
+        # The base class takes exactly these outcomes before its first await.
+        outcomes = list(self._outcomes)
+        await super()._flush()
+        committed = time.monotonic()
+        for outcome in outcomes:
+            if outcome.status == "sent" and outcome.message_id is not None:
+                self.sent_at[outcome.id] = committed
+
+
 async def worker_run(
     label: str,
     recipients: int,
@@ -137,13 +155,8 @@ async def worker_run(
         )
         await bot.initialize()
         clock = FakeClock(datetime.now(UTC))
-        worker = DeliveryWorker(db, bot, settings, clock, limiter)
-        sent_at: dict[int, float] = {}
-
-        async def on_sent(outbox_id: int, message_id: int) -> None:
-            sent_at[outbox_id] = time.monotonic()
-
-        worker.on_sent = on_sent
+        worker = TimedWorker(db, bot, settings, clock, limiter)
+        sent_at = worker.sent_at
         now = epoch(clock.now())
         config = dataclasses.replace(Config(), delivery=settings)
         if notice:

@@ -5,10 +5,13 @@ This is the one module of bot/ that imports handlers/ and jobs/; everything else
 
 from __future__ import annotations
 
+import functools
 import logging
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
@@ -55,6 +58,7 @@ def build_application(config: Config, *, token: str, clock: Clock | None = None)
                 read_timeout=config.telegram.poll_timeout_seconds + timeout,
                 write_timeout=timeout,
                 connect_timeout=timeout,
+                httpx_kwargs={"verify": _tls_context()},
             )
         )
         .post_init(lifecycle.post_init)
@@ -70,6 +74,13 @@ def build_application(config: Config, *, token: str, clock: Clock | None = None)
     schedule_jobs(application, config)
     application.add_error_handler(_on_error)
     return application
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's own default context, made once: loading the CA bundle on every build of the
+    application cost more than the rest of the build."""
+    return httpx.create_ssl_context()
 
 
 def webhook_options(telegram: Telegram, secret: str) -> dict[str, Any]:

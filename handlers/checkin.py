@@ -4,35 +4,24 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.error import BadRequest
 
 from bot.checkins import flow
 from bot.checkins.flow import Reply
 from bot.checkins.screens import AREA
 from bot.core.ids import is_id
-from bot.core.keyboard import Keyboard, parse
-from handlers.common import Context, Sender, bound_sender, reply
+from bot.core.keyboard import parse
+from handlers.common import Context, Sender, bound_sender, markup, reply
 
 log = logging.getLogger(__name__)
-
-
-def _markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
-    if not keyboard:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.data, url=b.url) for b in row]
-            for row in keyboard.rows
-        ]
-    )
 
 
 async def _send(context: Context, chat_id: int, answer: Reply) -> None:
     if answer.screen is None:
         return
     message = await context.bot.send_message(
-        chat_id, answer.screen.text, reply_markup=_markup(answer.screen.keyboard)
+        chat_id, answer.screen.text, reply_markup=markup(answer.screen.keyboard)
     )
     if answer.checkin_id is not None:
         await flow.remember_message(context.svc, answer.checkin_id, message.message_id)
@@ -91,7 +80,7 @@ async def answer_button(update: Update, context: Context) -> None:
         return
     try:
         await query.edit_message_text(
-            answer.screen.text, reply_markup=_markup(answer.screen.keyboard)
+            answer.screen.text, reply_markup=markup(answer.screen.keyboard)
         )
     except BadRequest as exc:
         # A double tap re-renders the same screen; Telegram refuses an edit that changes nothing.

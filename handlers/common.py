@@ -11,6 +11,7 @@ from telegram import (
     BotCommandScopeChat,
     CallbackQuery,
     ChatMember,
+    InlineKeyboardMarkup,
     MenuButton,
     MenuButtonCommands,
     MenuButtonWebApp,
@@ -25,7 +26,7 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, C
 from bot.core.access import STAFF_ROLES, Viewer
 from bot.core.i18n import language_from_telegram
 from bot.core.ids import is_id
-from bot.core.keyboard import Callback, parse
+from bot.core.keyboard import Callback, Keyboard, parse
 from bot.core.menus import menu_for
 from bot.core.services import Services, get_services
 from bot.dashboard import sessions
@@ -94,6 +95,12 @@ class CustomContext(CallbackContext[ExtBot[Any], _Data, _Data, _Data]):
 
 Context = CustomContext
 CONTEXT_TYPES = ContextTypes(context=CustomContext)
+
+
+def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    """The one place a capability's Keyboard becomes python-telegram-bot's markup."""
+    data = keyboard.markup()
+    return InlineKeyboardMarkup.de_json(data, None) if data is not None else None
 
 
 async def viewer_for(svc: Services, person: Person) -> Viewer:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import InputFile, Message, Update
 from telegram.error import BadRequest
 
 from bot.core.access import Viewer
 from bot.core.ids import is_id
-from bot.core.keyboard import Button, Keyboard, callback, parse
+from bot.core.keyboard import Keyboard, Screen, parse
 from bot.notices import (
     drafts,
     export,
@@ -30,19 +30,9 @@ from bot.notices import (
 from bot.notices.audience import may_compose
 from bot.notices.render import AREA, Media
 from bot.notices.store import Draft
-from handlers.common import Context, Sender, bound_sender, reply, viewer_for
+from handlers.common import Context, Sender, bound_sender, markup, reply, viewer_for
 
 log = logging.getLogger(__name__)
-
-
-def _markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
-    """The one place a capability's Keyboard becomes python-telegram-bot's markup."""
-    markup = keyboard.markup()
-    return InlineKeyboardMarkup.de_json(markup, None) if markup is not None else None
-
-
-def _button(text: str, number: int, *parts: str) -> Button:
-    return Button(text, callback(AREA, number, *parts))
 
 
 async def _composer(update: Update, context: Context) -> tuple[Sender, Viewer] | None:
@@ -67,14 +57,12 @@ async def start_notice(update: Update, context: Context) -> None:
     who, viewer = found
     svc = context.svc
     draft_id = await drafts.start_draft(svc, viewer.person)
-    t = svc.catalog.t
-    limit = render.text_limit(svc.catalog, viewer.person)
-    cancel = _button(t(who.language, "notices.button.cancel"), draft_id, "cancel")
-    await context.bot.send_message(
-        who.chat_id,
-        t(who.language, "notices.ask_text", limit=limit),
-        reply_markup=_markup(Keyboard.of([cancel])),
-    )
+    await _show(context, who, render.ask_text(svc.catalog, who.language, draft_id, viewer.person))
+
+
+async def _show(context: Context, who: Sender, screen: Screen) -> None:
+    """Send the screen as a new message in the sender's chat."""
+    await context.bot.send_message(who.chat_id, screen.text, reply_markup=markup(screen.keyboard))
 
 
 def _is_reply(message: Message) -> bool:
@@ -130,12 +118,7 @@ async def _take_text(
     svc = context.svc
     outcome = await drafts.accept_text(svc, draft, who.person, text)
     if not outcome.accepted:
-        key = "notices.too_long" if outcome.length > outcome.limit else "notices.empty"
-        await reply(
-            update,
-            context,
-            svc.catalog.t(who.language, key, length=outcome.length, limit=outcome.limit),
-        )
+        await reply(update, context, drafts.refusal_text(svc.catalog, who.language, outcome))
         return
     viewer = await viewer_for(svc, who.person)
     await _send_audience_menu(context, who, viewer, draft.id, draft.needs_confirmation)
@@ -144,15 +127,10 @@ async def _take_text(
 async def _send_audience_menu(
     context: Context, who: Sender, viewer: Viewer, draft_id: int, needs_confirmation: bool
 ) -> None:
-    svc = context.svc
-    keyboard = await menus.audience_keyboard(
-        svc, viewer, who.language, draft_id, needs_confirmation
+    screen = await menus.audience_screen(
+        context.svc, viewer, who.language, draft_id, needs_confirmation
     )
-    await context.bot.send_message(
-        who.chat_id,
-        svc.catalog.t(who.language, "notices.choose_audience"),
-        reply_markup=_markup(keyboard),
-    )
+    await _show(context, who, screen)
 
 
 async def list_notices(update: Update, context: Context) -> None:
@@ -165,17 +143,7 @@ async def list_notices(update: Update, context: Context) -> None:
         return
     viewer = await viewer_for(svc, who.person)
     found = await receipts.recent(svc, viewer)
-    if not found:
-        await reply(update, context, t(who.language, "notices.list_empty"))
-        return
-    lines = [t(who.language, "notices.list_head")]
-    lines += [render.list_line(svc, who.language, n) for n in found]
-    buttons = [
-        [_button(f"#{n.id} " + t(who.language, "notices.button.open"), n.id, "rep")] for n in found
-    ]
-    await context.bot.send_message(
-        who.chat_id, "\n".join(lines), reply_markup=_markup(Keyboard.of(*buttons))
-    )
+    await _show(context, who, receipts.list_screen(svc, who.language, found))
 
 
 async def press_button(update: Update, context: Context) -> None:
@@ -222,11 +190,11 @@ async def _confirm(update: Update, context: Context, who: Sender, notice_id: int
             log.debug("receipt button of notice %d already gone", notice_id)
 
 
-async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+async def _edit(update: Update, screen: Screen) -> None:
     query = update.callback_query
     assert query is not None
     try:
-        await query.edit_message_text(text, reply_markup=markup)
+        await query.edit_message_text(screen.text, reply_markup=markup(screen.keyboard))
     except BadRequest:
         # Same text and buttons as before (a refresh with nothing new, a double tap).
         log.debug("message unchanged")
@@ -247,22 +215,18 @@ async def _notice_action(
         return
     if verb == "rep":
         await query.answer()
-        text = await receipts.report_text(svc, lang, notice)
-        markup = _markup(receipts.report_buttons(svc.catalog, lang, notice))
+        report = Screen(
+            await receipts.report_text(svc, lang, notice),
+            receipts.report_buttons(svc.catalog, lang, notice),
+        )
         if arg == "1":
             # The report's own refresh button (or "keep it"): redraw that message in place.
-            await _edit(update, text, markup)
+            await _edit(update, report)
         else:
-            await context.bot.send_message(who.chat_id, text, reply_markup=markup)
+            await _show(context, who, report)
     elif verb == "rem":
         reminded = await reminders.remind(svc, notice)
-        if reminded.status == "sent":
-            key = "notices.remind.sent" if reminded.count else "notices.remind.nobody"
-        else:
-            key = f"notices.remind.{reminded.status}"
-        await query.answer(
-            t(lang, key, count=reminded.count, minutes=reminded.wait_minutes), show_alert=True
-        )
+        await query.answer(reminders.outcome_text(svc.catalog, lang, reminded), show_alert=True)
     elif verb == "xlsx":
         await query.answer()
         name, data = await export.export(svc, notice, viewer, lang)
@@ -273,38 +237,11 @@ async def _notice_action(
         )
     elif verb == "wd":
         await query.answer()
-        buttons = [
-            [
-                _button(t(lang, "notices.button.wdy"), notice.id, "wdy"),
-                _button(t(lang, "notices.button.keep"), notice.id, "rep", "1"),
-            ]
-        ]
-        await context.bot.send_message(
-            who.chat_id,
-            t(lang, "notices.withdraw.ask", id=notice.id),
-            reply_markup=_markup(Keyboard.of(*buttons)),
-        )
+        await _show(context, who, withdrawal.ask_screen(svc.catalog, lang, notice))
     elif verb == "wdy":
         outcome = await withdrawal.withdraw(svc, notice)
         await query.answer()
-        if outcome.status == "already":
-            await _edit(update, t(lang, "notices.withdraw.already", id=notice.id))
-            return
-        lines = [
-            t(
-                lang,
-                "notices.withdraw.done",
-                id=notice.id,
-                stopped=outcome.stopped,
-                deleting=outcome.deleting,
-            )
-        ]
-        if outcome.too_old:
-            lines.append(t(lang, "notices.withdraw.too_old", count=outcome.too_old))
-        if outcome.unknown:
-            lines.append(t(lang, "notices.withdraw.unknown", count=outcome.unknown))
-        report = _button(t(lang, "notices.button.open"), notice.id, "rep")
-        await _edit(update, "\n".join(lines), _markup(Keyboard.of([report])))
+        await _edit(update, withdrawal.outcome_screen(svc.catalog, lang, notice, outcome))
 
 
 async def _draft_action(
@@ -319,21 +256,18 @@ async def _draft_action(
     if verb == "send":
         outcome = await sending.send_draft(svc, draft_id, viewer)
         await query.answer()
+        screen = sending.outcome_screen(svc.catalog, lang, outcome)
         if outcome.status == "sent":
-            assert outcome.notice_id is not None
-            report = _button(t(lang, "notices.button.open"), outcome.notice_id, "rep")
-            await _edit(
-                update,
-                t(lang, "notices.sent", id=outcome.notice_id, queued=outcome.queued),
-                _markup(Keyboard.of([report])),
-            )
+            # The preview's buttons become "sent", so the notice cannot be sent twice from there.
+            await _edit(update, screen)
         else:
-            await context.bot.send_message(who.chat_id, t(lang, f"notices.send_{outcome.status}"))
+            await _show(context, who, screen)
         return
     if verb == "cancel":
         cancelled = await drafts.cancel_draft(svc, draft_id, who.person)
         await query.answer()
-        await _edit(update, t(lang, "notices.cancelled" if cancelled else "notices.send_gone"))
+        key = "notices.cancelled" if cancelled else "notices.send_gone"
+        await _edit(update, Screen(t(lang, key)))
         return
     if verb == "noop":
         await query.answer(t(lang, "notices.toast.preview"))
@@ -347,14 +281,14 @@ async def _draft_action(
         await query.answer()
         if draft.stage == "audience":
             keyboard = await menus.audience_keyboard(svc, viewer, lang, draft.id, now_on)
-            await _set_markup(update, _markup(keyboard))
+            await _set_keyboard(update, keyboard)
         return
     if verb == "m":
         await query.answer()
         keyboard = await menus.audience_keyboard(
             svc, viewer, lang, draft.id, draft.needs_confirmation, arg
         )
-        await _set_markup(update, _markup(keyboard))
+        await _set_keyboard(update, keyboard)
         return
     if verb == "back":
         await drafts.back_to_audience(svc, draft, who.person)
@@ -370,15 +304,15 @@ async def _draft_action(
     await query.answer()
     chosen = await drafts.draft_by_id(svc, draft.id, who.person)
     assert chosen is not None
-    await _set_markup(update, None)
+    await _set_keyboard(update, Keyboard())
     await _send_preview(context, who, viewer, chosen)
 
 
-async def _set_markup(update: Update, markup: InlineKeyboardMarkup | None) -> None:
+async def _set_keyboard(update: Update, keyboard: Keyboard) -> None:
     query = update.callback_query
     assert query is not None
     try:
-        await query.edit_message_reply_markup(reply_markup=markup)
+        await query.edit_message_reply_markup(reply_markup=markup(keyboard))
     except BadRequest:
         log.debug("keyboard unchanged")
 
@@ -386,13 +320,9 @@ async def _set_markup(update: Update, markup: InlineKeyboardMarkup | None) -> No
 async def _send_preview(context: Context, who: Sender, viewer: Viewer, draft: Draft) -> None:
     """The notice exactly as recipients will see it, then who gets it with Send and Cancel."""
     svc = context.svc
-    t = svc.catalog.t
     lang = who.language
     shown = await drafts.preview(svc, draft, viewer, lang)
-    markup = None
-    if draft.needs_confirmation:
-        label = t(lang, "notices.button.confirm")
-        markup = _markup(Keyboard.of([_button(label, draft.id, "noop")]))
+    copy_markup = markup(drafts.preview_keyboard(svc.catalog, lang, draft))
     chat = who.chat_id
     if draft.media_kind and draft.media_file_id:
         caption_fits = len(shown.rendered) <= render.CAPTION_LIMIT
@@ -401,42 +331,10 @@ async def _send_preview(context: Context, who: Sender, viewer: Viewer, draft: Dr
             chat,
             draft.media_file_id,
             caption=shown.rendered if caption_fits else None,
-            reply_markup=markup if caption_fits else None,
+            reply_markup=copy_markup if caption_fits else None,
         )
         if not caption_fits:
-            await context.bot.send_message(chat, shown.rendered, reply_markup=markup)
+            await context.bot.send_message(chat, shown.rendered, reply_markup=copy_markup)
     else:
-        await context.bot.send_message(chat, shown.rendered, reply_markup=markup)
-    lines = [
-        t(lang, "notices.preview.head", audience=shown.audience),
-        t(
-            lang,
-            "notices.preview.count",
-            total=shown.total,
-            counts=render.counts_text(svc.catalog, lang, shown.counts),
-        ),
-    ]
-    if shown.no_account:
-        lines.append(t(lang, "notices.preview.no_account", count=shown.no_account))
-    lines.append(
-        t(
-            lang,
-            "notices.preview.confirm_on"
-            if draft.needs_confirmation
-            else "notices.preview.confirm_off",
-        )
-    )
-    rows = []
-    if shown.total > shown.no_account:
-        rows.append([_button(t(lang, "notices.button.send"), draft.id, "send")])
-    else:
-        lines.append(t(lang, "notices.preview.nobody"))
-    rows.append(
-        [
-            _button(t(lang, "notices.button.change"), draft.id, "back"),
-            _button(t(lang, "notices.button.cancel"), draft.id, "cancel"),
-        ]
-    )
-    await context.bot.send_message(
-        chat, "\n".join(lines), reply_markup=_markup(Keyboard.of(*rows))
-    )
+        await context.bot.send_message(chat, shown.rendered, reply_markup=copy_markup)
+    await _show(context, who, drafts.preview_summary(svc.catalog, lang, draft, shown))

@@ -1,4 +1,4 @@
-"""Every minute: escalate alerts nobody took in time, and evaluate check-ins left unevaluated."""
+"""Every 30 s: escalate alerts nobody took in time, and evaluate check-ins left unevaluated."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from bot.core.config import Config
 if TYPE_CHECKING:
     from tests.fakeapi import FakeBotAPI
     from tests.harness import Harness
+    from tests.steps import School
 
 # Opt in to python-telegram-bot's coming timedelta durations (retry_after and friends) now,
 # rather than meet a deprecation warning, which this suite treats as an error.
@@ -107,3 +108,15 @@ async def harness(config: Config, api: FakeBotAPI, clock: FakeClock) -> AsyncIte
         yield bot
     finally:
         await bot.stop()
+
+
+@pytest.fixture
+async def school(tmp_path: Path) -> AsyncIterator[School]:
+    """The seed school driven through bot/ directly, without Telegram."""
+    from tests.steps import seeded_school
+
+    place = await seeded_school(tmp_path)
+    try:
+        yield place
+    finally:
+        await place.svc.db.close()

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import dataclasses
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ from bot.delivery import outbox
 from bot.people.onboarding import issue_invites
 from bot.people.roster import parse_roster
 from bot.people.store.roster import apply_roster
+from bot.storage.db import Database
 from bot.storage.people import select_people
 from tests.fakeapi import TOKEN, FakeBotAPI, FakeUser
 
@@ -58,6 +62,7 @@ class Harness:
         return get_services(self.app.bot_data)
 
     async def start(self) -> None:
+        _copy_if_new(await _migrated_template(), Path(self.config.general.database))
         app = build_application(self.config, token=TOKEN, clock=self.clock)
         await app.initialize()
         # run_polling would call these hooks; a test drives the lifecycle by hand.
@@ -146,6 +151,34 @@ class Harness:
                 raise AssertionError(f"{due} outbox rows still due after {timeout} s")
             self.svc.wake_outbox()
             await asyncio.sleep(0.02)
+
+
+_template: Path | None = None
+
+
+async def _migrated_template() -> Path:
+    """A database file the real migrations ran on, made once per test process.
+
+    Every test that starts the bot starts it on a copy: the migrations commit one by one with
+    synchronous=FULL, and their fsyncs cost a fresh database more than the rest of a start.
+    The bot still opens the copy through Database.open, which finds nothing to migrate;
+    test_storage covers the migrations themselves."""
+    global _template
+    if _template is None:
+        folder = Path(tempfile.mkdtemp(prefix="classcare-template-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        path = folder / "classcare.db"
+        db = await Database.open(path)
+        await db.close()
+        _template = path
+    return _template
+
+
+def _copy_if_new(template: Path, database: Path) -> None:
+    """Start a test's first run of the bot on a copy of the template; a restart keeps its data."""
+    if not database.exists():
+        shutil.copyfile(template, database)
+        database.chmod(0o600)
 
 
 def _scope_chat(params: dict[str, Any]) -> int | None:

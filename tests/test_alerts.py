@@ -10,127 +10,16 @@ from typing import Any
 import pytest
 
 from bot import alerts
-from bot.checkins import store as checkins_store
-from bot.checkins.schedule import local_date
 from bot.delivery import outbox
-from bot.storage import people
 from tests.conftest import SHANGHAI
-from tests.fakeapi import FakeUser
 from tests.harness import Harness
-from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
-from tests.test_checkins_e2e import data
+from tests.seed import STUDENTS_CSV, USER_IDS
+from tests.steps import alert_row, answer_checkin, button_data, data, events, person, school
 
 
 def _chat(call: Any) -> int:
     """The chat a recorded call went to (form-encoded params arrive as text)."""
     return int(call.params.get("chat_id", 0))
-
-
-async def school(harness: Harness, *numbers: str) -> dict[str, FakeUser]:
-    """Seed the school and link the named people (English speakers get English)."""
-    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
-    users = {}
-    for number in numbers:
-        language = "en" if number in ("T02", "S003") else "zh-hans"
-        users[number] = await harness.onboard(
-            number, user_id=USER_IDS[number], language_code=language
-        )
-    return users
-
-
-async def person(harness: Harness, number: str) -> Any:
-    found = await people.person_by_telegram(harness.svc.db, USER_IDS[number])
-    assert found is not None
-    return found
-
-
-async def answer_checkin(
-    harness: Harness,
-    number: str,
-    *,
-    temperature: float | None = 36.6,
-    symptoms: str = "",
-    mood: int = 4,
-    slot_index: int = 0,
-    evaluate: bool = True,
-) -> int:
-    """Write an answered check-in for the student at the current fake time and evaluate it, as
-    the check-in flow does when the student taps Send."""
-    svc = harness.svc
-    now = svc.now()
-    student = await person(harness, number)
-    slot = svc.config.checkins.slots[slot_index]
-    async with svc.db.transaction() as tx:
-        day = local_date(now, svc.tz)
-        existing = await checkins_store.round_for(tx, day, slot.name)
-        if existing is None:
-            round_id = await checkins_store.insert_round(
-                tx,
-                local_date=day,
-                slot=slot.name,
-                slot_index=slot_index,
-                scheduled_at=now - 60,
-                closes_at=now + 3 * 3600,
-                state="opened",
-                now=now,
-            )
-            await checkins_store.add_isolated_students(
-                tx, round_id, scheduled_at=now - 60, with_screen=False, now=now
-            )
-        else:
-            round_id = existing.id
-        async with tx.execute(
-            "SELECT id FROM checkins WHERE round_id = ? AND student_id = ?",
-            (round_id, student.id),
-        ) as cursor:
-            row = await cursor.fetchone()
-        assert row is not None, "the student is not isolated"
-        checkin_id = int(row[0])
-        await checkins_store.update_flow(
-            tx,
-            checkin_id,
-            steps=("temperature",),
-            now=now,
-            step="summary",
-            status="answered",
-            answered_at=now,
-            temperature_c=temperature,
-            temperature_status="measured" if temperature is not None else "not_measured",
-            symptoms=symptoms,
-            mood=mood,
-        )
-    if evaluate:
-        await alerts.evaluate_checkin(svc, checkin_id)
-    return checkin_id
-
-
-def card_in(user: FakeUser, *needles: str) -> dict[str, Any]:
-    """The latest message in the user's chat with all needles in its text."""
-    for message in reversed(user.messages):
-        text = message.get("text") or ""
-        if all(n in text for n in needles):
-            return message
-    raise AssertionError(f"no message with {needles} for user {user}")
-
-
-def button_data(message: dict[str, Any]) -> list[str]:
-    markup = message.get("reply_markup") or {}
-    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
-
-
-async def alert_row(harness: Harness, kind: str) -> dict[str, Any]:
-    row = await harness.svc.db.fetchone(
-        "SELECT * FROM alerts WHERE kind = ? ORDER BY id DESC LIMIT 1", (kind,)
-    )
-    assert row is not None, f"no {kind} alert"
-    return dict(row)
-
-
-async def events(harness: Harness, alert_id: int) -> list[str]:
-    rows = await harness.svc.db.fetchall(
-        "SELECT event FROM alert_events WHERE alert_id = ? ORDER BY id", (alert_id,)
-    )
-    return [r[0] for r in rows]
 
 
 async def test_fever_reaches_teacher_and_doctor_as_urgent_and_ack_updates_the_other_card(

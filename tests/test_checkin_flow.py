@@ -13,10 +13,17 @@ from bot.core.config import Checkins, Isolation, Slot
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeBotAPI, FakeUser
 from tests.harness import Harness, make_config
-from tests.test_alerts import alert_row, answer_checkin, button_data, school
-from tests.test_checkins_e2e import at, data, status_of
-from tests.test_studentview import view_of
-from tests.test_today import received
+from tests.steps import (
+    alert_row,
+    answer_checkin,
+    at,
+    button_data,
+    data,
+    received,
+    school,
+    status_of,
+    view_of,
+)
 
 # What the fake API must have shown within the 2 s (of wall time; the clock stands).
 PROMPTLY = 2.0

@@ -7,115 +7,18 @@ outbox; the end-to-end tests at the bottom go through the real Application and t
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.app import connect
 from bot.checkins import flow, store
 from bot.checkins.flow import Reply
-from bot.checkins.rounds import RoundsReport, run_rounds
-from bot.core.clock import FakeClock
-from bot.core.config import Config
-from bot.core.i18n import Catalog
-from bot.core.services import Services
 from bot.isolation import periods as isolation
-from bot.people.roster import parse_roster
-from bot.people.store.roster import apply_roster
-from bot.storage import people
-from bot.storage.db import Database
-from bot.storage.records import Person
-from tests.conftest import SHANGHAI, START
+from tests.conftest import SHANGHAI
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
-
-BOUND = ("S001", "S003", "S004", "S005")
-
-
-@dataclass
-class School:
-    svc: Services
-    clock: FakeClock
-    path: Path
-
-    def at(self, hour: int, minute: int = 0, days: int = 0) -> int:
-        when = datetime(2026, 11, 30, hour, minute, tzinfo=SHANGHAI) + timedelta(days=days)
-        self.clock.set(when)
-        return self.svc.now()
-
-    async def student(self, number: str) -> Person:
-        row = await self.svc.db.fetchone(
-            "SELECT id FROM people WHERE number = ? AND role = 'student'", (number,)
-        )
-        assert row is not None
-        person = await people.person_by_id(self.svc.db, row[0])
-        assert person is not None
-        return person
-
-    async def outbox(self, like: str = "%") -> list[dict[str, Any]]:
-        rows = await self.svc.db.fetchall(
-            "SELECT dedup_key, chat_id, payload FROM outbox WHERE dedup_key LIKE ? ORDER BY id",
-            (like,),
-        )
-        return [
-            {"key": r["dedup_key"], "chat_id": r["chat_id"], **json.loads(r["payload"])}
-            for r in rows
-        ]
-
-    async def checkin_of(self, number: str) -> store.Checkin:
-        student = await self.student(number)
-        found = await store.latest_checkin(self.svc.db, student.id)
-        assert found is not None
-        return found
-
-    async def press(self, number: str, data: str) -> Reply:
-        student = await self.student(number)
-        _, checkin_id, verb, *args = data.split(":")
-        language = student.language or "zh-CN"
-        return await flow.press(
-            self.svc, student, language, int(checkin_id), verb, args, 77, self.svc.now()
-        )
-
-    async def type(self, number: str, text: str) -> Reply | None:
-        student = await self.student(number)
-        return await flow.typed(
-            self.svc, student, student.language or "zh-CN", text, self.svc.now()
-        )
-
-    async def rounds(self) -> RoundsReport:
-        return await run_rounds(self.svc, self.svc.now())
-
-
-async def open_school(path: Path, clock: FakeClock) -> School:
-    config = Config()
-    db = await Database.open(path)
-    svc = Services(config=config, db=db, clock=clock, catalog=Catalog.load())
-    connect(svc)
-    return School(svc, clock, path)
-
-
-@pytest.fixture
-async def school(tmp_path: Path) -> AsyncIterator[School]:
-    clock = FakeClock(START)
-    place = await open_school(tmp_path / "classcare.db", clock)
-    for name, text in (("staff.csv", STAFF_CSV), ("students.csv", STUDENTS_CSV)):
-        file = tmp_path / name
-        file.write_text(text, encoding="utf-8")
-        await apply_roster(place.svc.db, parse_roster(file), now=place.svc.now(), tz=SHANGHAI)
-    for number in BOUND:
-        student = await place.student(number)
-        async with place.svc.db.transaction() as tx:
-            await people.bind_account(
-                tx, student.id, USER_IDS[number], USER_IDS[number], "zh-CN", place.svc.now()
-            )
-    try:
-        yield place
-    finally:
-        await place.svc.db.close()
+from tests.steps import BOUND, School, open_school
 
 
 def data_of(reply: Reply | None, label: str) -> str:

@@ -13,13 +13,7 @@ from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
-
-
-async def at(harness: Harness, hour: int, minute: int = 0) -> None:
-    """Move the clock to a time of the seeded Monday and run what is due."""
-    harness.clock.set(datetime(2026, 11, 30, hour, minute, tzinfo=SHANGHAI))
-    await harness.tick()
-    await harness.delivered()
+from tests.steps import at, data, status_of
 
 
 async def students(harness: Harness) -> dict[str, FakeUser]:
@@ -38,24 +32,6 @@ def prompts(harness: Harness, slot: str) -> list[int]:
         for c in harness.api.calls
         if c.method == "sendMessage" and slot in str(c.params.get("text"))
     )
-
-
-def data(message: dict[str, object], label: str) -> str:
-    markup = message.get("reply_markup")
-    assert isinstance(markup, dict)
-    for row in markup["inline_keyboard"]:
-        for button in row:
-            if label in button["text"]:
-                return str(button["callback_data"])
-    raise AssertionError(f"no button {label!r} in {markup}")
-
-
-async def status_of(harness: Harness, number: str) -> str:
-    person = await people.person_by_telegram(harness.svc.db, USER_IDS[number])
-    assert person is not None
-    checkin = await store.latest_checkin(harness.svc.db, person.id)
-    assert checkin is not None
-    return checkin.status
 
 
 async def test_a_day_bad_temperatures_reminders_missed_and_noon(harness: Harness) -> None:

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.core.config import Config, ConfigError, bot_token, load_config
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+from tests.steps import REPO, run_cli, write
 
 
 def test_shipped_config_states_every_default() -> None:
@@ -134,17 +125,6 @@ def test_token_only_from_environment() -> None:
     assert bot_token({"BOT_TOKEN": " 1:abc "}) == "1:abc"
     with pytest.raises(ConfigError, match="BOT_TOKEN is not set"):
         bot_token({})
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={"PATH": "/usr/bin:/bin", **(env or {})},
-        timeout=60,
-    )
 
 
 def test_cli_typo_in_config_exits_2(tmp_path: Path) -> None:

@@ -5,25 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.storage import people
-from tests.fakeapi import FakeUser
 from tests.harness import Harness
-from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
+from tests.seed import USER_IDS
+from tests.steps import school
 
 
 def _chat(call: Any) -> int:
     """The chat a recorded call went to (form-encoded params arrive as text)."""
     return int(call.params.get("chat_id", 0))
-
-
-async def school(harness: Harness, *numbers: str) -> dict[str, FakeUser]:
-    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
-    users = {}
-    for number in numbers:
-        language = "en" if number in ("T02", "S003") else "zh-hans"
-        users[number] = await harness.onboard(
-            number, user_id=USER_IDS[number], language_code=language
-        )
-    return users
 
 
 async def contacts(harness: Harness) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from bot.safeguarding.screen import screen_text
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeBotAPI, FakeUser
 from tests.harness import Harness, make_config
-from tests.test_alerts import alert_row, button_data, person, school
+from tests.steps import alert_row, button_data, person, school
 
 REPO = Path(__file__).resolve().parent.parent
 CATALOG = Catalog.load()

@@ -7,13 +7,21 @@ import json
 from typing import Any
 
 from bot import alerts
-from bot.alerts import store as alert_store
 from bot.core.i18n import Catalog
 from bot.retention import purge as retention
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
-from tests.test_alerts import alert_row, answer_checkin, button_data, events, person, school
-from tests.test_ledger import column, ledger_of, rows
+from tests.steps import (
+    alert_row,
+    answer_checkin,
+    button_data,
+    column,
+    events,
+    ledger_of,
+    person,
+    rows,
+    school,
+)
 
 CATALOG = Catalog.load()
 FIRST = "我不想活了，活着没意思"
@@ -162,6 +170,16 @@ async def test_the_card_quotes_the_students_message_the_teacher_the_sentence(
 # --- handling counts (item 4) ------------------------------------------------------------
 
 
+async def handling_call(harness: Harness, alert_id: int) -> tuple[int, int] | None:
+    """(staff id, time) of the phone call recorded as the alert's handling, if any."""
+    row = await harness.svc.db.fetchone(
+        "SELECT c.staff_id, c.at FROM alerts a JOIN contacts c ON c.id = a.handled_call_id"
+        " WHERE a.id = ?",
+        (alert_id,),
+    )
+    return None if row is None else (row[0], row[1])
+
+
 def answer_of(user: FakeUser) -> str:
     return str(user.callback_answers[-1].get("text", ""))
 
@@ -237,12 +255,8 @@ async def test_a_call_settles_an_unreachable_alert_and_the_line_on_what_was_done
     shown = card_now(users["T01"], card)["text"]
     assert f"📝 处置情况：{row['resolution']}" in shown
     # What the ledger reads for its 处置情况 column.
-    [handled] = await alert_store.resolutions_for(
-        harness.svc.db, [student.id], harness.svc.now() - 3600, harness.svc.now() + 1
-    )
-    assert handled.alert_id == alert["id"] and handled.resolution == row["resolution"]
-    assert handled.called_by == (await person(harness, "T01")).id
-    assert handled.called_at == harness.svc.now()
+    call = await handling_call(harness, alert["id"])
+    assert call == ((await person(harness, "T01")).id, harness.svc.now())
     # Answered once: the next text is not taken as the line again.
     await users["T01"].send_text("谢谢")
     await users["T01"].wait_for_message(contains=CATALOG.t("zh-CN", "text.hint_staff")[:6])
@@ -316,10 +330,13 @@ async def test_the_line_is_forgotten_with_the_alerts_facts(harness: Harness) -> 
     await users["T01"].send_text("已让家长带去医院")
     await users["T01"].wait_for_message(contains="已记下处置情况", since=mark)
     student = await person(harness, "S001")
-    now = harness.svc.now()
-    [handled] = await alert_store.resolutions_for(harness.svc.db, [student.id], now - 60, now + 1)
-    assert handled.checkin_ids == (checkin_id,) and handled.resolution == "已让家长带去医院"
-    assert handled.called_at is None
+    row = await alert_row(harness, "fever")
+    assert row["student_id"] == student.id and row["resolution"] == "已让家长带去医院"
+    assert await handling_call(harness, alert["id"]) is None
+    signals = await harness.svc.db.fetchall(
+        "SELECT key FROM alert_signals WHERE alert_id = ?", (alert["id"],)
+    )
+    assert [s[0].split(":")[2] for s in signals] == [str(checkin_id)]
     harness.clock.advance(days=harness.config.retention.days_after_isolation + 1)
     await retention.purge_due(harness.svc)
     row = await alert_row(harness, "fever")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from datetime import date
 from typing import get_args
 
+from bot.core.config import Config
 from bot.core.i18n import Catalog, language_from_telegram, placeholders
 from bot.core.menus import MENUS
 from bot.safeguarding.screen import Category
+from tests.steps import REPO
 
 
 def test_catalogs_have_the_same_keys() -> None:
@@ -16,6 +19,53 @@ def test_catalogs_have_the_same_keys() -> None:
     zh, en = catalog.keys("zh-CN"), catalog.keys("en")
     assert zh - en == set(), f"missing in en: {sorted(zh - en)}"
     assert en - zh == set(), f"missing in zh-CN: {sorted(en - zh)}"
+
+
+def constant_keys() -> dict[str, str]:
+    """Every string literal in the code that names a catalog text, with where it stands.
+
+    A literal counts when it starts with a catalog area ("alerts.", "common.", ...), whatever
+    call it goes to (catalog.t, t_or, raw, a module's own t or _t, a label table). Not counted:
+    prefixes a key is built on (f"{prefix}.{code}", checked by the catalog tests of each code),
+    pieces of f-strings, and audit action names, which share the dotted shape."""
+    areas = sorted(p.stem for p in (REPO / "bot/core/locales/zh-CN").glob("*.toml"))
+    shape = re.compile(rf"^({'|'.join(areas)})(\.[a-z0-9_]+)+$")
+    known = Catalog.for_config(Config()).keys("zh-CN")
+    prefixes = {key.rsplit(".", n)[0] for key in known for n in range(1, key.count(".") + 1)}
+    found: dict[str, str] = {}
+    for folder in ("bot", "handlers", "jobs"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            skipped = {
+                id(part)
+                for node in ast.walk(tree)
+                if isinstance(node, ast.JoinedStr)
+                for part in node.values
+            } | {
+                id(node.value)
+                for node in ast.walk(tree)
+                if isinstance(node, ast.keyword) and node.arg == "action"
+            }
+            for node in ast.walk(tree):
+                if (
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and id(node) not in skipped
+                    and shape.match(node.value)
+                    and node.value not in prefixes
+                ):
+                    where = f"{path.relative_to(REPO)}:{node.lineno}"
+                    found.setdefault(node.value, where)
+    return found
+
+
+def test_every_constant_key_in_the_code_is_in_both_catalogs() -> None:
+    catalog = Catalog.for_config(Config())
+    used = constant_keys()
+    assert len(used) > 200, "the scan found too few keys to be reading the code"
+    for language in ("zh-CN", "en"):
+        missing = {key: where for key, where in used.items() if key not in catalog.keys(language)}
+        assert not missing, f"keys missing in {language}: {missing}"
 
 
 def test_placeholders_agree() -> None:

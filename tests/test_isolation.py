@@ -9,9 +9,7 @@ from bot.checkins import flow, store
 from bot.core.config import Isolation
 from bot.isolation import periods as isolation
 from bot.isolation.periods import Result
-from tests.test_checkins import School, school
-
-__all__ = ["school"]
+from tests.steps import School
 
 
 async def test_starting_mid_day_includes_the_next_slot_only(school: School) -> None:

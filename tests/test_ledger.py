@@ -6,8 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,201 +15,28 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from bot.cli.ledger import add_ledger_commands
-from bot.core.clock import epoch
 from bot.reports import ledger
 from bot.reports.ledger import RangeError, parse_range
 from bot.reports.ledgerbook import FILL_INFO, FILL_URGENT, FILL_WARNING
 from bot.storage.records import Scope
-from tests.conftest import SHANGHAI
-from tests.fakeapi import FakeUser
 from tests.harness import Harness
-from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
-
-FIRST = date(2026, 11, 30)
-LAST = date(2026, 12, 13)
-SLOTS = (("morning", 7, 30), ("noon", 12, 30))
-ISOLATED = ("S001", "S002", "S003", "S005", "S901")
-FORMULA_NOTE = '=HYPERLINK("http://example.com/x","点我")'
-SCREEN_DAY = date(2026, 12, 2)  # a Wednesday: the noon slot carries the wellbeing screen
-
-
-@dataclass
-class Fortnight:
-    """Ids of what the seed wrote, for assertions."""
-
-    people: dict[str, int] = field(default_factory=dict)
-    checkins: dict[tuple[str, str, str], int] = field(default_factory=dict)
-
-
-def _at(day: date, hour: int, minute: int) -> int:
-    return epoch(datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI))
-
-
-def _answer(number: str, day: date, slot: str) -> dict[str, Any]:
-    """What the student answered: ordinary, except a few abnormal check-ins tests look for."""
-    index = (day - FIRST).days
-    answer: dict[str, Any] = {
-        "status": "answered",
-        "temperature_c": 36.5 + (index % 3) / 10,
-        "temperature_status": "measured",
-        "symptoms": "",
-        "mood": 4,
-        "screen": (None, None, None, None),
-        "note": None,
-    }
-    if (number, index, slot) == ("S001", 2, "morning"):
-        answer["temperature_c"] = 38.2
-    if (number, index, slot) == ("S001", 3, "morning"):
-        answer["temperature_c"] = 37.5
-    if (number, index, slot) == ("S001", 0, "noon"):
-        answer["note"] = "今天有点头疼"
-    if (number, index, slot) == ("S002", 1, "noon"):
-        # A note typed to look like a spreadsheet formula must reach the sheet as text.
-        answer["note"] = FORMULA_NOTE
-    if (number, index, slot) == ("S002", 4, "noon"):
-        answer["symptoms"] = "cough,sore_throat"
-    if (number, index, slot) == ("S002", 5, "morning"):
-        answer.update(temperature_c=None, temperature_status="not_measured")
-    if (number, index) == ("S005", 6):
-        answer["mood"] = 1
-    if (number, index, slot) in (("S003", 1, "morning"), ("S003", 1, "noon")):
-        answer.update(status="missed", temperature_c=None, temperature_status=None)
-        answer.update(symptoms=None, mood=None)
-    if day == SCREEN_DAY and slot == "noon" and answer["status"] == "answered":
-        answer["mood"] = None
-        answer["screen"] = (2, 2, 1, 1) if number == "S001" else (0, 0, 0, 0)
-    return answer
-
-
-async def seed_fortnight(harness: Harness) -> Fortnight:
-    """Import the seed school, then write 14 days of rounds and check-ins with plain SQL, as if
-    the rounds had run; all settled and evaluated, so no job acts on them."""
-    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
-    seeded = Fortnight()
-    db = harness.svc.db
-    for row in await db.fetchall("SELECT id, number FROM people"):
-        seeded.people[row["number"]] = row["id"]
-    isolations = {
-        row["student_id"]: row["id"]
-        for row in await db.fetchall("SELECT id, student_id FROM isolations")
-    }
-    async with db.transaction() as tx:
-        for offset in range((LAST - FIRST).days + 1):
-            day = FIRST + timedelta(days=offset)
-            for index, (slot, hour, minute) in enumerate(SLOTS):
-                scheduled = _at(day, hour, minute)
-                cursor = await tx.execute(
-                    "INSERT INTO rounds (local_date, slot, slot_index, scheduled_at, closes_at,"
-                    " state, opened_at, closed_at, created_at) VALUES (?, ?, ?, ?, ?, 'opened',"
-                    " ?, ?, ?)",
-                    (
-                        day.isoformat(),
-                        slot,
-                        index,
-                        scheduled,
-                        scheduled + 10800,
-                        scheduled,
-                        scheduled + 10800,
-                        scheduled,
-                    ),
-                )
-                round_id = cursor.lastrowid
-                for number in ISOLATED:
-                    student = seeded.people[number]
-                    a = _answer(number, day, slot)
-                    answered = scheduled + 600 if a["status"] == "answered" else None
-                    cursor = await tx.execute(
-                        "INSERT INTO checkins (round_id, student_id, isolation_id, with_screen,"
-                        " step, temperature_c, temperature_status, symptoms, mood, screen_1,"
-                        " screen_2, screen_3, screen_4, note, status, created_at, answered_at,"
-                        " closed_at, evaluated_at) VALUES"
-                        " (?, ?, ?, ?, 'summary', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            round_id,
-                            student,
-                            isolations[student],
-                            int(day == SCREEN_DAY and slot == "noon"),
-                            a["temperature_c"],
-                            a["temperature_status"],
-                            a["symptoms"],
-                            a["mood"],
-                            *a["screen"],
-                            a["note"],
-                            a["status"],
-                            scheduled,
-                            answered,
-                            scheduled + 10800,
-                            scheduled + 10800,
-                        ),
-                    )
-                    assert cursor.lastrowid is not None
-                    seeded.checkins[(number, day.isoformat(), slot)] = cursor.lastrowid
-        # The fever check-in raised an urgent alert; the teacher phoned the student that day.
-        fever = seeded.checkins[("S001", "2026-12-02", "morning")]
-        at = _at(date(2026, 12, 2), 7, 45)
-        cursor = await tx.execute(
-            "INSERT INTO alerts (student_id, kind, level, state, opened_at, updated_at, seen_at,"
-            " resolved_at, resolved_by) VALUES (?, 'fever', 'urgent', 'resolved', ?, ?, ?, ?, ?)",
-            (seeded.people["S001"], at, at, at, at + 1200, seeded.people["T01"]),
-        )
-        await tx.execute(
-            "INSERT INTO alert_signals (key, alert_id, at) VALUES (?, ?, ?)",
-            (f"fever:ci:{fever}:0123abcd", cursor.lastrowid, at),
-        )
-        await tx.execute(
-            "INSERT INTO contacts (student_id, staff_id, at, direction, channel)"
-            " VALUES (?, ?, ?, 'call', 'phone')",
-            (seeded.people["S001"], seeded.people["T01"], _at(date(2026, 12, 2), 9, 12)),
-        )
-        # That evening the student wrote to the counselor: not the teacher's business.
-        await tx.execute(
-            "INSERT INTO contacts (student_id, staff_id, at, direction, channel)"
-            " VALUES (?, ?, ?, 'in', 'text')",
-            (seeded.people["S001"], seeded.people["C01"], _at(date(2026, 12, 2), 20, 5)),
-        )
-    harness.clock.set(datetime(2026, 12, 13, 18, 0, tzinfo=SHANGHAI))
-    return seeded
-
-
-async def onboard(harness: Harness, number: str) -> FakeUser:
-    language = "en" if number in ("T02", "S003") else "zh-hans"
-    return await harness.onboard(number, user_id=USER_IDS[number], language_code=language)
-
-
-async def ledger_of(user: FakeUser, command: str) -> Workbook:
-    """Send the command and open the XLSX that comes back."""
-    await user.send_text(command)
-    await user.api.wait_for(
-        lambda call: call.method == "sendDocument" and int(call.params["chat_id"]) == user.id
-    )
-    message = next(m for m in reversed(user.messages) if m.get("document"))
-    assert message["document"]["file_name"].endswith(".xlsx")
-    return load_workbook(io.BytesIO(message["file_bytes"]))
-
-
-def rows(sheet: Any) -> list[list[Any]]:
-    return [list(r) for r in sheet.iter_rows(values_only=True)]
-
-
-# Every sheet starts with a title row, a row naming column groups (the slots) and the header.
-HEAD = 3
-
-
-def header(sheet: Any) -> list[Any]:
-    return rows(sheet)[HEAD - 1]
+from tests.steps import (
+    FIRST,
+    FORMULA_NOTE,
+    HEAD,
+    ISOLATED,
+    LAST,
+    column,
+    header,
+    ledger_of,
+    onboard,
+    rows,
+    seed_fortnight,
+)
 
 
 def body(sheet: Any) -> list[list[Any]]:
     return rows(sheet)[HEAD:]
-
-
-def column(sheet: Any, title: str, slot: str | None = None) -> int:
-    """The index of a column; for a slot's column, the one under that slot's group."""
-    names = header(sheet)
-    if slot is None:
-        return names.index(title)
-    start = rows(sheet)[HEAD - 2].index(slot)
-    return names.index(title, start)
 
 
 def student_row(sheet: Any, number: str) -> int:

@@ -8,8 +8,7 @@ from typing import Any
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
-from tests.test_checkins_e2e import at
-from tests.test_notices import choose, copies, school, tap
+from tests.steps import at, choose, copies, school, tap
 
 STICKER = {"file_id": "stk1", "file_unique_id": "stk1", "type": "regular", "width": 512,
            "height": 512, "is_animated": False, "is_video": False}  # fmt: skip

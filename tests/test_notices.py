@@ -16,19 +16,17 @@ from openpyxl import load_workbook
 import handlers.checkin
 import handlers.text
 from bot.cli.notice import add_notice_commands
-from bot.core.access import Viewer
 from bot.notices import receipts, render, sending, store, withdrawal
 from bot.notices.audience import Audience
 from bot.notices.render import Media
 from bot.storage import people
 from bot.storage.db import Database
 from handlers import notices as notice_handlers
-from handlers.common import Context, Sender, viewer_for
+from handlers.common import Context, Sender
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
-
-TEXT = "明天上午8点复课，请带好口罩和体温记录。"
+from tests.steps import TEXT, choose, class_id, copies, current, school, tap, viewer_of
 
 
 @pytest.fixture(autouse=True)
@@ -47,39 +45,8 @@ def notice_text_dispatch(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-async def school(
-    harness: Harness, *numbers: str, students_csv: str = STUDENTS_CSV
-) -> dict[str, FakeUser]:
-    await harness.seed(staff_csv=STAFF_CSV, students_csv=students_csv)
-    users = {}
-    for number in numbers:
-        language = "en" if number in ("T02", "S003") else "zh-hans"
-        users[number] = await harness.onboard(
-            number, user_id=USER_IDS[number], language_code=language
-        )
-    return users
-
-
-async def class_id(harness: Harness, name: str) -> int:
-    return int(await harness.svc.db.scalar("SELECT id FROM classes WHERE name = ?", (name,)))
-
-
 async def school_id(harness: Harness, name: str) -> int:
     return int(await harness.svc.db.scalar("SELECT id FROM schools WHERE name = ?", (name,)))
-
-
-def copies(user: FakeUser, text: str = TEXT) -> list[dict[str, Any]]:
-    return [m for m in user.messages if text in str(m.get("text") or m.get("caption") or "")]
-
-
-def current(user: FakeUser, message: dict[str, Any]) -> dict[str, Any]:
-    return dict(user.chat.messages[message["message_id"]])
-
-
-async def tap(user: FakeUser, message: dict[str, Any], label: str) -> dict[str, Any]:
-    """Press the button whose label contains `label` and return the answer to the press."""
-    query = await user.press(message["message_id"], user.button(current(user, message), label))
-    return await user.answered(query)
 
 
 async def compose(harness: Harness, author: FakeUser, text: str = TEXT) -> dict[str, Any]:
@@ -89,19 +56,6 @@ async def compose(harness: Harness, author: FakeUser, text: str = TEXT) -> dict[
     await author.wait_for_message(contains="正文", since=mark)
     await author.send_text(text)
     return await author.wait_for_message(contains="发给谁", since=mark)
-
-
-async def choose(harness: Harness, author: FakeUser, menu: dict[str, Any], label: str) -> dict:
-    """Press an audience button; returns the summary under the preview."""
-    mark = harness.api.mark()
-    await tap(author, menu, label)
-    return await author.wait_for_message(contains="接收人", since=mark)
-
-
-async def viewer_of(harness: Harness, number: str) -> Viewer:
-    person = await people.person_by_telegram(harness.svc.db, USER_IDS[number])
-    assert person is not None
-    return await viewer_for(harness.svc, person)
 
 
 async def notice_rows(harness: Harness) -> list[dict[str, Any]]:

@@ -12,10 +12,8 @@ from bot.reports.store import ledger
 from bot.storage import people
 from bot.storage.records import Scope
 from tests.harness import Harness
-from tests.reliability.test_privacy import answer_with_fever_and_note
 from tests.seed import USER_IDS
-from tests.test_alerts import answer_checkin, school
-from tests.test_checkins_e2e import at, data
+from tests.steps import answer_checkin, answer_with_fever_and_note, at, data, school
 
 CRISIS = "我不想活了"
 CARD_WITH_FEVER = (

@@ -3,35 +3,8 @@ several matches, and refusals outside the viewer's scope."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from tests.fakeapi import FakeUser
 from tests.harness import Harness
-from tests.test_ledger import onboard, seed_fortnight
-
-
-def _chat(call: Any) -> int:
-    return int(call.params.get("chat_id", 0))
-
-
-async def view_of(user: FakeUser, command: str, *, contains: str) -> tuple[str, dict[str, Any]]:
-    """Send the command; return the table text and the chart message that follow it."""
-    mark = user.api.mark()
-    await user.send_text(command)
-    return await _view(user, mark, contains)
-
-
-async def _view(user: FakeUser, mark: int, contains: str) -> tuple[str, dict[str, Any]]:
-    # The table comes first, then the chart with its caption.
-    await user.api.wait_for(
-        lambda call: call.method == "sendPhoto" and _chat(call) == user.id, since=mark
-    )
-    chart = next(m for m in reversed(user.messages) if m.get("photo"))
-    assert chart["file_bytes"].startswith(b"\x89PNG")
-    table = next(
-        m for m in reversed(user.messages) if m["seq"] >= mark and contains in m.get("text", "")
-    )
-    return table["text"], chart
+from tests.steps import onboard, seed_fortnight, view_after, view_of
 
 
 async def viewed(harness: Harness) -> list[tuple[int, int]]:
@@ -97,7 +70,7 @@ async def test_several_matches_offer_a_choice_within_scope(harness: Harness) -> 
     mark = harness.api.mark()
     query = await bureau.press(choice["message_id"], buttons[1]["callback_data"])
     assert (await bureau.answered(query)).get("show_alert") in (None, False)
-    text, _ = await _view(bureau, mark, "周小")
+    text, _ = await view_after(bureau, mark, "周小")
     assert "三年级(1)班" in text
 
     # A school admin searching the same finds only their school's student, shown at once.

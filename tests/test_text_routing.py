@@ -7,7 +7,7 @@ from typing import Any
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
-from tests.test_checkins_e2e import at, data
+from tests.steps import at, data
 
 
 async def test_a_notice_draft_takes_the_teachers_next_text(harness: Harness) -> None:

@@ -10,18 +10,13 @@ from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
+from tests.steps import at, received
 
 # A doctor for the second school, so its report has a reader.
 STAFF = STAFF_CSV + "D91,吴医生,实验小学,doctor,,zh-CN\n"
 USER_IDS_HERE = {**USER_IDS, "D91": 1093}
 STAFF_NUMBERS = ("T01", "T02", "D01", "C01", "A01", "B01", "T91", "D91")
 STUDENT_NUMBERS = ("S001", "S002", "S003", "S005", "S901")
-
-
-async def at(harness: Harness, hour: int, minute: int = 0) -> None:
-    harness.clock.set(datetime(2026, 11, 30, hour, minute, tzinfo=SHANGHAI))
-    await harness.tick()
-    await harness.delivered()
 
 
 async def school(harness: Harness) -> dict[str, FakeUser]:
@@ -60,14 +55,6 @@ async def audit_rows(harness: Harness, action: str) -> list[tuple[Any, ...]]:
         (action,),
     )
     return [tuple(r) for r in rows]
-
-
-def received(user: FakeUser, since: int, part: str) -> list[str]:
-    return [
-        str(m.get("text"))
-        for m in user.messages
-        if m["seq"] >= since and part in str(m.get("text"))
-    ]
 
 
 async def test_teacher_sees_the_class_today_and_reminds_the_unfinished_once(

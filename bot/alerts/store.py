@@ -279,17 +279,6 @@ async def add_event(
     )
 
 
-async def events(
-    conn: Database | aiosqlite.Connection, alert_id: int
-) -> list[tuple[int, int | None, str]]:
-    rows = await _all(
-        conn,
-        "SELECT at, actor_id, event FROM alert_events WHERE alert_id = ? ORDER BY id",
-        (alert_id,),
-    )
-    return [(r[0], r[1], r[2]) for r in rows]
-
-
 async def cards(conn: Database | aiosqlite.Connection, alert_id: int) -> list[Card]:
     rows = await _all(
         conn,
@@ -361,73 +350,6 @@ async def reopen(
 
 
 # --- how an alert was handled --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Resolution:
-    """How one alert was handled, for the ledger's 处置情况: the line written on resolving it
-    and the phone call that handled it, with who and when; checkin_ids are the check-ins
-    whose answers fed the alert."""
-
-    alert_id: int
-    student_id: int
-    kind: str
-    level: str
-    opened_at: int
-    resolved_at: int | None
-    resolved_by: int | None
-    resolution: str | None
-    resolution_by: int | None
-    resolution_at: int | None
-    called_at: int | None
-    called_by: int | None
-    checkin_ids: tuple[int, ...]
-
-
-async def resolutions_for(
-    db: Database, student_ids: list[int], start: int, end: int
-) -> list[Resolution]:
-    """The handling of the students' alerts that were open at some time in [start, end) and
-    carry a 处置情况 line or a handling call, oldest first."""
-    if not student_ids:
-        return []
-    marks = ",".join("?" * len(student_ids))
-    rows = await db.fetchall(
-        "SELECT a.id, a.student_id, a.kind, a.level, a.opened_at, a.resolved_at,"
-        " a.resolved_by, a.resolution, a.resolution_by, a.resolution_at, c.at, c.staff_id,"
-        " (SELECT group_concat(substr(g.key, length(a.kind) + 5), ',') FROM alert_signals g"
-        "  WHERE g.alert_id = a.id AND g.key GLOB a.kind || ':ci:[0-9]*') AS signals"
-        " FROM alerts a LEFT JOIN contacts c ON c.id = a.handled_call_id"
-        f" WHERE a.student_id IN ({marks}) AND a.opened_at < ?"
-        " AND COALESCE(a.resolved_at, ?) >= ?"
-        " AND (a.resolution IS NOT NULL OR a.handled_call_id IS NOT NULL)"
-        " ORDER BY a.opened_at, a.id",
-        (*student_ids, end, end, start),
-    )
-    return [
-        Resolution(
-            alert_id=r[0],
-            student_id=r[1],
-            kind=r[2],
-            level=r[3],
-            opened_at=r[4],
-            resolved_at=r[5],
-            resolved_by=r[6],
-            resolution=r[7],
-            resolution_by=r[8],
-            resolution_at=r[9],
-            called_at=r[10],
-            called_by=r[11],
-            checkin_ids=_checkin_ids(r[12]),
-        )
-        for r in rows
-    ]
-
-
-def _checkin_ids(signals: str | None) -> tuple[int, ...]:
-    """Check-in ids from signal keys cut to '<id>:<rest>' (the ledger's link to its alerts)."""
-    found = {int(part.split(":")[0]) for part in (signals or "").split(",") if part}
-    return tuple(sorted(found))
 
 
 async def latest_call(

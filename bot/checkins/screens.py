@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -11,7 +10,7 @@ from bot.alerts import rules
 from bot.checkins import schedule, store
 from bot.checkins.schedule import slot_name
 from bot.checkins.store import Checkin, Recipient
-from bot.core.keyboard import Button, Keyboard, callback
+from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
 from bot.core.symptoms import KEYBOARD_ORDER, SYMPTOMS
 from bot.delivery.outbox import Lane, Outgoing, message
@@ -47,18 +46,6 @@ class Verb(StrEnum):
 def button(label: str, checkin_id: int, verb: Verb, *args: int) -> Button:
     """A check-in button: ci:<check-in>:<verb>[:<arg>…]."""
     return Button(label, callback(AREA, checkin_id, verb.value, *args))
-
-
-@dataclass(frozen=True)
-class Screen:
-    """A message of the flow: its text and its buttons."""
-
-    text: str
-    keyboard: Keyboard = field(default_factory=Keyboard)
-
-    def with_text_above(self, text: str) -> Screen:
-        """The same screen with a line (a correction taken, a note cut) above its text."""
-        return Screen(f"{text}\n\n{self.text}", self.keyboard)
 
 
 async def refusal_text(svc: Services, language: str, c: Checkin, now: int) -> str | None:

@@ -71,18 +71,6 @@ async def relayed_payload(
     return None if row is None else (Relayed(row[0], row[1], row[2], row[3]), row[4])
 
 
-async def contacts_between(
-    db: Database, student_id: int, since: int
-) -> list[tuple[int, int, str, str]]:
-    """(at, staff_id, direction, channel) of a student's contacts since a time, oldest first."""
-    rows = await db.fetchall(
-        "SELECT at, staff_id, direction, channel FROM contacts WHERE student_id = ? AND at >= ?"
-        " ORDER BY at, id",
-        (student_id, since),
-    )
-    return [(r[0], r[1], r[2], r[3]) for r in rows]
-
-
 async def open_session(
     tx: aiosqlite.Connection,
     person_id: int,

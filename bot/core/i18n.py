@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import string
 import tomllib
 from collections.abc import Mapping
@@ -85,7 +86,15 @@ class Catalog:
 
 
 def _read_locales() -> dict[str, dict[str, str]]:
-    """Every language's texts from its TOML files, flattened to dotted keys."""
+    """Every language's texts from its TOML files, flattened to dotted keys (a fresh copy: the
+    catalog adds configured labels to it)."""
+    return {language: dict(flat) for language, flat in _parsed_locales().items()}
+
+
+@functools.cache
+def _parsed_locales() -> dict[str, dict[str, str]]:
+    # The files ship with the package and never change while it runs; parsing them took longer
+    # than the rest of building the application.
     root = resources.files("bot.core") / "locales"
     messages: dict[str, dict[str, str]] = {}
     for language in LANGUAGES:

@@ -1,4 +1,5 @@
-"""Inline keyboards and their callback data: one type for every capability, one codec.
+"""Inline keyboards, their callback data and the screens that carry them: one type for every
+capability, one codec.
 
 Callback data is `area:part:part…`, ids and short verbs, never text; Telegram refuses more than
 64 bytes, so `callback()` checks the limit where the data is made rather than where it fails.
@@ -7,7 +8,7 @@ Callback data is `area:part:part…`, ids and short verbs, never text; Telegram 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 MAX_CALLBACK_BYTES = 64
@@ -92,3 +93,15 @@ class Keyboard:
         if not self:
             return None
         return {"inline_keyboard": [[b.json() for b in row] for row in self.rows]}
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A message as a capability hands it to handlers: its text and its buttons."""
+
+    text: str
+    keyboard: Keyboard = field(default_factory=Keyboard)
+
+    def with_text_above(self, text: str) -> Screen:
+        """The same screen with a line (a correction taken, a note cut) above its text."""
+        return Screen(f"{text}\n\n{self.text}", self.keyboard)

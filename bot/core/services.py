@@ -37,7 +37,6 @@ class Services:
     # None where nothing listens (the CLI's one-off commands, which settle no check-in).
     on_checkin_answers: CheckinHook | None = None
     on_checkin_settled: CheckinHook | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:

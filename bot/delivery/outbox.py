@@ -174,13 +174,6 @@ async def enqueue_many(
     return tx.total_changes - before
 
 
-async def sent_message_id(db: Database, outbox_id: int) -> int | None:
-    value = await db.scalar(
-        "SELECT message_id FROM outbox WHERE id = ? AND status = 'sent'", (outbox_id,)
-    )
-    return None if value is None else int(value)
-
-
 async def reference_state(db: Database, outbox_id: int) -> tuple[str, int | None] | None:
     """(status, message_id) of a row another row edits or deletes."""
     row = await db.fetchone("SELECT status, message_id FROM outbox WHERE id = ?", (outbox_id,))

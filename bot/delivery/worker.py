@@ -123,7 +123,6 @@ class DeliveryWorker:
         self._stopping = False
         self._recording = True
         self.on_unreachable: Callable[[int], Awaitable[None]] | None = None
-        self.on_sent: Callable[[int, int], Awaitable[None]] | None = None
         self.resent_after_crash = 0
 
     @property
@@ -365,16 +364,12 @@ class DeliveryWorker:
             raise
         for _ in outcomes:
             self._slots.release()
-        await self._after_flush(outcomes, unreachable)
+        await self._after_flush(unreachable)
 
-    async def _after_flush(self, outcomes: list[Outcome], unreachable: list[int]) -> None:
+    async def _after_flush(self, unreachable: list[int]) -> None:
         if self.on_unreachable is not None:
             for person_id in dict.fromkeys(unreachable):
                 await self.on_unreachable(person_id)
-        if self.on_sent is not None:
-            for outcome in outcomes:
-                if outcome.status == "sent" and outcome.message_id is not None:
-                    await self.on_sent(outcome.id, outcome.message_id)
         await self._summarize()
 
     async def _summarize(self) -> None:

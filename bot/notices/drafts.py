@@ -5,10 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.access import STAFF_ROLES, Viewer
+from bot.core.i18n import Catalog
+from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
 from bot.notices import store
 from bot.notices.audience import Audience, AudienceError, scope_school
-from bot.notices.render import Media, audience_name, render, text_limit
+from bot.notices.render import (
+    AREA,
+    Media,
+    audience_name,
+    button,
+    counts_text,
+    render,
+    text_limit,
+)
 from bot.notices.sending import may_send
 from bot.notices.store import Draft
 from bot.storage.records import Person
@@ -33,6 +43,12 @@ class Preview:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+def refusal_text(catalog: Catalog, language: str, outcome: TextOutcome) -> str:
+    """Why a text was not taken: too long for one message, or empty."""
+    key = "notices.too_long" if outcome.length > outcome.limit else "notices.empty"
+    return catalog.t(language, key, length=outcome.length, limit=outcome.limit)
 
 
 async def start_draft(svc: Services, author: Person) -> int:
@@ -124,3 +140,39 @@ async def preview(svc: Services, draft: Draft, viewer: Viewer, language: str) ->
         counts={role: by_role[role] for role in ROLE_ORDER if by_role.get(role)},
         no_account=no_account,
     )
+
+
+def preview_keyboard(catalog: Catalog, language: str, draft: Draft) -> Keyboard:
+    """The recipients' confirm button under the preview copy, pressing it only says so."""
+    if not draft.needs_confirmation:
+        return Keyboard()
+    label = catalog.t(language, "notices.button.confirm")
+    return Keyboard.of([Button(label, callback(AREA, draft.id, "noop"))])
+
+
+def preview_summary(catalog: Catalog, language: str, draft: Draft, shown: Preview) -> Screen:
+    """Who the notice reaches, whether it asks for receipts, then Send, Change and Cancel."""
+    t = catalog.t
+    lines = [
+        t(language, "notices.preview.head", audience=shown.audience),
+        t(
+            language,
+            "notices.preview.count",
+            total=shown.total,
+            counts=counts_text(catalog, language, shown.counts),
+        ),
+    ]
+    if shown.no_account:
+        lines.append(t(language, "notices.preview.no_account", count=shown.no_account))
+    confirm = (
+        "notices.preview.confirm_on" if draft.needs_confirmation else "notices.preview.confirm_off"
+    )
+    lines.append(t(language, confirm))
+    rows = []
+    if shown.total > shown.no_account:
+        rows.append([button(catalog, language, "send", draft.id)])
+    else:
+        lines.append(t(language, "notices.preview.nobody"))
+    change = Button(t(language, "notices.button.change"), callback(AREA, draft.id, "back"))
+    rows.append([change, button(catalog, language, "cancel", draft.id)])
+    return Screen("\n".join(lines), Keyboard.of(*rows))

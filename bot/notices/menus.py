@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from bot.core.access import STAFF_ROLES, Viewer
 from bot.core.ids import is_id
-from bot.core.keyboard import Button, Keyboard, callback
+from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
 from bot.notices import store
 from bot.notices.audience import SCOPE_KINDS, Audience, offered_kinds
@@ -104,3 +104,11 @@ async def audience_keyboard(
     )
     rows.append([button(svc.catalog, language, "cancel", draft_id)])
     return Keyboard.of(*rows)
+
+
+async def audience_screen(
+    svc: Services, viewer: Viewer, language: str, draft_id: int, needs_confirmation: bool
+) -> Screen:
+    """The question who gets the notice, with the top audience menu."""
+    keyboard = await audience_keyboard(svc, viewer, language, draft_id, needs_confirmation)
+    return Screen(svc.catalog.t(language, "notices.choose_audience"), keyboard)

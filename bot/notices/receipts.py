@@ -6,11 +6,18 @@ import logging
 
 from bot.core.access import Viewer
 from bot.core.i18n import Catalog
-from bot.core.keyboard import Button, Keyboard
+from bot.core.keyboard import Button, Keyboard, Screen
 from bot.core.services import Services
 from bot.notices import store
 from bot.notices.audience import SCOPE_KINDS, Audience, AudienceError, may_manage
-from bot.notices.render import audience_name, button, excerpt, local_time
+from bot.notices.render import (
+    audience_name,
+    button,
+    excerpt,
+    list_line,
+    local_time,
+    open_button,
+)
 from bot.notices.sending import may_send
 from bot.notices.store import Notice
 from bot.storage.records import Person
@@ -65,6 +72,17 @@ async def recent(svc: Services, viewer: Viewer) -> list[Notice]:
             break
         before = found[-1].id
     return shown[:RECENT_LIMIT]
+
+
+def list_screen(svc: Services, language: str, notices: list[Notice]) -> Screen:
+    """The /notices answer: one line per notice, each with a button to its report."""
+    t = svc.catalog.t
+    if not notices:
+        return Screen(t(language, "notices.list_empty"))
+    lines = [t(language, "notices.list_head")]
+    lines += [list_line(svc, language, n) for n in notices]
+    rows = [[open_button(svc.catalog, language, n.id, prefix=f"#{n.id} ")] for n in notices]
+    return Screen("\n".join(lines), Keyboard.of(*rows))
 
 
 async def _may_manage_now(svc: Services, viewer: Viewer, notice: Notice) -> bool:

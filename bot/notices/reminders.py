@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.core.i18n import Catalog
 from bot.core.services import Services
 from bot.delivery import outbox
 from bot.delivery.outbox import Lane
@@ -71,3 +72,12 @@ async def remind(svc: Services, notice: Notice) -> RemindOutcome:
     log.info("notice %d: reminded %d", notice.id, len(targets))
     svc.wake_outbox()
     return RemindOutcome("sent", len(targets))
+
+
+def outcome_text(catalog: Catalog, language: str, outcome: RemindOutcome) -> str:
+    """How many were reminded, or why nobody was."""
+    if outcome.status == "sent":
+        key = "notices.remind.sent" if outcome.count else "notices.remind.nobody"
+    else:
+        key = f"notices.remind.{outcome.status}"
+    return catalog.t(language, key, count=outcome.count, minutes=outcome.wait_minutes)

@@ -1,5 +1,5 @@
-"""How a notice reads: the recipient's copy, its limits, its buttons and the short lines that
-name it in lists."""
+"""How a notice reads: the recipient's copy, its limits, its buttons, the short lines that name
+it in lists and the composer's first question."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from bot.core.access import Viewer
 from bot.core.clock import from_epoch
 from bot.core.config import LANGUAGES
 from bot.core.i18n import Catalog
-from bot.core.keyboard import Button, Keyboard, callback
+from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, Outgoing
 from bot.notices import store
@@ -66,6 +66,21 @@ def button(catalog: Catalog, language: str, verb: str, number: int, *args: str) 
     """The button labelled notices.button.<verb> that sends nt:<number>:<verb>[:args]."""
     label = catalog.t(language, f"notices.button.{verb}")
     return Button(label, callback(AREA, number, verb, *args))
+
+
+def open_button(catalog: Catalog, language: str, notice_id: int, prefix: str = "") -> Button:
+    """The button that opens a notice's report in a new message."""
+    label = prefix + catalog.t(language, "notices.button.open")
+    return Button(label, callback(AREA, notice_id, "rep"))
+
+
+def ask_text(catalog: Catalog, language: str, draft_id: int, author: Person) -> Screen:
+    """The composer's first question: the notice's text, up to the limit, or Cancel."""
+    limit = text_limit(catalog, author)
+    return Screen(
+        catalog.t(language, "notices.ask_text", limit=limit),
+        Keyboard.of([button(catalog, language, "cancel", draft_id)]),
+    )
 
 
 def confirm_keyboard(catalog: Catalog, language: str, notice_id: int) -> Keyboard:

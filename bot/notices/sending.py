@@ -10,11 +10,13 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.core.access import Viewer
+from bot.core.i18n import Catalog
+from bot.core.keyboard import Keyboard, Screen
 from bot.core.services import Services
 from bot.delivery import outbox
 from bot.notices import store
 from bot.notices.audience import Audience, may_target, notice_school, scope_school
-from bot.notices.render import Media, copies
+from bot.notices.render import Media, copies, open_button
 
 log = logging.getLogger(__name__)
 
@@ -180,3 +182,14 @@ async def send_draft(svc: Services, draft_id: int, viewer: Viewer) -> SendOutcom
     log.info("notice %d sent by person %d: %d copies", queued.notice_id, author.id, queued.queued)
     svc.wake_outbox()
     return SendOutcome("sent", queued.notice_id, queued.queued)
+
+
+def outcome_screen(catalog: Catalog, language: str, outcome: SendOutcome) -> Screen:
+    """The "sent" line with the button to the report, or why nothing was sent."""
+    if outcome.status != "sent":
+        return Screen(catalog.t(language, f"notices.send_{outcome.status}"))
+    assert outcome.notice_id is not None
+    return Screen(
+        catalog.t(language, "notices.sent", id=outcome.notice_id, queued=outcome.queued),
+        Keyboard.of([open_button(catalog, language, outcome.notice_id)]),
+    )

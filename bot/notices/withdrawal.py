@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.core.i18n import Catalog
+from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
 from bot.delivery import outbox
 from bot.delivery.outbox import Lane, Outgoing
 from bot.notices import store
+from bot.notices.render import AREA, button, open_button
 from bot.notices.store import Notice
 
 log = logging.getLogger(__name__)
@@ -70,3 +73,37 @@ async def withdraw(svc: Services, notice: Notice) -> WithdrawOutcome:
     )
     svc.wake_outbox()
     return WithdrawOutcome("withdrawn", stopped, len(deletions), too_old, unknown)
+
+
+def ask_screen(catalog: Catalog, language: str, notice: Notice) -> Screen:
+    """The question before withdrawing: withdraw, or keep it and go back to the report."""
+    keep = Button(
+        catalog.t(language, "notices.button.keep"), callback(AREA, notice.id, "rep", "1")
+    )
+    return Screen(
+        catalog.t(language, "notices.withdraw.ask", id=notice.id),
+        Keyboard.of([button(catalog, language, "wdy", notice.id), keep]),
+    )
+
+
+def outcome_screen(
+    catalog: Catalog, language: str, notice: Notice, outcome: WithdrawOutcome
+) -> Screen:
+    """What withdrawing did: copies stopped and deleted, and those it could not reach."""
+    t = catalog.t
+    if outcome.status == "already":
+        return Screen(t(language, "notices.withdraw.already", id=notice.id))
+    lines = [
+        t(
+            language,
+            "notices.withdraw.done",
+            id=notice.id,
+            stopped=outcome.stopped,
+            deleting=outcome.deleting,
+        )
+    ]
+    if outcome.too_old:
+        lines.append(t(language, "notices.withdraw.too_old", count=outcome.too_old))
+    if outcome.unknown:
+        lines.append(t(language, "notices.withdraw.unknown", count=outcome.unknown))
+    return Screen("\n".join(lines), Keyboard.of([open_button(catalog, language, notice.id)]))

@@ -130,10 +130,6 @@ async def set_language(tx: aiosqlite.Connection, person_id: int, language: str, 
     )
 
 
-async def mark_reachable(tx: aiosqlite.Connection, person_id: int) -> None:
-    await tx.execute("UPDATE people SET unreachable_at = NULL WHERE id = ?", (person_id,))
-
-
 async def staff_places(
     db: Database, person_ids: list[int]
 ) -> dict[int, tuple[list[str], list[str]]]:

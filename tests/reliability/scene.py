@@ -13,7 +13,7 @@ from bot.notices import drafts
 from bot.storage.people import select_people
 from tests.conftest import SHANGHAI
 from tests.harness import Harness
-from tests.test_alerts import answer_checkin
+from tests.steps import answer_checkin
 
 FEVERISH = ("S002", "S005", "S901")
 

@@ -17,7 +17,7 @@ from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
-from tests.test_alerts import answer_checkin
+from tests.steps import answer_checkin
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ from bot.notices.audience import Audience
 from bot.notices.receipts import RECENT_LIMIT
 from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
-from tests.test_notices import class_id, viewer_of
+from tests.steps import class_id, viewer_of
 
 
 async def test_moved_teacher_no_longer_manages_the_old_class_notice(harness: Harness) -> None:

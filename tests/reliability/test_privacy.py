@@ -10,35 +10,10 @@ import pytest
 from bot.checkins import store
 from bot.core.logs import CHATTY, quiet_libraries
 from bot.storage import people
-from tests.fakeapi import TOKEN, FakeUser
+from tests.fakeapi import TOKEN
 from tests.harness import Harness
-from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
-from tests.test_checkins_e2e import at, data
-
-NOTE = "我昨晚咳得睡不着，有点害怕"
-
-
-async def answer_with_fever_and_note(harness: Harness) -> FakeUser:
-    """Onboard S001 and the adults, then answer the morning check-in with 38.2 and a note."""
-    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
-    for number in ("T01", "D01", "C01"):
-        await harness.onboard(number, user_id=USER_IDS[number])
-    student = await harness.onboard("S001", user_id=USER_IDS["S001"])
-    await at(harness, 7, 30)
-    await student.wait_for_message(contains="晨检")
-    await student.send_text("38.2")
-    step = await student.wait_for_message(contains="没有不适")
-    for label in ("咳嗽", "完成", "🙁"):
-        mark = harness.api.mark()
-        await student.press(step["message_id"], data(step, label))
-        step = await student.wait_for_message(since=mark)
-    mark = harness.api.mark()
-    await student.send_text(NOTE)
-    step = await student.wait_for_message(contains="提交", since=mark)
-    await student.press(step["message_id"], data(step, "提交"))
-    await student.wait_for_message(contains="已提交")
-    await harness.delivered()
-    return student
+from tests.seed import USER_IDS
+from tests.steps import NOTE, answer_with_fever_and_note
 
 
 async def test_logs_hold_no_health_value_note_name_or_token(

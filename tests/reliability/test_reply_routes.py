@@ -8,7 +8,7 @@ from datetime import timedelta
 from tests.fakeapi import FakeUser
 from tests.harness import Harness
 from tests.seed import STAFF_CSV
-from tests.test_contact import school
+from tests.steps import school
 
 
 async def student_writes(harness: Harness, users: dict[str, FakeUser]) -> dict[str, object]:

@@ -7,32 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from tests.fakeapi import FakeUser
 from tests.harness import Harness
-from tests.test_alerts import school
-
-MARKER = "QZXV7私密标记"
-CRISIS = f"我不想活了 {MARKER}"
-RELAYED = f"老师，我一直在发烧 {MARKER}"
-NEUTRAL = "此消息已按保存期限删除"
-
-
-async def crisis_and_relay(harness: Harness) -> dict[str, FakeUser]:
-    """S004 (never isolated) writes a crisis sentence, then messages the class teacher."""
-    users = await school(harness, "S004", "T01", "C01")
-    student = users["S004"]
-    await student.send_text(CRISIS)
-    await student.wait_for_message(contains="12356")
-    await users["C01"].wait_for_message(contains="王芳")
-    await student.send_text("/talk")
-    offer = await student.wait_for_message(contains="发消息")
-    await student.press(offer["message_id"], "ct:teacher")
-    await student.wait_for_message(contains="王老师")
-    await student.send_text(RELAYED)
-    await student.wait_for_message(contains="已发给")
-    await harness.delivered()
-    await users["T01"].wait_for_message(contains=MARKER)
-    return users
+from tests.steps import MARKER, NEUTRAL, crisis_and_relay
 
 
 def raw_bytes(database: str) -> bytes:

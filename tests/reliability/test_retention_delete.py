@@ -12,7 +12,7 @@ import pytest
 from bot.core.config import Config
 from tests.fakeapi import FakeBotAPI
 from tests.harness import Harness, make_config
-from tests.reliability.test_retention_age import MARKER, NEUTRAL, crisis_and_relay
+from tests.steps import MARKER, NEUTRAL, crisis_and_relay
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from bot.storage.db import Database
 from bot.storage.people import select_people
 from tests.fakeapi import TOKEN, FakeBotAPI
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
-from tests.test_config import run_cli, write
+from tests.steps import run_cli, write
 
 SECRET = "s3cret-Header_value"
 
