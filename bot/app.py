@@ -31,6 +31,8 @@ from bot.storage.db import Database
 log = logging.getLogger(__name__)
 
 AppType = Application[Any, Any, Any, Any, Any, Any]
+# Where the running dashboard server is kept between post_init and post_stop.
+DASHBOARD = "classcare.dashboard"
 
 
 def build_application(config: Config, *, token: str, clock: Clock | None = None) -> AppType:
@@ -135,7 +137,7 @@ class _Lifecycle:
 
             dashboard = DashboardServer(services, application.bot.token)
             await dashboard.start()
-            services.extras["dashboard"] = dashboard
+            application.bot_data[DASHBOARD] = dashboard
         log.info("ClassCare started as @%s", username)
 
 
@@ -154,7 +156,7 @@ async def _post_stop(application: AppType) -> None:
     services = application.bot_data.get(KEY)
     if not isinstance(services, Services):
         return
-    dashboard = services.extras.pop("dashboard", None)
+    dashboard = application.bot_data.pop(DASHBOARD, None)
     if dashboard is not None:
         # First: no page may start reading or acting while the rest shuts down.
         await dashboard.stop()
