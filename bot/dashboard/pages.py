@@ -52,9 +52,6 @@ class Texts:
     def __call__(self, key: str, **params: object) -> str:
         return esc(self.catalog.t(self.language, key, **params))
 
-    def d(self, key: str, **params: object) -> str:
-        return self(f"dashboard.{key}", **params)
-
 
 def language_of(svc: Services, viewer: Viewer) -> str:
     return viewer.person.language or svc.catalog.default
@@ -66,7 +63,7 @@ def layout(t: Texts, page: Page, viewer: Viewer, csrf: str, notice: str = "") ->
     links.append(("ledger", "/ledger"))
     if viewer.role in ("teacher", "admin"):
         links.append(("notices", "/notices"))
-    nav = "".join(f'<a href="{href}">{t.d(f"nav.{name}")}</a>' for name, href in links)
+    nav = "".join(f'<a href="{href}">{t(f"dashboard.nav.{name}")}</a>' for name, href in links)
     flash = f'<p class="flash" role="status">{notice}</p>' if notice else ""
     return (
         f'<!doctype html><html lang="{esc(t.language)}"><head><meta charset="utf-8">'
@@ -75,7 +72,7 @@ def layout(t: Texts, page: Page, viewer: Viewer, csrf: str, notice: str = "") ->
         '<link rel="stylesheet" href="/static/app.css"></head><body>'
         f"<header><nav>{nav}</nav>"
         f'<form method="post" action="/logout" class="inline">{csrf_field(csrf)}'
-        f'<button class="link">{t.d("nav.logout")}</button></form>'
+        f'<button class="link">{t("dashboard.nav.logout")}</button></form>'
         f'<span class="who">{esc(viewer.person.name)}</span></header>'
         f"<main><h1>{esc(page.title)}</h1>{flash}{page.body}</main></body></html>"
     )
@@ -110,10 +107,10 @@ def _clock(svc: Services, seconds: int) -> str:
 def _age(t: Texts, seconds: int) -> str:
     minutes = max(0, seconds // 60)
     if minutes < 60:
-        return t.d("age.minutes", count=minutes)
+        return t("dashboard.age.minutes", count=minutes)
     if minutes < 48 * 60:
-        return t.d("age.hours", count=minutes // 60)
-    return t.d("age.days", count=minutes // 1440)
+        return t("dashboard.age.hours", count=minutes // 60)
+    return t("dashboard.age.days", count=minutes // 1440)
 
 
 # --- scope ----------------------------------------------------------------------------------
@@ -193,7 +190,12 @@ async def today_page(
             )
             for f in shown
         ]
-        head = [t.d("col.name"), t.d("col.number"), t.d("col.class"), t.d("today.why")]
+        head = [
+            t("dashboard.col.name"),
+            t("dashboard.col.number"),
+            t("dashboard.col.class"),
+            t("dashboard.today.why"),
+        ]
         parts.append(_table(head, rows, "flagged"))
         if len(summary.flagged) > len(shown):
             parts.append(f"<p>{t('today.more', count=len(summary.flagged) - len(shown))}</p>")
@@ -223,7 +225,7 @@ def _slots_table(
         (
             esc(schedule.slot_name(svc.catalog, t.language, line.slot)),
             esc(clock[line.starts_at]),
-            t.d(f"slot_state.{line.state}"),
+            t(f"dashboard.slot_state.{line.state}"),
             str(line.answered),
             str(line.in_progress),
             str(line.waiting),
@@ -232,15 +234,15 @@ def _slots_table(
         for line in slots
     ]
     head = [
-        t.d("today.slot"),
-        t.d("today.time"),
-        t.d("today.state"),
-        t.d("today.answered"),
-        t.d("today.in_progress"),
-        t.d("today.waiting"),
-        t.d("today.missed"),
+        t("dashboard.today.slot"),
+        t("dashboard.today.time"),
+        t("dashboard.today.state"),
+        t("dashboard.today.answered"),
+        t("dashboard.today.in_progress"),
+        t("dashboard.today.waiting"),
+        t("dashboard.today.missed"),
     ]
-    return f"<h2>{t.d('today.round')}</h2>" + _table(head, rows, "slots")
+    return f"<h2>{t('dashboard.today.round')}</h2>" + _table(head, rows, "slots")
 
 
 async def _county_today(svc: Services, viewer: Viewer, t: Texts, scope: Scope) -> Page:
@@ -276,11 +278,15 @@ async def _county_today(svc: Services, viewer: Viewer, t: Texts, scope: Scope) -
         )
         for s in schools
     ]
-    head = [t.d("today.school"), t.d("today.isolated"), t.d("today.flagged")]
+    head = [
+        t("dashboard.today.school"),
+        t("dashboard.today.isolated"),
+        t("dashboard.today.flagged"),
+    ]
     body = (
         f'<p class="lead">{t("today.isolated", count=isolated)}</p>'
         + _slots_table(svc, t, slots, clock)
-        + f"<h2>{t.d('today.schools')}</h2>"
+        + f"<h2>{t('dashboard.today.schools')}</h2>"
         + _table(head, rows, "schools")
     )
     await _audit_view(svc, viewer, "today", scope_text(scope, day, day), ())
@@ -308,11 +314,15 @@ async def alerts_page(svc: Services, viewer: Viewer, t: Texts, csrf: str) -> Pag
     rows = [a for a in found if _alert_for_role(viewer, a)][:MAX_ROWS]
     now = svc.now()
     if not rows:
-        body = f'<p class="ok">{t.d("alerts.none")}</p>'
+        body = f'<p class="ok">{t("dashboard.alerts.none")}</p>'
     else:
         cards = []
         for a in rows:
-            owner = t.d("alerts.taken_by", name=a.owner) if a.owner else t.d("alerts.nobody_yet")
+            owner = (
+                t("dashboard.alerts.taken_by", name=a.owner)
+                if a.owner
+                else t("dashboard.alerts.nobody_yet")
+            )
             actions = []
             if a.state == "open":
                 actions.append(
@@ -321,16 +331,17 @@ async def alerts_page(svc: Services, viewer: Viewer, t: Texts, csrf: str) -> Pag
                 )
             actions.append(
                 f'<form method="post" action="/alerts/{a.id}/resolve">{csrf_field(csrf)}'
-                f'<input name="note" maxlength="200" placeholder="{t.d("alerts.note")}">'
+                f'<input name="note" maxlength="200" placeholder="{t("dashboard.alerts.note")}">'
                 f'<button class="done">{t("alerts.button.done")}</button></form>'
             )
+            step = t(f"dashboard.alerts.step.{min(a.escalation_step, 2)}")
             cards.append(
                 f'<section class="alert level-{esc(a.level)}" id="alert-{a.id}">'
                 f"<p><b>{t(f'alerts.level.{a.level}')}</b> · {t(f'alerts.kind.{a.kind}')}"
-                f" · {t.d('alerts.age', age=_age(t, now - a.opened_at))}</p>"
+                f" · {t('dashboard.alerts.age', age=_age(t, now - a.opened_at))}</p>"
                 f'<p><a href="/students/{a.student_id}">{esc(a.name)}</a>'
                 f" {esc(a.number)} · {esc(a.class_name)} · {esc(a.school_name)}</p>"
-                f'<p class="owner">{owner} · {t.d(f"alerts.step.{min(a.escalation_step, 2)}")}'
+                f'<p class="owner">{owner} · {step}'
                 f"</p>{''.join(actions)}</section>"
             )
         body = "".join(cards)
@@ -342,7 +353,7 @@ async def alerts_page(svc: Services, viewer: Viewer, t: Texts, csrf: str) -> Pag
             scope_text(scope, today.local_day(svc, now), today.local_day(svc, now)),
             (a.student_id for a in rows),
         )
-    return Page(t.d("alerts.title", count=len(rows)), body)
+    return Page(t("dashboard.alerts.title", count=len(rows)), body)
 
 
 # --- a student ------------------------------------------------------------------------------
@@ -357,7 +368,8 @@ async def student_page(svc: Services, viewer: Viewer, t: Texts, student_id: int)
     if view.chart is not None:
         data = base64.b64encode(view.chart).decode()
         parts.append(
-            f'<img class="chart" alt="{t.d("student.chart")}" src="data:image/png;base64,{data}">'
+            f'<img class="chart" alt="{t("dashboard.student.chart")}"'
+            f' src="data:image/png;base64,{data}">'
         )
     lines = view.text.split("\n")
     parts.append('<ul class="history">' + "".join(f"<li>{esc(x)}</li>" for x in lines[1:]))
@@ -369,23 +381,28 @@ async def student_page(svc: Services, viewer: Viewer, t: Texts, student_id: int)
         end_at=now + 1,
         scope=Scope(student_id=student_id),
     )
-    parts.append(f"<h2>{t.d('student.contacts', days=CONTACT_DAYS)}</h2>")
+    parts.append(f"<h2>{t('dashboard.student.contacts', days=CONTACT_DAYS)}</h2>")
     if contacts:
         rows = [
             (
                 esc(svc.catalog.day(t.language, from_epoch(c.at).astimezone(svc.tz).date()))
                 + " "
                 + _clock(svc, c.at),
-                t.d(f"direction.{c.direction}"),
+                t(f"dashboard.direction.{c.direction}"),
                 esc(svc.catalog.t_or(t.language, f"dashboard.channel.{c.channel}", c.channel)),
                 esc(c.staff_name),
             )
             for c in contacts[-MAX_ROWS:]
         ]
-        head = [t.d("col.when"), t.d("col.what"), t.d("col.channel"), t.d("col.staff")]
+        head = [
+            t("dashboard.col.when"),
+            t("dashboard.col.what"),
+            t("dashboard.col.channel"),
+            t("dashboard.col.staff"),
+        ]
         parts.append(_table(head, rows, "contacts"))
     else:
-        parts.append(f"<p>{t.d('student.no_contacts')}</p>")
+        parts.append(f"<p>{t('dashboard.student.no_contacts')}</p>")
     return Page(lines[0], "".join(parts))
 
 
@@ -459,13 +476,13 @@ async def trends_page(
             day = from_epoch(a.opened_at).astimezone(svc.tz).date().isoformat()
             acks[day].append(a.acknowledged_at - a.opened_at)
     show_mood = viewer.role != "doctor"
-    head = [t.d("col.day")]
+    head = [t("dashboard.col.day")]
     if by_school:
-        head.append(t.d("today.school"))
-    head += [t.d("trends.response"), t.d("trends.fevers")]
+        head.append(t("dashboard.today.school"))
+    head += [t("dashboard.trends.response"), t("dashboard.trends.fevers")]
     if show_mood:
-        head.append(t.d("trends.low_mood"))
-    head.append(t.d("trends.ack"))
+        head.append(t("dashboard.trends.low_mood"))
+    head.append(t("dashboard.trends.ack"))
     rows = []
     for d in days:
         rate = d.answered / d.expected if d.expected else 0.0
@@ -480,17 +497,19 @@ async def trends_page(
             row.append(str(d.low_moods or 0))
         waits = acks.get(d.local_date) if not by_school else None
         row.append(
-            t.d("age.minutes", count=round(statistics.median(waits) / 60)) if waits else "–"
+            t("dashboard.age.minutes", count=round(statistics.median(waits) / 60))
+            if waits
+            else "–"
         )
         rows.append(row)
-    body = _table(head, rows, "trends") if rows else f"<p>{t.d('trends.none')}</p>"
+    body = _table(head, rows, "trends") if rows else f"<p>{t('dashboard.trends.none')}</p>"
     if by_school and opened:
         waits = [a.acknowledged_at - a.opened_at for a in opened if a.acknowledged_at]
         if waits:
             median = round(statistics.median(waits) / 60)
-            body += f"<p>{t.d('trends.ack_all', minutes=median)}</p>"
+            body += f"<p>{t('dashboard.trends.ack_all', minutes=median)}</p>"
     await _audit_view(svc, viewer, "dashboard_trends", scope_text(scope, first, last), ())
-    return Page(t.d("trends.title", days=TREND_DAYS), body)
+    return Page(t("dashboard.trends.title", days=TREND_DAYS), body)
 
 
 # --- ledger and notices ---------------------------------------------------------------------
@@ -502,12 +521,13 @@ def ledger_page(svc: Services, t: Texts) -> Page:
     first = last - timedelta(days=6)
     body = (
         '<form method="get" action="/ledger.xlsx" class="range">'
-        f'<label>{t.d("ledger.from")} <input type="date" name="from" value="{first}"></label>'
-        f'<label>{t.d("ledger.to")} <input type="date" name="to" value="{last}"></label>'
-        f'<button id="download">{t.d("ledger.download")}</button></form>'
-        f"<p>{t.d('ledger.hint')}</p>"
+        f"<label>{t('dashboard.ledger.from')}"
+        f' <input type="date" name="from" value="{first}"></label>'
+        f'<label>{t("dashboard.ledger.to")} <input type="date" name="to" value="{last}"></label>'
+        f'<button id="download">{t("dashboard.ledger.download")}</button></form>'
+        f"<p>{t('dashboard.ledger.hint')}</p>"
     )
-    return Page(t.d("ledger.title"), body)
+    return Page(t("dashboard.ledger.title"), body)
 
 
 async def notices_page(svc: Services, viewer: Viewer, t: Texts, csrf: str) -> Page:
@@ -520,9 +540,9 @@ async def notices_page(svc: Services, viewer: Viewer, t: Texts, csrf: str) -> Pa
         if notice.needs_confirmation and notice.withdrawn_at is None:
             remind = (
                 f'<form method="post" action="/notices/{notice.id}/remind">{csrf_field(csrf)}'
-                f"<button>{t.d('notices.remind')}</button></form>"
+                f"<button>{t('dashboard.notices.remind')}</button></form>"
             )
         parts.append(f'<section class="notice"><pre>{esc(report)}</pre>{remind}</section>')
     if not parts:
         parts.append(f"<p>{t('notices.list_empty')}</p>")
-    return Page(t.d("notices.title"), "".join(parts))
+    return Page(t("dashboard.notices.title"), "".join(parts))

@@ -79,7 +79,7 @@ _REFUSALS: dict[int, type[web.HTTPException]] = {
 def _notice_page(svc: Services, key: str) -> str:
     language = svc.catalog.default
     t = pages.Texts(svc, language)
-    body = f"<h1>{t.d('title')}</h1><p>{t.d(key)}</p>"
+    body = f"<h1>{t('dashboard.title')}</h1><p>{t(f'dashboard.{key}')}</p>"
     return pages.bare(language, svc.catalog.t(language, "dashboard.title"), body)
 
 
@@ -147,11 +147,11 @@ async def launch(request: web.Request) -> web.Response:
     language = svc.catalog.default
     t = pages.Texts(svc, language)
     body = (
-        f'<div id="boot"><p id="opening">{t.d("opening")}</p>'
-        f'<p id="refused" hidden>{t.d("refused.launch")}</p>'
-        f'<p id="outside" hidden>{t.d("refused.outside")}</p></div>'
+        f'<div id="boot"><p id="opening">{t("dashboard.opening")}</p>'
+        f'<p id="refused" hidden>{t("dashboard.refused.launch")}</p>'
+        f'<p id="outside" hidden>{t("dashboard.refused.outside")}</p></div>'
     )
-    return _html(pages.bare(language, t.d("title"), body, script=True))
+    return _html(pages.bare(language, t("dashboard.title"), body, script=True))
 
 
 async def sign_in_telegram(request: web.Request) -> web.Response:
@@ -177,10 +177,10 @@ async def login_form(request: web.Request) -> web.Response:
     if not await sessions.login_waiting(svc, token):
         raise _refusal(svc, 401, "refused.link")
     body = (
-        f'<h1>{t.d("title")}</h1><form method="post">'
-        f'<button id="login">{t.d("login.button")}</button></form>'
+        f'<h1>{t("dashboard.title")}</h1><form method="post">'
+        f'<button id="login">{t("dashboard.login.button")}</button></form>'
     )
-    return _html(pages.bare(language, t.d("title"), body))
+    return _html(pages.bare(language, t("dashboard.title"), body))
 
 
 async def login(request: web.Request) -> web.Response:
