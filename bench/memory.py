@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import signal
+import sqlite3
 import sys
 import tempfile
 import time
@@ -68,6 +69,16 @@ async def wait_for(root: str, key: str, count: int, timeout: float) -> float:
     return time.monotonic() - started
 
 
+def _guardian_prompts(run: Path) -> int:
+    """Prompts the round queued for guardians' chats (read from the run's database)."""
+    with sqlite3.connect(run / population.DATABASE) as conn:
+        row = conn.execute(
+            "SELECT COUNT(*) FROM outbox o JOIN people p ON p.id = o.person_id"
+            " WHERE o.dedup_key GLOB 'ci:*:prompt*' AND p.role = 'guardian'"
+        ).fetchone()
+    return int(row[0])
+
+
 async def peak_kib(process: asyncio.subprocess.Process) -> int:
     """Read the process's peak RSS, then stop it as an operator would (SIGINT)."""
     try:
@@ -76,10 +87,11 @@ async def peak_kib(process: asyncio.subprocess.Process) -> int:
         await population.stop(process)
 
 
-async def main(students: int, prompts: int, rate: float) -> None:
+async def main(students: int, prompts: int, rate: float, guardians: int) -> None:
     with tempfile.TemporaryDirectory(prefix="memory-") as folder:
-        built = await population.build(Path(folder) / "built", students)
-        api, root = await start_fake_api(students)
+        built = await population.build(Path(folder) / "built", students, guardians)
+        # Every student and guardian has a chat: a guardian's prompts go to their own.
+        api, root = await start_fake_api(students + guardians)
         try:
             base_url = f"{root}/bot"
             baseline = await population.spawn("bench.baseline", "--base-url", base_url)
@@ -91,21 +103,28 @@ async def main(students: int, prompts: int, rate: float) -> None:
             population.fresh_copy(built, run)
             config = population.write_config(run, base_url, rate_per_second=rate)
             bot = await population.spawn("bot", "run", "--config", str(config))
-            seconds = await wait_for(root, "sendMessage", prompts, 600)
+            seconds = await wait_for(root, "sendMessage", prompts, 900)
             sent = stats(root).get("sendMessage", 0)
             bot_kib = await peak_kib(bot)
+            answered_by_guardian = _guardian_prompts(run)
         finally:
             api.send_signal(signal.SIGTERM)
             await api.wait()
-    print("| process | students on roster | prompts sent | peak RSS (VmHWM) MB | ÷ baseline |")
-    print("|---|---|---|---|---|")
     print(
-        f"| baseline: bare PTB Application, polling | 0 | 0 | {baseline_kib / 1024:.1f} | 1.00 |"
+        "| process | students on roster | of them answered by a guardian | prompts sent"
+        " | peak RSS (VmHWM) MB | ÷ baseline |"
+    )
+    print("|---|---|---|---|---|---|")
+    print(
+        "| baseline: bare PTB Application, polling | 0 | 0 | 0 |"
+        f" {baseline_kib / 1024:.1f} | 1.00 |"
     )
     print(
-        f"| ClassCare `python -m bot run` during the round | {students} | {sent} |"
-        f" {bot_kib / 1024:.1f} | {bot_kib / baseline_kib:.2f} |"
+        f"| ClassCare `python -m bot run` during the round | {students} | {guardians} | {sent}"
+        f" | {bot_kib / 1024:.1f} | {bot_kib / baseline_kib:.2f} |"
     )
+    if guardians:
+        print(f"\n{answered_by_guardian} of the queued prompts went to a guardian's chat.")
     print(
         f"\nThe round prompted {sent} students in {seconds:.1f} s from spawn with"
         f" delivery.rate_per_second = {rate:g}; the fake API enforced no limits."
@@ -118,5 +137,8 @@ if __name__ == "__main__":
     parser.add_argument("--students", type=int, default=population.STUDENTS)
     parser.add_argument("--prompts", type=int, default=5000, help="read the peak after these")
     parser.add_argument("--rate", type=float, default=1000.0, help="delivery.rate_per_second")
+    parser.add_argument(
+        "--guardians", type=int, default=0, help="children answered by a guardian (家长代答)"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.students, args.prompts, args.rate))
+    asyncio.run(main(args.students, args.prompts, args.rate, args.guardians))

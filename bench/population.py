@@ -38,8 +38,19 @@ def _class(n: int) -> str:
     return f"{n // 8 + 7}年级({n % 8 + 1})班"
 
 
-def roster_files(folder: Path, students: int) -> tuple[Path, Path]:
-    """Write a students CSV (all isolated at home) and a staff CSV with one teacher a class."""
+def guardians_file(folder: Path, guardians: int) -> Path:
+    """A guardians CSV: the first `guardians` students each with one primary guardian, who
+    answers their check-ins (the students file marks them 家长)."""
+    rows = [f"P{n:06d},家长{n},母亲,139{n:08d},,是" for n in range(guardians)]
+    path = folder / "guardians.csv"
+    header = "学号,监护人姓名,关系,手机,语言,主要联系人\n"
+    path.write_text(header + "\n".join(rows) + "\n", "utf-8")
+    return path
+
+
+def roster_files(folder: Path, students: int, guardians: int = 0) -> tuple[Path, Path]:
+    """Write a students CSV (all isolated at home; the first `guardians` answered by a
+    guardian) and a staff CSV with one teacher a class."""
     start = datetime.now(TZ) - timedelta(days=3)
     classes = -(-students // CLASS_SIZE)
     student_rows = []
@@ -48,7 +59,7 @@ def roster_files(folder: Path, students: int) -> tuple[Path, Path]:
         school = _school(klass // CLASSES_PER_SCHOOL)
         student_rows.append(
             f"P{n:06d},学生{n},{school},{_class(klass % CLASSES_PER_SCHOOL)},home,"
-            f"{start:%Y-%m-%d},,zh-CN,yes"
+            f"{start:%Y-%m-%d},,zh-CN,yes,{'家长' if n < guardians else ''}"
         )
     staff_rows = [
         f"T{k:05d},老师{k},{_school(k // CLASSES_PER_SCHOOL)},teacher,"
@@ -56,7 +67,8 @@ def roster_files(folder: Path, students: int) -> tuple[Path, Path]:
         for k in range(classes)
     ]
     students_csv = folder / "students.csv"
-    students_csv.write_text(STUDENTS_HEADER + "\n".join(student_rows) + "\n", "utf-8")
+    header = STUDENTS_HEADER.rstrip("\n") + ",answerer\n"
+    students_csv.write_text(header + "\n".join(student_rows) + "\n", "utf-8")
     staff_csv = folder / "staff.csv"
     staff_csv.write_text(
         "staff_number,name,school,role,classes,language\n" + "\n".join(staff_rows) + "\n",
@@ -127,22 +139,28 @@ async def run_cli(*args: str, config: Path) -> None:
 
 
 def bind_all(database: Path) -> int:
-    """Link every student to Telegram account FIRST_USER + n; returns how many were linked."""
+    """Link every student, then every guardian, to Telegram accounts FIRST_USER + n; returns
+    how many students were linked."""
     with sqlite3.connect(database) as conn:
         ids = [r[0] for r in conn.execute("SELECT id FROM people WHERE role = 'student'")]
+        ids += [r[0] for r in conn.execute("SELECT id FROM people WHERE role = 'guardian'")]
         conn.executemany(
             "UPDATE people SET telegram_user_id = ?, chat_id = ?, language = 'zh-CN' WHERE id = ?",
             [(FIRST_USER + n, FIRST_USER + n, person_id) for n, person_id in enumerate(ids)],
         )
-    return len(ids)
+        students = conn.execute("SELECT COUNT(*) FROM people WHERE role = 'student'").fetchone()
+    return int(students[0])
 
 
-async def build(folder: Path, students: int = STUDENTS) -> Path:
-    """Import the roster into folder/classcare.db and link every student; returns the file."""
+async def build(folder: Path, students: int = STUDENTS, guardians: int = 0) -> Path:
+    """Import the roster into folder/classcare.db (with `guardians` guardian-answered
+    children) and link every student and guardian; returns the file."""
     config = write_config(folder, "http://127.0.0.1:9/bot")
-    staff_csv, students_csv = roster_files(folder, students)
+    staff_csv, students_csv = roster_files(folder, students, guardians)
     await run_cli("roster", "import", str(staff_csv), config=config)
     await run_cli("roster", "import", str(students_csv), config=config)
+    if guardians:
+        await run_cli("roster", "import", str(guardians_file(folder, guardians)), config=config)
     database = folder / DATABASE
     linked = bind_all(database)
     if linked != students:

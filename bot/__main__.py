@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 from bot.cli.crisis import add_crisis_commands
 from bot.cli.isolation import add_isolation_commands
 from bot.cli.ledger import add_ledger_commands
+from bot.cli.liaison import add_liaison_commands
 from bot.cli.notice import add_notice_commands
 from bot.cli.people import add_people_commands
+from bot.cli.returns import add_return_commands
 from bot.core.clock import SystemClock, epoch
 from bot.core.config import (
     Config,
@@ -33,7 +35,7 @@ from bot.storage.db import Database
 log = logging.getLogger("classcare")
 
 if TYPE_CHECKING:
-    from bot.people.roster import ParsedRoster
+    from bot.people.roster import ParsedRoster, RowError
 
 DEFAULT_CONFIG = "config.toml"
 INVITE_COLUMNS = ("number", "name", "role", "school", "class", "link")
@@ -93,7 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     roster = sub.add_parser("roster", parents=[common], help="roster files")
     roster_sub = roster.add_subparsers(title="roster commands", metavar="ACTION", required=True)
     imp = roster_sub.add_parser(
-        "import", parents=[common], help="import a students or staff file (CSV or XLSX)"
+        "import",
+        parents=[common],
+        help="import a students, staff or guardians file (CSV or XLSX; the headers say which)",
     )
     imp.add_argument("file", type=Path, help="CSV (UTF-8 or GBK) or XLSX file")
     imp.add_argument("--dry-run", action="store_true", help="check the file, change nothing")
@@ -113,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     inv.add_argument("--class", dest="class_name", help="only students and teachers of this class")
     inv.add_argument(
         "--role",
-        choices=("student", "teacher", "doctor", "counselor", "admin"),
+        choices=("student", "guardian", "teacher", "doctor", "counselor", "admin"),
         help="only people with this role",
     )
     inv.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
@@ -137,6 +141,8 @@ def _parser() -> argparse.ArgumentParser:
 
     add_isolation_commands(sub, common)
     add_ledger_commands(sub, common)
+    add_liaison_commands(sub, common)
+    add_return_commands(sub, common)
     add_notice_commands(sub, common)
     add_crisis_commands(sub, common)
     add_people_commands(sub, common)
@@ -185,17 +191,14 @@ def _with_db(config: Config, work: Callable[[Database], Coroutine[Any, Any, int]
 
 
 def _roster_import(args: argparse.Namespace, config: Config) -> int:
-    from bot.people.roster import parse_roster
+    from bot.guardians.links import GuardiansRejected
+    from bot.people.roster import RowError, parse_roster
     from bot.people.store.roster import apply_roster
 
     roster = parse_roster(args.file)
     if roster.errors:
-        print(f"{args.file}: rejected, nothing imported. Fix these lines:", file=sys.stderr)
-        for error in roster.errors:
-            column = f" [{error.column}]" if error.column else ""
-            print(f"  line {error.line}{column}: {error.reason}", file=sys.stderr)
-        return 1
-    count = len(roster.students) + len(roster.staff)
+        return _rejected(args.file, roster.errors)
+    count = roster.size
     if args.prune:
         return _with_db(config, lambda db: _import_pruning(args, config, db, roster))
     if args.dry_run:
@@ -203,13 +206,24 @@ def _roster_import(args: argparse.Namespace, config: Config) -> int:
         return 0
 
     async def work(db: Database) -> int:
-        summary = await apply_roster(
-            db, roster, now=epoch(SystemClock().now()), tz=config.general.tz
-        )
+        try:
+            summary = await apply_roster(
+                db, roster, now=epoch(SystemClock().now()), tz=config.general.tz
+            )
+        except GuardiansRejected as rejected:
+            return _rejected(args.file, [RowError(n, None, why) for n, why in rejected.problems])
         print(f"{args.file}: imported {count} {roster.kind} rows: {summary}")
         return 0
 
     return _with_db(config, work)
+
+
+def _rejected(file: Path, errors: Sequence[RowError]) -> int:
+    print(f"{file}: rejected, nothing imported. Fix these lines:", file=sys.stderr)
+    for error in errors:
+        column = f" [{error.column}]" if error.column else ""
+        print(f"  line {error.line}{column}: {error.reason}", file=sys.stderr)
+    return 1
 
 
 async def _import_pruning(
@@ -221,7 +235,7 @@ async def _import_pruning(
     from bot.people import departures
 
     svc = Services(config, db, SystemClock(), Catalog.load(config.general.language))
-    count = len(roster.students) + len(roster.staff)
+    count = roster.size
     gone = await departures.to_prune(svc, roster)
     print(f"{args.file}: {count} {roster.kind} rows are valid.")
     if gone:
@@ -259,6 +273,7 @@ async def _import_pruning(
 
 def _invites(args: argparse.Namespace, config: Config) -> int:
     from bot.core.i18n import Catalog
+    from bot.guardians.store import guardian_places
     from bot.people.onboarding import invite_link, issue_invites
     from bot.people.store.invites import holding_open_invites
     from bot.storage.people import select_people, staff_places
@@ -301,7 +316,10 @@ def _invites(args: argparse.Namespace, config: Config) -> int:
                 print("nobody needs a new link; nothing written")
                 return 0
         names = {person.id: (school, klass) for person, school, klass in rows}
-        places = await staff_places(db, [p.id for p, _, _ in rows if not p.is_student])
+        places = await staff_places(
+            db, [p.id for p, _, _ in rows if p.role not in ("student", "guardian")]
+        )
+        places |= await guardian_places(db, [p.id for p, _, _ in rows if p.role == "guardian"])
         issued = await issue_invites(
             db,
             [r[0] for r in rows],

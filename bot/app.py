@@ -17,7 +17,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
-from bot import alerts
+from bot.alerts import evaluate
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Config, Telegram, webhook_path
 from bot.core.i18n import Catalog
@@ -126,7 +126,7 @@ class _Lifecycle:
         worker = DeliveryWorker(db, application.bot, config.delivery, clock, self.limiter)
 
         async def unreachable(person_id: int) -> None:
-            await alerts.on_unreachable(services, person_id)
+            await evaluate.on_unreachable(services, person_id)
 
         worker.on_unreachable = unreachable
         services.outbox = worker
@@ -143,8 +143,8 @@ class _Lifecycle:
 
 def connect(services: Services) -> None:
     """Wire the hooks by which one capability hands on to another without importing it."""
-    services.on_checkin_answers = alerts.evaluate_answers
-    services.on_checkin_settled = alerts.evaluate_checkin
+    services.on_checkin_answers = evaluate.evaluate_answers
+    services.on_checkin_settled = evaluate.evaluate_checkin
 
 
 async def _post_stop(application: AppType) -> None:

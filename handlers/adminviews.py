@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.error import BadRequest
 
 from bot.reports import adminviews
-from handlers.common import Context, bound_press, reply, staff_viewer, viewer_for
+from handlers.common import Context, bound_press, markup, reply, staff_viewer, viewer_for
 
 # Far past any real audit trail; keeps a forged page number's offset within SQLite's integers.
 MAX_PAGE = 100_000
@@ -29,9 +29,8 @@ async def show_audit(update: Update, context: Context) -> None:
     who, viewer = found
     query = " ".join(context.args or []).strip()
     page = await adminviews.audit_text(context.svc, viewer, who.language, query)
-    await context.bot.send_message(
-        who.chat_id, page.text, reply_markup=_page_buttons(context, who.language, page)
-    )
+    keyboard = adminviews.audit_keyboard(context.svc.catalog, who.language, page)
+    await context.bot.send_message(who.chat_id, page.text, reply_markup=markup(keyboard))
 
 
 async def page_audit(update: Update, context: Context) -> None:
@@ -50,38 +49,15 @@ async def page_audit(update: Update, context: Context) -> None:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
     viewer = await viewer_for(svc, person)
-    target = ":".join(data.parts[1:])
-    page = await adminviews.audit_page(svc, viewer, language, target, page_number)
+    page = await adminviews.audit_page(svc, viewer, language, data.parts[1:], page_number)
     if page is None:
         await query.answer(t(language, "common.not_allowed"), show_alert=True)
         return
     await query.answer()
+    keyboard = adminviews.audit_keyboard(svc.catalog, language, page)
     try:
-        await query.edit_message_text(
-            page.text, reply_markup=_page_buttons(context, language, page)
-        )
+        await query.edit_message_text(page.text, reply_markup=markup(keyboard))
     except BadRequest as error:
         # Pressing the same page twice leaves the message as it is.
         if "not modified" not in str(error):
             raise
-
-
-def _page_buttons(
-    context: Context, language: str, page: adminviews.AuditPage
-) -> InlineKeyboardMarkup | None:
-    t = context.svc.catalog.t
-    target = f":{page.target}" if page.target else ""
-    buttons = []
-    if page.page > 0:
-        buttons.append(
-            InlineKeyboardButton(
-                t(language, "adminviews.audit.newer"), callback_data=f"au:{page.page - 1}{target}"
-            )
-        )
-    if page.older:
-        buttons.append(
-            InlineKeyboardButton(
-                t(language, "adminviews.audit.older"), callback_data=f"au:{page.page + 1}{target}"
-            )
-        )
-    return InlineKeyboardMarkup([buttons]) if buttons else None

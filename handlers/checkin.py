@@ -12,9 +12,11 @@ from bot.checkins.flow import Reply
 from bot.checkins.screens import AREA
 from bot.core.ids import is_id
 from bot.core.keyboard import parse
+from bot.isolation import store as isolation_store
 from handlers.common import Context, Sender, bound_sender, markup, reply
 
 log = logging.getLogger(__name__)
+ANSWERING_ROLES = ("student", "guardian")
 
 
 async def _send(context: Context, chat_id: int, answer: Reply) -> None:
@@ -27,8 +29,14 @@ async def _send(context: Context, chat_id: int, answer: Reply) -> None:
         await flow.remember_message(context.svc, answer.checkin_id, message.message_id)
 
 
-def _student(who: Sender | None) -> bool:
-    return who is not None and who.person is not None and who.person.is_student
+async def _checks_in(context: Context, who: Sender | None) -> bool:
+    """Students check in; so does a staff member while isolated (师生隔离)."""
+    if who is None or who.person is None:
+        return False
+    if who.person.is_student or who.person.role == "guardian":
+        # A guardian answers for their children (家长代答).
+        return True
+    return await isolation_store.open_isolation(context.svc.db, who.person.id) is not None
 
 
 async def start_checkin(update: Update, context: Context) -> None:
@@ -38,7 +46,14 @@ async def start_checkin(update: Update, context: Context) -> None:
         return
     who, person = bound
     svc = context.svc
-    if not person.is_student:
+    if person.role == "guardian":
+        answers = await flow.resume_for_children(svc, person, who.language, svc.now())
+        if not answers:
+            await reply(update, context, svc.catalog.t(who.language, "checkin.no_child_isolated"))
+        for answer in answers:
+            await _send(context, who.chat_id, answer)
+        return
+    if not await _checks_in(context, who):
         await reply(update, context, svc.catalog.t(who.language, "checkin.students_only"))
         return
     answer = await flow.resume(svc, person, who.language, svc.now())
@@ -57,7 +72,7 @@ async def answer_button(update: Update, context: Context) -> None:
     checkin_id = read.text(0) if read is not None else None
     verb = read.text(1) if read is not None else None
     if (
-        not _student(who)
+        not await _checks_in(context, who)
         or read is None
         or checkin_id is None
         or verb is None
@@ -90,7 +105,7 @@ async def answer_button(update: Update, context: Context) -> None:
 
 async def waiting_for(update: Update, context: Context, who: Sender) -> str | None:
     """What the student's open check-in waits for them to type, if anything."""
-    if not _student(who):
+    if not await _checks_in(context, who):
         return None
     assert who.person is not None
     svc = context.svc
@@ -99,7 +114,7 @@ async def waiting_for(update: Update, context: Context, who: Sender) -> str | No
 
 async def button_hint(update: Update, context: Context, who: Sender) -> str | None:
     """ "Tap one of the buttons above", if the student's check-in waits for a tap."""
-    if not _student(who):
+    if not await _checks_in(context, who):
         return None
     assert who.person is not None
     svc = context.svc
@@ -109,7 +124,7 @@ async def button_hint(update: Update, context: Context, who: Sender) -> str | No
 async def handle_text(update: Update, context: Context, who: Sender) -> bool:
     """Take typed text if the student's open check-in waits for a temperature or a note."""
     message = update.effective_message
-    if not _student(who) or message is None or not message.text:
+    if message is None or not message.text or not await _checks_in(context, who):
         return False
     assert who.person is not None
     svc = context.svc

@@ -26,7 +26,7 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, C
 from bot.core.access import STAFF_ROLES, Viewer
 from bot.core.i18n import language_from_telegram
 from bot.core.ids import is_id
-from bot.core.keyboard import Callback, Keyboard, parse
+from bot.core.keyboard import Button, Callback, Keyboard, parse
 from bot.core.menus import menu_for
 from bot.core.services import Services, get_services
 from bot.dashboard import sessions
@@ -101,6 +101,25 @@ def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
     """The one place a capability's Keyboard becomes python-telegram-bot's markup."""
     data = keyboard.markup()
     return InlineKeyboardMarkup.de_json(data, None) if data is not None else None
+
+
+def shown_keyboard(shown: InlineKeyboardMarkup | None) -> Keyboard:
+    """The buttons a message carries now, read back into a Keyboard (markup()'s inverse)."""
+    if shown is None:
+        return Keyboard()
+    return Keyboard.of(
+        *(
+            tuple(
+                Button(
+                    b.text,
+                    None if b.callback_data is None else str(b.callback_data),
+                    b.url,
+                )
+                for b in row
+            )
+            for row in shown.inline_keyboard
+        )
+    )
 
 
 async def viewer_for(svc: Services, person: Person) -> Viewer:

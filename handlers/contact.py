@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 
-from bot import alerts
 from bot.contact import relay as contact
+from bot.contact import screens
+from bot.safeguarding import student_text
 from bot.storage import people
 from handlers.common import (
     Context,
     Sender,
     bound_press,
+    markup,
     reply,
     staff_viewer,
     viewer_for,
@@ -30,15 +32,8 @@ async def offer_talk(update: Update, context: Context) -> None:
     if who.person is None or not who.person.is_student:
         await reply(update, context, t(who.language, "contact.students_only"))
         return
-    buttons = [
-        InlineKeyboardButton(
-            t(who.language, f"contact.button.{target}"), callback_data=f"ct:{target}"
-        )
-        for target in contact.TARGETS
-    ]
-    await context.bot.send_message(
-        who.chat_id, t(who.language, "contact.offer"), reply_markup=InlineKeyboardMarkup([buttons])
-    )
+    screen = screens.talk_offer(svc.catalog, who.language)
+    await context.bot.send_message(who.chat_id, screen.text, reply_markup=markup(screen.keyboard))
 
 
 async def press_contact(update: Update, context: Context) -> None:
@@ -60,20 +55,19 @@ async def press_contact(update: Update, context: Context) -> None:
         await query.answer()
         if not peers:
             text = t(
-                language, f"contact.nobody.{parts[0]}", hotlines=alerts.hotlines(svc, language)
+                language,
+                f"contact.nobody.{parts[0]}",
+                hotlines=student_text.hotlines(svc, language),
             )
             await context.bot.send_message(who.chat_id, text)
             return
-        end = InlineKeyboardButton(t(language, "contact.button.end"), callback_data="ct:end")
-        names = t(language, "contact.list_separator").join(p.name for p in peers)
+        screen = screens.student_prompt(svc.catalog, language, parts[0], peers)
         await context.bot.send_message(
-            who.chat_id,
-            t(language, f"contact.prompt.{parts[0]}", names=names),
-            reply_markup=InlineKeyboardMarkup([[end]]),
+            who.chat_id, screen.text, reply_markup=markup(screen.keyboard)
         )
         return
     student_id = press.id_at(1)
-    if len(parts) == 2 and parts[0] == "msg" and student_id is not None and not person.is_student:
+    if len(parts) == 2 and parts[0] == "msg" and student_id is not None and person.is_staff:
         student = await people.person_by_id(svc.db, student_id)
         viewer = await viewer_for(svc, person)
         if student is None or not await contact.open_for_staff(svc, viewer, student):
@@ -87,13 +81,8 @@ async def press_contact(update: Update, context: Context) -> None:
 
 async def prompt_staff(context: Context, chat_id: int, language: str, name: str) -> None:
     """Tell a staff member their next messages go to the student."""
-    catalog = context.svc.catalog
-    end = InlineKeyboardButton(catalog.t(language, "contact.button.end"), callback_data="ct:end")
-    await context.bot.send_message(
-        chat_id,
-        catalog.t(language, "contact.prompt.staff", name=name, minutes=contact.SESSION_MINUTES),
-        reply_markup=InlineKeyboardMarkup([[end]]),
-    )
+    screen = screens.staff_prompt(context.svc.catalog, language, name)
+    await context.bot.send_message(chat_id, screen.text, reply_markup=markup(screen.keyboard))
 
 
 async def handle_text(update: Update, context: Context, who: Sender) -> bool:
@@ -215,18 +204,5 @@ async def show_not_contacted(update: Update, context: Context) -> None:
     if not students:
         await reply(update, context, t(who.language, "contact.all_contacted"))
         return
-    lines = [t(who.language, "contact.not_contacted", count=len(students))]
-    lines += [f"· {s.number} {s.name}" for s in students]
-    lines.append(t(who.language, "contact.called.hint"))
-    buttons = [
-        [
-            InlineKeyboardButton(
-                t(who.language, "contact.button.write", name=s.name),
-                callback_data=f"ct:msg:{s.id}",
-            )
-        ]
-        for s in students[:20]
-    ]
-    await context.bot.send_message(
-        who.chat_id, "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons)
-    )
+    screen = screens.not_contacted(svc.catalog, who.language, students)
+    await context.bot.send_message(who.chat_id, screen.text, reply_markup=markup(screen.keyboard))

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 
 from bot.contact import relay as contact
 from bot.safeguarding import review as crisis_review
 from bot.safeguarding import store as review_store
-from handlers.common import Context, bound_press, reply, staff_viewer
+from handlers.common import Context, bound_press, markup, reply, staff_viewer
 
 log = logging.getLogger(__name__)
 
@@ -46,19 +46,8 @@ async def report_missed(update: Update, context: Context) -> None:
         await reply(update, context, t(who.language, "crisis_review.missed.usage"))
         return
     example_id = await crisis_review.record_missed(svc, viewer, text, student_id)
-    buttons = [
-        InlineKeyboardButton(
-            t(who.language, f"crisis_review.label.{label}"),
-            callback_data=f"cm:{example_id}:{label}",
-        )
-        for label in crisis_review.LABELS
-    ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    await context.bot.send_message(
-        who.chat_id,
-        t(who.language, "crisis_review.missed.ask"),
-        reply_markup=InlineKeyboardMarkup(rows),
-    )
+    screen = crisis_review.label_screen(svc.catalog, who.language, example_id)
+    await context.bot.send_message(who.chat_id, screen.text, reply_markup=markup(screen.keyboard))
 
 
 async def press_label(update: Update, context: Context) -> None:
@@ -73,7 +62,7 @@ async def press_label(update: Update, context: Context) -> None:
     if len(press.data) != 2 or example_id is None or label_key not in crisis_review.LABELS:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
-    if press.person.is_student:
+    if not press.person.is_staff:
         await query.answer(t(language, "common.not_allowed"), show_alert=True)
         return
     example = await review_store.example_by_id(svc.db, example_id)

@@ -3,14 +3,12 @@ classes) and admins (their scope)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from telegram import Update
 
 from bot.core.access import may_manage_isolation
 from bot.isolation import periods as isolation
-from bot.isolation import store
-from bot.isolation.periods import KINDS, Result
+from bot.isolation import screens, store
+from bot.isolation.periods import KINDS
 from bot.storage import people
 from bot.storage.records import Person
 from handlers.common import (
@@ -32,19 +30,14 @@ async def _target(update: Update, context: Context, who: Sender, query: str) -> 
     svc = context.svc
     catalog = svc.catalog
     viewer = await viewer_for(svc, who.person)
-    matches = await store.find_students(svc.db, query)
+    matches = await store.find_people(svc.db, query)
     allowed = [(p, c) for p, c in matches if may_manage_isolation(viewer, p)]
     if not allowed:
         # Outside the scope and unknown read the same, so nobody learns who exists elsewhere.
         await reply(update, context, catalog.t(who.language, "common.no_student", query=query))
         return None
     if len(allowed) > 1:
-        choices = "\n".join(f"{p.number} {p.name} · {c}" for p, c in allowed)
-        await reply(
-            update,
-            context,
-            catalog.t(who.language, "isolation.ambiguous", query=query, choices=choices),
-        )
+        await reply(update, context, screens.ambiguous_text(catalog, who.language, query, allowed))
         return None
     return allowed[0][0]
 
@@ -81,26 +74,7 @@ async def isolate_student(update: Update, context: Context) -> None:
     assert who.person is not None
     now = svc.now()
     outcome = await isolation.start_isolation(svc, student, kind, actor_id=who.person.id, now=now)
-    episode = outcome.episode
-    assert episode is not None
-    lang = who.language
-    kind_name = svc.catalog.t(lang, f"isolation.kind.{episode.kind}")
-    if outcome.result is Result.ALREADY:
-        since = svc.catalog.day(lang, date.fromisoformat(episode.start_date))
-        text = svc.catalog.t(
-            lang, "isolation.already", name=student.name, kind=kind_name, since=since
-        )
-    else:
-        assert outcome.next_slot is not None
-        text = svc.catalog.t(
-            lang,
-            "isolation.started",
-            name=student.name,
-            kind=kind_name,
-            next=isolation.next_text(svc, lang, outcome.next_slot, now),
-        )
-    if student.chat_id is None:
-        text += "\n\n" + svc.catalog.t(lang, "isolation.not_linked", name=student.name)
+    text = screens.started_text(svc, who.language, student, outcome, now)
     await reply(update, context, text)
 
 
@@ -119,13 +93,7 @@ async def release_student(update: Update, context: Context) -> None:
         return
     assert who.person is not None
     outcome = await isolation.end_isolation(svc, student, actor_id=who.person.id, now=svc.now())
-    lang = who.language
-    if outcome.result is Result.NOT_ISOLATED:
-        text = svc.catalog.t(lang, "isolation.not_isolated", name=student.name)
-    else:
-        text = svc.catalog.t(lang, "isolation.ended", name=student.name)
-        if outcome.told:
-            text += "\n" + svc.catalog.t(lang, "isolation.ended_told", name=student.name)
+    text = screens.ended_text(svc.catalog, who.language, student, outcome, say_told=True)
     await reply(update, context, text)
 
 
@@ -144,7 +112,7 @@ async def press_release(update: Update, context: Context) -> None:
         await press.query.answer(catalog.t(language, "common.not_allowed"), show_alert=True)
         return
     student = await people.person_by_id(svc.db, student_id)
-    if student is None or not student.is_student:
+    if student is None:
         await press.query.answer(catalog.t(language, "common.bad_button"), show_alert=True)
         return
     viewer = await viewer_for(svc, press.person)
@@ -153,8 +121,5 @@ async def press_release(update: Update, context: Context) -> None:
         await press.query.answer(catalog.t(language, "common.not_allowed"), show_alert=True)
         return
     outcome = await isolation.end_isolation(svc, student, actor_id=press.person.id, now=svc.now())
-    if outcome.result is Result.NOT_ISOLATED:
-        text = catalog.t(language, "isolation.not_isolated", name=student.name)
-    else:
-        text = catalog.t(language, "isolation.ended", name=student.name)
+    text = screens.ended_text(catalog, language, student, outcome, say_told=False)
     await press.query.answer(text, show_alert=True)

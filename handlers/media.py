@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import alerts
-from handlers import checkin, contact, notices
+from bot.safeguarding import student_text
+from handlers import checkin, contact, notices, returns
 from handlers.common import Context, bound_sender, reply
 
 
@@ -23,7 +23,7 @@ async def route_media(update: Update, context: Context) -> None:
     screened = None
     if person.is_student and message.caption:
         # A caption is student text like any other and is screened first.
-        screened = await alerts.screen_student_text(
+        screened = await student_text.screen_student_text(
             svc,
             person,
             message.caption,
@@ -31,6 +31,9 @@ async def route_media(update: Update, context: Context) -> None:
             forwarded=message.forward_origin is not None,
         )
     if await notices.handle_media(update, context, who):
+        return
+    # A photo while a return declaration is open is the test result it asks for.
+    if await returns.handle_photo(update, context, who):
         return
     if await contact.handle_media(update, context, who):
         return
@@ -41,7 +44,9 @@ async def route_media(update: Update, context: Context) -> None:
         # A photo of the thermometer, most likely: the check-in needs the number typed.
         await reply(update, context, svc.catalog.t(who.language, "checkin.type_the_number"))
         return
-    if message.photo:
+    if person.role == "guardian":
+        key = "text.hint_guardian"
+    elif message.photo:
         key = "contact.photo_hint" if person.is_student else "contact.photo_hint_staff"
     else:
         key = "text.hint_student" if person.is_student else "text.hint_staff"

@@ -29,7 +29,7 @@ from bot.notices import (
 )
 from bot.notices.audience import may_compose
 from bot.notices.render import AREA, Media
-from bot.notices.store import Draft
+from bot.notices.store.drafts import Draft
 from handlers.common import Context, Sender, bound_sender, markup, reply, viewer_for
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def _is_reply(message: Message) -> bool:
 async def handle_text(update: Update, context: Context, who: Sender) -> bool:
     """Take a staff member's text as their draft's text when a draft awaits it."""
     message = update.effective_message
-    if message is None or not message.text or who.person is None or who.person.is_student:
+    if message is None or not message.text or who.person is None or not who.person.is_staff:
         return False
     if _is_reply(message):
         return False
@@ -88,7 +88,7 @@ async def handle_text(update: Update, context: Context, who: Sender) -> bool:
 async def handle_media(update: Update, context: Context, who: Sender) -> bool:
     """Attach a photo or document to a draft still being written; a caption is its text."""
     message = update.effective_message
-    if message is None or who.person is None or who.person.is_student or _is_reply(message):
+    if message is None or who.person is None or not who.person.is_staff or _is_reply(message):
         return False
     if message.photo:
         media = Media("photo", message.photo[-1].file_id)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
-from bot.core.config import LANGUAGES
+from bot.guardians import consent, family
+from bot.guardians.greeting import welcome_parts
+from bot.people import language as languages
 from bot.people import onboarding
 from bot.people.onboarding import Bound, Refusal
 from bot.storage import people
-from handlers.common import Context, reply, set_menu
+from handlers.common import Context, markup, reply, set_menu
 
 log = logging.getLogger(__name__)
-
-LANGUAGE_NAMES = {"zh-CN": "中文", "en": "English"}
 
 
 async def start(update: Update, context: Context) -> None:
@@ -60,10 +60,13 @@ async def _welcome(update: Update, context: Context, bound: Bound, chat_id: int)
     log.info("account bound to person %d (%s)", person.id, person.role)
     days = svc.config.retention.days_after_isolation
     if person.is_student:
-        parts = (
+        parts: tuple[str, ...] = (
             catalog.t(language, "onboarding.intro.student"),
             catalog.t(language, "onboarding.privacy", days=days),
         )
+    elif person.role == "guardian":
+        children = await family.children_of(svc.db, person)
+        parts = welcome_parts(catalog, language, children, days)
     else:
         # Staff read what they can do here and what they owe the students whose data they see.
         parts = (
@@ -73,6 +76,8 @@ async def _welcome(update: Update, context: Context, bound: Bound, chat_id: int)
     text = "\n\n".join((catalog.t(language, "onboarding.welcome", name=person.name), *parts))
     await reply(update, context, text)
     await set_menu(context, chat_id, person.role, language)
+    if person.role == "guardian":
+        await consent.ask_pending(svc, person)
 
 
 async def show_help(update: Update, context: Context) -> None:
@@ -85,15 +90,8 @@ async def show_help(update: Update, context: Context) -> None:
 async def choose_language(update: Update, context: Context) -> None:
     """Offer the languages as buttons."""
     who = context.sender
-    buttons = [
-        InlineKeyboardButton(LANGUAGE_NAMES[lang], callback_data=f"lang:{lang}")
-        for lang in LANGUAGES
-    ]
-    await context.bot.send_message(
-        who.chat_id,
-        context.svc.catalog.t(who.language, "language.choose"),
-        reply_markup=InlineKeyboardMarkup([buttons]),
-    )
+    screen = languages.choice_screen(context.svc.catalog, who.language)
+    await context.bot.send_message(who.chat_id, screen.text, reply_markup=markup(screen.keyboard))
 
 
 async def set_language(update: Update, context: Context) -> None:
@@ -103,8 +101,8 @@ async def set_language(update: Update, context: Context) -> None:
     if query is None:
         return
     svc = context.svc
-    language = (query.data or "").removeprefix("lang:")
-    if language not in LANGUAGES:
+    language = languages.chosen(query.data)
+    if language is None:
         await query.answer(svc.catalog.t(who.language, "common.bad_button"), show_alert=True)
         return
     if who.person is None:

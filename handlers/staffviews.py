@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InputFile, Update
 
 from bot.core.access import Viewer, may_see_screen_scores, reads_notes
 from bot.core.clock import from_epoch
@@ -17,6 +17,7 @@ from handlers.common import (
     Context,
     Sender,
     bound_press,
+    markup,
     reply,
     staff_viewer,
     viewer_for,
@@ -43,14 +44,9 @@ async def show_student(update: Update, context: Context) -> None:
         await reply(update, context, t(who.language, "common.no_student", query=query))
         return
     if len(lookup.matches) > 1:
-        buttons = [
-            [InlineKeyboardButton(m.label, callback_data=f"sv:{m.student.id}")]
-            for m in lookup.matches
-        ]
+        screen = studentview.choices(svc.catalog, who.language, query, lookup.matches)
         await context.bot.send_message(
-            who.chat_id,
-            t(who.language, "staffviews.student.choose", query=query),
-            reply_markup=InlineKeyboardMarkup(buttons),
+            who.chat_id, screen.text, reply_markup=markup(screen.keyboard)
         )
         return
     await _send_view(context, who, viewer, lookup.matches[0].student.id)
@@ -65,7 +61,7 @@ async def choose_student(update: Update, context: Context) -> None:
     t = svc.catalog.t
     query, who, language = press.query, press.who, press.who.language
     student_id = press.id_at(0)
-    if len(press.data) != 1 or student_id is None or press.person.is_student:
+    if len(press.data) != 1 or student_id is None or not press.person.is_staff:
         await query.answer(t(language, "common.bad_button"), show_alert=True)
         return
     viewer = await viewer_for(svc, press.person)
@@ -85,12 +81,8 @@ async def _send_view(
             text = svc.catalog.t(who.language, "staffviews.student.not_allowed")
             await context.bot.send_message(who.chat_id, text)
         return False
-    markup = None
-    if view.reachable is not None:
-        name = svc.catalog.t(who.language, "contact.button.write", name=view.name)
-        button = InlineKeyboardButton(name, callback_data=f"ct:msg:{view.reachable}")
-        markup = InlineKeyboardMarkup([[button]])
-    await context.bot.send_message(who.chat_id, view.text, reply_markup=markup)
+    screen = studentview.view_screen(svc.catalog, who.language, view)
+    await context.bot.send_message(who.chat_id, screen.text, reply_markup=markup(screen.keyboard))
     if view.chart is not None:
         await context.bot.send_photo(
             who.chat_id, InputFile(view.chart, filename="chart.png"), caption=view.caption
@@ -130,6 +122,7 @@ async def export_ledger(update: Update, context: Context) -> None:
             note_text=reads_notes(viewer),
             actor_id=viewer.person.id,
             now=svc.now(),
+            staff=viewer.role in ("doctor", "admin"),
         )
         export = await ledger.export_ledger(
             svc.db, svc.catalog, svc.config, request, max_rows=ledger.MAX_ROWS_BOT

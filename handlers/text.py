@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot import alerts
+from bot.safeguarding import student_text
 from handlers import alerts as alert_cards
 from handlers import checkin, contact, notices
 from handlers.common import Context, Sender, bound_sender, reply
@@ -28,7 +28,7 @@ async def route_text(update: Update, context: Context) -> None:
     if person.is_student:
         # Screened before anything else so a cry for help is answered whichever flow it was
         # typed into; the flows below still store the text as the answer it was meant to be.
-        screened = await alerts.screen_student_text(
+        screened = await student_text.screen_student_text(
             svc,
             person,
             message.text,
@@ -42,7 +42,7 @@ async def route_text(update: Update, context: Context) -> None:
     if screened is None or not screened.answered:
         text = await checkin.button_hint(update, context, who)
         if text is None:
-            hint = "text.hint_student" if person.is_student else "text.hint_staff"
+            hint = "text.hint_staff" if person.is_staff else f"text.hint_{person.role}"
             text = svc.catalog.t(who.language, hint)
         await reply(update, context, text)
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.reports import today
-from handlers.common import Context, bound_press, staff_viewer, viewer_for
-
-# One-tap releases under /today; more than this many due at once are released with /release.
-RELEASE_BUTTONS = 10
+from handlers.common import Context, bound_press, markup, staff_viewer, viewer_for
 
 
 async def show_today(update: Update, context: Context) -> None:
@@ -24,18 +21,8 @@ async def show_today(update: Update, context: Context) -> None:
             who.chat_id, svc.catalog.t(who.language, "common.not_allowed")
         )
         return
-    rows = []
-    if view.remind is not None and view.remind.round_id is not None:
-        count = view.remind.waiting + view.remind.in_progress
-        label = svc.catalog.t(who.language, "today.remind_button", count=count)
-        rows.append(
-            [InlineKeyboardButton(label, callback_data=f"td:{view.remind.round_id}:remind")]
-        )
-    for due in view.due[:RELEASE_BUTTONS]:
-        label = svc.catalog.t(who.language, "today.release_button", name=due.name)
-        rows.append([InlineKeyboardButton(label, callback_data=f"rl:{due.student_id}")])
-    markup = InlineKeyboardMarkup(rows) if rows else None
-    await context.bot.send_message(who.chat_id, view.text, reply_markup=markup)
+    screen = today.today_screen(svc.catalog, who.language, view)
+    await context.bot.send_message(who.chat_id, screen.text, reply_markup=markup(screen.keyboard))
 
 
 async def press_remind(update: Update, context: Context) -> None:
@@ -49,7 +36,7 @@ async def press_remind(update: Update, context: Context) -> None:
     if len(press.data) != 2 or round_id is None or press.data.text(1) != "remind":
         await press.query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
-    if press.person.is_student:
+    if not press.person.is_staff:
         await press.query.answer(svc.catalog.t(language, "common.not_allowed"), show_alert=True)
         return
     viewer = await viewer_for(svc, press.person)

@@ -7,7 +7,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.core.config import Config
-from jobs import escalation, purge, rounds
+from jobs import consents, escalation, purge, rounds
 
 
 def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any], config: Config) -> None:
@@ -15,3 +15,4 @@ def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any], config
     rounds.schedule(application)
     escalation.schedule(application)
     purge.schedule(application, config)
+    consents.schedule(application)

@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from bot import alerts
+from bot.alerts import escalation, evaluate
 from bot.core.services import get_services
 
 log = logging.getLogger(__name__)
@@ -18,8 +18,8 @@ INTERVAL_SECONDS = 30
 async def run_escalation(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Move overdue alerts up a step and pick up check-ins a crash left unevaluated."""
     services = get_services(context.bot_data)
-    evaluated = await alerts.evaluate_pending(services)
-    moved = await alerts.escalate_due(services)
+    evaluated = await evaluate.evaluate_pending(services)
+    moved = await escalation.escalate_due(services)
     if evaluated or moved:
         log.info(
             "escalation job: %d check-in(s) evaluated, %d alert(s) escalated", evaluated, moved

@@ -7,6 +7,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
+from bot import returns
 from bot.checkins import rounds
 from bot.core.services import get_services
 from bot.isolation import periods as isolation
@@ -19,8 +20,11 @@ async def run_rounds(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Bring rounds in line with the clock; the first run after start-up reconciles."""
     svc = get_services(context.bot_data)
     now = svc.now()
-    # First, so a student released on the planned end date is not asked that morning.
+    # First, so a student released on the planned end date (or cleared for a return on this
+    # day) is not asked that morning.
     await isolation.release_due(svc, now)
+    await returns.release_due(svc, now)
+    await returns.warn_due(svc, now)
     await rounds.run_rounds(svc, now)
     # Right after closing, so the day's digest follows its last round without a second job.
     await digest.send_due(svc, now)

@@ -26,11 +26,15 @@ if TYPE_CHECKING:
 # rather than meet a deprecation warning, which this suite treats as an error.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
+# No per-example deadline: it is a timing assertion, and a loaded machine (CI, two xdist workers)
+# failed a roster fuzz case at 448 ms that took 3 ms on the rerun. Speed is measured in bench/.
+settings.register_profile("classcare", deadline=None)
 # In CI the property tests replay the same examples every run, so a landing depends on the code,
 # not on the draw; on a developer's machine they keep searching afresh.
-settings.register_profile("ci", derandomize=True, print_blob=True)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+settings.register_profile(
+    "ci", parent=settings.get_profile("classcare"), derandomize=True, print_blob=True
+)
+settings.load_profile("ci" if os.environ.get("CI") else "classcare")
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Monday, before the morning round.

@@ -98,10 +98,17 @@ class Harness:
         await self.stop()
         await self.start()
 
-    async def seed(self, *, students_csv: str = "", staff_csv: str = "") -> None:
+    async def seed(
+        self, *, students_csv: str = "", staff_csv: str = "", guardians_csv: str = ""
+    ) -> None:
         """Import roster text exactly as `classcare roster import` would."""
         folder = Path(self.config.general.database).parent
-        for name, text in (("staff.csv", staff_csv), ("students.csv", students_csv)):
+        files = (
+            ("staff.csv", staff_csv),
+            ("students.csv", students_csv),
+            ("guardians.csv", guardians_csv),
+        )
+        for name, text in files:
             if not text:
                 continue
             path = folder / name

@@ -29,6 +29,15 @@ S901,周小,实验小学,三年级(1)班,home,2026-11-28,,zh-CN,yes
 """
 )
 
+# A mother of two children in two schools (S005 in 初二(4)班, S901 in 三年级(1)班), and both
+# parents of S001 with the father as the primary contact.
+GUARDIANS_CSV = """学号,学校,监护人姓名,关系,手机,语言,主要联系人
+S005,城关一中,赵妈妈,母亲,13800000001,,是
+S901,实验小学,赵妈妈,母亲,13800000001,,是
+S001,城关一中,张爸爸,父亲,13800000002,,是
+S001,城关一中,张妈妈,母亲,13800000003,,否
+"""
+
 # Telegram user ids for the people above, used consistently across tests.
 USER_IDS = {
     "T01": 1001,
@@ -44,4 +53,7 @@ USER_IDS = {
     "S004": 2004,
     "S005": 2005,
     "S901": 2901,
+    "13800000001": 4001,
+    "13800000002": 4002,
+    "13800000003": 4003,
 }

@@ -7,26 +7,27 @@ import io
 import json
 import subprocess
 import sys
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
-from bot import alerts
 from bot.app import connect
 from bot.checkins import flow
-from bot.checkins import store as checkins_store
 from bot.checkins.flow import Reply
 from bot.checkins.rounds import RoundsReport, run_rounds
-from bot.checkins.schedule import local_date
+from bot.checkins.screens import AREA, Verb
+from bot.checkins.store import checkins as checkin_store
 from bot.core.access import Viewer
 from bot.core.clock import FakeClock, epoch
-from bot.core.config import Config
+from bot.core.config import Config, Slot
 from bot.core.i18n import Catalog
+from bot.core.keyboard import callback
 from bot.core.services import Services
+from bot.core.symptoms import SYMPTOMS
 from bot.people.roster import parse_roster
 from bot.people.store.roster import apply_roster
 from bot.storage import people
@@ -67,56 +68,107 @@ async def answer_checkin(
     symptoms: str = "",
     mood: int = 4,
     slot_index: int = 0,
-    evaluate: bool = True,
 ) -> int:
-    """Write an answered check-in for the student at the current fake time and evaluate it, as
-    the check-in flow does when the student taps Send."""
+    """Answer the slot's check-in as the student does in Telegram, and wait until it is stored,
+    evaluated and what it caused is delivered; returns the check-in's id.
+
+    The clock moves to the slot's time if it is earlier and the due jobs run, so the round
+    opens and the prompt arrives as at any other time; the student (onboarded) then types the
+    temperature (or taps "no thermometer"), taps the symptoms (comma-separated codes) and the
+    mood, skips the note and taps Send. A check-in already answered in that round is edited
+    and answered again, as a student who measures again does."""
     svc = harness.svc
-    now = svc.now()
     student = await person(harness, number)
+    assert student.telegram_user_id is not None, f"{number} has no linked account"
+    user = harness.api.user(student.telegram_user_id)
     slot = svc.config.checkins.slots[slot_index]
-    async with svc.db.transaction() as tx:
-        day = local_date(now, svc.tz)
-        existing = await checkins_store.round_for(tx, day, slot.name)
-        if existing is None:
-            round_id = await checkins_store.insert_round(
-                tx,
-                local_date=day,
-                slot=slot.name,
-                slot_index=slot_index,
-                scheduled_at=now - 60,
-                closes_at=now + 3 * 3600,
-                state="opened",
-                now=now,
-            )
-            await checkins_store.add_isolated_students(
-                tx, round_id, scheduled_at=now - 60, with_screen=False, now=now
-            )
-        else:
-            round_id = existing.id
-        async with tx.execute(
-            "SELECT id FROM checkins WHERE round_id = ? AND student_id = ?",
-            (round_id, student.id),
-        ) as cursor:
-            row = await cursor.fetchone()
-        assert row is not None, "the student is not isolated"
-        checkin_id = int(row[0])
-        await checkins_store.update_flow(
-            tx,
-            checkin_id,
-            steps=("temperature",),
-            now=now,
-            step="summary",
-            status="answered",
-            answered_at=now,
-            temperature_c=temperature,
-            temperature_status="measured" if temperature is not None else "not_measured",
-            symptoms=symptoms,
-            mood=mood,
-        )
-    if evaluate:
-        await alerts.evaluate_checkin(svc, checkin_id)
-    return checkin_id
+    local = harness.clock.now().astimezone(svc.tz)
+    due = datetime.combine(local.date(), slot.time, tzinfo=svc.tz)
+    if local < due:
+        harness.clock.set(due)
+    await harness.tick()
+    await harness.delivered()
+    checkin = await checkin_store.current_checkin(svc.db, student.id, svc.now())
+    assert checkin is not None and checkin.slot == slot.name, (
+        f"{number} has no open {slot.name} check-in at {harness.clock.now().astimezone(svc.tz)}"
+    )
+    assert not checkin.with_screen, "the wellbeing screen replaces the mood: answer it by hand"
+    ci = checkin.id
+    if checkin.status == "answered":
+        mark = await _tap(user, ci, Verb.EDIT)
+    else:
+        # The prompt, or the reminder that replaced it, offers "no thermometer".
+        mark = 0
+        await _step(user, ci, Verb.NO_THERMOMETER, since=mark)
+    if temperature is None:
+        mark = await _tap(user, ci, Verb.NO_THERMOMETER, since=mark)
+    else:
+        mark = harness.api.mark()
+        await user.send_text(str(temperature))
+    ticked = [s for s in symptoms.split(",") if s]
+    for code in ticked:
+        mark = await _tap(user, ci, Verb.SYMPTOM, SYMPTOMS.index(code), since=mark)
+    if ticked:
+        mark = await _tap(user, ci, Verb.SYMPTOMS_DONE, since=mark)
+    else:
+        mark = await _tap(user, ci, Verb.NO_SYMPTOMS, since=mark)
+    mark = await _tap(user, ci, Verb.MOOD, mood, since=mark)
+    mark = await _tap(user, ci, Verb.KEEP_NOTE, since=mark)
+    mark = await _tap(user, ci, Verb.SUBMIT, since=mark)
+    # Submitted: the summary keeps only "Edit" (the answer is stored and evaluated by then).
+    await _step(user, ci, Verb.EDIT, since=mark, without=Verb.SUBMIT)
+    await harness.delivered()
+    stored = await checkin_store.checkin_by_id(svc.db, ci)
+    assert stored is not None and stored.status == "answered", f"check-in {ci} not answered"
+    return ci
+
+
+async def _step(
+    user: FakeUser,
+    checkin_id: int,
+    verb: Verb,
+    *args: int,
+    since: int,
+    without: Verb | None = None,
+) -> dict[str, Any]:
+    """The check-in message (sent or edited since the mark) that offers this button."""
+    wanted = callback(AREA, checkin_id, verb.value, *args)
+    unwanted = callback(AREA, checkin_id, without.value) if without else None
+
+    def found() -> dict[str, Any] | None:
+        for message in reversed(user.messages):
+            shown = button_data(message)
+            if message["seq"] >= since and wanted in shown and unwanted not in shown:
+                return message
+        return None
+
+    return await user.api.until(
+        found, timeout=5.0, explain=lambda: f"no {wanted} button in chat {user.id} since {since}"
+    )
+
+
+async def _tap(user: FakeUser, checkin_id: int, verb: Verb, *args: int, since: int = 0) -> int:
+    """Tap a check-in button offered since the mark; returns the mark after the tap."""
+    message = await _step(user, checkin_id, verb, *args, since=since)
+    mark = user.api.mark()
+    await user.answered(
+        await user.press(message["message_id"], callback(AREA, checkin_id, verb.value, *args))
+    )
+    return mark
+
+
+# Schools with an evening check-in (晚检) run a third round: what the night-time tests answer.
+EVENING = Slot("evening", time(21, 0), label_zh_cn="晚检", label_en="Evening check-in")
+
+
+async def with_evening_round(harness: Harness) -> None:
+    """Restart the bot with an evening slot at 21:00 after the default two (slot index 2)."""
+    checkins = harness.config.checkins
+    harness.config = replace(
+        harness.config,
+        checkins=replace(checkins, slots=(*checkins.slots, EVENING)),
+    )
+    await harness.restart()
 
 
 def card_in(user: FakeUser, *needles: str) -> dict[str, Any]:
@@ -171,7 +223,7 @@ def data(message: dict[str, object], label: str) -> str:
 async def status_of(harness: Harness, number: str) -> str:
     person = await people.person_by_telegram(harness.svc.db, USER_IDS[number])
     assert person is not None
-    checkin = await checkins_store.latest_checkin(harness.svc.db, person.id)
+    checkin = await checkin_store.latest_checkin(harness.svc.db, person.id)
     assert checkin is not None
     return checkin.status
 
@@ -571,9 +623,9 @@ class School:
             for r in rows
         ]
 
-    async def checkin_of(self, number: str) -> checkins_store.Checkin:
+    async def checkin_of(self, number: str) -> checkin_store.Checkin:
         student = await self.student(number)
-        found = await checkins_store.latest_checkin(self.svc.db, student.id)
+        found = await checkin_store.latest_checkin(self.svc.db, student.id)
         assert found is not None
         return found
 

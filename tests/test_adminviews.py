@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.alerts import store as alerts_store
-from bot.checkins import store as checkins_store
+from bot.checkins.store import rounds as round_store
 from bot.core.clock import epoch
 from bot.core.i18n import Catalog
 from bot.delivery import outbox
@@ -47,7 +47,7 @@ async def add_round(
     people = await ids(harness)
     scheduled = at(day.day, hour, 30, day.month)
     async with harness.svc.db.transaction() as tx:
-        round_id = await checkins_store.insert_round(
+        round_id = await round_store.insert_round(
             tx,
             local_date=day.isoformat(),
             slot=slot,
@@ -57,7 +57,7 @@ async def add_round(
             state="opened",
             now=scheduled,
         )
-        await checkins_store.add_isolated_students(
+        await round_store.add_isolated_students(
             tx, round_id, scheduled_at=scheduled, with_screen=False, now=scheduled
         )
         for number, status in statuses.items():

@@ -9,12 +9,24 @@ from typing import Any
 
 import pytest
 
-from bot import alerts
+from bot.alerts import actions
+from bot.alerts.evaluate import evaluate_checkin, evaluate_pending, on_unreachable
+from bot.core.services import Services
 from bot.delivery import outbox
+from bot.safeguarding import student_text
 from tests.conftest import SHANGHAI
 from tests.harness import Harness
 from tests.seed import STUDENTS_CSV, USER_IDS
-from tests.steps import alert_row, answer_checkin, button_data, data, events, person, school
+from tests.steps import (
+    alert_row,
+    answer_checkin,
+    button_data,
+    data,
+    events,
+    person,
+    school,
+    with_evening_round,
+)
 
 
 def _chat(call: Any) -> int:
@@ -36,9 +48,9 @@ async def test_fever_reaches_teacher_and_doctor_as_urgent_and_ack_updates_the_ot
     assert alert["level"] == "urgent"
     assert button_data(teacher_card) == [
         f"al:{alert['id']}:ack",
-        f"al:{alert['id']}:done",
-        f"al:{alert['id']}:msg",
-        f"al:{alert['id']}:hist",
+        f"al:{alert['id']}:resolve",
+        f"al:{alert['id']}:message",
+        f"al:{alert['id']}:history",
     ]
     # Urgent goes on the urgent lane; nobody else (counselor, other class) gets a card.
     lanes = await harness.svc.db.fetchall(
@@ -114,9 +126,11 @@ async def test_unacknowledged_urgent_escalates_to_school_then_bureau(harness: Ha
 
 
 async def test_warning_raised_at_23_arrives_at_7(harness: Harness) -> None:
+    await with_evening_round(harness)
     users = await school(harness, "S001", "T01", "D01")
+    # The student answers the evening check-in late, just before it closes.
     harness.clock.set(datetime(2026, 11, 30, 23, 0, tzinfo=SHANGHAI))
-    await answer_checkin(harness, "S001", temperature=37.5, slot_index=1)
+    await answer_checkin(harness, "S001", temperature=37.5, slot_index=2)
     await harness.delivered()
     alert = await alert_row(harness, "fever")
     assert alert["level"] == "warning"
@@ -142,13 +156,15 @@ async def test_warning_raised_at_23_arrives_at_7(harness: Harness) -> None:
 async def test_a_held_warning_card_gives_way_when_the_alert_turns_urgent(
     harness: Harness,
 ) -> None:
+    await with_evening_round(harness)
     users = await school(harness, "S001", "T01", "D01")
     harness.clock.set(datetime(2026, 11, 30, 23, 0, tzinfo=SHANGHAI))
-    await answer_checkin(harness, "S001", temperature=37.5, slot_index=1)
+    await answer_checkin(harness, "S001", temperature=37.5, slot_index=2)
     await harness.delivered()
-    # A second reading (written into the day's other round) folds into the open fever alert.
+    # A second reading (the student measures again and edits the answer) folds into the open
+    # fever alert.
     harness.clock.set(datetime(2026, 11, 30, 23, 20, tzinfo=SHANGHAI))
-    await answer_checkin(harness, "S001", temperature=38.6, slot_index=0)
+    await answer_checkin(harness, "S001", temperature=38.6, slot_index=2)
     await harness.delivered()
     urgent = await users["T01"].wait_for_message(contains="38.6")
     assert "紧急" in urgent["text"]
@@ -170,7 +186,7 @@ async def test_same_open_alert_is_updated_not_repeated_and_evaluation_is_idempot
 ) -> None:
     users = await school(harness, "S001", "T01", "D01")
     checkin_id = await answer_checkin(harness, "S001", temperature=37.5)
-    await alerts.evaluate_checkin(harness.svc, checkin_id)
+    await evaluate_checkin(harness.svc, checkin_id)
     await harness.delivered()
     await users["T01"].wait_for_message(contains="37.5")
     count = await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts")
@@ -195,7 +211,9 @@ async def test_crisis_sentence_gets_hotlines_at_once_and_counselor_an_urgent_car
     users = await school(harness, "S001", "T01", "C01", "D01")
     student = await person(harness, "S001")
     caplog.set_level(logging.INFO, logger="bot")
-    hit = await alerts.screen_student_text(harness.svc, student, "我不想活了，活着没意思", "text")
+    hit = await student_text.screen_student_text(
+        harness.svc, student, "我不想活了，活着没意思", "text"
+    )
     assert hit
     logged = [r.getMessage() for r in caplog.records if r.name.startswith("bot")]
     assert any("crisis" in line for line in logged)
@@ -216,7 +234,7 @@ async def test_crisis_sentence_gets_hotlines_at_once_and_counselor_an_urgent_car
     # The reply went on the urgent lane, ahead of any round.
     lane = await harness.svc.db.scalar("SELECT lane FROM outbox WHERE dedup_key LIKE 'crisis:%'")
     assert lane == 0
-    assert not await alerts.screen_student_text(harness.svc, student, "今天作业好多", "text")
+    assert not await student_text.screen_student_text(harness.svc, student, "今天作业好多", "text")
 
 
 async def test_a_student_worried_about_a_friend_is_thanked_and_the_counselor_told(
@@ -225,7 +243,7 @@ async def test_a_student_worried_about_a_friend_is_thanked_and_the_counselor_tol
     users = await school(harness, "S001", "T01", "C01")
     student = await person(harness, "S001")
     text = "我同桌昨天跟我说，她不想活了"
-    assert await alerts.screen_student_text(harness.svc, student, text, "text")
+    assert await student_text.screen_student_text(harness.svc, student, text, "text")
     await harness.delivered()
     reply = await users["S001"].wait_for_message(contains="你做得对")
     assert "12356" in reply["text"] and "告诉身边的大人" in reply["text"]
@@ -236,6 +254,23 @@ async def test_a_student_worried_about_a_friend_is_thanked_and_the_counselor_tol
     assert "提到同学、朋友或兄弟姐妹可能不想活下去" in card["text"]
     await users["T01"].wait_for_message(contains="提到同学、朋友或兄弟姐妹")
     assert (await alert_row(harness, "crisis"))["level"] == "urgent"
+
+
+async def test_a_card_sent_before_the_verbs_were_spelled_out_still_acts(harness: Harness) -> None:
+    """Cards stay in staff chats for days: the short verbs of cards sent before an upgrade
+    (done, msg, hist, nc) must still do what their buttons said."""
+    users = await school(harness, "S001", "T01", "D01")
+    await answer_checkin(harness, "S001", temperature=38.2)
+    await harness.delivered()
+    card = await users["T01"].wait_for_message(contains="38.2")
+    alert = await alert_row(harness, "fever")
+    await users["T01"].press(card["message_id"], f"al:{alert['id']}:hist")
+    table = await users["T01"].wait_for_message(contains="最近")
+    assert "38.2" in table["text"]
+    query = await users["T01"].press(card["message_id"], f"al:{alert['id']}:done")
+    assert (await users["T01"].answered(query)).get("text") == "已标记为解决。"
+    row = await alert_row(harness, "fever")
+    assert row["state"] == "resolved" and row["owner_id"] is not None
 
 
 async def test_teacher_cannot_see_or_act_on_another_classs_alert(harness: Harness) -> None:
@@ -281,27 +316,36 @@ async def test_history_shows_scores_to_counselor_and_only_a_flag_to_teacher(
 async def test_unreachable_student_alerts_the_class_teacher(harness: Harness) -> None:
     users = await school(harness, "S001", "T01", "D01")
     student = await person(harness, "S001")
-    await alerts.on_unreachable(harness.svc, student.id)
-    await alerts.on_unreachable(harness.svc, student.id)
+    await on_unreachable(harness.svc, student.id)
+    await on_unreachable(harness.svc, student.id)
     await harness.delivered()
     card = await users["T01"].wait_for_message(contains="联系不上")
     assert "张小明" in card["text"]
     assert not [m for m in users["D01"].messages if "张小明" in (m.get("text") or "")]
     assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 1
-    await alerts.on_unreachable(harness.svc, (await person(harness, "T01")).id)
+    await on_unreachable(harness.svc, (await person(harness, "T01")).id)
     assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 1
 
 
-async def test_pending_evaluations_are_picked_up_by_the_job(harness: Harness) -> None:
+async def test_pending_evaluations_are_picked_up_by_the_job(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     users = await school(harness, "S001", "T01", "D01")
-    # The answer is committed but the bot stopped before evaluating it.
-    await answer_checkin(harness, "S001", temperature=38.2, evaluate=False)
+    # The answer is committed but evaluating it fails (the bot went down in between).
+
+    async def fail(svc: Services, checkin_id: int) -> None:
+        raise RuntimeError("the bot stopped before evaluating")
+
+    monkeypatch.setattr(harness.svc, "on_checkin_answers", fail)
+    monkeypatch.setattr(harness.svc, "on_checkin_settled", fail)
+    await answer_checkin(harness, "S001", temperature=38.2)
+    monkeypatch.undo()
     assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 0
     await harness.tick()
     await harness.delivered()
     assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 1
     await users["T01"].wait_for_message(contains="38.2")
-    assert await alerts.evaluate_pending(harness.svc) == 0
+    assert await evaluate_pending(harness.svc) == 0
 
 
 async def outbox_statuses(harness: Harness) -> dict[str, int]:
@@ -325,7 +369,7 @@ async def test_a_warning_at_the_bureau_that_turns_urgent_can_still_be_taken(
     await harness.tick()
     row = await alert_row(harness, "fever")
     assert (row["level"], row["escalation_step"]) == ("urgent", 2)
-    action = await alerts.acknowledge(harness.svc, alert["id"], await person(harness, "D01"))
+    action = await actions.acknowledge(harness.svc, alert["id"], await person(harness, "D01"))
     assert action.done
     assert (await alert_row(harness, "fever"))["state"] == "acknowledged"
 
@@ -371,7 +415,7 @@ async def test_a_student_who_blocks_again_after_unblocking_raises_a_new_alert(
     await nudge(harness, "S001", "m1")
     await teacher.wait_for_message(contains="联系不上")
     first = await alert_row(harness, "unreachable")
-    assert (await alerts.resolve(harness.svc, first["id"], await person(harness, "T01"))).done
+    assert (await actions.resolve(harness.svc, first["id"], await person(harness, "T01"))).done
 
     student.unblock()
     harness.clock.advance(days=1)
@@ -434,9 +478,10 @@ async def test_every_card_shown_is_in_the_audit_trail(harness: Harness) -> None:
 async def test_a_warning_late_in_the_evening_escalates_after_waking_time_not_at_night(
     harness: Harness,
 ) -> None:
+    await with_evening_round(harness)
     await school(harness, "S001", "T01", "D01", "A01")
     harness.clock.set(datetime(2026, 11, 30, 21, 30, tzinfo=SHANGHAI))
-    await answer_checkin(harness, "S001", temperature=37.5)
+    await answer_checkin(harness, "S001", temperature=37.5, slot_index=2)
     harness.clock.set(datetime(2026, 11, 30, 22, 31, tzinfo=SHANGHAI))
     await harness.tick()
     assert (await alert_row(harness, "fever"))["escalation_step"] == 0
@@ -454,7 +499,7 @@ async def test_an_urgent_alert_nobody_routed_can_receive_goes_up_at_once(
     # The counselor and class teacher have not linked Telegram; the school admin has.
     users = await school(harness, "S001", "A01")
     student = await person(harness, "S001")
-    assert await alerts.screen_student_text(harness.svc, student, "我不想活了", "text")
+    assert await student_text.screen_student_text(harness.svc, student, "我不想活了", "text")
     await harness.tick()
     await harness.delivered()
     await users["A01"].wait_for_message(contains="张小明")

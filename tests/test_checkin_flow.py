@@ -23,6 +23,7 @@ from tests.steps import (
     school,
     status_of,
     view_of,
+    with_evening_round,
 )
 
 # What the fake API must have shown within the 2 s (of wall time; the clock stands).
@@ -87,7 +88,7 @@ async def test_a_correction_after_edit_updates_the_card_and_resolves_in_one_tap(
     edited = await users["T01"].wait_for_message(contains="36.8 °C")
     assert "重新填写" in edited["text"] and "38.2" in edited["text"]
     assert edited["message_id"] == card["message_id"]
-    assert f"al:{alert['id']}:done" in button_data(edited)
+    assert f"al:{alert['id']}:resolve" in button_data(edited)
     assert (await alert_row(harness, "fever"))["signals"] == 1
     mark = harness.api.mark()
     await users["T01"].press(card["message_id"], f"al:{alert['id']}:done")
@@ -112,9 +113,10 @@ async def test_a_red_flag_symptom_is_urgent_and_tells_the_student_what_to_do(
 
 
 async def test_a_red_flag_at_night_is_not_held_by_quiet_hours(harness: Harness) -> None:
+    await with_evening_round(harness)
     users = await school(harness, "S001", "T01")
     harness.clock.set(datetime(2026, 11, 30, 23, 0, tzinfo=SHANGHAI))
-    await answer_checkin(harness, "S001", symptoms="chest_pain", slot_index=1)
+    await answer_checkin(harness, "S001", symptoms="chest_pain", slot_index=2)
     await harness.delivered()
     card = await users["T01"].wait_for_message(contains="胸口痛")
     assert "紧急" in card["text"]

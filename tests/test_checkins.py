@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from bot.checkins import flow, store
+from bot.checkins import flow
 from bot.checkins.flow import Reply
+from bot.checkins.store import checkins as checkin_store
 from bot.isolation import periods as isolation
 from tests.conftest import SHANGHAI
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
@@ -99,7 +100,7 @@ async def test_reminders_only_to_the_unfinished_then_missed_at_closing(school: S
     assert (s001.status, s003.status, s005.status) == ("answered", "missed", "missed")
     # A missed check-in keeps what was answered.
     assert s003.temperature_c == 36.8 and s003.step == "symptoms"
-    assert await store.pending_evaluations(school.svc.db, 10) == []
+    assert await checkin_store.pending_evaluations(school.svc.db, 10) == []
 
 
 async def test_a_reminder_wave_missed_while_down_is_not_sent_late(school: School) -> None:
@@ -151,14 +152,14 @@ async def test_a_window_closed_while_down_is_recorded_as_not_sent(school: School
     )
     assert not_sent and all(r[0] is None for r in not_sent)
     student = await school.student("S001")
-    history = await store.checkin_history(school.svc.db, student.id)
+    history = await checkin_store.checkin_history(school.svc.db, student.id)
     assert [h.status for h in history][-1] == "not_sent"
 
 
 # --- the flow -----------------------------------------------------------------------------
 
 
-async def finish(school: School, number: str) -> store.Checkin:
+async def finish(school: School, number: str) -> checkin_store.Checkin:
     """One typed number and four taps: None, a mood, Skip, Send."""
     first = await school.type(number, "36.6")
     assert first is not None and first.new_message

@@ -6,7 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from bot.checkins import rounds, store
+from bot.checkins import rounds
+from bot.checkins.store import checkins as checkin_store
 from bot.isolation.store import open_isolation
 from bot.storage import people
 from tests.conftest import SHANGHAI
@@ -210,7 +211,7 @@ async def test_an_edited_message_changes_no_answer(harness: Harness) -> None:
     await student.wait_for_message(since=since)
     person = await people.person_by_telegram(harness.svc.db, USER_IDS["S001"])
     assert person is not None
-    checkin = await store.latest_checkin(harness.svc.db, person.id)
+    checkin = await checkin_store.latest_checkin(harness.svc.db, person.id)
     assert checkin is not None
     assert (checkin.temperature_c, checkin.note, checkin.step) == (38.6, None, "note")
 

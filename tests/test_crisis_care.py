@@ -16,10 +16,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bot import alerts
 from bot.core.clock import FakeClock
 from bot.core.config import Config
 from bot.core.i18n import Catalog
+from bot.safeguarding import student_text
 from bot.safeguarding.screen import screen_text
 from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeBotAPI, FakeUser
@@ -86,7 +86,7 @@ async def test_urgent_sentence_of_each_category_gets_hotlines_and_urgent_cards(
         card = await users[number].wait_for_message(contains=category_words(category))
         assert "紧急" in card["text"] and "张小明" in card["text"]
         assert quote in card["text"], card["text"]
-        assert f"al:{(await alert_row(harness, 'crisis'))['id']}:nc" in button_data(card)
+        assert f"al:{(await alert_row(harness, 'crisis'))['id']}:not_concern" in button_data(card)
     assert not [m for m in users["D01"].messages if "张小明" in str(m.get("text"))]
     assert (await alert_row(harness, "crisis"))["level"] == "urgent"
 
@@ -100,7 +100,7 @@ async def test_a_concern_reaches_only_the_counselor_with_no_hotlines(harness: Ha
     await harness.delivered()
     card = await users["C01"].wait_for_message(contains=category_words("distress"))
     assert "注意" in card["text"] and "「想消失」" in card["text"]
-    assert "al:" in button_data(card)[-1] and button_data(card)[-1].endswith(":nc")
+    assert "al:" in button_data(card)[-1] and button_data(card)[-1].endswith(":not_concern")
     seen = messages_since(users["S001"], mark)
     assert not [text for text in seen if "12356" in text], seen
     assert not [m for m in users["T01"].messages if "张小明" in str(m.get("text"))]
@@ -197,11 +197,11 @@ async def test_not_a_concern_is_stored_resolves_and_shows_on_every_card(
     alert = await alert_row(harness, "crisis")
     assert "不需要关注" in str(card["reply_markup"])
     mark = harness.api.mark()
-    query = await users["C01"].press(card["message_id"], f"al:{alert['id']}:nc")
+    query = await users["C01"].press(card["message_id"], f"al:{alert['id']}:not_concern")
     answer = await users["C01"].answered(query)
     assert "不需要关注" in answer["text"]
     mine = await users["C01"].wait_for_message(contains="陈老师标记为：不需要关注", since=mark)
-    assert f"al:{alert['id']}:nc" not in button_data(mine)
+    assert f"al:{alert['id']}:not_concern" not in button_data(mine)
     await harness.delivered()
     teachers = await users["T01"].wait_for_message(contains="陈老师标记为：不需要关注", since=mark)
     assert f"al:{alert['id']}:ack" not in button_data(teachers)
@@ -223,7 +223,7 @@ async def test_not_a_concern_is_stored_resolves_and_shows_on_every_card(
         "alert_id": alert["id"],
     }
     # A second press changes nothing and says someone already did.
-    query = await users["T01"].press(teachers["message_id"], f"al:{alert['id']}:nc")
+    query = await users["T01"].press(teachers["message_id"], f"al:{alert['id']}:not_concern")
     assert "已经有人标记过了" in (await users["T01"].answered(query))["text"]
     assert await harness.svc.db.scalar("SELECT COUNT(*) FROM crisis_examples") == 1
 
@@ -240,7 +240,7 @@ async def test_not_a_concern_is_refused_outside_scope_and_on_other_alerts(
         user = users[number]
         last = user.last_message
         assert last is not None
-        query = await user.press(last["message_id"], f"al:{alert['id']}:nc")
+        query = await user.press(last["message_id"], f"al:{alert['id']}:not_concern")
         refused = await user.answered(query)
         assert refused["text"] == NOT_ALLOWED and refused.get("show_alert")
     assert (await alert_row(harness, "crisis"))["label"] is None
@@ -315,7 +315,7 @@ async def test_review_export_opens_in_openpyxl_without_names(
     await harness.delivered()
     card = await users["C01"].wait_for_message(contains="「不想活」")
     alert = await alert_row(harness, "crisis")
-    query = await users["C01"].press(card["message_id"], f"al:{alert['id']}:nc")
+    query = await users["C01"].press(card["message_id"], f"al:{alert['id']}:not_concern")
     await users["C01"].answered(query)
     mark = harness.api.mark()
     await users["T01"].send_text('/missed =HYPERLINK("x") 我想消失在这个世界上')
@@ -386,7 +386,7 @@ async def test_two_students_with_the_same_words_in_the_same_second_both_raise_al
     await school(harness, "S001", "S002", "C01")
     for number in ("S001", "S002"):
         student = await person(harness, number)
-        assert await alerts.screen_student_text(harness.svc, student, "我想自杀", "text:7")
+        assert await student_text.screen_student_text(harness.svc, student, "我想自杀", "text:7")
     count = await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts WHERE kind = 'crisis'")
     assert count == 2
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot import alerts
+from bot.alerts import evaluate
 from bot.core.i18n import Catalog
 from bot.retention import purge as retention
 from tests.fakeapi import FakeUser
@@ -218,7 +218,7 @@ async def test_called_offers_to_count_the_call_as_the_handling_and_escalation_st
         call,
     )
     assert row["next_escalation_at"] is None
-    assert "王老师打电话处理了（11-30 07:04）" in card_now(users["D01"], doctor_card)["text"]
+    assert "王老师打电话处理了（11-30 07:34）" in card_now(users["D01"], doctor_card)["text"]
     assert not button_data(card_now(users["T01"], offer)), "the used button is gone"
     # Past the urgent deadline: nobody further is told.
     harness.clock.advance(minutes=30)
@@ -233,7 +233,7 @@ async def test_a_call_settles_an_unreachable_alert_and_the_line_on_what_was_done
 ) -> None:
     users = await school(harness, "S001", "T01")
     student = await person(harness, "S001")
-    await alerts.on_unreachable(harness.svc, student.id)
+    await evaluate.on_unreachable(harness.svc, student.id)
     await harness.delivered()
     card = await users["T01"].wait_for_message(contains="联系不上")
     alert = await alert_row(harness, "unreachable")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.checkins import flow, store
+from bot.checkins import flow
+from bot.checkins.store import checkins as checkin_store
 from bot.core.config import Isolation
 from bot.isolation import periods as isolation
 from bot.isolation.periods import Result
@@ -25,10 +26,10 @@ async def test_starting_mid_day_includes_the_next_slot_only(school: School) -> N
     [hello] = await school.outbox("iso:%:start")
     assert "今天 12:30" in hello["text"]
     await school.rounds()
-    assert await store.current_checkin(school.svc.db, student.id, school.svc.now()) is None
+    assert await checkin_store.current_checkin(school.svc.db, student.id, school.svc.now()) is None
     school.at(12, 30)
     await school.rounds()
-    noon = await store.current_checkin(school.svc.db, student.id, school.svc.now())
+    noon = await checkin_store.current_checkin(school.svc.db, student.id, school.svc.now())
     assert noon is not None and noon.slot == "noon" and noon.status == "open"
     again = await isolation.start_isolation(
         school.svc, student, "home", actor_id=None, now=school.svc.now()

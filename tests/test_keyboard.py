@@ -4,6 +4,8 @@ import pytest
 
 from bot.core.keyboard import MAX_CALLBACK_BYTES, Button, Keyboard, callback, parse
 from bot.delivery.outbox import Lane, message
+from bot.people.language import chosen
+from handlers.common import markup, shown_keyboard
 
 
 def test_callback_round_trips_ids_and_verbs() -> None:
@@ -66,3 +68,42 @@ def test_outbox_message_carries_the_keyboard() -> None:
         "reply_markup": {"inline_keyboard": [[{"text": "a", "callback_data": "x:1"}]]},
     }
     assert message("k", Lane.BULK, 7, "hi").payload == {"text": "hi"}
+
+
+def test_a_used_button_goes_and_its_emptied_row_with_it() -> None:
+    kb = Keyboard.of(
+        [Button("发热", callback("al", 1, "call"))],
+        [Button("症状", callback("al", 2, "call")), Button("帮助", url="https://x")],
+    )
+    assert kb.without("al:1:call") == Keyboard.of(kb.rows[1])
+    help_only = Keyboard.of([Button("帮助", url="https://x")])
+    assert kb.without("al:1:call").without("al:2:call") == help_only
+    assert kb.without("nothing") == kb
+    assert not Keyboard.of([Button("x", "al:1:call")]).without("al:1:call")
+
+
+def test_a_shown_keyboard_reads_back_as_the_keyboard_that_made_it() -> None:
+    kb = Keyboard.of(
+        [Button("中文", callback("lang", "zh-CN")), Button("English", callback("lang", "en"))],
+        [Button("帮助", url="https://x")],
+    )
+    assert shown_keyboard(markup(kb)) == kb
+    assert shown_keyboard(None) == Keyboard()
+
+
+@pytest.mark.parametrize(
+    ("data", "language"),
+    [
+        ("lang:zh-CN", "zh-CN"),
+        ("lang:en", "en"),
+        ("lang:fr", None),
+        ("lang:en:x", None),
+        ("lang:", None),
+        ("ci:en", None),
+        (None, None),
+    ],
+)
+def test_a_language_button_names_only_a_language_we_speak(
+    data: str | None, language: str | None
+) -> None:
+    assert chosen(data) == language

@@ -16,9 +16,10 @@ from openpyxl import load_workbook
 import handlers.checkin
 import handlers.text
 from bot.cli.notice import add_notice_commands
-from bot.notices import receipts, render, sending, store, withdrawal
+from bot.notices import receipts, render, sending, withdrawal
 from bot.notices.audience import Audience
 from bot.notices.render import Media
+from bot.notices.store import notices as notice_store
 from bot.storage import people
 from bot.storage.db import Database
 from handlers import notices as notice_handlers
@@ -307,7 +308,7 @@ async def test_copies_older_than_48_hours_are_reported_not_deleted(harness: Harn
     await harness.delivered()
     assert queued.queued == 2
     harness.clock.advance(hours=49)
-    notice = await store.notice_by_id(svc.db, queued.notice_id)
+    notice = await notice_store.notice_by_id(svc.db, queued.notice_id)
     assert notice is not None
     outcome = await withdrawal.withdraw(svc, notice)
     assert (outcome.stopped, outcome.deleting, outcome.too_old) == (0, 0, 2), outcome
@@ -388,7 +389,7 @@ async def test_restart_mid_notice_completes_without_second_copies(harness: Harne
     harness.clock.advance(seconds=5)
     await harness.delivered(timeout=30)
     assert [len(copies(u)) for u in students] == [1] * 40
-    notice = await store.notice_by_id(harness.svc.db, queued.notice_id)
+    notice = await notice_store.notice_by_id(harness.svc.db, queued.notice_id)
     assert notice is not None
     report = await receipts.report_text(harness.svc, "zh-CN", notice)
     assert "共 44 人：已送达 40" in report
@@ -415,7 +416,7 @@ async def test_copies_in_flight_at_a_kill_are_resent_and_counted(harness: Harnes
     await harness.start()
     await harness.delivered()
     assert sorted(len(copies(u)) for u in students) == [1, 1, 1, 1, 2, 2]
-    notice = await store.notice_by_id(harness.svc.db, queued.notice_id)
+    notice = await notice_store.notice_by_id(harness.svc.db, queued.notice_id)
     assert notice is not None
     report = await receipts.report_text(harness.svc, "zh-CN", notice)
     assert "有 2 份正在发送，已经重发" in report
@@ -471,7 +472,7 @@ async def test_attachment_goes_with_the_notice(harness: Harness) -> None:
     photo_only, text = users["S002"].messages[-2:]
     assert "photo" in photo_only and "caption" not in photo_only
     assert long_text in text["text"]
-    notice = await store.notice_by_id(svc.db, short.notice_id)
+    notice = await notice_store.notice_by_id(svc.db, short.notice_id)
     assert notice is not None
     outcome = await withdrawal.withdraw(svc, notice)
     assert outcome.deleting == 2

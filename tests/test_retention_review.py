@@ -7,8 +7,8 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 
-from bot import alerts
 from bot.reports.store import ledger
+from bot.safeguarding import student_text
 from bot.storage import people
 from bot.storage.records import Scope
 from tests.harness import Harness
@@ -120,7 +120,7 @@ async def test_purge_of_old_episode_spares_the_current_one(harness: Harness) -> 
     await isolate_again(harness)
     student = await people.person_by_id(harness.svc.db, sid)
     assert student is not None
-    assert await alerts.screen_student_text(harness.svc, student, CRISIS, "text:99")
+    assert await student_text.screen_student_text(harness.svc, student, CRISIS, "text:99")
     await harness.delivered()
     episodes = await harness.svc.db.fetchall(
         "SELECT ended_at FROM isolations WHERE student_id = ? ORDER BY id", (sid,)
@@ -173,8 +173,8 @@ async def test_alert_running_into_the_next_episode_is_purged_with_it(harness: Ha
     released = harness.clock.now()
     harness.clock.set(released + timedelta(days=20))
     await isolate_again(harness)
-    harness.clock.advance(minutes=5)
-    await answer_checkin(harness, "S001", temperature=38.9)
+    # Isolated again after that morning's round began: the noon round is the first to ask.
+    await answer_checkin(harness, "S001", temperature=38.9, slot_index=1)
     await users["T01"].wait_for_message(contains="38.9")
     await harness.delivered()
     facts_sql = "SELECT facts FROM alerts WHERE student_id = ? AND kind = 'fever'"
@@ -278,7 +278,7 @@ async def test_purge_deletes_crisis_review_examples_and_the_quoted_words(
     sid = await student_id(harness)
     student = await people.person_by_id(harness.svc.db, sid)
     assert student is not None
-    assert await alerts.screen_student_text(harness.svc, student, CRISIS, "text:98")
+    assert await student_text.screen_student_text(harness.svc, student, CRISIS, "text:98")
     await harness.delivered()
     counselor = harness.api.user(USER_IDS["C01"])
     card = await counselor.wait_for_message(contains="「不想活」")

@@ -7,16 +7,13 @@ clinical fever line; PHQ-4 subscales (GAD-2, PHQ-2) flag at 3 and the total's se
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from enum import StrEnum
 from statistics import mean
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from bot.core.symptoms import RED_FLAGS
-
-if TYPE_CHECKING:
-    from bot.core.config import Alerts
+from bot.core.config import Alerts
 
 
 class Level(StrEnum):
@@ -60,37 +57,13 @@ class CheckinFacts:
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    fever_warning_c: float = 37.3
-    fever_urgent_c: float = 38.0
-    rising_info_c: float = 37.0
-    low_mood_max: int = 2
-    mood_run: int = 3
-    baseline_drop: float = 1.5
-    baseline_min_checks: int = 4
-    missed_run: int = 2
-    screen_subscale_warning: int = 3
-    screen_total_urgent: int = 9
-    copied_days: int = 3
-    # Symptoms that make any check-in urgent: they may need an ambulance, not a phone call.
-    red_flag_symptoms: tuple[str, ...] = RED_FLAGS
+class Thresholds(Alerts):
+    """The [alerts] settings the rules read: the config's own fields and defaults, so a new
+    threshold is declared once, in bot.core.config."""
 
     @classmethod
     def from_config(cls, alerts: Alerts) -> Thresholds:
-        return cls(
-            fever_warning_c=alerts.fever_warning_c,
-            fever_urgent_c=alerts.fever_urgent_c,
-            rising_info_c=alerts.rising_info_c,
-            low_mood_max=alerts.low_mood_max,
-            mood_run=alerts.mood_run,
-            baseline_drop=alerts.baseline_drop,
-            baseline_min_checks=alerts.baseline_min_checks,
-            missed_run=alerts.missed_run,
-            screen_subscale_warning=alerts.screen_subscale_warning,
-            screen_total_urgent=alerts.screen_total_urgent,
-            copied_days=alerts.copied_days,
-            red_flag_symptoms=alerts.red_flag_symptoms,
-        )
+        return cls(**{f.name: getattr(alerts, f.name) for f in fields(Alerts)})
 
 
 # A fact is what the card's wording shows; a tuple is drawn as a list (codes) or a sequence.
@@ -330,3 +303,8 @@ def _copied(current: CheckinFacts, history: Sequence[CheckinFacts], t: Threshold
 
 def _answers(item: CheckinFacts) -> tuple[float | None, frozenset[str], int | None]:
     return item.temperature_c, item.symptoms, item.mood
+
+
+# What a call that handled an alert means: reaching the family settles a missed or unreachable
+# alert; for anything else (a fever, a crisis) it means "I'm on it".
+SETTLED_BY_CALL = frozenset({"missed", "unreachable"})

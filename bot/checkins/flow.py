@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Any
 
-from bot.checkins import schedule, store
+from bot.checkins import schedule
 from bot.checkins.handoff import on_answer_stored, on_settled
 from bot.checkins.screens import (
     MOODS,
@@ -14,6 +15,7 @@ from bot.checkins.screens import (
     SCREEN_OPTIONS,
     Screen,
     Verb,
+    for_child,
     late_text,
     next_text,
     no_thermometer,
@@ -23,12 +25,16 @@ from bot.checkins.screens import (
     t,
     temperature_text,
 )
-from bot.checkins.store import Checkin
+from bot.checkins.store import checkins as checkin_store
+from bot.checkins.store import rounds as round_store
+from bot.checkins.store.checkins import Checkin
 from bot.checkins.temperature import Reading, parse_temperature
 from bot.core.keyboard import Keyboard
 from bot.core.services import Services
 from bot.core.symptoms import SYMPTOMS
+from bot.guardians import family
 from bot.isolation import store as isolation_store
+from bot.storage import people
 from bot.storage.records import Person
 
 log = logging.getLogger(__name__)
@@ -65,9 +71,11 @@ async def press(
     message_id: int | None,
     now: int,
 ) -> Reply:
-    """Apply one button press to the student's check-in and say what to show next."""
-    checkin = await store.checkin_by_id(svc.db, checkin_id)
-    if checkin is None or checkin.student_id != student.id:
+    """Apply one button press to a check-in and say what to show next.
+
+    `student` is whoever pressed: the student, or a guardian answering for their child."""
+    checkin = await checkin_store.checkin_by_id(svc.db, checkin_id)
+    if checkin is None or not await _may_answer(svc, student, checkin):
         return Reply(toast=svc.catalog.t(language, "checkin.not_yours"), alert=True)
     refusal = await refusal_text(svc, language, checkin, now)
     if refusal is not None:
@@ -77,23 +85,49 @@ async def press(
         # "Continue" under a reminder shows the current step in that message; so does a button
         # the bot no longer makes (ci:<id>:md:4 from before the verbs were renamed, still in
         # students' chats), rather than an error for a tap that did nothing wrong.
-        screen = screen_for(svc, language, checkin)
+        screen = await _screen_as(svc, student, language, checkin)
         await _remember(svc, checkin.id, message_id)
         return Reply(screen=screen)
-    changed = await _apply(svc, checkin, known, args, message_id, now)
+    changed = await _apply(svc, checkin, known, args, message_id, now, by=_by(student))
     if not changed:
         return Reply(toast=svc.catalog.t(language, "checkin.step_done"), alert=True)
-    fresh = await store.checkin_by_id(svc.db, checkin_id)
+    fresh = await checkin_store.checkin_by_id(svc.db, checkin_id)
     assert fresh is not None
+    screen = await _screen_as(svc, student, language, fresh)
     if known is Verb.SUBMIT:
         await on_settled(svc, checkin_id)
-        return Reply(screen=screen_for(svc, language, fresh), toast=t(svc, language, "thanks"))
+        return Reply(screen=screen, toast=t(svc, language, "thanks"))
     await on_answer_stored(svc, fresh, student, language, now)
-    return Reply(screen=screen_for(svc, language, fresh))
+    return Reply(screen=screen)
+
+
+async def _may_answer(svc: Services, person: Person, c: Checkin) -> bool:
+    return c.student_id == person.id or await family.cares_for(svc.db, person, c.student_id)
+
+
+def _by(person: Person) -> int | None:
+    """What a check-in stores as who answered: a guardian's id, or None for the student."""
+    return person.id if person.role == "guardian" else None
+
+
+async def _screen_as(svc: Services, person: Person, language: str, c: Checkin) -> Screen:
+    """The check-in's current step; for a guardian, headed with the child it is about."""
+    screen = screen_for(svc, language, c)
+    if person.id == c.student_id:
+        return screen
+    child = await people.person_by_id(svc.db, c.student_id)
+    return screen.with_text_above(for_child(svc, language, child.name if child else ""))
 
 
 async def _apply(
-    svc: Services, c: Checkin, verb: Verb, args: list[str], message_id: int | None, now: int
+    svc: Services,
+    c: Checkin,
+    verb: Verb,
+    args: list[str],
+    message_id: int | None,
+    now: int,
+    *,
+    by: int | None,
 ) -> bool:
     """Store one answer if the check-in waits for it; False if it is stale or malformed."""
     nxt = _after_symptoms(c)
@@ -177,8 +211,9 @@ async def _apply(
         return False
     if message_id is not None:
         updates["message_id"] = message_id
+    updates["answered_by"] = by
     async with svc.db.transaction() as tx:
-        return await store.update_flow(tx, c.id, steps=steps, now=now, **updates)
+        return await checkin_store.update_flow(tx, c.id, steps=steps, now=now, **updates)
 
 
 async def typed(
@@ -186,8 +221,14 @@ async def typed(
 ) -> Reply | None:
     """Take a typed temperature or note if the student's check-in waits for one, else None.
 
-    A temperature typed while the check-in waits for a tap corrects the one given."""
-    checkin = await store.current_checkin(svc.db, student.id, now)
+    A temperature typed while the check-in waits for a tap corrects the one given. A guardian's
+    text goes to the child's check-in they are answering (see `_guardian_typing`)."""
+    if student.role == "guardian":
+        checkin = await _guardian_typing(svc, student, now)
+        if checkin is None:
+            return None
+    else:
+        checkin = await checkin_store.current_checkin(svc.db, student.id, now)
     if checkin is None or checkin.status != "open":
         return await _late_typed(svc, student, language, text, now)
     if checkin.step in ("temperature", "temp_confirm"):
@@ -200,14 +241,20 @@ async def typed(
         whole = text.strip()
         note = whole[:NOTE_MAX]
         async with svc.db.transaction() as tx:
-            changed = await store.update_flow(
-                tx, checkin.id, steps=("note",), now=now, note=note or None, step="summary"
+            changed = await checkin_store.update_flow(
+                tx,
+                checkin.id,
+                steps=("note",),
+                now=now,
+                note=note or None,
+                step="summary",
+                answered_by=_by(student),
             )
         if not changed:
             return None
-        fresh = await store.checkin_by_id(svc.db, checkin.id)
+        fresh = await checkin_store.checkin_by_id(svc.db, checkin.id)
         assert fresh is not None
-        screen = screen_for(svc, language, fresh)
+        screen = await _screen_as(svc, student, language, fresh)
         if len(whole) > NOTE_MAX:
             cut = t(svc, language, "note_cut", max=NOTE_MAX)
             screen = screen.with_text_above(cut)
@@ -215,9 +262,44 @@ async def typed(
     return None
 
 
+async def _guardian_typing(svc: Services, guardian: Person, now: int) -> Checkin | None:
+    """The child's check-in a guardian's typing is for: the one they last answered in that
+    still waits for typing, else the first child's that waits for it."""
+    waiting = []
+    for child in await family.children_of(svc.db, guardian):
+        checkin = await checkin_store.current_checkin(svc.db, child.student.id, now)
+        if checkin is not None and checkin.status == "open":
+            waiting.append(checkin)
+    typing = [c for c in waiting if c.step in ("temperature", "temp_confirm", "note")]
+    mine = [c for c in typing if c.answered_by == guardian.id]
+    found = mine or typing or waiting
+    return found[0] if found else None
+
+
+async def resume_for_children(
+    svc: Services, guardian: Person, language: str, now: int
+) -> list[Reply]:
+    """/checkin from a guardian: each isolated child's check-in, one message each."""
+    replies = []
+    for child in await family.children_of(svc.db, guardian):
+        if await isolation_store.open_isolation(svc.db, child.student.id) is None:
+            continue
+        answer = await resume(svc, child.student, language, now)
+        if answer.screen is not None:
+            heading = for_child(svc, language, child.student.name)
+            answer = dataclasses.replace(answer, screen=answer.screen.with_text_above(heading))
+        replies.append(answer)
+    return replies
+
+
 async def button_hint(svc: Services, student: Person, language: str, now: int) -> str | None:
     """For text nobody took while the check-in waits for a tap: say to tap a button."""
-    checkin = await store.current_checkin(svc.db, student.id, now)
+    if student.role == "guardian":
+        checkin = await _guardian_typing(svc, student, now)
+        if checkin is None:
+            return None
+    else:
+        checkin = await checkin_store.current_checkin(svc.db, student.id, now)
     if checkin is None or checkin.status != "open" or checkin.step not in BUTTON_STEPS:
         return None
     return t(svc, language, "tap_buttons")
@@ -245,7 +327,7 @@ async def _typed_temperature(
     steps = (checkin.step,) if at_buttons else ("temperature", "temp_confirm")
     async with svc.db.transaction() as tx:
         if reading.from_fahrenheit or (implausible(celsius) and not confirmed):
-            changed = await store.update_flow(
+            changed = await checkin_store.update_flow(
                 tx,
                 checkin.id,
                 steps=steps,
@@ -253,9 +335,10 @@ async def _typed_temperature(
                 pending_c=celsius,
                 pending_f=_fahrenheit(reading) if reading.from_fahrenheit else None,
                 step="temp_confirm",
+                answered_by=_by(student),
             )
         else:
-            changed = await store.update_flow(
+            changed = await checkin_store.update_flow(
                 tx,
                 checkin.id,
                 steps=steps,
@@ -267,14 +350,15 @@ async def _typed_temperature(
                 pending_f=None,
                 # A correction typed at a later step keeps the student where they were.
                 step=checkin.step if at_buttons else "symptoms",
+                answered_by=_by(student),
             )
     if not changed:
         log.info("check-in %d moved on before its temperature was stored", checkin.id)
-    fresh = await store.checkin_by_id(svc.db, checkin.id)
+    fresh = await checkin_store.checkin_by_id(svc.db, checkin.id)
     assert fresh is not None
     if changed:
         await on_answer_stored(svc, fresh, student, language, now)
-    screen = screen_for(svc, language, fresh)
+    screen = await _screen_as(svc, student, language, fresh)
     if changed and at_buttons and fresh.step != "temp_confirm":
         value = temperature_text(svc, language, fresh)
         done = t(svc, language, "temperature_changed", value=value)
@@ -288,7 +372,7 @@ async def _late_typed(
     """A temperature typed just after closing gets the kind refusal; other text is not ours."""
     if not isinstance(parse_temperature(text), Reading):
         return None
-    latest = await store.latest_checkin(svc.db, student.id)
+    latest = await checkin_store.latest_checkin(svc.db, student.id)
     if latest is None or latest.status not in ("open", "missed"):
         return None
     # Only soon after closing: later, a number is more likely a message meant for someone.
@@ -300,29 +384,30 @@ async def _late_typed(
 
 async def resume(svc: Services, student: Person, language: str, now: int) -> Reply:
     """/checkin: show the open check-in at its current step, starting it if need be."""
-    checkin = await store.current_checkin(svc.db, student.id, now)
+    checkin = await checkin_store.current_checkin(svc.db, student.id, now)
     episode = await isolation_store.open_isolation(svc.db, student.id)
     if checkin is None or checkin.status == "not_sent":
-        rnd = await store.open_round_now(svc.db, now)
+        plan = await round_store.plan_of(svc.db, student.id, [p.name for p in svc.config.schools])
+        rnd = await round_store.open_round_now(svc.db, now, plan)
         if episode is None:
             return Reply(screen=Screen(t(svc, language, "not_isolated")), new_message=True)
         if rnd is None:
-            nxt = schedule.next_slot(svc.config.checkins, svc.tz, now)
+            nxt = schedule.next_slot(svc.config.checkins_for(plan), svc.tz, now)
             return Reply(
                 screen=Screen(next_text(svc, language, "none_open", nxt, now)), new_message=True
             )
         async with svc.db.transaction() as tx:
-            await store.add_one(
+            await checkin_store.add_one(
                 tx,
                 rnd.id,
                 student.id,
                 episode.id,
                 with_screen=schedule.is_screen_slot(
-                    svc.config.checkins, rnd.local_date, rnd.slot_index
+                    svc.config.checkins_for(plan), rnd.local_date, rnd.slot_index
                 ),
                 now=now,
             )
-        checkin = await store.current_checkin(svc.db, student.id, now)
+        checkin = await checkin_store.current_checkin(svc.db, student.id, now)
         if checkin is None:
             return Reply(screen=Screen(t(svc, language, "not_isolated")), new_message=True)
     return Reply(
@@ -339,13 +424,13 @@ async def _remember(svc: Services, checkin_id: int, message_id: int | None) -> N
     if message_id is None:
         return
     async with svc.db.transaction() as tx:
-        await store.set_message(tx, checkin_id, message_id)
+        await checkin_store.set_message(tx, checkin_id, message_id)
 
 
 async def waiting_for(svc: Services, student: Person, now: int) -> str | None:
     """What the student's open check-in waits for them to type: "temperature", "note", or
     None when it waits for no typing (or there is none)."""
-    checkin = await store.current_checkin(svc.db, student.id, now)
+    checkin = await checkin_store.current_checkin(svc.db, student.id, now)
     if checkin is None or checkin.status != "open":
         return None
     if checkin.step in ("temperature", "temp_confirm"):

@@ -7,7 +7,7 @@ import logging
 
 from bot.alerts import rules
 from bot.checkins.screens import t
-from bot.checkins.store import Checkin
+from bot.checkins.store.checkins import Checkin
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, enqueue, message
 from bot.storage.records import Person

@@ -6,13 +6,16 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from bot.checkins import schedule, store
+from bot.checkins import schedule
 from bot.checkins.handoff import on_settled
 from bot.checkins.schedule import slot_name
-from bot.checkins.screens import header_text, nudge, temperature_screen
-from bot.checkins.store import Round
+from bot.checkins.screens import for_child, header_text, nudge, temperature_screen
+from bot.checkins.store import rounds as round_store
+from bot.checkins.store.rounds import Prompted, Recipient, Round
+from bot.core.config import Checkins
 from bot.core.services import Services
-from bot.delivery.outbox import Lane, enqueue_many, ensure_batch, message
+from bot.delivery.outbox import Lane, Outgoing, enqueue_many, ensure_batch, message
+from bot.guardians import family
 
 log = logging.getLogger(__name__)
 # Prompts are built and queued this many at a time, all in the round's one transaction, so a
@@ -36,18 +39,19 @@ async def run_rounds(svc: Services, now: int) -> RoundsReport:
     own transaction from what the database says, so overlapping runs are harmless.
     """
     opened = not_sent = prompts = reminders = closed = 0
-    cfg = svc.config.checkins
     # Slots from before the bot's first round are not rounds it failed to send: a fresh
     # install records neither yesterday's rounds nor a window that closed before it started.
-    first = await store.first_round_at(svc.db)
-    for slot in schedule.started_slots(cfg, svc.tz, now):
-        if slot.opens_at < first if first is not None else now >= slot.closes_at:
-            continue
-        result = await _open_round(svc, slot, now)
-        opened += result == "opened"
-        not_sent += result == "not_sent"
+    first = await round_store.first_round_at(svc.db)
+    # Each school with a plan of its own (一校一策) has its own rounds, at its own times.
+    for plan, cfg in schedule.plans(svc.config):
+        for slot in schedule.started_slots(cfg, svc.tz, now):
+            if slot.opens_at < first if first is not None else now >= slot.closes_at:
+                continue
+            result = await _open_round(svc, plan, cfg, slot, now)
+            opened += result == "opened"
+            not_sent += result == "not_sent"
     async with svc.db.transaction() as tx:
-        rounds = await store.unclosed_rounds(tx)
+        rounds = await round_store.unclosed_rounds(tx)
     for rnd in rounds:
         if now < rnd.closes_at:
             prompts += await _prompt_stragglers(svc, rnd, now)
@@ -69,12 +73,15 @@ async def run_rounds(svc: Services, now: int) -> RoundsReport:
     return report
 
 
-async def _open_round(svc: Services, slot: schedule.SlotTimes, now: int) -> str | None:
+async def _open_round(
+    svc: Services, plan: str, cfg: Checkins, slot: schedule.SlotTimes, now: int
+) -> str | None:
+    plans = [p.name for p in svc.config.schools]
     async with svc.db.transaction() as tx:
-        if await store.round_for(tx, slot.local_date, slot.name) is not None:
+        if await round_store.round_for(tx, slot.local_date, slot.name, plan) is not None:
             return None
         state = "opened" if now < slot.closes_at else "not_sent"
-        round_id = await store.insert_round(
+        round_id = await round_store.insert_round(
             tx,
             local_date=slot.local_date,
             slot=slot.name,
@@ -83,10 +90,13 @@ async def _open_round(svc: Services, slot: schedule.SlotTimes, now: int) -> str 
             closes_at=slot.closes_at,
             state=state,
             now=now,
+            plan=plan,
         )
         if state == "not_sent":
             # The whole window passed while the bot was down: nobody was asked.
-            count = await store.record_not_sent(tx, round_id, scheduled_at=slot.opens_at, now=now)
+            count = await round_store.record_not_sent(
+                tx, round_id, scheduled_at=slot.opens_at, now=now, plan=plan, plans=plans
+            )
             log.warning(
                 "round %s %s passed while the bot was down: %d check-ins not sent",
                 slot.local_date,
@@ -94,12 +104,15 @@ async def _open_round(svc: Services, slot: schedule.SlotTimes, now: int) -> str 
                 count,
             )
             return state
-        await store.add_isolated_students(
+        await round_store.add_isolated_students(
             tx,
             round_id,
             scheduled_at=slot.opens_at,
-            with_screen=schedule.is_screen_slot(svc.config.checkins, slot.local_date, slot.index),
+            with_screen=schedule.is_screen_slot(cfg, slot.local_date, slot.index),
+            consent_required=svc.config.guardians.consent_waits,
             now=now,
+            plan=plan,
+            plans=plans,
         )
         await _enqueue_prompts(svc, tx, round_id, slot.local_date, slot.name, slot.opens_at, now)
     return state
@@ -108,14 +121,17 @@ async def _open_round(svc: Services, slot: schedule.SlotTimes, now: int) -> str 
 async def _prompt_stragglers(svc: Services, rnd: Round, now: int) -> int:
     """Add students whose isolation was back-dated over an already open round, and prompt them."""
     async with svc.db.transaction() as tx:
-        await store.add_isolated_students(
+        await round_store.add_isolated_students(
             tx,
             rnd.id,
             scheduled_at=rnd.scheduled_at,
             with_screen=schedule.is_screen_slot(
-                svc.config.checkins, rnd.local_date, rnd.slot_index
+                svc.config.checkins_for(rnd.plan), rnd.local_date, rnd.slot_index
             ),
+            consent_required=svc.config.guardians.consent_waits,
             now=now,
+            plan=rnd.plan,
+            plans=[p.name for p in svc.config.schools],
         )
         return await _enqueue_prompts(
             svc, tx, rnd.id, rnd.local_date, rnd.slot, rnd.scheduled_at, now
@@ -134,61 +150,99 @@ async def _enqueue_prompts(
     batch = None
     count = 0
     after = 0
-    while recipients := await store.unprompted(tx, round_id, after=after, limit=PROMPT_PAGE):
+    while recipients := await round_store.unprompted(tx, round_id, after=after, limit=PROMPT_PAGE):
         if batch is None:
             batch = await ensure_batch(tx, "round", f"{local_date}:{slot}", now)
         items = []
+        chats = await family.prompts(
+            tx, svc.config.guardians, [(r.student_id, r.chat_id, r.language) for r in recipients]
+        )
         for r in recipients:
-            language = _language(svc, r.language)
-            header = header_text(svc, language, slot, scheduled_at)
-            screen = temperature_screen(
-                svc, language, r.checkin_id, header, r.isolation_kind, kept=None
-            )
-            items.append(
-                message(
-                    f"ci:{r.checkin_id}:prompt",
-                    Lane.CHECKIN,
-                    r.chat_id,
-                    screen.text,
-                    keyboard=screen.keyboard,
-                    person_id=r.student_id,
+            for n, asked in enumerate(chats.get(r.student_id, ())):
+                language = _language(svc, asked.language)
+                header = header_text(svc, language, slot, scheduled_at)
+                if asked.by_guardian:
+                    header = f"{for_child(svc, language, r.name)}\n{header}"
+                screen = temperature_screen(
+                    svc, language, r.checkin_id, header, r.isolation_kind, kept=None
                 )
-            )
+                # The first chat's prompt is the check-in's own (link_prompts finds it by key).
+                key = f"ci:{r.checkin_id}:prompt" + (f":{asked.person_id}" if n else "")
+                items.append(
+                    message(
+                        key,
+                        Lane.CHECKIN,
+                        asked.chat_id,
+                        screen.text,
+                        keyboard=screen.keyboard,
+                        person_id=asked.person_id,
+                    )
+                )
         count += await enqueue_many(tx, items, now=now, batch_id=batch)
         after = recipients[-1].checkin_id
-        await store.link_prompts(tx, round_id, recipients[0].checkin_id, after)
+        await round_store.link_prompts(tx, round_id, recipients[0].checkin_id, after)
     return count
 
 
 async def _remind(svc: Services, rnd: Round, now: int) -> int:
     """Send the latest due reminder wave once; a wave that passed while down is not sent late."""
-    minutes = svc.config.checkins.reminder_minutes
+    minutes = svc.config.checkins_for(rnd.plan).reminder_minutes
     wave = sum(1 for m in minutes if rnd.scheduled_at + m * 60 <= now)
     if wave <= rnd.reminders_sent:
         return 0
     async with svc.db.transaction() as tx:
-        recipients = await store.unfinished(tx, rnd.id, wave)
+        recipients = await round_store.unfinished(tx, rnd.id, wave)
         count = 0
         if recipients:
             batch = await ensure_batch(tx, "reminder", f"{rnd.local_date}:{rnd.slot}:{wave}", now)
             items = []
+            students = [(r.student_id, r.chat_id, r.language) for r in recipients]
+            chats = await family.prompts(tx, svc.config.guardians, students)
+            # At the configured wave the primary guardian hears too, before it counts as missed.
+            nudged = (
+                await family.primary_guardians(tx, [r.student_id for r in recipients])
+                if wave == _nudge_wave(svc, svc.config.checkins_for(rnd.plan))
+                else {}
+            )
             for r in recipients:
-                language = _language(svc, r.language)
-                text = svc.catalog.t(
-                    language,
-                    "checkin.reminder",
-                    slot=slot_name(svc.catalog, language, rnd.slot),
-                    closes=schedule.clock_time(rnd.closes_at, svc.tz),
-                )
-                items.append(nudge(svc, f"ci:{r.checkin_id}:remind:{wave}", r, language, text))
+                asked = chats.get(r.student_id, [])
+                for n, chat in enumerate(asked):
+                    key = f"ci:{r.checkin_id}:remind:{wave}" + (f":{chat.person_id}" if n else "")
+                    items.append(_reminder(svc, rnd, r, chat, key))
+                guardian = nudged.get(r.student_id)
+                if guardian is not None and all(c.person_id != guardian.person_id for c in asked):
+                    key = f"ci:{r.checkin_id}:guardian_nudge"
+                    items.append(_reminder(svc, rnd, r, guardian, key))
             count = await enqueue_many(tx, items, now=now, batch_id=batch)
-        await store.mark_reminded(tx, rnd.id, wave)
+        await round_store.mark_reminded(tx, rnd.id, wave)
     return count
+
+
+def _nudge_wave(svc: Services, timetable: Checkins) -> int:
+    """The reminder that also nudges the primary guardian: the configured one, or the last
+    when the timetable has fewer reminders; 0 never."""
+    wanted = svc.config.guardians.nudge_at_reminder
+    return min(wanted, len(timetable.reminder_minutes))
+
+
+def _reminder(svc: Services, rnd: Round, r: Prompted, chat: family.Asked, key: str) -> Outgoing:
+    """A reminder in one chat: the student's own, or a guardian's naming the child."""
+    language = _language(svc, chat.language)
+    params = {
+        "slot": slot_name(svc.catalog, language, rnd.slot),
+        "closes": schedule.clock_time(rnd.closes_at, svc.tz),
+        "name": r.name,
+    }
+    text_key = "checkin.reminder_guardian" if chat.by_guardian else "checkin.reminder"
+    text = svc.catalog.t(language, text_key, **params)
+    # The reminder's row belongs to whoever receives it: a guardian's 403 is not the child's.
+    to = Recipient(r.checkin_id, chat.person_id, chat.chat_id, chat.language)
+    return nudge(svc, key, to, language, text)
 
 
 async def _close(svc: Services, rnd: Round, now: int) -> int:
     async with svc.db.transaction() as tx:
-        settled = await store.close_round(tx, rnd.id, now)
+        settled = await round_store.close_round(tx, rnd.id, now)
     for checkin_id in settled:
         await on_settled(svc, checkin_id)
     return len(settled)

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import epoch
-from bot.core.config import WEEKDAYS, Checkins
+from bot.core.config import WEEKDAYS, Checkins, Config
 from bot.core.i18n import Catalog
 
 
@@ -21,6 +21,18 @@ class SlotTimes:
     opens_at: int
     reminders_at: tuple[int, ...]
     closes_at: int
+
+
+def plans(config: Config) -> list[tuple[str, Checkins]]:
+    """Every timetable the bot runs: the county's (plan '') and each school's own (一校一策)."""
+    return [("", config.checkins)] + [
+        (p.name, p.checkins(config.checkins)) for p in config.schools
+    ]
+
+
+def plan_name(config: Config, school: str | None) -> str:
+    """The plan a school's people follow: the school's name if it has one, else ''."""
+    return school if school and config.plan(school) is not None else ""
 
 
 def local_date(seconds: int, tz: ZoneInfo) -> str:

@@ -7,9 +7,12 @@ from enum import StrEnum
 from typing import Any
 
 from bot.alerts import rules
-from bot.checkins import schedule, store
+from bot.checkins import schedule
 from bot.checkins.schedule import slot_name
-from bot.checkins.store import Checkin, Recipient
+from bot.checkins.store import checkins as checkin_store
+from bot.checkins.store import rounds as round_store
+from bot.checkins.store.checkins import Checkin
+from bot.checkins.store.rounds import Recipient
 from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
 from bot.core.symptoms import KEYBOARD_ORDER, SYMPTOMS
@@ -61,7 +64,8 @@ async def refusal_text(svc: Services, language: str, c: Checkin, now: int) -> st
 async def late_text(svc: Services, language: str, c: Checkin, now: int) -> str:
     """A closed check-in's answer: the round open now if there is one, else the next."""
     closed = schedule.clock_time(c.closes_at, svc.tz)
-    current = await store.open_round_now(svc.db, now)
+    plan = await round_store.plan_of(svc.db, c.student_id, [p.name for p in svc.config.schools])
+    current = await round_store.open_round_now(svc.db, now, plan)
     if current is not None and current.id != c.round_id:
         return t(
             svc,
@@ -71,7 +75,7 @@ async def late_text(svc: Services, language: str, c: Checkin, now: int) -> str:
             slot=_slot_name(svc, language, current.slot),
             closes=schedule.clock_time(current.closes_at, svc.tz),
         )
-    nxt = schedule.next_slot(svc.config.checkins, svc.tz, now)
+    nxt = schedule.next_slot(svc.config.checkins_for(plan), svc.tz, now)
     return next_text(svc, language, "late", nxt, now, closed=closed)
 
 
@@ -241,7 +245,7 @@ def _summary_screen(svc: Services, language: str, c: Checkin, header: str) -> Sc
 
 def _in_touch(svc: Services, language: str, c: Checkin) -> list[str]:
     """An abnormal answer is not just "submitted": say who will be in touch."""
-    current = dataclasses.replace(store.facts(c), screen=rules.partial_screen(c.screen))
+    current = dataclasses.replace(checkin_store.facts(c), screen=rules.partial_screen(c.screen))
     signals = rules.evaluate_answers(current, rules.Thresholds.from_config(svc.config.alerts))
     kinds = {s.kind for s in signals}
     lines = []
@@ -306,3 +310,8 @@ def number(value: float | None) -> str:
 
 def t(svc: Services, language: str, key: str, **params: Any) -> str:
     return svc.catalog.t(language, f"checkin.{key}", **params)
+
+
+def for_child(svc: Services, language: str, name: str) -> str:
+    """The line heading a guardian's copy of a check-in: whose check-in it is."""
+    return t(svc, language, "for_child", name=name)

@@ -1,4 +1,5 @@
-"""`classcare isolation start|end`: isolate or release a student from the command line."""
+"""`classcare isolation start|end`: isolate or release a student or staff member from the
+command line."""
 
 from __future__ import annotations
 
@@ -21,23 +22,25 @@ def add_isolation_commands(
     common: argparse.ArgumentParser,
 ) -> None:
     """Add `isolation start` and `isolation end` to the classcare command line."""
-    iso = sub.add_parser("isolation", parents=[common], help="start or end a student's isolation")
+    iso = sub.add_parser(
+        "isolation", parents=[common], help="start or end a student's or staff member's isolation"
+    )
     iso_sub = iso.add_subparsers(title="isolation commands", metavar="ACTION", required=True)
     start = iso_sub.add_parser(
         "start",
         parents=[common],
-        help="start isolation now; the next check-in slot includes the student",
+        help="start isolation now; the next check-in slot includes them",
     )
-    start.add_argument("student", help="student number (or exact name)")
+    start.add_argument("student", help="student or staff number (or exact name)")
     start.add_argument("--school", help="school name, if the number exists in several schools")
     start.add_argument("--kind", choices=KINDS, default="home", help="default: home")
     start.set_defaults(command=_start)
     end = iso_sub.add_parser(
         "end",
         parents=[common],
-        help="end isolation now: check-ins stop and the student gets the return message",
+        help="end isolation now: check-ins stop and they get the return message",
     )
-    end.add_argument("student", help="student number (or exact name)")
+    end.add_argument("student", help="student or staff number (or exact name)")
     end.add_argument("--school", help="school name, if the number exists in several schools")
     end.set_defaults(command=_end)
 
@@ -59,12 +62,12 @@ async def _act(args: argparse.Namespace, config: Config, *, starting: bool) -> i
     try:
         # The running bot's delivery worker sends what this enqueues.
         svc = Services(config, db, SystemClock(), Catalog.for_config(config))
-        matches = await store.find_students(db, args.student, school=args.school)
+        matches = await store.find_people(db, args.student, school=args.school)
         if not matches:
-            print(f"no student numbered or named {args.student!r}", file=sys.stderr)
+            print(f"nobody numbered or named {args.student!r}", file=sys.stderr)
             return 1
         if len(matches) > 1:
-            print(f"{args.student!r} matches several students; add --school:", file=sys.stderr)
+            print(f"{args.student!r} matches several people; add --school:", file=sys.stderr)
             for person, class_name in matches:
                 print(f"  {person.number} {person.name} ({class_name})", file=sys.stderr)
             return 1

@@ -82,6 +82,7 @@ async def _run(args: argparse.Namespace, config: Config, date_from: date, date_t
             note_text=False,
             actor_id=None,
             now=epoch(SystemClock().now()),
+            staff=args.class_name is None,
         )
         totals = await ledger.export_ledger_file(
             db, Catalog.for_config(config), config, request, path=args.out

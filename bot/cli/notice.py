@@ -17,13 +17,18 @@ from bot.core.clock import SystemClock
 from bot.core.config import Config
 from bot.core.i18n import Catalog
 from bot.core.services import Services
-from bot.notices import receipts, render, sending, store
-from bot.notices.audience import SCOPE_KINDS, Audience
+from bot.notices import receipts, render, sending
+from bot.notices.audience import SCOPE_KINDS, Audience, AudienceError
+from bot.notices.store import audiences as audience_store
+from bot.notices.store import notices as notice_store
+from bot.notices.store import places as place_store
 from bot.storage.db import Database
 
+GUARDIANS = "guardians/"
 AUDIENCE_HELP = (
     "all | students | isolated | staff | school:<school name> | class:<school name>/<class name>"
-    f" | role:<{'|'.join(STAFF_ROLES)}>"
+    f" | role:<{'|'.join(STAFF_ROLES)}>; guardians/<all|students|isolated|school:..|class:..>"
+    " for those students' guardians (家长)"
 )
 
 
@@ -72,19 +77,27 @@ async def _services(config: Config) -> Services:
 
 async def _audience(db: Database, text: str) -> Audience | str:
     """The audience a command-line spec names, or why it names none."""
+    if text.startswith(GUARDIANS):
+        inner = await _audience(db, text.removeprefix(GUARDIANS))
+        if isinstance(inner, str):
+            return inner
+        try:
+            return inner.of_guardians(text)
+        except AudienceError:
+            return f"{text!r}: only students have guardians; use {AUDIENCE_HELP}"
     kind, _, arg = text.partition(":")
     if kind in SCOPE_KINDS and not arg:
         return Audience(kind)
     if kind == "role" and arg in STAFF_ROLES:
         return Audience("role", role=arg)
     if kind == "school" and arg:
-        school_id = await store.school_by_name(db, arg)
+        school_id = await place_store.school_by_name(db, arg)
         if school_id is None:
             return f"no school named {arg!r}"
         return Audience("school", school_id=school_id)
     if kind == "class" and "/" in arg:
         school, _, name = arg.partition("/")
-        class_id = await store.class_by_name(db, school, name)
+        class_id = await place_store.class_by_name(db, school, name)
         if class_id is None:
             return f"no class {name!r} in school {school!r}"
         return Audience("class", class_id=class_id)
@@ -115,7 +128,7 @@ async def _send(args: argparse.Namespace, config: Config) -> int:
             print(audience, file=sys.stderr)
             return 1
         if args.dry_run:
-            counts = await store.candidate_counts(
+            counts = await audience_store.candidate_counts(
                 svc.db, audience, scope_school=None, exclude_id=None
             )
             total = sum(counts.values())
@@ -136,7 +149,7 @@ async def _send(args: argparse.Namespace, config: Config) -> int:
 async def _report(args: argparse.Namespace, config: Config) -> int:
     svc = await _services(config)
     try:
-        notice = await store.notice_by_id(svc.db, args.notice_id)
+        notice = await notice_store.notice_by_id(svc.db, args.notice_id)
         if notice is None:
             print(f"no notice #{args.notice_id}", file=sys.stderr)
             return 1

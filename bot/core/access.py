@@ -30,14 +30,20 @@ class Viewer:
         return self.person.role == "admin" and self.person.school_id is None
 
     @property
+    def is_liaison(self) -> bool:
+        """A bureau officer assigned to some schools (包联): they cover those schools only."""
+        return self.is_bureau_admin and bool(self.school_ids)
+
+    @property
     def is_school_admin(self) -> bool:
         return self.person.role == "admin" and self.person.school_id is not None
 
 
 def covers_student(viewer: Viewer, student: Person) -> bool:
-    """Whether the student's health data lies in the viewer's scope."""
+    """Whether the student's (or isolated staff member's) health data lies in the viewer's
+    scope."""
     if not student.is_student:
-        return False
+        return covers_staff(viewer, student)
     role = viewer.role
     if role == "student":
         return viewer.person.id == student.id
@@ -48,17 +54,40 @@ def covers_student(viewer: Viewer, student: Person) -> bool:
     if role == "counselor":
         return student.school_id in viewer.school_ids
     if role == "admin":
-        return viewer.is_bureau_admin or student.school_id == viewer.person.school_id
+        return _admin_covers(viewer, student)
+    return False
+
+
+def _admin_covers(viewer: Viewer, person: Person) -> bool:
+    if viewer.is_liaison:
+        return person.school_id in viewer.school_ids
+    return viewer.is_bureau_admin or person.school_id == viewer.person.school_id
+
+
+def covers_staff(viewer: Viewer, staff: Person) -> bool:
+    """A staff member's health data is for the school doctor and the admins over them, never
+    for colleagues without such a role, nor for themselves through a staff view."""
+    if staff.role not in STAFF_ROLES or viewer.person.id == staff.id:
+        return False
+    if viewer.role == "doctor":
+        return staff.school_id is not None and staff.school_id == viewer.person.school_id
+    if viewer.role == "admin":
+        return _admin_covers(viewer, staff)
     return False
 
 
 def may_manage_isolation(viewer: Viewer, student: Person) -> bool:
-    """Teachers for their own classes, admins within their scope."""
+    """Teachers for their own classes, admins within their scope (staff included)."""
     if viewer.role == "teacher":
         return student.class_id in viewer.class_ids
     if viewer.role == "admin":
         return covers_student(viewer, student)
     return False
+
+
+def may_set_answerer(viewer: Viewer, student: Person) -> bool:
+    """Who answers a child's check-in is decided by whoever manages their isolation."""
+    return may_manage_isolation(viewer, student)
 
 
 def may_see_screen_scores(viewer: Viewer) -> bool:

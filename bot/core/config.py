@@ -1,4 +1,11 @@
-"""Settings: config.toml read with tomllib into frozen, validated dataclasses."""
+"""Settings: config.toml read with tomllib into frozen, validated dataclasses.
+
+It stays one module over the size the code base aims for (issue 16) because it is one schema: the
+dataclasses are config.toml section by section, and the generic reader (_build, _convert) and
+the cross-field checks (_check_semantics) walk exactly those types; a setting is added in one
+place, with its check beside it. The token and webhook secret are read from the environment here
+too, so every setting has one home.
+"""
 
 from __future__ import annotations
 
@@ -106,6 +113,56 @@ class Checkins:
     screen_weekday: str = "wednesday"
 
 
+def _default_questions_zh() -> tuple[str, ...]:
+    return (
+        "最近 3 天没有发烧（37.3°C 及以上）",
+        "最近 3 天没有咳嗽、咽痛、乏力等不适",
+        "家里一起住的人最近都身体健康",
+    )
+
+
+def _default_questions_en() -> tuple[str, ...]:
+    return (
+        "No fever (37.3 °C or more) in the last 3 days",
+        "No cough, sore throat, tiredness or other symptoms in the last 3 days",
+        "Everyone I live with has been well lately",
+    )
+
+
+@dataclass(frozen=True)
+class Returns:
+    """The return declaration (返校健康申报): yes/no questions, each answered "yes, all well"."""
+
+    questions_zh_cn: tuple[str, ...] = field(default_factory=_default_questions_zh)
+    questions_en: tuple[str, ...] = field(default_factory=_default_questions_en)
+    # A fever or symptom in the check-ins of this many days before declaring flags the person.
+    window_days: int = 3
+    # The day before a return, bureau admins and liaisons get the schools not ready yet.
+    warn_time: time = time(17, 0)
+
+
+@dataclass(frozen=True)
+class SchoolPlan:
+    """One school's own plan (一校一策); what is left unset (empty) is the county default."""
+
+    name: str
+    slots: tuple[Slot, ...] = ()
+    reminder_minutes: tuple[int, ...] = ()
+    window_minutes: int = 0
+    screen_weekday: str = ""
+    return_message_zh_cn: str = ""
+    return_message_en: str = ""
+
+    def checkins(self, county: Checkins) -> Checkins:
+        """The school's timetable: its own settings over the county's."""
+        return Checkins(
+            slots=self.slots or county.slots,
+            reminder_minutes=self.reminder_minutes or county.reminder_minutes,
+            window_minutes=self.window_minutes or county.window_minutes,
+            screen_weekday=self.screen_weekday or county.screen_weekday,
+        )
+
+
 @dataclass(frozen=True)
 class Isolation:
     return_message_zh_cn: str = ""
@@ -177,6 +234,33 @@ class Contact:
     reply_route_days: int = 7
 
 
+ANSWERERS = ("student", "guardian", "either")
+
+
+@dataclass(frozen=True)
+class AnswererRule:
+    """Who answers the check-ins of a school's younger grades ("" = every school)."""
+
+    answerer: str
+    below_grade: int
+    school: str = ""
+
+
+def _default_answerer_rules() -> tuple[AnswererRule, ...]:
+    # Grades 1-3 and kindergarten rarely have a phone of their own.
+    return (AnswererRule("guardian", below_grade=4),)
+
+
+@dataclass(frozen=True)
+class Guardians:
+    default_answerer: str = "student"
+    answerer_rules: tuple[AnswererRule, ...] = field(default_factory=_default_answerer_rules)
+    nudge_at_reminder: int = 2
+    consent_waits: bool = False
+    consent_text_zh_cn: str = ""
+    consent_text_en: str = ""
+
+
 @dataclass(frozen=True)
 class Dashboard:
     """The staff dashboard (a Telegram Mini App) served by the bot's own process."""
@@ -207,8 +291,20 @@ class Config:
     retention: Retention = field(default_factory=Retention)
     notices: Notices = field(default_factory=Notices)
     contact: Contact = field(default_factory=Contact)
+    returns: Returns = field(default_factory=Returns)
+    schools: tuple[SchoolPlan, ...] = ()
+    guardians: Guardians = field(default_factory=Guardians)
     dashboard: Dashboard = field(default_factory=Dashboard)
     source: str = "<defaults>"
+
+    def plan(self, school: str | None) -> SchoolPlan | None:
+        """The school's own plan, if it has one."""
+        return next((p for p in self.schools if p.name == school), None)
+
+    def checkins_for(self, school: str | None) -> Checkins:
+        """The check-in timetable of a school: its own plan, else the county's."""
+        plan = self.plan(school)
+        return self.checkins if plan is None else plan.checkins(self.checkins)
 
 
 def load_config(path: str | os.PathLike[str]) -> Config:
@@ -342,34 +438,27 @@ def _check_semantics(config: Config, where: str) -> None:
     if config.contact.reply_route_days < 1:
         raise ConfigError(f"{where}: 'contact.reply_route_days' must be at least 1")
     _check_dashboard(config.dashboard, where)
-    checkins = config.checkins
-    if not checkins.slots:
-        raise ConfigError(f"{where}: 'checkins.slots' needs at least one slot")
-    names = [slot.name for slot in checkins.slots]
-    if len(set(names)) != len(names) or not all(n.isidentifier() for n in names):
-        raise ConfigError(f"{where}: 'checkins.slots' names must be distinct words, got {names}")
-    for slot in checkins.slots:
-        if bool(slot.label_zh_cn.strip()) != bool(slot.label_en.strip()):
-            raise ConfigError(
-                f"{where}: 'checkins.slots' {slot.name} needs both label_zh_cn and label_en "
-                f"(or neither, for the built-in morning and noon)"
-            )
-    times = [slot.time for slot in checkins.slots]
-    if times != sorted(times) or len(set(times)) != len(times):
-        raise ConfigError(f"{where}: 'checkins.slots' must be in time order, one per time")
-    if checkins.window_minutes < 10:
-        raise ConfigError(f"{where}: 'checkins.window_minutes' must be at least 10")
-    _check_windows_apart(checkins, where)
-    if any(m <= 0 or m >= checkins.window_minutes for m in checkins.reminder_minutes):
+    _check_checkins(config.checkins, where, "checkins")
+    returns = config.returns
+    if not returns.questions_zh_cn or len(returns.questions_zh_cn) != len(returns.questions_en):
         raise ConfigError(
-            f"{where}: 'checkins.reminder_minutes' must lie between 0 and window_minutes "
-            f"({checkins.window_minutes}), got {list(checkins.reminder_minutes)}"
+            f"{where}: 'returns.questions_zh_cn' and 'returns.questions_en' must list the same "
+            f"questions in both languages (got {len(returns.questions_zh_cn)} and "
+            f"{len(returns.questions_en)})"
         )
-    if checkins.screen_weekday not in WEEKDAYS:
-        raise ConfigError(
-            f"{where}: 'checkins.screen_weekday' must be one of {', '.join(WEEKDAYS)}, "
-            f"got {checkins.screen_weekday!r}"
-        )
+    if not 1 <= returns.window_days <= 30:
+        raise ConfigError(f"{where}: 'returns.window_days' must be between 1 and 30")
+    seen: set[str] = set()
+    for index, plan in enumerate(config.schools):
+        key = f"schools[{index}]"
+        if not plan.name.strip():
+            raise ConfigError(f"{where}: '{key}.name' must name a school as in the roster")
+        if plan.name in seen:
+            raise ConfigError(f"{where}: '{key}.name' {plan.name!r} has a plan already")
+        seen.add(plan.name)
+        if plan.window_minutes < 0:
+            raise ConfigError(f"{where}: '{key}.window_minutes' must be at least 10 (or unset)")
+        _check_checkins(plan.checkins(config.checkins), where, key)
     unknown = [s for s in config.alerts.red_flag_symptoms if s not in SYMPTOMS]
     if unknown:
         raise ConfigError(
@@ -387,9 +476,51 @@ def _check_semantics(config: Config, where: str) -> None:
             raise ConfigError(f"{where}: 'telegram.{name}' must start with http:// or https://")
     if config.invites.ttl_days < 1 or config.retention.days_after_isolation < 1:
         raise ConfigError(f"{where}: day counts in [invites] and [retention] must be at least 1")
+    guardians = config.guardians
+    chosen = [guardians.default_answerer, *(r.answerer for r in guardians.answerer_rules)]
+    if any(a not in ANSWERERS for a in chosen):
+        raise ConfigError(
+            f"{where}: answerers in [guardians] must be one of {', '.join(ANSWERERS)},"
+            f" got {chosen}"
+        )
+    if guardians.nudge_at_reminder < 0:
+        raise ConfigError(
+            f"{where}: 'guardians.nudge_at_reminder' must be 0 (never) or a reminder's number"
+        )
 
 
-def _check_windows_apart(checkins: Checkins, where: str) -> None:
+def _check_checkins(checkins: Checkins, where: str, key: str) -> None:
+    """A timetable's rules, for the county's [checkins] or a school's plan ([[schools]])."""
+    if not checkins.slots:
+        raise ConfigError(f"{where}: '{key}.slots' needs at least one slot")
+    names = [slot.name for slot in checkins.slots]
+    if len(set(names)) != len(names) or not all(n.isidentifier() for n in names):
+        raise ConfigError(f"{where}: '{key}.slots' names must be distinct words, got {names}")
+    for slot in checkins.slots:
+        if bool(slot.label_zh_cn.strip()) != bool(slot.label_en.strip()):
+            raise ConfigError(
+                f"{where}: '{key}.slots' {slot.name} needs both label_zh_cn and label_en "
+                f"(or neither, for the built-in morning and noon)"
+            )
+    times = [slot.time for slot in checkins.slots]
+    if times != sorted(times) or len(set(times)) != len(times):
+        raise ConfigError(f"{where}: '{key}.slots' must be in time order, one per time")
+    if checkins.window_minutes < 10:
+        raise ConfigError(f"{where}: '{key}.window_minutes' must be at least 10")
+    _check_windows_apart(checkins, where, key)
+    if any(m <= 0 or m >= checkins.window_minutes for m in checkins.reminder_minutes):
+        raise ConfigError(
+            f"{where}: '{key}.reminder_minutes' must lie between 0 and window_minutes "
+            f"({checkins.window_minutes}), got {list(checkins.reminder_minutes)}"
+        )
+    if checkins.screen_weekday not in WEEKDAYS:
+        raise ConfigError(
+            f"{where}: '{key}.screen_weekday' must be one of {', '.join(WEEKDAYS)}, "
+            f"got {checkins.screen_weekday!r}"
+        )
+
+
+def _check_windows_apart(checkins: Checkins, where: str, key: str) -> None:
     """Each slot's window must close by the time the next slot opens, the next day's first
     slot included: with two open at once, typed text goes to the newer round and an answer the
     older one waits for (a note, a temperature) is lost."""
@@ -402,9 +533,9 @@ def _check_windows_apart(checkins: Checkins, where: str) -> None:
                 following.name if index + 1 < len(slots) else f"the next day's {following.name}"
             )
             raise ConfigError(
-                f"{where}: 'checkins.window_minutes' ({checkins.window_minutes}) must be at most "
+                f"{where}: '{key}.window_minutes' ({checkins.window_minutes}) must be at most "
                 f"the time between two slots, so one window closes before the next opens; "
-                f"'checkins.slots' {slot.name} ({slot.time:%H:%M}) and {later} "
+                f"'{key}.slots' {slot.name} ({slot.time:%H:%M}) and {later} "
                 f"({following.time:%H:%M}) are {gap} minutes apart"
             )
 

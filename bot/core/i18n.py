@@ -36,7 +36,9 @@ class Catalog:
     def for_config(cls, config: Config) -> Catalog:
         """The catalogs in the configured default language, with the slots' own labels."""
         messages = _read_locales()
-        for slot in config.checkins.slots:
+        # A school's plan may name a slot of its own (晚检 at a boarding school).
+        plans = (config.checkins.slots, *(plan.slots for plan in config.schools))
+        for slot in (slot for slots in plans for slot in slots):
             for language, label in slot.labels().items():
                 messages[language][f"checkin.slot.{slot.name}"] = label
         return cls(messages, config.general.language)

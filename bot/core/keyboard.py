@@ -88,6 +88,10 @@ class Keyboard:
     def __bool__(self) -> bool:
         return any(self.rows)
 
+    def without(self, data: str) -> Keyboard:
+        """The same buttons less those that send `data` (a button that has done its work)."""
+        return Keyboard.of(*(tuple(b for b in row if b.data != data) for row in self.rows))
+
     def markup(self) -> dict[str, Any] | None:
         """The Bot API's reply_markup, or None for no buttons."""
         if not self:

@@ -19,8 +19,8 @@ from bot.core.clock import from_epoch
 from bot.core.services import Services
 from bot.dashboard import store
 from bot.notices import receipts
+from bot.reports import glance, today
 from bot.reports import student as student_report
-from bot.reports import today
 from bot.reports.ledger import day_bounds, scope_for, scope_text
 from bot.reports.store import ledger as ledger_store
 from bot.reports.store import stats as stats_store
@@ -160,9 +160,12 @@ async def today_page(
     if school_id is None and _many_schools(viewer):
         return await _county_today(svc, viewer, t, scope)
     now = svc.now()
-    summary = await today.summarize(svc, scope, now, by_school=False)
+    plan = await today.plan_of_school(
+        svc, school_id if school_id is not None else viewer.person.school_id
+    )
+    summary = await today.summarize(svc, scope, now, by_school=False, plan=plan)
     if viewer.role == "doctor":
-        summary = today.health_only(summary)
+        summary = glance.health_only(summary)
     clock = today.clock_labels(svc, summary)
     parts = [f'<p class="lead">{t("today.isolated", count=summary.isolated)}</p>']
     parts.append(_slots_table(svc, t, summary.slots, clock))
@@ -178,14 +181,14 @@ async def today_page(
     shown = summary.flagged[:MAX_ROWS]
     if summary.flagged:
         parts.append(f"<h2>{t('today.flagged', count=len(summary.flagged))}</h2>")
-        sep = today.separator(t.language)
+        sep = glance.separator(t.language)
         rows = [
             (
                 f'<a href="/students/{f.student.id}">{esc(f.student.name)}</a>',
                 esc(f.student.number),
                 esc(f.student.class_name),
                 f'<span class="level-{f.level}">'
-                + esc(sep.join(today.reason_text(svc.catalog, t.language, r) for r in f.reasons))
+                + esc(sep.join(glance.reason_text(svc.catalog, t.language, r) for r in f.reasons))
                 + "</span>",
             )
             for f in shown
@@ -202,7 +205,7 @@ async def today_page(
     else:
         parts.append(f'<p class="ok">{t("today.no_flags")}</p>')
     if summary.contacts and summary.not_contacted:
-        names = today.separator(t.language).join(s.name for s in summary.not_contacted[:MAX_ROWS])
+        names = glance.separator(t.language).join(s.name for s in summary.not_contacted[:MAX_ROWS])
         parts.append(
             f"<p>{t('today.not_contacted', count=len(summary.not_contacted), names=names)}</p>"
         )
@@ -219,7 +222,7 @@ def _today_title(svc: Services, t: Texts, day: date) -> str:
 
 
 def _slots_table(
-    svc: Services, t: Texts, slots: Sequence[today.SlotLine], clock: dict[int, str]
+    svc: Services, t: Texts, slots: Sequence[glance.SlotLine], clock: dict[int, str]
 ) -> str:
     rows = [
         (
@@ -258,7 +261,7 @@ async def _county_today(svc: Services, viewer: Viewer, t: Texts, scope: Scope) -
         replace(line, **vars(totals[line.round_id]))
         if line.round_id is not None and line.round_id in totals
         else line
-        for line in today.slot_lines(planned, rounds, [], now)
+        for line in glance.slot_lines(planned, rounds, [], now)
     ]
     schools = await store.school_totals(
         svc.db,

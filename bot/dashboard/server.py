@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
-from bot import alerts
+from bot.alerts import actions as alerts
 from bot.core.access import covers_student, may_see_screen_scores, reads_notes
 from bot.core.services import Services
 from bot.dashboard import pages, sessions, store

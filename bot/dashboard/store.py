@@ -301,7 +301,10 @@ async def rolled_up_trends(
     db: Database, school_ids: frozenset[int] | None, date_from: str, date_to: str
 ) -> list[DayTrend]:
     """The closed days' per-school counts of the range, for all schools or the given ones."""
-    where, params = Scope(school_ids=school_ids).where("t")
+    where, params = "1", list[int]()
+    if school_ids is not None:
+        where = f"t.school_id IN ({','.join('?' * len(school_ids))})" if school_ids else "0"
+        params = sorted(school_ids)
     rows = await db.fetchall(
         "SELECT t.local_date, s.name, t.expected, t.answered, t.fevers, t.low_moods"
         " FROM dashboard_day_totals t JOIN schools s ON s.id = t.school_id"

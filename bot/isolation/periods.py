@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.checkins import schedule
-from bot.checkins import store as checkin_store
+from bot.checkins.store import checkins as checkin_store
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, Outgoing, enqueue
 from bot.isolation import store
@@ -43,7 +43,8 @@ async def start_isolation(
     """Open an episode from now: the next slot that opens includes the student."""
     if kind not in KINDS:
         raise ValueError(f"unknown isolation kind {kind!r}")
-    nxt = schedule.next_slot(svc.config.checkins, svc.tz, now)
+    school = await _school_of(svc, student)
+    nxt = schedule.next_slot(svc.config.checkins_for(school), svc.tz, now)
     told = False
     async with svc.db.transaction() as tx:
         current = await store.open_isolation(tx, student.id)
@@ -115,7 +116,11 @@ async def end_isolation(
                         lane=Lane.CHECKIN,
                         chat_id=student.chat_id,
                         method="sendMessage",
-                        payload={"text": return_message(svc, student.language)},
+                        payload={
+                            "text": return_message(
+                                svc, student.language, await _school_of(svc, student)
+                            )
+                        },
                         person_id=student.id,
                     ),
                     now=now,
@@ -145,15 +150,25 @@ async def release_due(svc: Services, now: int) -> int:
     return ended
 
 
-def return_message(svc: Services, language: str | None) -> str:
-    """The configured return-to-school text for the language, else the built-in one."""
+def return_message(svc: Services, language: str | None, school: str | None = None) -> str:
+    """The school's own return-to-school text for the language, else the county's, else the
+    built-in one."""
     lang = language or svc.config.general.language
-    configured = (
-        svc.config.isolation.return_message_en
-        if lang == "en"
-        else svc.config.isolation.return_message_zh_cn
-    )
-    return configured.strip() or svc.catalog.t(lang, "isolation.return_default")
+    isolation = svc.config.isolation
+    plan = svc.config.plan(school)
+    own = ""
+    if plan is not None:
+        own = plan.return_message_en if lang == "en" else plan.return_message_zh_cn
+    configured = isolation.return_message_en if lang == "en" else isolation.return_message_zh_cn
+    return own.strip() or configured.strip() or svc.catalog.t(lang, "isolation.return_default")
+
+
+async def _school_of(svc: Services, person: Person) -> str | None:
+    """The name of the person's school (None for bureau staff), for its own plan."""
+    if not svc.config.schools:
+        return None
+    info = await people.student_info(svc.db, person.id)
+    return info.school_name if info is not None and info.school_name else None
 
 
 def next_text(svc: Services, language: str, slot: schedule.SlotTimes, now: int) -> str:

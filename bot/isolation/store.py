@@ -70,18 +70,24 @@ async def audit(
     )
 
 
-async def find_students(
+async def find_people(
     db: Database, query: str, *, school: str | None = None
 ) -> list[tuple[Person, str]]:
-    """Students whose number or exact name is `query`, with their class name."""
+    """Students and staff whose number or exact name is `query`, each with where they belong
+    (a student's class, a staff member's school; empty for bureau staff)."""
     sql = (
-        f"{_PERSON.replace('SELECT', 'SELECT c.name AS class_name,', 1)}"
-        " JOIN classes c ON c.id = p.class_id JOIN schools s ON s.id = p.school_id"
-        " WHERE p.role = 'student' AND (p.number = ? OR p.name = ?)"
+        "SELECT COALESCE(c.name, s.name, '') AS place,"
+        + _PERSON.removeprefix("SELECT")
+        + " LEFT JOIN classes c ON c.id = p.class_id LEFT JOIN schools s ON s.id = p.school_id"
+        " WHERE (p.number = ? OR p.name = ?)"
     )
     params: list[str] = [query, query]
     if school:
         sql += " AND s.name = ?"
         params.append(school)
-    rows = await db.fetchall(sql + " ORDER BY p.school_id, p.class_id, p.number", params)
-    return [(Person.from_row(r), r["class_name"]) for r in rows]
+    # Students first: a number shared by a student and a staff member names the student, as
+    # it did before staff could be isolated.
+    rows = await db.fetchall(
+        sql + " ORDER BY p.role != 'student', p.school_id, p.class_id, p.number", params
+    )
+    return [(Person.from_row(r), r["place"]) for r in rows]

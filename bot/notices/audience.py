@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from bot.core.access import STAFF_ROLES, Viewer
@@ -10,6 +11,9 @@ from bot.core.ids import is_id
 # Audiences that take no argument, in the order the composer offers them.
 SCOPE_KINDS = ("all", "students", "isolated", "staff")
 KINDS = (*SCOPE_KINDS, "school", "class", "classes", "role")
+# Audiences of students whose guardians a notice may go to instead (家长回执).
+GUARDIAN_KINDS = ("all", "students", "isolated", "school", "class", "classes")
+_GUARDIANS_SPEC = "guardians/"
 
 
 class AudienceError(ValueError):
@@ -20,17 +24,27 @@ class AudienceError(ValueError):
 class Audience:
     """everyone, all students, isolated students or all staff (within the author's scope);
     one school; one class (its students); several classes (a teacher's); or the staff of one
-    role (within the scope). Isolated students may be limited to some classes (class_ids)."""
+    role (within the scope). Isolated students may be limited to some classes (class_ids).
+    With `guardians`, the notice goes to the guardians of those students instead."""
 
     kind: str
     school_id: int | None = None
     class_id: int | None = None
     role: str | None = None
     class_ids: tuple[int, ...] = ()
+    guardians: bool = False
+
+    @property
+    def students(self) -> Audience:
+        """The audience without the guardians: the students whose guardians it means."""
+        return dataclasses.replace(self, guardians=False)
 
     @property
     def spec(self) -> str:
-        """The stored form: all, students, isolated, staff, school:<id>, class:<id>, role:<r>."""
+        """The stored form: all, students, isolated, staff, school:<id>, class:<id>, role:<r>;
+        guardians/<one of those> for the students' guardians."""
+        if self.guardians:
+            return _GUARDIANS_SPEC + self.students.spec
         if self.kind == "school":
             return f"school:{self.school_id}"
         if self.kind == "class":
@@ -43,7 +57,10 @@ class Audience:
 
     @property
     def code(self) -> str:
-        """The form in callback data: no colon, a few bytes (s12, c34, rdoctor)."""
+        """The form in callback data: no colon, a few bytes (s12, c34, rdoctor; gc34 for the
+        guardians of class 34)."""
+        if self.guardians:
+            return "g" + self.students.code
         if self.kind == "school":
             return f"s{self.school_id}"
         if self.kind == "class":
@@ -57,11 +74,21 @@ class Audience:
 
     @classmethod
     def parse(cls, spec: str) -> Audience:
+        if spec.startswith(_GUARDIANS_SPEC):
+            return cls.parse(spec.removeprefix(_GUARDIANS_SPEC)).of_guardians(spec)
         kind, _, arg = spec.partition(":")
         return cls._make(kind, arg, spec)
 
+    def of_guardians(self, shown: str) -> Audience:
+        """The guardians of this audience's students; an error for one that has none."""
+        if self.guardians or self.kind not in GUARDIAN_KINDS:
+            raise AudienceError(f"unknown audience {shown!r}")
+        return dataclasses.replace(self, guardians=True)
+
     @classmethod
     def from_code(cls, code: str) -> Audience:
+        if code.startswith("g"):
+            return cls.from_code(code[1:]).of_guardians(code)
         if code in SCOPE_KINDS:
             return cls(code)
         kinds = {"s": "school", "c": "class", "r": "role", "k": "classes", "i": "isolated"}
@@ -111,7 +138,10 @@ def scope_school(viewer: Viewer) -> int | None:
 
 def may_target(viewer: Viewer, audience: Audience, class_school_id: int | None = None) -> bool:
     """Whether the viewer may send to the audience; class_school_id is the school of the class a
-    class audience names (None if there is no such class)."""
+    class audience names (None if there is no such class). The guardians of students are
+    theirs to write to whoever may write to the students."""
+    if audience.guardians:
+        audience = audience.students
     if audience.kind not in offered_kinds(viewer):
         return False
     if viewer.role == "teacher":

@@ -8,7 +8,6 @@ from bot.core.access import STAFF_ROLES, Viewer
 from bot.core.i18n import Catalog
 from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
-from bot.notices import store
 from bot.notices.audience import Audience, AudienceError, scope_school
 from bot.notices.render import (
     AREA,
@@ -20,10 +19,12 @@ from bot.notices.render import (
     text_limit,
 )
 from bot.notices.sending import may_send
-from bot.notices.store import Draft
+from bot.notices.store import audiences as audience_store
+from bot.notices.store import drafts as draft_store
+from bot.notices.store.drafts import Draft
 from bot.storage.records import Person
 
-ROLE_ORDER = ("student", *STAFF_ROLES)
+ROLE_ORDER = ("student", "guardian", *STAFF_ROLES)
 
 
 @dataclass(frozen=True)
@@ -53,15 +54,15 @@ def refusal_text(catalog: Catalog, language: str, outcome: TextOutcome) -> str:
 
 async def start_draft(svc: Services, author: Person) -> int:
     async with svc.db.transaction() as tx:
-        return await store.new_draft(tx, author.id, svc.now())
+        return await draft_store.new_draft(tx, author.id, svc.now())
 
 
 async def draft_for(svc: Services, author: Person) -> Draft | None:
-    return await store.draft_by_author(svc.db, author.id)
+    return await draft_store.draft_by_author(svc.db, author.id)
 
 
 async def draft_by_id(svc: Services, draft_id: int, author: Person) -> Draft | None:
-    draft = await store.draft_by_id(svc.db, draft_id)
+    draft = await draft_store.draft_by_id(svc.db, draft_id)
     return draft if draft is not None and draft.author_id == author.id else None
 
 
@@ -72,13 +73,13 @@ async def accept_text(svc: Services, draft: Draft, author: Person, text: str) ->
         return TextOutcome(False, len(text), limit)
     async with svc.db.transaction() as tx:
         stage = "audience" if draft.stage == "text" else draft.stage
-        await store.update_draft(tx, draft.id, author.id, svc.now(), text=text, stage=stage)
+        await draft_store.update_draft(tx, draft.id, author.id, svc.now(), text=text, stage=stage)
     return TextOutcome(True, len(text), limit)
 
 
 async def attach(svc: Services, draft: Draft, author: Person, media: Media) -> None:
     async with svc.db.transaction() as tx:
-        await store.update_draft(
+        await draft_store.update_draft(
             tx, draft.id, author.id, svc.now(), media_kind=media.kind, media_file_id=media.file_id
         )
 
@@ -92,14 +93,14 @@ async def choose_audience(svc: Services, draft: Draft, viewer: Viewer, code: str
     if draft.text is None or not await may_send(svc, viewer, audience):
         return False
     async with svc.db.transaction() as tx:
-        return await store.update_draft(
+        return await draft_store.update_draft(
             tx, draft.id, viewer.person.id, svc.now(), audience=audience.spec, stage="preview"
         )
 
 
 async def toggle_confirmation(svc: Services, draft: Draft, author: Person) -> bool:
     async with svc.db.transaction() as tx:
-        await store.update_draft(
+        await draft_store.update_draft(
             tx,
             draft.id,
             author.id,
@@ -111,19 +112,19 @@ async def toggle_confirmation(svc: Services, draft: Draft, author: Person) -> bo
 
 async def back_to_audience(svc: Services, draft: Draft, author: Person) -> None:
     async with svc.db.transaction() as tx:
-        await store.update_draft(tx, draft.id, author.id, svc.now(), stage="audience")
+        await draft_store.update_draft(tx, draft.id, author.id, svc.now(), stage="audience")
 
 
 async def cancel_draft(svc: Services, draft_id: int, author: Person) -> bool:
     async with svc.db.transaction() as tx:
-        return await store.delete_draft(tx, draft_id, author.id)
+        return await draft_store.delete_draft(tx, draft_id, author.id)
 
 
 async def preview(svc: Services, draft: Draft, viewer: Viewer, language: str) -> Preview:
     """The notice as recipients will read it, and how many it would reach, by role."""
     assert draft.text is not None and draft.audience is not None
     audience = Audience.parse(draft.audience)
-    counts = await store.candidate_counts(
+    counts = await audience_store.candidate_counts(
         svc.db, audience, scope_school=scope_school(viewer), exclude_id=viewer.person.id
     )
     by_role: dict[str, int] = {}

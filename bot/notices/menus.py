@@ -8,9 +8,9 @@ from bot.core.access import STAFF_ROLES, Viewer
 from bot.core.ids import is_id
 from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
-from bot.notices import store
 from bot.notices.audience import SCOPE_KINDS, Audience, offered_kinds
 from bot.notices.render import AREA, button
+from bot.notices.store import places as place_store
 
 PAGE_SIZE = 8
 
@@ -59,8 +59,9 @@ async def audience_keyboard(
     numbers = [int(a) for a in args if is_id(a)]
     rows: list[list[Button]] = []
     if name == "top" and viewer.role == "teacher":
-        mine = await store.classes(svc.db, ids=sorted(viewer.class_ids))
-        rows = [[audience(n, f"c{i}")] for i, n in mine]
+        mine = await place_store.classes(svc.db, ids=sorted(viewer.class_ids))
+        parents = t(language, "notices.audience.guardians_button")
+        rows = [[audience(n, f"c{i}"), audience(f"{n} {parents}", f"gc{i}")] for i, n in mine]
         ids = [i for i, _ in mine]
         if len(ids) > 1:
             every = Audience("classes", class_ids=tuple(ids))
@@ -71,6 +72,12 @@ async def audience_keyboard(
     elif name == "top":
         scope = [audience(t(language, f"notices.audience.{k}"), k) for k in SCOPE_KINDS]
         rows = [scope[:2], scope[2:]]
+        rows.append(
+            [
+                audience(t(language, f"notices.audience.guardians_{k}"), f"g{k}")
+                for k in ("students", "isolated")
+            ]
+        )
         more_rows = [submenu(t(language, "notices.button.by_role"), "roles")]
         if "school" in kinds and viewer.is_bureau_admin:
             more_rows.append(submenu(t(language, "notices.button.one_school"), "schools.0"))
@@ -84,7 +91,7 @@ async def audience_keyboard(
         roles = [audience(t(language, f"notices.audience.role_{r}"), f"r{r}") for r in STAFF_ROLES]
         rows = [roles[:2], roles[2:]]
     elif name in ("schools", "cschools") and viewer.is_bureau_admin and len(numbers) == 1:
-        found = await store.schools(svc.db)
+        found = await place_store.schools(svc.db)
         items = [
             audience(n, f"s{i}") if name == "schools" else submenu(n, f"classes.{i}.0")
             for i, n in found
@@ -93,7 +100,7 @@ async def audience_keyboard(
     elif name == "classes" and "class" in kinds and len(numbers) == 2:
         school_id, page = numbers
         if viewer.is_bureau_admin or school_id == viewer.person.school_id:
-            found = await store.classes(svc.db, school_id=school_id)
+            found = await place_store.classes(svc.db, school_id=school_id)
             items = [audience(n, f"c{i}") for i, n in found]
             rows = _paged(items, page, pages(f"classes.{school_id}"))
     if name != "top" and viewer.role != "teacher":

@@ -8,18 +8,22 @@ from bot.core.access import Viewer
 from bot.core.i18n import Catalog
 from bot.core.keyboard import Button, Keyboard, Screen
 from bot.core.services import Services
-from bot.notices import store
 from bot.notices.audience import SCOPE_KINDS, Audience, AudienceError, may_manage
 from bot.notices.render import (
     audience_name,
     button,
     excerpt,
+    guardian_name,
     list_line,
     local_time,
     open_button,
 )
 from bot.notices.sending import may_send
-from bot.notices.store import Notice
+from bot.notices.store import notices as notice_store
+from bot.notices.store import places as place_store
+from bot.notices.store import receipts as receipt_store
+from bot.notices.store import reports as report_store
+from bot.notices.store.notices import Notice
 from bot.storage.records import Person
 
 log = logging.getLogger(__name__)
@@ -32,13 +36,13 @@ REPORT_NAMES = 30
 
 async def confirm(svc: Services, notice_id: int, person: Person) -> str:
     """Record that a recipient read the notice: thanks | already | withdrawn | not_recipient."""
-    notice = await store.notice_by_id(svc.db, notice_id)
+    notice = await notice_store.notice_by_id(svc.db, notice_id)
     if notice is None:
         return "not_recipient"
     if notice.withdrawn_at is not None:
         return "withdrawn"
     async with svc.db.transaction() as tx:
-        recorded = await store.confirm(tx, notice_id, person.id, svc.now())
+        recorded = await receipt_store.confirm(tx, notice_id, person.id, svc.now())
     if recorded is None:
         return "not_recipient"
     return "thanks" if recorded else "already"
@@ -46,7 +50,7 @@ async def confirm(svc: Services, notice_id: int, person: Person) -> str:
 
 async def notice_for(svc: Services, notice_id: int, viewer: Viewer) -> Notice | None:
     """The notice, if the viewer may see its report and act on it."""
-    notice = await store.notice_by_id(svc.db, notice_id)
+    notice = await notice_store.notice_by_id(svc.db, notice_id)
     if notice is None or not await _may_manage_now(svc, viewer, notice):
         return None
     return notice
@@ -59,7 +63,7 @@ async def recent(svc: Services, viewer: Viewer) -> list[Notice]:
     # The scope check needs the database, so it runs after the query: read on past notices the
     # viewer no longer manages (a teacher moved to another class) until the list is full.
     while len(shown) < RECENT_LIMIT:
-        found = await store.recent_notices(
+        found = await notice_store.recent_notices(
             svc.db,
             everything=viewer.is_bureau_admin,
             author_id=viewer.person.id,
@@ -103,8 +107,8 @@ async def report_text(svc: Services, language: str, notice: Notice) -> str:
     """Where every copy stands: targeted, sent, failed, unreachable, unknown, confirmed, and
     per school and class."""
     t = svc.catalog.t
-    copies = await store.copy_counts(svc.db, notice.id)
-    confirmed, resent = await store.receipt_counts(svc.db, notice.id)
+    copies = await report_store.copy_counts(svc.db, notice.id)
+    confirmed, resent = await report_store.receipt_counts(svc.db, notice.id)
     viewer_audience = Audience.parse(notice.audience)
     lines = [
         t(
@@ -134,10 +138,13 @@ async def report_text(svc: Services, language: str, notice: Notice) -> str:
     if notice.needs_confirmation:
         reached = copies.get("sent", 0) + copies.get("unknown", 0)
         lines.append(t(language, "notices.report.confirmed", confirmed=confirmed, reached=reached))
-        waiting_for = await store.unconfirmed_names(svc.db, notice.id)
+        waiting_for = await receipt_store.unconfirmed_names(svc.db, notice.id)
         if waiting_for and notice.withdrawn_at is None:
             separator = t(language, "notices.audience.separator")
-            names = separator.join(waiting_for[:REPORT_NAMES])
+            names = separator.join(
+                guardian_name(svc.catalog, language, name, children)
+                for name, children in waiting_for[:REPORT_NAMES]
+            )
             lines.append(
                 t(language, "notices.report.unconfirmed", count=len(waiting_for), names=names)
             )
@@ -165,7 +172,7 @@ async def report_text(svc: Services, language: str, notice: Notice) -> str:
             )
         )
         if notice.withdraw_batch_id is not None:
-            deletes = await store.batch_counts(svc.db, notice.withdraw_batch_id)
+            deletes = await report_store.batch_counts(svc.db, notice.withdraw_batch_id)
             lines.append(
                 t(
                     language,
@@ -175,7 +182,7 @@ async def report_text(svc: Services, language: str, notice: Notice) -> str:
                     failed=sum(deletes.get(s, 0) for s in ("failed", "unreachable", "unknown")),
                 )
             )
-    groups = await store.group_counts(svc.db, notice.id)
+    groups = await report_store.group_counts(svc.db, notice.id)
     if groups:
         lines.append(t(language, "notices.report.by_group"))
         for group in groups[:REPORT_GROUP_LINES]:
@@ -213,7 +220,7 @@ async def _stored_audience_name(
     name = await audience_name(svc, language, audience, None)
     scoped = audience.kind in (*SCOPE_KINDS, "role") and not audience.class_ids
     if scoped and notice.school_id is not None:
-        school = await store.school_name(svc.db, notice.school_id) or "?"
+        school = await place_store.school_name(svc.db, notice.school_id) or "?"
         return svc.catalog.t(language, "notices.in_school", what=name, school=school)
     return name
 

@@ -9,9 +9,10 @@ from bot.core.i18n import Catalog
 from bot.core.services import Services
 from bot.delivery import outbox
 from bot.delivery.outbox import Lane
-from bot.notices import store
 from bot.notices.render import confirm_keyboard, excerpt, local_time, sender_line
-from bot.notices.store import Notice
+from bot.notices.store import notices as notice_store
+from bot.notices.store import receipts as receipt_store
+from bot.notices.store.notices import Notice
 from bot.storage import people
 
 log = logging.getLogger(__name__)
@@ -37,14 +38,14 @@ async def remind(svc: Services, notice: Notice) -> RemindOutcome:
         author = await people.person_by_id(svc.db, notice.author_id)
     default = svc.config.general.language
     async with svc.db.transaction() as tx:
-        if not await store.claim_reminder(tx, notice.id, now, now - interval):
-            fresh = await store.notice_by_id(tx, notice.id)
+        if not await receipt_store.claim_reminder(tx, notice.id, now, now - interval):
+            fresh = await notice_store.notice_by_id(tx, notice.id)
             if fresh is not None and fresh.withdrawn_at is not None:
                 return RemindOutcome("withdrawn")
             last = fresh.reminded_at if fresh is not None and fresh.reminded_at else now
             wait = max(1, -(-(last + interval - now) // 60))
             return RemindOutcome("too_soon", wait_minutes=wait)
-        targets = await store.unconfirmed(tx, notice.id)
+        targets = await receipt_store.unconfirmed(tx, notice.id)
         batch_id = await outbox.ensure_batch(tx, "notice_reminder", f"{notice.id}:{now}", now)
         items = []
         for person_id, chat_id, language in targets:
@@ -67,8 +68,8 @@ async def remind(svc: Services, notice: Notice) -> RemindOutcome:
                 )
             )
         await outbox.enqueue_many(tx, items, now=now, batch_id=batch_id)
-        await store.add_messages(tx, notice.id, "reminder", batch_id)
-        await store.mark_reminded(tx, notice.id, [p for p, _, _ in targets], now)
+        await receipt_store.add_messages(tx, notice.id, "reminder", batch_id)
+        await receipt_store.mark_reminded(tx, notice.id, [p for p, _, _ in targets], now)
     log.info("notice %d: reminded %d", notice.id, len(targets))
     svc.wake_outbox()
     return RemindOutcome("sent", len(targets))

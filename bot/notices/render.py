@@ -14,9 +14,10 @@ from bot.core.i18n import Catalog
 from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, Outgoing
-from bot.notices import store
 from bot.notices.audience import Audience, scope_school
-from bot.notices.store import Candidate, Notice
+from bot.notices.store import places as place_store
+from bot.notices.store.audiences import Candidate
+from bot.notices.store.notices import Notice
 from bot.storage.records import Person
 
 log = logging.getLogger(__name__)
@@ -162,17 +163,20 @@ async def audience_name(
     svc: Services, language: str, audience: Audience, viewer: Viewer | None
 ) -> str:
     t = svc.catalog.t
+    if audience.guardians:
+        students = await audience_name(svc, language, audience.students, viewer)
+        return t(language, "notices.audience.guardians_of", students=students)
     if audience.kind == "school" and audience.school_id is not None:
-        return await store.school_name(svc.db, audience.school_id) or "?"
+        return await place_store.school_name(svc.db, audience.school_id) or "?"
     if audience.kind == "class" and audience.class_id is not None:
-        names = await store.class_name(svc.db, audience.class_id)
+        names = await place_store.class_name(svc.db, audience.class_id)
         return (
             "?"
             if names is None
             else t(language, "notices.place_class", school=names[0], klass=names[1])
         )
     if audience.class_ids:
-        found = [await store.class_name(svc.db, i) for i in audience.class_ids]
+        found = [await place_store.class_name(svc.db, i) for i in audience.class_ids]
         separator = t(language, "notices.audience.separator")
         classes = separator.join(n[1] for n in found if n is not None)
         place = next((n[0] for n in found if n is not None), "?")
@@ -185,7 +189,7 @@ async def audience_name(
     school = scope_school(viewer) if viewer is not None else None
     if school is None:
         return what
-    name = await store.school_name(svc.db, school) or "?"
+    name = await place_store.school_name(svc.db, school) or "?"
     return t(language, "notices.in_school", what=what, school=name)
 
 
@@ -196,3 +200,13 @@ def counts_text(catalog: Catalog, language: str, counts: dict[str, int]) -> str:
         for r, n in counts.items()
     ]
     return catalog.t(language, "notices.list_separator").join(parts) or "0"
+
+
+def guardian_name(
+    catalog: Catalog, language: str, name: str, children: tuple[str, ...] | None
+) -> str:
+    """A recipient as a receipt list names them: a guardian with the children it is for."""
+    if children is None:
+        return name
+    separator = catalog.t(language, "notices.audience.separator")
+    return catalog.t(language, "notices.guardian_of", name=name, children=separator.join(children))

@@ -14,9 +14,13 @@ from bot.core.i18n import Catalog
 from bot.core.keyboard import Keyboard, Screen
 from bot.core.services import Services
 from bot.delivery import outbox
-from bot.notices import store
 from bot.notices.audience import Audience, may_target, notice_school, scope_school
 from bot.notices.render import Media, copies, open_button
+from bot.notices.store import audiences as audience_store
+from bot.notices.store import drafts as draft_store
+from bot.notices.store import notices as notice_store
+from bot.notices.store import places as place_store
+from bot.notices.store import receipts as receipt_store
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +54,17 @@ async def _queue(
 ) -> Queued:
     class_school = None
     if audience.kind == "class" and audience.class_id is not None:
-        class_school = await store.class_school(tx, audience.class_id)
+        class_school = await place_store.class_school(tx, audience.class_id)
     person = author.person if author is not None else None
-    people = await store.candidates(
+    people = await audience_store.candidates(
         tx,
         audience,
         scope_school=scope_school(author) if author is not None else None,
         exclude_id=person.id if person is not None else None,
     )
-    notice_id = await store.next_notice_id(tx)
+    notice_id = await notice_store.next_notice_id(tx)
     batch_id = await outbox.ensure_batch(tx, "notice", str(notice_id), now)
-    await store.insert_notice(
+    await notice_store.insert_notice(
         tx,
         draft_id=draft_id,
         author_id=person.id if person is not None else None,
@@ -73,7 +77,7 @@ async def _queue(
         batch_id=batch_id,
         now=now,
     )
-    await store.insert_recipients(tx, notice_id, people)
+    await receipt_store.insert_recipients(tx, notice_id, people)
     default = svc.config.general.language
     items = [
         item
@@ -91,7 +95,7 @@ async def _queue(
         )
     ]
     await outbox.enqueue_many(tx, items, now=now, batch_id=batch_id)
-    await store.link_outbox(tx, notice_id, media is not None)
+    await receipt_store.link_outbox(tx, notice_id, media is not None)
     reachable = sum(1 for p in people if p.chat_id is not None)
     return Queued(notice_id, len(people), reachable, len(people) - reachable)
 
@@ -133,11 +137,11 @@ async def queue_notice(
 async def may_send(svc: Services, viewer: Viewer, audience: Audience) -> bool:
     class_school = None
     if audience.kind == "class" and audience.class_id is not None:
-        class_school = await store.class_school(svc.db, audience.class_id)
+        class_school = await place_store.class_school(svc.db, audience.class_id)
     if (
         audience.kind == "school"
         and audience.school_id is not None
-        and await store.school_name(svc.db, audience.school_id) is None
+        and await place_store.school_name(svc.db, audience.school_id) is None
     ):
         return False
     return may_target(viewer, audience, class_school)
@@ -148,9 +152,9 @@ async def send_draft(svc: Services, draft_id: int, viewer: Viewer) -> SendOutcom
     author = viewer.person
     now = svc.now()
     async with svc.db.transaction() as tx:
-        draft = await store.draft_by_id(tx, draft_id)
+        draft = await draft_store.draft_by_id(tx, draft_id)
         if draft is None or draft.author_id != author.id:
-            sent = await store.notice_by_draft(tx, draft_id)
+            sent = await notice_store.notice_by_draft(tx, draft_id)
             if sent is not None and sent.author_id == author.id:
                 return SendOutcome("already", sent.id)
             return SendOutcome("gone")
@@ -159,10 +163,10 @@ async def send_draft(svc: Services, draft_id: int, viewer: Viewer) -> SendOutcom
         audience = Audience.parse(draft.audience)
         class_school = None
         if audience.class_id is not None:
-            class_school = await store.class_school(tx, audience.class_id)
+            class_school = await place_store.class_school(tx, audience.class_id)
         if not may_target(viewer, audience, class_school):
             return SendOutcome("not_allowed")
-        await store.delete_draft(tx, draft.id, author.id)
+        await draft_store.delete_draft(tx, draft.id, author.id)
         media = (
             Media(draft.media_kind, draft.media_file_id)
             if draft.media_kind and draft.media_file_id

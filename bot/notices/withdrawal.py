@@ -10,9 +10,9 @@ from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
 from bot.delivery import outbox
 from bot.delivery.outbox import Lane, Outgoing
-from bot.notices import store
 from bot.notices.render import AREA, button, open_button
-from bot.notices.store import Notice
+from bot.notices.store import receipts as receipt_store
+from bot.notices.store.notices import Notice
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +34,14 @@ async def withdraw(svc: Services, notice: Notice) -> WithdrawOutcome:
     now = svc.now()
     async with svc.db.transaction() as tx:
         batch_id = await outbox.ensure_batch(tx, "notice_withdraw", str(notice.id), now)
-        if not await store.mark_withdrawn(tx, notice.id, now, batch_id):
+        if not await receipt_store.mark_withdrawn(tx, notice.id, now, batch_id):
             return WithdrawOutcome("already")
         stopped = await outbox.cancel_pending(tx, notice.batch_id)
-        for reminders in await store.reminder_batches(tx, notice.id):
+        for reminders in await receipt_store.reminder_batches(tx, notice.id):
             await outbox.cancel_pending(tx, reminders)
         deletions = []
         too_old = unknown = 0
-        for outbox_id, person_id, chat_id, status, sent_at in await store.sent_copies(
+        for outbox_id, person_id, chat_id, status, sent_at in await receipt_store.sent_copies(
             tx, notice.id
         ):
             if status == "unknown":
@@ -62,7 +62,7 @@ async def withdraw(svc: Services, notice: Notice) -> WithdrawOutcome:
                     )
                 )
         await outbox.enqueue_many(tx, deletions, now=now, batch_id=batch_id)
-        await store.add_messages(tx, notice.id, "delete", batch_id)
+        await receipt_store.add_messages(tx, notice.id, "delete", batch_id)
     log.info(
         "notice %d withdrawn: %d stopped, %d to delete, %d too old, %d unknown",
         notice.id,

@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 from bot.core import xlsx
 from bot.core.clock import from_epoch
 from bot.core.i18n import Catalog
-from bot.notices.store import Notice, Recipient
+from bot.notices.render import guardian_name
+from bot.notices.store.notices import Notice
+from bot.notices.store.reports import Recipient
 
 COLUMNS = (
     ("school", 18),
@@ -76,7 +78,7 @@ def receipts_workbook(
                 r.school,
                 r.class_name,
                 r.number,
-                r.name,
+                guardian_name(catalog, language, r.name, r.children),
                 t(f"roles.{r.role}"),
                 t(f"notices.state.{state_of(r)}"),
                 when(r.sent_at),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot import alerts
+from bot.alerts import reroute
 from bot.core.services import Services
 from bot.delivery import outbox
 from bot.people.roster import ParsedRoster
@@ -52,7 +52,7 @@ async def leave(
             tx, person, deactivate=deactivate, actor_id=actor_id, now=services.now()
         )
     log.info("person %d %s", person.id, "deactivated" if deactivate else "unbound")
-    return Departure(withdrawn, await alerts.reroute_from(services, person))
+    return Departure(withdrawn, await reroute.reroute_from(services, person))
 
 
 class RosterChanged(Exception):
@@ -82,5 +82,5 @@ async def import_pruning(
             withdrawn += await leave_in(tx, person, deactivate=True, actor_id=None, now=now)
     rerouted = 0
     for person in confirmed:
-        rerouted += await alerts.reroute_from(services, person)
+        rerouted += await reroute.reroute_from(services, person)
     return summary, Departure(withdrawn, rerouted)

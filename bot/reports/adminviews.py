@@ -4,11 +4,14 @@ shaped into one message."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from bot.checkins.schedule import local_date
 from bot.core.access import Viewer, covers_student
+from bot.core.i18n import Catalog
+from bot.core.keyboard import Button, Keyboard, callback
 from bot.core.services import Services
 from bot.reports import stats
 from bot.reports.ledger import day_bounds, scope_for
@@ -45,17 +48,31 @@ async def stats_text(svc: Services, viewer: Viewer, language: str) -> str:
 
 # Audit entries per message; the buttons page through older ones.
 AUDIT_PAGE = 10
+# au:<page>[:s|p:<person id>]: another page of the whole scope, of a student or of a staff.
+AREA = "au"
 
 
 @dataclass(frozen=True)
 class AuditPage:
-    """One page of /audit; `target` ('', 's:<student id>', 'p:<staff id>') and `page` make
-    the page buttons, `older` says whether there is a next page."""
+    """One page of /audit; `target` ((), ('s', student id) or ('p', staff id)) and `page`
+    make the page buttons, `older` says whether there is a next page."""
 
     text: str
-    target: str = ""
+    target: tuple[str, ...] = ()
     page: int = 0
     older: bool = False
+
+
+def audit_keyboard(catalog: Catalog, language: str, page: AuditPage) -> Keyboard:
+    """The newer and older buttons of an /audit page, those that lead somewhere."""
+    buttons = []
+    if page.page > 0:
+        label = catalog.t(language, "adminviews.audit.newer")
+        buttons.append(Button(label, callback(AREA, page.page - 1, *page.target)))
+    if page.older:
+        label = catalog.t(language, "adminviews.audit.older")
+        buttons.append(Button(label, callback(AREA, page.page + 1, *page.target)))
+    return Keyboard.of(buttons)
 
 
 async def audit_text(svc: Services, viewer: Viewer, language: str, query: str) -> AuditPage:
@@ -83,13 +100,15 @@ async def audit_text(svc: Services, viewer: Viewer, language: str, query: str) -
 
 
 async def audit_page(
-    svc: Services, viewer: Viewer, language: str, target: str, page: int
+    svc: Services, viewer: Viewer, language: str, target: Sequence[str], page: int
 ) -> AuditPage | None:
     """Another page of the entries a /audit answer showed; None if the target is no longer
-    the viewer's to read."""
+    the viewer's to read or not one at all."""
     if not target:
         return await _audit_page(svc, viewer, language, None, page)
-    kind, _, number = target.partition(":")
+    if len(target) != 2:
+        return None
+    kind, number = target
     person = await people.person_by_id(svc.db, int(number)) if number.isdigit() else None
     if person is None or kind not in ("s", "p"):
         return None
@@ -142,5 +161,5 @@ async def _audit_page(
         with_school=viewer.is_bureau_admin,
         **about_names,
     )
-    target = "" if person is None else f"{kind}:{person.id}"
+    target = () if person is None else (kind, str(person.id))
     return AuditPage(text, target, page, older=len(lines) > AUDIT_PAGE)

@@ -7,11 +7,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.checkins import schedule
 from bot.checkins.schedule import slot_name
 from bot.core.clock import epoch
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, Outgoing, enqueue_many, ensure_batch
-from bot.reports import today
+from bot.reports import glance, today
 from bot.reports.store import today as store
 from bot.reports.store.today import Recipient
 from bot.storage import audit, people
@@ -35,8 +36,13 @@ async def send_due(svc: Services, now: int) -> int:
     """Queue whichever of today's digests and reports are due and not yet queued."""
     day = today.local_day(svc, now).isoformat()
     queued = 0
-    if not await store.batch_exists(svc.db, "digest", day) and await _rounds_done(svc, day):
-        queued += await _queue(svc, "digest", day, await _digests(svc, now), now)
+    # Each plan's teachers get theirs once that plan's last round of the day has closed.
+    for plan, checkins_cfg in schedule.plans(svc.config):
+        ref = f"{day}:{plan}" if plan else day
+        if await store.batch_exists(svc.db, "digest", ref):
+            continue
+        if await _rounds_done(svc, day, plan, len(checkins_cfg.slots)):
+            queued += await _queue(svc, "digest", ref, await _digests(svc, now, plan), now)
     report_time = svc.config.digest.school_report_time
     report_at = epoch(datetime.combine(today.local_day(svc, now), report_time, svc.tz))
     if now >= report_at and not await store.batch_exists(svc.db, "school_report", day):
@@ -44,26 +50,28 @@ async def send_due(svc: Services, now: int) -> int:
     return queued
 
 
-async def _rounds_done(svc: Services, day: str) -> bool:
-    """Whether every slot of the day has a round and all of them are closed."""
-    rounds = await store.rounds_on(svc.db, day)
-    if len(rounds) < len(svc.config.checkins.slots):
+async def _rounds_done(svc: Services, day: str, plan: str, slots: int) -> bool:
+    """Whether every slot of the plan's day has a round and all of them are closed."""
+    rounds = await store.rounds_on(svc.db, day, plan)
+    if len(rounds) < slots:
         return False
     return all(r.state == "not_sent" or r.closed_at is not None for r in rounds)
 
 
-async def _digests(svc: Services, now: int) -> list[_Letter]:
-    """One digest per class teacher with students in isolation today."""
+async def _digests(svc: Services, now: int, plan: str) -> list[_Letter]:
+    """One digest per class teacher of the plan's schools with students in isolation today."""
     letters = []
     for r in await store.report_recipients(svc.db):
-        if r.role != "teacher":
+        if r.role != "teacher" or await today.plan_of_school(svc, r.school_id) != plan:
             continue
         class_ids = await people.teacher_class_ids(svc.db, r.person_id)
-        summary = await today.summarize(svc, Scope(class_ids=class_ids), now, by_school=False)
+        summary = await today.summarize(
+            svc, Scope(class_ids=class_ids), now, by_school=False, plan=plan
+        )
         if not summary.isolated and not any(s.answered or s.missed for s in summary.slots):
             continue
         language = r.language or svc.catalog.default
-        classes = today.separator(language).join(await store.class_names(svc.db, class_ids))
+        classes = glance.separator(language).join(await store.class_names(svc.db, class_ids))
         letter = _letter(svc, r, summary, "today.digest_title", classes, False)
         notes = await store.day_notes(svc.db, summary.local_date, Scope(class_ids=class_ids))
         if notes:
@@ -111,22 +119,33 @@ async def _reports(svc: Services, now: int) -> list[_Letter]:
         if not readers:
             continue
         summary = await today.summarize(
-            svc, Scope(school_ids=frozenset({school_id})), now, by_school=False
+            svc,
+            Scope(school_ids=frozenset({school_id})),
+            now,
+            by_school=False,
+            plan=await today.plan_of_school(svc, school_id),
         )
         letters += [_letter(svc, r, summary, "today.report_title", name, True) for r in readers]
     bureau = [r for r in recipients if r.role == "admin" and r.school_id is None]
-    if bureau:
-        summary = await today.summarize(svc, Scope(), now, by_school=True)
-        for r in bureau:
-            scope = svc.catalog.t(r.language, "today.bureau")
-            letters.append(_letter(svc, r, summary, "today.report_title", scope, True))
+    county: today.DaySummary | None = None
+    for r in bureau:
+        # A liaison (包联) reads the schools they supervise; the bureau at large the county.
+        schools = await people.liaison_school_ids(svc.db, r.person_id)
+        if schools:
+            summary = await today.summarize(svc, Scope(school_ids=schools), now, by_school=True)
+            scope = svc.catalog.t(r.language, "today.liaison", count=len(schools))
+        else:
+            if county is None:
+                county = await today.summarize(svc, Scope(), now, by_school=True)
+            summary, scope = county, svc.catalog.t(r.language, "today.bureau")
+        letters.append(_letter(svc, r, summary, "today.report_title", scope, True))
     return letters
 
 
 def _letter(
     svc: Services,
     recipient: Recipient,
-    summary: today.DaySummary,
+    summary: glance.DaySummary,
     title_key: str,
     scope: str,
     zero_report: bool,
@@ -134,7 +153,7 @@ def _letter(
     language = recipient.language or svc.catalog.default
     date = today.day_label(svc.catalog, language, summary.local_date)
     title = svc.catalog.t(language, title_key, scope=scope, date=date)
-    text = today.render(
+    text = glance.render(
         summary,
         svc.catalog,
         language,

@@ -7,11 +7,12 @@ import asyncio
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot import returns
 from bot.alerts.rules import Thresholds
 from bot.core import xlsx
 from bot.core.access import Viewer
@@ -29,6 +30,7 @@ from bot.reports.ledgerbook import (
 )
 from bot.reports.store import ledger as store
 from bot.reports.store.ledger import CheckinAlert, Contact
+from bot.returns import Table
 from bot.storage import audit
 from bot.storage.db import Database
 from bot.storage.records import Scope
@@ -78,6 +80,8 @@ class Request:
     note_text: bool
     actor_id: int | None
     now: int
+    # Whether a sheet of isolated staff is added: for the school doctor and administrators.
+    staff: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,8 @@ def scope_for(viewer: Viewer) -> Scope | None:
     if role == "teacher":
         return Scope(class_ids=viewer.class_ids)
     if role == "counselor":
+        return Scope(school_ids=viewer.school_ids)
+    if role == "admin" and viewer.is_liaison:
         return Scope(school_ids=viewer.school_ids)
     if role == "admin" and viewer.is_bureau_admin:
         return Scope()
@@ -264,6 +270,8 @@ async def export_ledger(
         counselor=counselor,
         note_text=note_text,
     )
+    staff = await _staff_data(db, request, tz) if request.staff else None
+    back = await _returns(db, catalog, config, request) if request.staff else None
     content = await asyncio.to_thread(
         build_workbook,
         data,
@@ -272,9 +280,17 @@ async def export_ledger(
         tz=tz,
         thresholds=thresholds,
         slots=[slot.name for slot in config.checkins.slots],
+        staff=staff,
+        returns=back,
     )
     students = {r.student_id for r in data.rows}
-    await _audit(db, request, students, len(data.rows))
+    staff_rows = staff.rows if staff is not None else ()
+    await _audit(
+        db,
+        request,
+        students | {r.student_id for r in staff_rows},
+        len(data.rows) + len(staff_rows),
+    )
     stem = catalog.t(language, "staffviews.ledger.file")
     span = date_from.isoformat() if date_from == date_to else f"{date_from}_{date_to}"
     totals = Totals(len(students), len(data.rows), abnormal_count(data.rows, data, thresholds))
@@ -318,10 +334,44 @@ async def export_ledger_file(
             note_text=note_text,
         )
         await asyncio.to_thread(ledger.add_day, day, data.rows, data)
+    if request.staff:
+        staff = await _staff_data(db, request, tz)
+        if staff.rows:
+            await asyncio.to_thread(ledger.add_staff, staff.rows, staff)
+        back = await _returns(db, catalog, config, request)
+        if back.rows:
+            ledger.add_table(back.title, back.widths, back.headers, back.rows)
     ledger.close()
     await asyncio.to_thread(book.close)
     await _audit(db, request, ledger.students, ledger.rows)
     return Totals(len(ledger.students), ledger.rows, ledger.abnormal)
+
+
+async def _staff_data(db: Database, request: Request, tz: ZoneInfo) -> LedgerData:
+    """Isolated staff of the request's scope, for their own sheet; their notes are addressed to
+    nobody who reads a ledger, so only the mark is shown."""
+    return await read_ledger(
+        db,
+        scope=replace(request.scope, staff=True),
+        date_from=request.date_from,
+        date_to=request.date_to,
+        tz=tz,
+        counselor=False,
+        note_text=False,
+    )
+
+
+async def _returns(db: Database, catalog: Catalog, config: Config, request: Request) -> Table:
+    """The returns to school dated in the ledger's span (返校): declarations and clearances."""
+    return await returns.report_table(
+        db,
+        catalog,
+        config,
+        request.scope.school_ids,
+        request.language,
+        date_from=request.date_from.isoformat(),
+        date_to=request.date_to.isoformat(),
+    )
 
 
 async def _audit(db: Database, request: Request, students: set[int], rows: int) -> None:

@@ -1,5 +1,11 @@
 """The ledger workbook (台账): a summary sheet, then a sheet per day with a title, one numbered row
-per student and the day's slots side by side, abnormal cells filled, in the reader's language."""
+per student and the day's slots side by side, abnormal cells filled, in the reader's language.
+
+It stays one module over the size the code base aims for (issue 16) because it builds one
+workbook: the column plan, the cell fills and the per-role columns (notes, screen scores) decide
+together what each sheet shows, and the summary sheet counts as abnormal what the day sheets
+fill, both from the same thresholds, so they cannot drift apart.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from bot.core import xlsx
 from bot.core.clock import from_epoch
 from bot.core.i18n import Catalog
 from bot.reports.store.ledger import CheckinAlert, Contact, LedgerRow
+from bot.returns import Table
 
 # Excel's own "neutral", "bad" and a light blue: what Chinese school sheets colour abnormal
 # values with, and readable when printed in grey.
@@ -35,6 +42,10 @@ DAY_COLUMNS = ("note", "alerts", "handling", "contact")
 NOTE_TEXT_COLUMNS = ("note_text", *DAY_COLUMNS[1:])
 # Counselor-only column: screen scores (teachers see only a flag).
 COUNSELOR_COLUMNS = ("screen_score",)
+# The staff sheet (教职工): one row per isolated staff member's check-in, kept apart from the
+# students' sheets and summary.
+STAFF_COLUMNS = ("seq", "date", "slot", "staff_number", "name", "school", "kind")
+STAFF_TAIL = ("alerts", "handling")
 # The summary counts people and check-ins apart: "3 students, 6 check-ins", not one number.
 SUMMARY_KEYS = ("date", "class")
 SUMMARY_PEOPLE = ("isolated", "abnormal_people", "missed_people")
@@ -287,6 +298,63 @@ class LedgerBook:
                 cells.append(None)
         return cells, levels
 
+    def add_table(
+        self,
+        name: str,
+        widths: Sequence[float],
+        headers: Sequence[str],
+        rows: Sequence[tuple[Sequence[object], dict[int, str]]],
+    ) -> None:
+        """A plain sheet after the days (the returns to school of the span, 返校)."""
+        sheet = self._book.sheet(name, widths, headers)
+        for cells, fills in rows:
+            sheet.append(cells, fills)
+
+    def add_staff(self, rows: Sequence[LedgerRow], data: LedgerData) -> None:
+        """The sheet of isolated staff (教职工), after the days: one row per check-in."""
+        words = self._words
+        columns = (*STAFF_COLUMNS, *SLOT_COLUMNS, *STAFF_TAIL)
+        sheet = self._book.sheet(
+            words("staffviews.sheet.staff"), [WIDTHS.get(c, 10) for c in columns]
+        )
+        sheet.heading(
+            words("staffviews.title.staff").format(place=self._place),
+            [],
+            [words(f"staffviews.col.{c}") for c in columns],
+            freeze_columns=5,
+        )
+        order = sorted(rows, key=lambda r: (r.local_date, r.slot_index, r.school_name, r.number))
+        for seq, row in enumerate(order, start=1):
+            cells: list[object] = [
+                seq,
+                row.local_date,
+                _slot_name(words, row.slot),
+                row.number,
+                row.name,
+                row.school_name,
+                words(f"isolation.kind.{row.isolation_kind}", fallback=row.isolation_kind),
+            ]
+            slot_cells, slot_levels = _slot_cells(
+                row, words, self._tz, self._thresholds, self._separator
+            )
+            levels = {len(cells) + offset: level for offset, level in slot_levels.items()}
+            cells += slot_cells
+            alerts = _day_alerts([row], data)
+            if alerts:
+                levels[len(cells)] = max(alerts, key=lambda a: LEVEL_ORDER.get(a.level, 0)).level
+                cells.append(
+                    self._separator.join(
+                        words(f"alerts.kind.{a.kind}", fallback=a.kind) for a in alerts
+                    )
+                )
+                day = date.fromisoformat(row.local_date)
+                cells.append("\n".join(_handling(a, words, self._tz, day) for a in alerts))
+            else:
+                cells += [None, None]
+            sheet.append(cells, levels)
+        self.students.update(r.student_id for r in rows)
+        self.rows += len(rows)
+
     def close(self) -> None:
         words = self._words
         first, last = self._span
@@ -318,8 +386,11 @@ def build_workbook(
     tz: ZoneInfo,
     thresholds: Thresholds,
     slots: Sequence[str] = (),
+    staff: LedgerData | None = None,
+    returns: Table | None = None,
 ) -> bytes:
-    """The ledger as XLSX bytes, built in memory: a summary sheet, then one sheet per day."""
+    """The ledger as XLSX bytes, built in memory: a summary sheet, then one sheet per day, then
+    the isolated staff's sheet when `staff` has rows."""
     book = xlsx.Book(FILLS, header_fill=FILL_HEADER)
     ledger = LedgerBook(
         book,
@@ -340,6 +411,10 @@ def build_workbook(
         by_day[row.local_date].append(row)
     for day in days(data.date_from, data.date_to):
         ledger.add_day(day, by_day.get(day.isoformat(), []), data)
+    if staff is not None and staff.rows:
+        ledger.add_staff(staff.rows, staff)
+    if returns is not None and returns.rows:
+        ledger.add_table(returns.title, returns.widths, returns.headers, returns.rows)
     ledger.close()
     book.close()
     return book.content()
@@ -408,7 +483,10 @@ def _slot_cells(
     levels: dict[int, str] = {}
     cells: list[object] = []
     if row.status == "answered" and row.answered_at is not None:
-        cells.append(_hh_mm(row.answered_at, tz))
+        answered = _hh_mm(row.answered_at, tz)
+        if row.answered_by is not None:
+            answered = f"{answered} {words('staffviews.cell.by_guardian')}"
+        cells.append(answered)
     else:
         if row.status == "missed":
             levels[0] = "warning"

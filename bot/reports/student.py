@@ -10,9 +10,13 @@ from datetime import date
 
 from bot.alerts.rules import Thresholds, screen_level
 from bot.checkins.schedule import slot_name
+from bot.contact.screens import write_button
 from bot.core.access import Viewer, covers_student, may_see_note_text, may_see_screen_scores
 from bot.core.clock import from_epoch
+from bot.core.i18n import Catalog
+from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
+from bot.guardians import consent, family
 from bot.reports import charts
 from bot.reports.store import ledger as store
 from bot.reports.store.ledger import LedgerRow
@@ -22,6 +26,8 @@ from bot.storage.records import Isolation, Person, Scope
 # The table shows the latest check-ins; the chart shows the whole isolation.
 TABLE_ROWS = 10
 MAX_CHOICES = 8
+# sv:<student id>: one of several students a /student query matched.
+AREA = "sv"
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,22 @@ class StudentView:
     name: str = ""
     # The student's person id when they are linked, for a "message" button.
     reachable: int | None = None
+
+
+def choices(catalog: Catalog, language: str, query: str, matches: Sequence[Match]) -> Screen:
+    """Several students match the query: one button each, to choose from."""
+    text = catalog.t(language, "staffviews.student.choose", query=query)
+    buttons = (Button(m.label, callback(AREA, m.student.id)) for m in matches)
+    return Screen(text, Keyboard.column(buttons))
+
+
+def view_screen(catalog: Catalog, language: str, view: StudentView) -> Screen:
+    """The view's text, with a button to write to the student when they are linked."""
+    if view.reachable is None:
+        return Screen(view.text)
+    return Screen(
+        view.text, Keyboard.of([write_button(catalog, language, view.reachable, view.name)])
+    )
 
 
 async def find_students(services: Services, viewer: Viewer, query: str) -> Lookup:
@@ -81,6 +103,9 @@ async def student_view(
         linked = [catalog.t(language, "staffviews.student.not_linked")]
     else:
         linked = []
+    linked += await family.guardian_lines(services.db, catalog, language, student)
+    consented = await consent.consent_line(services, catalog, language, student)
+    linked += [consented] if consented is not None else []
     if isolation is None:
         never = catalog.t(language, "staffviews.student.never_isolated")
         text = "\n".join([header, *linked, never])
@@ -211,12 +236,17 @@ def table_lines(
     if len(rows) > len(shown):
         lines.append(t(language, "staffviews.student.earlier", count=len(rows) - len(shown)))
     separator = t(language, "checkin.list_separator")
+    # Who answered is said once a guardian has answered for the student (家长代答).
+    by_family = any(row.answered_by is not None for row in shown)
     for row in shown:
         parts = [_when(services, language, row)]
         if row.status != "answered":
             parts.append(t(language, f"staffviews.status.{row.status}"))
             lines.append(" · ".join(parts))
             continue
+        if by_family:
+            who = "by_student" if row.answered_by is None else "by_guardian"
+            parts.append(t(language, f"staffviews.cell.{who}"))
         if row.temperature_c is not None:
             mark = " ⚠️" if row.temperature_c >= thresholds.fever_warning_c else ""
             parts.append(f"{row.temperature_c:.1f}°C{mark}")

@@ -13,6 +13,7 @@ from bot.core import xlsx
 from bot.core.access import Viewer
 from bot.core.clock import from_epoch
 from bot.core.i18n import Catalog
+from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
 from bot.safeguarding import screen as crisis
 from bot.safeguarding import store
@@ -29,6 +30,22 @@ LABELS = (*CATEGORIES, "unsure")
 TEXT_LIMIT = 2000
 COLUMNS = ("text", "label", "label_tier", "screen_now", "source", "reported", "labelled")
 WIDTHS = (60, 22, 10, 26, 14, 17, 17)
+# cm:<example id>:<label>: the reporter labels the message they said the screen missed.
+AREA = "cm"
+# Labels per row of buttons: two fit a phone's width in either language.
+LABELS_PER_ROW = 2
+
+
+def label_screen(catalog: Catalog, language: str, example_id: int) -> Screen:
+    """Ask the reporter what the missed message is, with one button per label."""
+    buttons = [
+        Button(
+            catalog.t(language, f"crisis_review.label.{label}"), callback(AREA, example_id, label)
+        )
+        for label in LABELS
+    ]
+    rows = (buttons[i : i + LABELS_PER_ROW] for i in range(0, len(buttons), LABELS_PER_ROW))
+    return Screen(catalog.t(language, "crisis_review.missed.ask"), Keyboard.of(*rows))
 
 
 def label_tier(label: str | None) -> str:

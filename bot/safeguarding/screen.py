@@ -10,6 +10,11 @@ reason (尴尬得想消失, 热得想死, "die of embarrassment", 明天解除�
 negated wish to live (我不想活了, "I don't want to be alive") is itself the signal, never a
 negation. Of all the signs found, the gravest is returned, with the words as the student wrote
 them.
+
+It stays one module over the size the code base aims for (issue 16) because it does one job, one
+pipeline read top to bottom: normalise, cut into clauses, match the lexicon, read negation and
+subject, combine with the model's reading. The private helpers (_normalise, _about, _en_subject
+...) serve only that pipeline; moving them out would make them public without a second user.
 """
 
 from __future__ import annotations

@@ -36,10 +36,11 @@ async def people_by_ids(db: Database, ids: list[int]) -> list[Person]:
 
 
 async def student_info(db: Database, student_id: int) -> StudentInfo | None:
+    # Isolated staff have alerts and check-ins too: no class, and no school for bureau staff.
     row = await db.fetchone(
-        "SELECT s.name AS school_name, c.name AS class_name FROM people p"
-        " JOIN schools s ON s.id = p.school_id JOIN classes c ON c.id = p.class_id"
-        " WHERE p.id = ? AND p.role = 'student'",
+        "SELECT COALESCE(s.name, '') AS school_name, COALESCE(c.name, '') AS class_name"
+        " FROM people p LEFT JOIN schools s ON s.id = p.school_id"
+        " LEFT JOIN classes c ON c.id = p.class_id WHERE p.id = ?",
         (student_id,),
     )
     person = await person_by_id(db, student_id)
@@ -64,15 +65,16 @@ async def counselor_school_ids(db: Database, person_id: int) -> frozenset[int]:
 
 async def staff_for_student(db: Database, student_id: int) -> list[Person]:
     """Every adult who may be responsible for a student: class teachers, the school's doctors,
-    counselors covering the school, school admins and bureau admins."""
+    counselors covering the school, school admins and bureau admins. For an isolated staff
+    member: the school's doctors and admins and the bureau admins, never themselves."""
     rows = await db.fetchall(
-        f"""{_PERSON} WHERE deactivated_at IS NULL AND id IN (
+        f"""{_PERSON} WHERE deactivated_at IS NULL AND id != :sid AND id IN (
             SELECT sc.person_id FROM staff_classes sc JOIN people s ON s.class_id = sc.class_id
-             WHERE s.id = :sid
+             WHERE s.id = :sid AND s.role = 'student'
             UNION SELECT d.id FROM people d JOIN people s ON s.school_id = d.school_id
              WHERE s.id = :sid AND d.role IN ('doctor', 'admin')
             UNION SELECT cs.person_id FROM counselor_schools cs
-             JOIN people s ON s.school_id = cs.school_id WHERE s.id = :sid
+             JOIN people s ON s.school_id = cs.school_id WHERE s.id = :sid AND s.role = 'student'
             UNION SELECT id FROM people WHERE role = 'admin' AND school_id IS NULL
         ) ORDER BY id""",
         {"sid": student_id},
@@ -166,15 +168,22 @@ async def select_people(
     # People who left get no links: importing them again brings them back.
     where = ["p.deactivated_at IS NULL"]
     params: list[str] = []
+    # A guardian belongs to no school or class: their children's place them.
+    children = (
+        "p.id IN (SELECT l.guardian_id FROM guardian_links l"
+        " JOIN people ch ON ch.id = l.student_id JOIN schools s3 ON s3.id = ch.school_id"
+        " JOIN classes c3 ON c3.id = ch.class_id WHERE {})"
+    )
     if school:
-        where.append("s.name = ?")
-        params.append(school)
+        where.append(f"(s.name = ? OR {children.format('s3.name = ?')})")
+        params += [school, school]
     if class_name:
         where.append(
             "(c.name = ? OR p.id IN (SELECT sc.person_id FROM staff_classes sc"
-            " JOIN classes c2 ON c2.id = sc.class_id WHERE c2.name = ?))"
+            f" JOIN classes c2 ON c2.id = sc.class_id WHERE c2.name = ?)"
+            f" OR {children.format('c3.name = ?')})"
         )
-        params += [class_name, class_name]
+        params += [class_name, class_name, class_name]
     if role:
         where.append("p.role = ?")
         params.append(role)
@@ -191,14 +200,50 @@ async def select_people(
 
 
 async def viewer_scope(db: Database, person: Person) -> tuple[frozenset[int], frozenset[int]]:
-    """(class ids, school ids) a person's role covers."""
+    """(class ids, school ids) a person's role covers; a bureau admin assigned as liaison
+    (包联) covers those schools, one with no assignment the whole county (no school ids)."""
     if person.role == "teacher":
         return await teacher_class_ids(db, person.id), frozenset()
     if person.role == "counselor":
         return frozenset(), await counselor_school_ids(db, person.id)
     if person.school_id is not None:
         return frozenset(), frozenset({person.school_id})
+    if person.role == "admin":
+        return frozenset(), await liaison_school_ids(db, person.id)
     return frozenset(), frozenset()
+
+
+async def liaison_school_ids(db: Database, person_id: int) -> frozenset[int]:
+    rows = await db.fetchall(
+        "SELECT school_id FROM liaison_schools WHERE person_id = ?", (person_id,)
+    )
+    return frozenset(r[0] for r in rows)
+
+
+async def liaisons_of(db: Database, student_id: int) -> list[Person]:
+    """The active bureau liaisons (包联) of the school a student (or staff member) belongs to."""
+    rows = await db.fetchall(
+        f"{_PERSON} WHERE deactivated_at IS NULL AND role = 'admin' AND school_id IS NULL"
+        " AND id IN (SELECT ls.person_id FROM liaison_schools ls"
+        " JOIN people s ON s.school_id = ls.school_id WHERE s.id = ?) ORDER BY id",
+        (student_id,),
+    )
+    return [Person.from_row(r) for r in rows]
+
+
+async def bureau_officers(db: Database) -> list[Person]:
+    """Active bureau admins (role admin, no school), liaisons included."""
+    rows = await db.fetchall(
+        f"{_PERSON} WHERE role = 'admin' AND school_id IS NULL AND deactivated_at IS NULL"
+        " ORDER BY id"
+    )
+    return [Person.from_row(r) for r in rows]
+
+
+async def liaison_ids(db: Database) -> frozenset[int]:
+    """Bureau admins assigned to some schools: not the bureau at large."""
+    rows = await db.fetchall("SELECT DISTINCT person_id FROM liaison_schools")
+    return frozenset(r[0] for r in rows)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,11 @@ class Person:
     def is_student(self) -> bool:
         return self.role == "student"
 
+    @property
+    def is_staff(self) -> bool:
+        """Staff see students' data within their scope; students and guardians never do."""
+        return self.role in ("teacher", "doctor", "counselor", "admin")
+
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Person:
         return cls(
@@ -80,10 +85,14 @@ class Scope:
     class_ids: frozenset[int] | None = None
     school_ids: frozenset[int] | None = None
     student_id: int | None = None
+    # Isolated staff instead of students: kept apart in every view, never mixed into a class.
+    staff: bool = False
 
     def where(self, alias: str = "p") -> tuple[str, list[int]]:
         """A SQL condition over the people table aliased `alias`, with its parameters."""
         clauses: list[str] = []
+        if self.student_id is None:
+            clauses.append(f"{alias}.role {'!=' if self.staff else '='} 'student'")
         params: list[int] = []
         for column, ids in (("class_id", self.class_ids), ("school_id", self.school_ids)):
             if ids is None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.checkins import store as checkins_store
+from bot.checkins.store import checkins as checkin_store
 from bot.notices import drafts
 from bot.storage.people import select_people
 from tests.conftest import SHANGHAI
@@ -36,7 +36,7 @@ async def open_morning(harness: Harness, checkins_of: Sequence[str] = ()) -> Mor
     ids = {p.number: p.id for p, _, _ in people}
     checkins = {}
     for number in checkins_of:
-        found = await checkins_store.latest_checkin(harness.svc.db, ids[number])
+        found = await checkin_store.latest_checkin(harness.svc.db, ids[number])
         assert found is not None
         checkins[number] = found.id
     alerts = {}

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.checkins import store as checkins
+from bot.checkins.store import checkins as checkin_store
 from bot.core.clock import FakeClock
 from bot.delivery import outbox
 from bot.notices import receipts, sending
-from bot.notices import store as notice_store
 from bot.notices.audience import Audience
+from bot.notices.store import notices as notice_store
+from bot.notices.store import reports as report_store
 from bot.storage import people
 from bot.storage.people import select_people
 from handlers.common import viewer_for
@@ -172,7 +173,7 @@ async def test_notice_under_faults_loses_nothing_and_repeats_nothing(stormy: Har
     sent = {int(r["chat_id"]) for r in rows if r["status"] == "sent"}
     assert sent <= set(copies), "a copy counted as sent never reached the student"
 
-    counts = await notice_store.copy_counts(stormy.svc.db, queued.notice_id)
+    counts = await report_store.copy_counts(stormy.svc.db, queued.notice_id)
     assert counts == dict(statuses)
     notice = await notice_store.notice_by_id(stormy.svc.db, queued.notice_id)
     assert notice is not None
@@ -194,5 +195,5 @@ async def test_notice_under_faults_loses_nothing_and_repeats_nothing(stormy: Har
 async def temperature_of(harness: Harness, user_id: int) -> float | None:
     person = await people.person_by_telegram(harness.svc.db, user_id)
     assert person is not None
-    checkin = await checkins.latest_checkin(harness.svc.db, person.id)
+    checkin = await checkin_store.latest_checkin(harness.svc.db, person.id)
     return None if checkin is None else checkin.temperature_c

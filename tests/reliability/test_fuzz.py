@@ -34,7 +34,7 @@ PREFIXES = ("ci:", "al:", "ct:", "nt:", "sv:", "lang:", "td:")
 VERBS = {
     # Today's verbs, and verbs of buttons from before they were renamed, still in chats.
     "ci": (*(v.value for v in Verb), "go", "ok", "md", "tmp"),
-    "al": ("ack", "done", "msg", "hist"),
+    "al": ("ack", "resolve", "message", "history", "done", "msg", "hist", "nc"),
     "nt": (*render.DRAFT_VERBS, *render.NOTICE_VERBS),
 }
 COMMANDS = ("/student", "/isolate", "/release", "/called", "/ledger", "/start")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.checkins import store
+from bot.checkins.store import checkins as checkin_store
 from bot.core.logs import CHATTY, quiet_libraries
 from bot.storage import people
 from tests.fakeapi import TOKEN
@@ -43,18 +43,18 @@ async def test_purge_blanks_answers_after_the_retention_period(harness: Harness)
     await teacher.wait_for_message(contains="已解除张小明的隔离")
     person = await people.person_by_telegram(harness.svc.db, student.id)
     assert person is not None
-    before = await store.latest_checkin(harness.svc.db, person.id)
+    before = await checkin_store.latest_checkin(harness.svc.db, person.id)
     assert before is not None and before.temperature_c == 38.2 and before.note == NOTE
 
     released = harness.clock.now()
     harness.clock.set(released + timedelta(days=29))
     await harness.tick()
-    kept = await store.checkin_by_id(harness.svc.db, before.id)
+    kept = await checkin_store.checkin_by_id(harness.svc.db, before.id)
     assert kept is not None and kept.note == NOTE
 
     harness.clock.set(released + timedelta(days=31))
     await harness.tick()
-    after = await store.checkin_by_id(harness.svc.db, before.id)
+    after = await checkin_store.checkin_by_id(harness.svc.db, before.id)
     assert after is not None
     assert (after.temperature_c, after.note, after.mood) == (None, None, None)
     assert after.status == "answered", "the count of answered check-ins must survive"

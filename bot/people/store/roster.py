@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.core.clock import epoch
+from bot.guardians.links import apply_guardians
 from bot.people.roster import ParsedRoster, StaffRow, StudentRow
 from bot.storage.db import Database
 
@@ -29,8 +30,15 @@ class ImportSummary:
     isolations_left_ended: int = 0
     # People who had been deactivated (left) and are in the file again.
     people_reactivated: int = 0
+    # Children whose guardians a guardians file set.
+    children_linked: int = 0
 
     def __str__(self) -> str:
+        if self.children_linked:
+            return (
+                f"{self.people_created} guardians created and {self.people_updated} updated,"
+                f" guardians set for {self.children_linked} children"
+            )
         text = (
             f"{self.schools_created} schools and {self.classes_created} classes created,"
             f" {self.people_created} people created and {self.people_updated} updated,"
@@ -68,6 +76,11 @@ async def apply_roster_in(
     summary = ImportSummary()
     places = _Places(tx, summary)
     await _apply_students(tx, places, roster.students, now=now, tz=tz)
+    if roster.guardians:
+        done = await apply_guardians(tx, roster.guardians, now=now)
+        summary.people_created += done.guardians_created
+        summary.people_updated += done.guardians_updated
+        summary.children_linked += done.children_linked
     for member in roster.staff:
         await _apply_staff(tx, places, member, now=now)
     return summary
@@ -75,9 +88,16 @@ async def apply_roster_in(
 
 async def missing_from(conn: Database | aiosqlite.Connection, roster: ParsedRoster) -> list[int]:
     """Active people a complete file leaves out: for a staff file every staff member (staff
-    numbers are bureau-wide), for a students file the students of the schools it names."""
+    numbers are bureau-wide), for a students file the students of the schools it names.
+
+    A guardians file prunes nobody: a guardian missing from it keeps their other children."""
+    if roster.guardians:
+        return []
     if roster.staff:
-        sql = "SELECT id, number FROM people WHERE role != 'student' AND deactivated_at IS NULL"
+        sql = (
+            "SELECT id, number FROM people WHERE role NOT IN ('student', 'guardian')"
+            " AND deactivated_at IS NULL"
+        )
         keep = {row.number for row in roster.staff}
         rows = await _rows(conn, sql, ())
         return [r[0] for r in rows if r[1] not in keep]
@@ -167,20 +187,21 @@ async def _apply_students(
     )
     await tx.executemany(
         "INSERT INTO people (role, number, name, school_id, class_id, language,"
-        " guardian_consent, created_at, updated_at)"
-        " VALUES ('student', ?, ?, ?, ?, ?, ?, ?, ?)",
+        " guardian_consent, answerer, created_at, updated_at)"
+        " VALUES ('student', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (row.number, row.name, school_id, class_id, row.language,
-             int(row.guardian_consent), now, now)
+             int(row.guardian_consent), row.answerer, now, now)
             for row, school_id, class_id in fresh
         ],
     )  # fmt: skip
     # An empty language keeps the one the person may have chosen in the bot.
     await tx.executemany(
         "UPDATE people SET name = ?, class_id = ?, language = COALESCE(?, language),"
-        " guardian_consent = ?, updated_at = ?, deactivated_at = NULL WHERE id = ?",
+        " guardian_consent = ?, answerer = COALESCE(?, answerer), updated_at = ?,"
+        " deactivated_at = NULL WHERE id = ?",
         [
-            (row.name, class_id, row.language, int(row.guardian_consent), now,
+            (row.name, class_id, row.language, int(row.guardian_consent), row.answerer, now,
              known[(school_id, row.number)])
             for row, school_id, class_id in placed
             if (school_id, row.number) in known
@@ -266,7 +287,9 @@ async def _apply_staff(
     # they cover are in counselor_schools.
     school_id = school_ids[0] if school_ids else None
     person_id = await _scalar(
-        tx, "SELECT id FROM people WHERE role != 'student' AND number = ?", (row.number,)
+        tx,
+        "SELECT id FROM people WHERE role NOT IN ('student', 'guardian') AND number = ?",
+        (row.number,),
     )
     if person_id is None:
         person_id = await _insert(

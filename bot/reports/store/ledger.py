@@ -43,6 +43,8 @@ class LedgerRow(NamedTuple):
     # The isolation's first day and planned end (None when no end was planned).
     start_date: str
     planned_end_date: str | None
+    # The guardian who answered for the student (家长代答); None when the student did.
+    answered_by: int | None = None
 
     @property
     def screen(self) -> tuple[int, int, int, int] | None:
@@ -78,10 +80,11 @@ class CheckinAlert:
     resolution_note: str | None = None
 
 
+# Outer joins: an isolated staff member has no class, and bureau staff no school.
 _CHECKINS_FROM = (
     " FROM rounds r JOIN checkins c ON c.round_id = r.id"
     " JOIN people p ON p.id = c.student_id"
-    " JOIN classes cl ON cl.id = p.class_id JOIN schools s ON s.id = p.school_id"
+    " LEFT JOIN classes cl ON cl.id = p.class_id LEFT JOIN schools s ON s.id = p.school_id"
     " JOIN isolations i ON i.id = c.isolation_id"
     " WHERE r.local_date BETWEEN ? AND ? AND c.status != 'cancelled'"
 )
@@ -103,11 +106,12 @@ async def checkin_rows(
     note = "c.note" if with_note_text else "NULL"
     sql = (
         "SELECT c.id, r.local_date, r.slot, r.slot_index, r.scheduled_at, c.student_id,"
-        " p.number, p.name, p.class_id, cl.name AS class_name, s.name AS school_name, i.kind,"
+        " p.number, p.name, COALESCE(p.class_id, 0), COALESCE(cl.name, '') AS class_name,"
+        " COALESCE(s.name, '') AS school_name, i.kind,"
         " c.status, c.answered_at, c.temperature_c, c.temperature_status, c.symptoms, c.mood,"
         " c.with_screen, c.screen_1, c.screen_2, c.screen_3, c.screen_4,"
         " (c.note IS NOT NULL AND c.note != '') AS has_note,"
-        f" {note} AS note, i.start_date, i.planned_end_date"
+        f" {note} AS note, i.start_date, i.planned_end_date, c.answered_by"
         f"{_CHECKINS_FROM} AND {condition}"
     )
     args: list[object] = [date_from, date_to, *params]
@@ -197,7 +201,8 @@ async def places(
     """The (school, class) names of the scope's check-ins in the range, for a ledger's title."""
     condition, params = scope.where("p")
     rows = await db.fetchall(
-        f"SELECT DISTINCT s.name, cl.name{_CHECKINS_FROM} AND {condition} ORDER BY 1, 2",
+        "SELECT DISTINCT COALESCE(s.name, ''), COALESCE(cl.name, '')"
+        f"{_CHECKINS_FROM} AND {condition} ORDER BY 1, 2",
         [date_from, date_to, *params],
     )
     return [(r[0], r[1]) for r in rows]

@@ -135,7 +135,8 @@ async def delivery_problems(db: Database, scope: Scope, since: int) -> dict[str,
 
 async def staff_by_number(db: Database, number: str) -> Person | None:
     row = await db.fetchone(
-        "SELECT * FROM people WHERE role != 'student' AND number = ?", (number.strip(),)
+        "SELECT * FROM people WHERE role NOT IN ('student', 'guardian') AND number = ?",
+        (number.strip(),),
     )
     return None if row is None else Person.from_row(row)
 

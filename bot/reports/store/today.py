@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.checkins.store import Recipient as Student
-from bot.checkins.store import Round
+from bot.checkins.store.rounds import Recipient as Student
+from bot.checkins.store.rounds import Round
 from bot.storage.db import Database
 from bot.storage.records import Scope
 
@@ -33,6 +33,8 @@ class DayCheckin:
     temperature_c: float | None
     symptoms: str | None
     mood: int | None
+    # Answered by a guardian (家长代答).
+    by_guardian: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,21 +55,24 @@ class Recipient:
     school_id: int | None
 
 
-async def rounds_on(db: Database, local_date: str) -> list[Round]:
+async def rounds_on(db: Database, local_date: str, plan: str = "") -> list[Round]:
+    """The day's rounds of one plan: the county's ('') or a school's own (一校一策)."""
     rows = await db.fetchall(
-        "SELECT * FROM rounds WHERE local_date = ? ORDER BY slot_index", (local_date,)
+        "SELECT * FROM rounds WHERE local_date = ? AND plan = ? ORDER BY slot_index",
+        (local_date, plan),
     )
     return [Round.from_row(r) for r in rows]
 
 
 async def isolated_students(db: Database, scope: Scope, now: int) -> list[IsolatedStudent]:
-    """Students of the scope in isolation at `now`, by school, class and number."""
+    """Students (or, for a staff scope, staff) of the scope in isolation at `now`, by school,
+    class and number."""
     condition, params = scope.where("p")
     rows = await db.fetchall(
-        "SELECT p.id, p.number, p.name, cl.name AS class_name, p.school_id,"
-        " s.name AS school_name, p.chat_id IS NOT NULL"
+        "SELECT p.id, p.number, p.name, COALESCE(cl.name, '') AS class_name,"
+        " COALESCE(p.school_id, 0), COALESCE(s.name, '') AS school_name, p.chat_id IS NOT NULL"
         " FROM isolations i JOIN people p ON p.id = i.student_id"
-        " JOIN classes cl ON cl.id = p.class_id JOIN schools s ON s.id = p.school_id"
+        " LEFT JOIN classes cl ON cl.id = p.class_id LEFT JOIN schools s ON s.id = p.school_id"
         " WHERE i.started_at <= ? AND (i.ended_at IS NULL OR i.ended_at > ?)"
         f" AND i.purged_at IS NULL AND {condition}"
         " ORDER BY s.name, cl.name, p.number, p.id",
@@ -84,14 +89,16 @@ async def day_checkins(db: Database, local_date: str, scope: Scope) -> list[DayC
         "SELECT c.id, c.round_id, c.student_id,"
         " CASE WHEN c.status = 'open' AND c.answered_at IS NOT NULL THEN 'answered'"
         "  ELSE c.status END, c.started_at IS NOT NULL,"
-        " c.temperature_c, c.symptoms, c.mood"
+        " c.temperature_c, c.symptoms, c.mood, c.answered_by IS NOT NULL"
         " FROM rounds r JOIN checkins c ON c.round_id = r.id"
         " JOIN people p ON p.id = c.student_id"
         f" WHERE r.local_date = ? AND c.status != 'cancelled' AND {condition}"
         " ORDER BY r.slot_index, c.id",
         [local_date, *params],
     )
-    return [DayCheckin(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7]) for r in rows]
+    return [
+        DayCheckin(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7], bool(r[8])) for r in rows
+    ]
 
 
 async def open_alerts(db: Database, scope: Scope) -> list[OpenAlert]:

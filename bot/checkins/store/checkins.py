@@ -1,4 +1,4 @@
-"""SQL for check-in rounds and each student's check-in."""
+"""SQL for one student's check-in: reading it, the flow's changes, what the alert rules read."""
 
 from __future__ import annotations
 
@@ -10,37 +10,11 @@ from typing import Any, Literal, cast
 import aiosqlite
 
 from bot.alerts.rules import CheckinFacts
+from bot.checkins.store.reader import fetch_one
 from bot.storage.db import Database
 
 # Status of a check-in that still takes answers (if its window is open).
 LIVE = ("open", "answered")
-
-
-@dataclass(frozen=True)
-class Round:
-    id: int
-    local_date: str
-    slot: str
-    slot_index: int
-    scheduled_at: int
-    closes_at: int
-    state: str
-    reminders_sent: int
-    closed_at: int | None
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Round:
-        return cls(
-            id=row["id"],
-            local_date=row["local_date"],
-            slot=row["slot"],
-            slot_index=row["slot_index"],
-            scheduled_at=row["scheduled_at"],
-            closes_at=row["closes_at"],
-            state=row["state"],
-            reminders_sent=row["reminders_sent"],
-            closed_at=row["closed_at"],
-        )
 
 
 @dataclass(frozen=True)
@@ -71,6 +45,8 @@ class Checkin:
     closes_at: int
     # home, centralized or on_campus: where the student is decides how they are asked.
     isolation_kind: str
+    # The guardian who last answered for the student; None when the student did.
+    answered_by: int | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Checkin:
@@ -99,24 +75,8 @@ class Checkin:
             scheduled_at=row["scheduled_at"],
             closes_at=row["closes_at"],
             isolation_kind=row["isolation_kind"],
+            answered_by=row["answered_by"],
         )
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """A check-in to send something about, with where and in which language."""
-
-    checkin_id: int
-    student_id: int
-    chat_id: int
-    language: str | None
-
-
-@dataclass(frozen=True)
-class Prompted(Recipient):
-    """A check-in to prompt: the question depends on where the student is isolated."""
-
-    isolation_kind: str
 
 
 _CHECKIN = (
@@ -137,6 +97,7 @@ _FLOW_COLUMNS = frozenset(
         "pending_f",
         "symptoms",
         "mood",
+        "answered_by",
         "screen_1",
         "screen_2",
         "screen_3",
@@ -150,204 +111,12 @@ _FLOW_COLUMNS = frozenset(
 )
 
 
-async def _fetchone(tx: aiosqlite.Connection, sql: str, params: Any = ()) -> sqlite3.Row | None:
-    async with tx.execute(sql, params) as cursor:
-        return await cursor.fetchone()
-
-
-async def _fetchall(tx: aiosqlite.Connection, sql: str, params: Any = ()) -> list[sqlite3.Row]:
-    async with tx.execute(sql, params) as cursor:
-        return list(await cursor.fetchall())
-
-
-# --- rounds -------------------------------------------------------------------------------
-
-
-async def round_for(tx: aiosqlite.Connection, local_date: str, slot: str) -> Round | None:
-    row = await _fetchone(
-        tx, "SELECT * FROM rounds WHERE local_date = ? AND slot = ?", (local_date, slot)
-    )
-    return None if row is None else Round.from_row(row)
-
-
-async def first_round_at(db: Database) -> int | None:
-    value = await db.scalar("SELECT MIN(scheduled_at) FROM rounds")
-    return None if value is None else int(value)
-
-
-async def insert_round(
-    tx: aiosqlite.Connection,
-    *,
-    local_date: str,
-    slot: str,
-    slot_index: int,
-    scheduled_at: int,
-    closes_at: int,
-    state: str,
-    now: int,
-) -> int:
-    cursor = await tx.execute(
-        "INSERT INTO rounds (local_date, slot, slot_index, scheduled_at, closes_at, state,"
-        " opened_at, closed_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            local_date,
-            slot,
-            slot_index,
-            scheduled_at,
-            closes_at,
-            state,
-            now if state == "opened" else None,
-            now if state == "not_sent" else None,
-            now,
-        ),
-    )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
-
-
-# The students a round scheduled at :at is for: isolated then, still on the roster.
-_ISOLATED_AT = (
-    " FROM isolations i JOIN people p ON p.id = i.student_id"
-    " WHERE p.role = 'student' AND p.deactivated_at IS NULL AND i.purged_at IS NULL"
-    " AND i.started_at <= :at AND (i.ended_at IS NULL OR i.ended_at > :at)"
-)
-
-
-async def add_isolated_students(
-    tx: aiosqlite.Connection, round_id: int, *, scheduled_at: int, with_screen: bool, now: int
-) -> int:
-    """One check-in per student whose isolation covers the slot time; a second run adds none.
-
-    Students without a linked account cannot be asked, so theirs is recorded as not sent.
-    Returns how many check-ins were added.
-    """
-    cursor = await tx.execute(
-        "INSERT OR IGNORE INTO checkins (round_id, student_id, isolation_id, with_screen,"
-        " status, created_at, closed_at)"
-        " SELECT :round, i.student_id, i.id, :screen,"
-        "  CASE WHEN p.chat_id IS NULL THEN 'not_sent' ELSE 'open' END, :now,"
-        "  CASE WHEN p.chat_id IS NULL THEN :now END"
-        f"{_ISOLATED_AT}",
-        {"round": round_id, "screen": int(with_screen), "now": now, "at": scheduled_at},
-    )
-    return cursor.rowcount
-
-
-async def record_not_sent(
-    tx: aiosqlite.Connection, round_id: int, *, scheduled_at: int, now: int
-) -> int:
-    """Record, for a round nobody was asked in, that each isolated student was not sent it."""
-    cursor = await tx.execute(
-        "INSERT OR IGNORE INTO checkins (round_id, student_id, isolation_id, status, created_at,"
-        " closed_at)"
-        " SELECT :round, i.student_id, i.id, 'not_sent', :now, :now"
-        f"{_ISOLATED_AT}",
-        {"round": round_id, "now": now, "at": scheduled_at},
-    )
-    return cursor.rowcount
-
-
-async def unprompted(
-    tx: aiosqlite.Connection, round_id: int, *, after: int = 0, limit: int = -1
-) -> list[Prompted]:
-    """Open check-ins of a round whose prompt is not enqueued yet, by id from `after` on."""
-    rows = await _fetchall(
-        tx,
-        "SELECT c.id, c.student_id, p.chat_id, p.language, i.kind FROM checkins c"
-        " JOIN people p ON p.id = c.student_id JOIN isolations i ON i.id = c.isolation_id"
-        " WHERE c.round_id = ? AND c.id > ? AND c.status = 'open' AND c.prompt_outbox_id IS NULL"
-        " AND p.chat_id IS NOT NULL ORDER BY c.id LIMIT ?",
-        (round_id, after, limit),
-    )
-    return [Prompted(r[0], r[1], r[2], r[3], r[4]) for r in rows]
-
-
-async def link_prompts(
-    tx: aiosqlite.Connection, round_id: int, first_id: int = 0, last_id: int = -1
-) -> None:
-    """Point each check-in (with an id in first_id..last_id, or any) at the outbox row of its
-    prompt, found by its dedup key."""
-    await tx.execute(
-        "UPDATE checkins SET prompt_outbox_id ="
-        " (SELECT o.id FROM outbox o WHERE o.dedup_key = 'ci:' || checkins.id || ':prompt')"
-        " WHERE round_id = ? AND prompt_outbox_id IS NULL AND id >= ?"
-        " AND (? < 0 OR id <= ?)",
-        (round_id, first_id, last_id, last_id),
-    )
-
-
-async def unclosed_rounds(tx: aiosqlite.Connection) -> list[Round]:
-    rows = await _fetchall(
-        tx,
-        "SELECT * FROM rounds WHERE state = 'opened' AND closed_at IS NULL ORDER BY scheduled_at",
-    )
-    return [Round.from_row(r) for r in rows]
-
-
-async def unfinished(tx: aiosqlite.Connection, round_id: int, wave: int) -> list[Recipient]:
-    """Open check-ins of a round not yet reminded in this wave; one submitted and reopened with
-    Edit is not unfinished (its submitted answers stand)."""
-    rows = await _fetchall(
-        tx,
-        "SELECT c.id, c.student_id, p.chat_id, p.language FROM checkins c"
-        " JOIN people p ON p.id = c.student_id"
-        " WHERE c.round_id = ? AND c.status = 'open' AND c.answered_at IS NULL"
-        " AND c.reminders_sent < ?"
-        " AND p.chat_id IS NOT NULL ORDER BY c.id",
-        (round_id, wave),
-    )
-    return [Recipient(r[0], r[1], r[2], r[3]) for r in rows]
-
-
-async def mark_reminded(tx: aiosqlite.Connection, round_id: int, wave: int) -> None:
-    await tx.execute(
-        "UPDATE checkins SET reminders_sent = ? WHERE round_id = ? AND status = 'open'"
-        " AND reminders_sent < ?",
-        (wave, round_id, wave),
-    )
-    await tx.execute(
-        "UPDATE rounds SET reminders_sent = ? WHERE id = ? AND reminders_sent < ?",
-        (wave, round_id, wave),
-    )
-
-
-async def close_round(tx: aiosqlite.Connection, round_id: int, now: int) -> list[int]:
-    """Close a round's window: unfinished check-ins become missed, keeping their answers.
-
-    A check-in that reached the summary, or was submitted once and is being edited, counts as
-    answered: the student gave every answer. Returns the ids whose outcome is now final.
-    """
-    finished = await _fetchall(
-        tx,
-        "UPDATE checkins SET"
-        " status = CASE WHEN step = 'summary' OR answered_at IS NOT NULL"
-        "  THEN 'answered' ELSE 'missed' END,"
-        " answered_at = CASE WHEN step = 'summary' THEN COALESCE(answered_at, :now)"
-        "  ELSE answered_at END,"
-        " pending_c = NULL, pending_f = NULL, closed_at = :now"
-        " WHERE round_id = :round AND status = 'open' RETURNING id",
-        {"round": round_id, "now": now},
-    )
-    await tx.execute(
-        "UPDATE checkins SET closed_at = :now WHERE round_id = :round AND status = 'answered'"
-        " AND closed_at IS NULL",
-        {"round": round_id, "now": now},
-    )
-    await tx.execute(
-        "UPDATE rounds SET closed_at = ? WHERE id = ? AND closed_at IS NULL", (now, round_id)
-    )
-    return sorted(r[0] for r in finished)
-
-
-# --- one check-in -------------------------------------------------------------------------
-
-
 async def checkin_by_id(db: Database | aiosqlite.Connection, checkin_id: int) -> Checkin | None:
     sql = f"{_CHECKIN} WHERE c.id = ?"
     if isinstance(db, Database):
         row = await db.fetchone(sql, (checkin_id,))
     else:
-        row = await _fetchone(db, sql, (checkin_id,))
+        row = await fetch_one(db, sql, (checkin_id,))
     return None if row is None else Checkin.from_row(row)
 
 
@@ -367,15 +136,6 @@ async def latest_checkin(db: Database, student_id: int) -> Checkin | None:
         f"{_CHECKIN} WHERE c.student_id = ? ORDER BY r.scheduled_at DESC LIMIT 1", (student_id,)
     )
     return None if row is None else Checkin.from_row(row)
-
-
-async def open_round_now(db: Database, now: int) -> Round | None:
-    row = await db.fetchone(
-        "SELECT * FROM rounds WHERE state = 'opened' AND scheduled_at <= ? AND closes_at > ?"
-        " ORDER BY scheduled_at DESC LIMIT 1",
-        (now, now),
-    )
-    return None if row is None else Round.from_row(row)
 
 
 async def add_one(

@@ -1,0 +1,148 @@
+"""Evaluating what students answered or failed to do: the rules over a check-in and its
+history, and an unreachable student, raised as alerts."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import aiosqlite
+
+from bot.alerts import rules, store
+from bot.alerts.cards import refresh_cards
+from bot.alerts.raising import apply_signal, value_of
+from bot.checkins.store import checkins as checkin_store
+from bot.core.services import Services
+from bot.guardians import nudges
+from bot.storage import people
+from bot.storage.records import StudentInfo
+
+log = logging.getLogger(__name__)
+
+
+def thresholds(services: Services) -> rules.Thresholds:
+    return rules.Thresholds.from_config(services.config.alerts)
+
+
+async def evaluate_checkin(services: Services, checkin_id: int) -> None:
+    """Run the rules over a settled check-in and the student's history, raise or update the
+    alerts, and mark it evaluated, all in one transaction; a second evaluation changes nothing."""
+    db = services.db
+    checkin = await checkin_store.checkin_by_id(db, checkin_id)
+    if checkin is None or checkin.status not in ("answered", "missed"):
+        return
+    info = await people.student_info(db, checkin.student_id)
+    history = await checkin_store.checkin_history(db, checkin.student_id, limit=30)
+    current = checkin_store.facts(checkin)
+    # Only what came before: a late evaluation must not treat later check-ins as history.
+    when = (current.local_date, current.slot_index)
+    earlier = [h for h in history if (h.local_date, h.slot_index) < when]
+    if checkin.status == "missed":
+        signals = rules.evaluate_missed(current, earlier, thresholds(services))
+    else:
+        signals = rules.evaluate_checkin(current, earlier, thresholds(services))
+    now = services.now()
+    seen_at = checkin.answered_at or now
+    async with db.transaction() as tx:
+        if info is not None:
+            for signal in signals:
+                await apply_signal(
+                    tx, services, info, signal, source=f"ci:{checkin_id}", seen_at=seen_at, now=now
+                )
+            if checkin.status == "answered":
+                await _corrections(tx, services, info, checkin, signals, now)
+        await checkin_store.mark_evaluated(tx, checkin_id, now)
+    if signals:
+        log.info("check-in %d raised %d signal(s)", checkin_id, len(signals))
+        services.wake_outbox()
+
+
+async def evaluate_answers(services: Services, checkin_id: int) -> list[rules.Signal]:
+    """Raise or update alerts from the answers of a check-in still being filled in, the moment
+    they are stored; submitting later finds the same signals already applied. Returns them."""
+    db = services.db
+    checkin = await checkin_store.checkin_by_id(db, checkin_id)
+    if checkin is None or checkin.status != "open":
+        return []
+    info = await people.student_info(db, checkin.student_id)
+    if info is None:
+        return []
+    current = dataclasses.replace(
+        checkin_store.facts(checkin), screen=rules.partial_screen(checkin.screen)
+    )
+    signals = rules.evaluate_answers(current, thresholds(services))
+    now = services.now()
+    async with db.transaction() as tx:
+        for signal in signals:
+            await apply_signal(
+                tx, services, info, signal, source=f"ci:{checkin_id}", seen_at=now, now=now
+            )
+        await _corrections(tx, services, info, checkin, signals, now)
+    if signals:
+        services.wake_outbox()
+    return signals
+
+
+async def _corrections(
+    tx: aiosqlite.Connection,
+    services: Services,
+    info: StudentInfo,
+    checkin: checkin_store.Checkin,
+    signals: list[rules.Signal],
+    now: int,
+) -> None:
+    """A fever or symptom alert this check-in raised, answered again below the line: the cards
+    say what it is now, so the owner can resolve it with one tap instead of guessing."""
+    raised = {value_of(s.kind) for s in signals}
+    corrected: dict[str, str] = {}
+    if checkin.temperature_status == "not_measured":
+        corrected["fever"] = "not_measured"
+    elif checkin.temperature_status == "measured" and checkin.temperature_c is not None:
+        corrected["fever"] = f"{checkin.temperature_c:.1f} °C"
+    if checkin.symptoms == ():
+        corrected["symptoms"] = "no_symptoms"
+    for kind, value in corrected.items():
+        if kind in raised:
+            continue
+        existing = await store.open_alert(tx, info.person.id, kind)
+        if existing is None or existing.facts.get("corrected") == value:
+            continue
+        if not await store.source_applied(tx, existing.id, f"{kind}:ci:{checkin.id}:"):
+            continue
+        await store.set_facts(tx, existing.id, {**existing.facts, "corrected": value}, now)
+        await store.add_event(tx, existing.id, now, None, "corrected")
+        fresh = await store.alert_by_id(tx, existing.id)
+        assert fresh is not None
+        await refresh_cards(tx, services, fresh, info, now=now)
+
+
+async def evaluate_pending(services: Services, limit: int = 200) -> int:
+    """Evaluate settled check-ins that a crash or a closing round left unevaluated."""
+    ids = await checkin_store.pending_evaluations(services.db, limit)
+    for checkin_id in ids:
+        await evaluate_checkin(services, checkin_id)
+    return len(ids)
+
+
+async def on_unreachable(services: Services, person_id: int) -> None:
+    """The bot cannot reach this person: for a student, tell the class teacher and the
+    primary guardian."""
+    info = await people.student_info(services.db, person_id)
+    if info is None or not info.person.is_student:
+        return
+    now = services.now()
+    since = info.person.unreachable_at or now
+    async with services.db.transaction() as tx:
+        await apply_signal(
+            tx,
+            services,
+            info,
+            rules.unreachable_signal(),
+            source=f"unreachable:{since}",
+            seen_at=since,
+            now=now,
+        )
+        await nudges.tell_unreachable(
+            tx, services.catalog, services.config.general.language, info.person, since, now
+        )
+    services.wake_outbox()

@@ -1,0 +1,1 @@
+"""SQL for notices, one module per job: places, drafts, audiences, notices, receipts, reports."""

@@ -1,0 +1,105 @@
+"""Staff in isolation (师生隔离): a teacher is isolated, checks in like a student, and a fever
+reaches the school doctor and the school admin only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.storage import people
+from tests.harness import Harness
+from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
+from tests.steps import at, data, ledger_of, rows, run_cli
+
+
+async def test_an_isolated_teacher_checks_in_and_a_fever_alerts_doctor_and_admin_only(
+    harness: Harness,
+) -> None:
+    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
+    users = {
+        number: await harness.onboard(number, user_id=USER_IDS[number], language_code="zh")
+        for number in ("T01", "T02", "D01", "C01", "A01", "B01", "S001")
+    }
+    # A class teacher may not isolate a colleague; the school admin may.
+    mark = harness.api.mark()
+    await users["T02"].send_text("/isolate T01")
+    refused = await users["T02"].wait_for_message(since=mark)
+    assert "T01" in refused["text"] and "开始隔离" not in refused["text"]
+    mark = harness.api.mark()
+    await users["A01"].send_text("/isolate T01")
+    started = await users["A01"].wait_for_message(since=mark)
+    assert "王老师" in started["text"]
+
+    teacher = users["T01"]
+    await at(harness, 7, 30)
+    prompt = await teacher.wait_for_message(contains="晨检")
+    assert "体温" in prompt["text"]
+    mark = harness.api.mark()
+    await teacher.send_text("38.6")
+    step = await teacher.wait_for_message(contains="没有不适", since=mark)
+    await harness.delivered()
+
+    cards = [
+        c
+        for c in harness.api.calls[mark:]
+        if c.method == "sendMessage" and "发热" in str(c.params.get("text"))
+    ]
+    told = sorted(int(c.params["chat_id"]) for c in cards)
+    assert told == sorted([USER_IDS["D01"], USER_IDS["A01"]])
+    assert all("教职工" in str(c.params["text"]) for c in cards)
+    assert all("王老师（T01）" in str(c.params["text"]) for c in cards)
+
+    # The rest of the check-in works as a student's does, and is stored as theirs.
+    for label in ("没有不适", "🙂", "跳过", "提交"):
+        mark = harness.api.mark()
+        await teacher.press(step["message_id"], data(step, label))
+        step = await teacher.wait_for_message(since=mark)
+    assert "已提交" in step["text"]
+    person = await people.person_by_telegram(harness.svc.db, USER_IDS["T01"])
+    assert person is not None
+    row = await harness.svc.db.fetchone(
+        "SELECT status, temperature_c FROM checkins WHERE student_id = ?", (person.id,)
+    )
+    assert row is not None and tuple(row) == ("answered", 38.6)
+
+    # The school admin's /today keeps isolated staff apart from the students.
+    mark = harness.api.mark()
+    await users["A01"].send_text("/today")
+    today = (await users["A01"].wait_for_message(contains="今日概况", since=mark))["text"]
+    students, staff = today.split("隔离中的教职工：1 人")
+    assert "隔离中的学生：4 人" in students and "王老师" not in students
+    assert "王老师（T01）：体温 38.6 °C" in staff
+    # A class teacher sees neither the colleague's check-in nor the staff section.
+    mark = harness.api.mark()
+    await users["T02"].send_text("/today")
+    theirs = (await users["T02"].wait_for_message(contains="Today", since=mark))["text"]
+    assert "Staff" not in theirs and "王老师" not in theirs
+
+    # The admin's ledger has a staff sheet after the students' days; the teacher's has none.
+    book = await ledger_of(users["A01"], "/ledger")
+    assert book.sheetnames[-1] == "教职工"
+    staff_rows = rows(book["教职工"])
+    assert staff_rows[2][:7] == ["序号", "日期", "打卡", "工号", "姓名", "学校", "隔离方式"]
+    [teacher_row] = staff_rows[3:]
+    assert teacher_row[3:6] == ["T01", "王老师", "城关一中"] and 38.6 in teacher_row
+    assert "王老师" not in str([rows(book[name]) for name in book.sheetnames[:-1]])
+    theirs_book = await ledger_of(users["T02"], "/ledger")
+    assert "Staff" not in theirs_book.sheetnames
+
+
+def test_cli_isolates_and_releases_a_staff_member(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[general]\ndatabase = "{tmp_path / "cli.db"}"\n', encoding="utf-8")
+    staff = tmp_path / "staff.csv"
+    staff.write_text(STAFF_CSV, encoding="utf-8")
+    assert run_cli("roster", "import", str(staff), "--config", str(config)).returncode == 0
+    started = run_cli(
+        "isolation", "start", "T01", "--kind", "centralized", "--config", str(config)
+    )
+    assert started.returncode == 0, started.stderr
+    assert "T01 王老师 (城关一中): centralized isolation started" in started.stdout
+    again = run_cli("isolation", "start", "T01", "--config", str(config))
+    assert again.returncode == 1 and "already in isolation" in again.stderr
+    ended = run_cli("isolation", "end", "T01", "--config", str(config))
+    assert ended.returncode == 0 and "isolation ended" in ended.stdout, ended.stderr
+    unknown = run_cli("isolation", "start", "T77", "--config", str(config))
+    assert unknown.returncode == 1 and "nobody numbered or named 'T77'" in unknown.stderr
