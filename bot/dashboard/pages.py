@@ -450,6 +450,29 @@ async def _closed_days(
     )
 
 
+async def count_closed_days(svc: Services, now: int) -> int:
+    """Count the trend window's closed days not counted yet, ahead of the first view of the
+    day (the nightly job); returns how many were counted."""
+    thresholds = Thresholds.from_config(svc.config.alerts)
+    last = today.local_day(svc, now) - timedelta(days=1)
+    first = last - timedelta(days=TREND_DAYS - 1)
+    counted = await store.rolled_up_days(svc.db, first.isoformat(), last.isoformat())
+    done = 0
+    for day in (first + timedelta(days=n) for n in range(TREND_DAYS)):
+        # A late slot's window may run past midnight: such a day waits for the next run.
+        if day.isoformat() in counted or not await store.day_closed(svc.db, day.isoformat(), now):
+            continue
+        async with svc.db.transaction() as tx:
+            await store.roll_up_day(
+                tx,
+                day.isoformat(),
+                fever_c=thresholds.fever_warning_c,
+                low_mood_max=thresholds.low_mood_max,
+            )
+        done += 1
+    return done
+
+
 def _bar(value: float, cls: str) -> str:
     """A horizontal bar for a share 0..1, drawn as SVG (the CSP allows no inline style)."""
     width = max(0, min(100, round(value * 100)))
