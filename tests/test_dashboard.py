@@ -241,7 +241,7 @@ async def test_the_county_view_counts_every_plans_rounds_as_each_school_does(
         await launch(http, harness, init_data(USER_IDS["B01"], harness.svc.now()))
     ).status == 200
     county = slot_rows((await get(http, harness, "/today"))[1])
-    ids = dict(await harness.svc.db.fetchall("SELECT name, id FROM schools"))
+    ids = {r[0]: int(r[1]) for r in await harness.svc.db.fetchall("SELECT name, id FROM schools")}
     own = {
         name: slot_rows((await get(http, harness, f"/today?school={ids[name]}"))[1])
         for name in ("城关一中", "实验小学")
