@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.alerts.cards import AREA
+from bot.core.keyboard import callback
 from bot.storage import people
 from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
@@ -103,3 +105,81 @@ def test_cli_isolates_and_releases_a_staff_member(tmp_path: Path) -> None:
     assert ended.returncode == 0 and "isolation ended" in ended.stdout, ended.stderr
     unknown = run_cli("isolation", "start", "T77", "--config", str(config))
     assert unknown.returncode == 1 and "nobody numbered or named 'T77'" in unknown.stderr
+
+
+async def test_an_isolated_teacher_gets_staff_wording_and_a_card_without_message_student(
+    harness: Harness,
+) -> None:
+    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
+    users = {
+        number: await harness.onboard(
+            number, user_id=USER_IDS[number], language_code="en" if number == "T02" else "zh"
+        )
+        for number in ("T01", "T02", "D01", "A01")
+    }
+    for number in ("T01", "T02"):
+        mark = harness.api.mark()
+        await users["A01"].send_text(f"/isolate {number}")
+        await users["A01"].wait_for_message(since=mark)
+    await at(harness, 7, 30)
+
+    # Both teachers type a fever and reach the note step: it names the school doctor.
+    steps = {}
+    for number, fever, none, face in (
+        ("T01", "38.6", "没有不适", "🙂"),
+        ("T02", "38.4", "No symptoms", "🙂"),
+    ):
+        teacher = users[number]
+        await teacher.wait_for_message(contains="36.5")
+        mark = harness.api.mark()
+        await teacher.send_text(fever)
+        step = await teacher.wait_for_message(contains=none, since=mark)
+        for label in (none, face):
+            mark = harness.api.mark()
+            await teacher.press(step["message_id"], data(step, label))
+            step = await teacher.wait_for_message(since=mark)
+        steps[number] = step
+    assert "校医" in steps["T01"]["text"] and "班主任" not in steps["T01"]["text"]
+    assert "school doctor" in steps["T02"]["text"]
+    assert "class teacher" not in steps["T02"]["text"]
+
+    # The summary after sending says who will be in touch: the doctor, not a class teacher.
+    mark = harness.api.mark()
+    await users["T01"].send_text("嗓子有点干")
+    summary = await users["T01"].wait_for_message(contains="提交", since=mark)
+    mark = harness.api.mark()
+    await users["T01"].press(summary["message_id"], data(summary, "提交"))
+    sent = await users["T01"].wait_for_message(contains="已提交", since=mark)
+    assert "校医" in sent["text"] and "班主任" not in sent["text"]
+
+    # The cards about a colleague have no "message student" button, in either language.
+    await harness.delivered()
+    cards = [
+        c
+        for c in harness.api.calls
+        if c.method == "sendMessage" and "教职工：" in str(c.params.get("text"))
+    ]
+    assert cards
+    for card in cards:
+        labels = [
+            b["text"] for row in card.params["reply_markup"]["inline_keyboard"] for b in row
+        ]
+        assert "给学生发消息" not in labels and "Message student" not in labels
+        assert "打卡记录" in labels, labels
+    # The note was written to the school doctor: their ledger's staff sheet shows it, the
+    # school admin's only marks that there is one.
+    doctor_book = await ledger_of(users["D01"], "/ledger")
+    assert "嗓子有点干" in str(rows(doctor_book["教职工"]))
+    admin_book = await ledger_of(users["A01"], "/ledger")
+    assert "嗓子有点干" not in str([rows(admin_book[n]) for n in admin_book.sheetnames])
+
+    # A forged "message" press on a colleague's card is refused, and no relay opens.
+    doctor_card = next(c for c in cards if int(c.params["chat_id"]) == USER_IDS["D01"])
+    alert_id = int(data(doctor_card.result, "打卡记录").split(":")[1])
+    mark = harness.api.mark()
+    query = await users["D01"].press(
+        doctor_card.result["message_id"], callback(AREA, alert_id, "message")
+    )
+    refused = await users["D01"].answered(query)
+    assert refused.get("text") == "这个按钮已失效或不属于你，请使用最新的消息。"
+    assert not [c for c in harness.api.calls[mark:] if c.method == "sendMessage"]
