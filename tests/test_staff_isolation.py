@@ -161,9 +161,7 @@ async def test_an_isolated_teacher_gets_staff_wording_and_a_card_without_message
     ]
     assert cards
     for card in cards:
-        labels = [
-            b["text"] for row in card.params["reply_markup"]["inline_keyboard"] for b in row
-        ]
+        labels = [b["text"] for row in card.params["reply_markup"]["inline_keyboard"] for b in row]
         assert "给学生发消息" not in labels and "Message student" not in labels
         assert "打卡记录" in labels, labels
     # The note was written to the school doctor: their ledger's staff sheet shows it, the

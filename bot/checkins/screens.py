@@ -209,9 +209,7 @@ def no_thermometer(svc: Services, language: str, checkin_id: int, kind: str) -> 
     return button(t(svc, language, f"btn.no_thermometer.{kind}"), checkin_id, Verb.NO_THERMOMETER)
 
 
-def _summary_screen(
-    svc: Services, language: str, c: Checkin, header: str, staff: bool
-) -> Screen:
+def _summary_screen(svc: Services, language: str, c: Checkin, header: str, staff: bool) -> Screen:
     sep = t(svc, language, "list_separator")
     if c.symptoms is None:
         symptoms = "—"
