@@ -181,3 +181,60 @@ async def test_an_isolated_teacher_gets_staff_wording_and_a_card_without_message
     refused = await users["D01"].answered(query)
     assert refused.get("text") == "这个按钮已失效或不属于你，请使用最新的消息。"
     assert not [c for c in harness.api.calls[mark:] if c.method == "sendMessage"]
+
+
+async def test_an_isolated_teacher_s_note_is_screened_and_reaches_doctor_and_admin_only(
+    harness: Harness,
+) -> None:
+    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
+    users = {
+        number: await harness.onboard(number, user_id=USER_IDS[number], language_code="zh")
+        for number in ("T01", "T02", "D01", "C01", "A01", "S001")
+    }
+    mark = harness.api.mark()
+    await users["A01"].send_text("/isolate T01")
+    await users["A01"].wait_for_message(since=mark)
+    await at(harness, 7, 30)
+    teacher = users["T01"]
+    await teacher.wait_for_message(contains="36.5")
+    mark = harness.api.mark()
+    await teacher.send_text("36.6")
+    step = await teacher.wait_for_message(contains="没有不适", since=mark)
+    for label in ("没有不适", "🙂"):
+        mark = harness.api.mark()
+        await teacher.press(step["message_id"], data(step, label))
+        step = await teacher.wait_for_message(since=mark)
+    assert "校医" in step["text"]
+
+    mark = harness.api.mark()
+    await teacher.send_text("一个人关在酒店好几天了，我不想活了")
+    care = await teacher.wait_for_message(contains="12356", since=mark)
+    # Worded for an adult, with no button to a student counselor.
+    assert "心理老师" not in care["text"] and not care.get("reply_markup")
+    await harness.delivered()
+    cards = [
+        c
+        for c in harness.api.calls[mark:]
+        if c.method == "sendMessage" and "教职工：王老师" in str(c.params.get("text"))
+    ]
+    assert sorted(c.chat_id for c in cards) == sorted([USER_IDS["D01"], USER_IDS["A01"]])
+    row = await harness.svc.db.fetchone(
+        "SELECT level FROM alerts WHERE kind = 'crisis' ORDER BY id DESC LIMIT 1"
+    )
+    assert row is not None and row[0] == "urgent"
+    # The note is still stored as the answer it was meant to be.
+    person = await people.person_by_telegram(harness.svc.db, USER_IDS["T01"])
+    assert person is not None
+    note = await harness.svc.db.fetchone(
+        "SELECT note FROM checkins WHERE student_id = ?", (person.id,)
+    )
+    assert note is not None and "不想活" in note[0]
+
+    # A teacher's work messages are not theirs to be screened: /msg to a student about a
+    # student's words raises nothing against the teacher.
+    before = await harness.svc.db.fetchone("SELECT COUNT(*) FROM alerts WHERE kind = 'crisis'")
+    mark = harness.api.mark()
+    await users["T02"].send_text("/msg S001 你上次说不想活了，老师很担心你")
+    await users["T02"].wait_for_message(since=mark)
+    after = await harness.svc.db.fetchone("SELECT COUNT(*) FROM alerts WHERE kind = 'crisis'")
+    assert before is not None and after is not None and tuple(after) == tuple(before)
