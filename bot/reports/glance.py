@@ -278,7 +278,7 @@ def _slot_texts(
 def _flagged_texts(summary: DaySummary, catalog: Catalog, language: str) -> list[str]:
     lines = [catalog.t(language, "today.flagged", count=len(summary.flagged))]
     for f in summary.flagged[:MAX_LISTED]:
-        why = separator(language).join(_reason(catalog, language, r) for r in f.reasons)
+        why = separator(language).join(reason_text(catalog, language, r) for r in f.reasons)
         lines.append(
             catalog.t(
                 language,
@@ -297,7 +297,7 @@ def separator(language: str) -> str:
     return "、" if language == "zh-CN" else ", "
 
 
-def _reason(catalog: Catalog, language: str, reason: Reason) -> str:
+def reason_text(catalog: Catalog, language: str, reason: Reason) -> str:
     if reason.code == "alert":
         return catalog.t(
             language,
