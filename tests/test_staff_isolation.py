@@ -217,7 +217,9 @@ async def test_an_isolated_teacher_s_note_is_screened_and_reaches_doctor_and_adm
         for c in harness.api.calls[mark:]
         if c.method == "sendMessage" and "教职工：王老师" in str(c.params.get("text"))
     ]
-    assert sorted(c.chat_id for c in cards) == sorted([USER_IDS["D01"], USER_IDS["A01"]])
+    assert sorted(int(c.params["chat_id"]) for c in cards) == sorted(
+        [USER_IDS["D01"], USER_IDS["A01"]]
+    )
     row = await harness.svc.db.fetchone(
         "SELECT level FROM alerts WHERE kind = 'crisis' ORDER BY id DESC LIMIT 1"
     )
