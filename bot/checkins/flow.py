@@ -24,6 +24,7 @@ from bot.checkins.screens import (
     screen_item,
     t,
     temperature_text,
+    voiced,
 )
 from bot.checkins.store import checkins as checkin_store
 from bot.checkins.store import rounds as round_store
@@ -112,7 +113,7 @@ def _by(person: Person) -> int | None:
 
 async def _screen_as(svc: Services, person: Person, language: str, c: Checkin) -> Screen:
     """The check-in's current step; for a guardian, headed with the child it is about."""
-    screen = screen_for(svc, language, c)
+    screen = screen_for(svc, language, c, staff=person.is_staff)
     if person.id == c.student_id:
         return screen
     child = await people.person_by_id(svc.db, c.student_id)
@@ -256,7 +257,7 @@ async def typed(
         assert fresh is not None
         screen = await _screen_as(svc, student, language, fresh)
         if len(whole) > NOTE_MAX:
-            cut = t(svc, language, "note_cut", max=NOTE_MAX)
+            cut = t(svc, language, voiced("note_cut", student.is_staff), max=NOTE_MAX)
             screen = screen.with_text_above(cut)
         return Reply(screen=screen, new_message=True, checkin_id=checkin.id)
     return None
@@ -411,7 +412,9 @@ async def resume(svc: Services, student: Person, language: str, now: int) -> Rep
         if checkin is None:
             return Reply(screen=Screen(t(svc, language, "not_isolated")), new_message=True)
     return Reply(
-        screen=screen_for(svc, language, checkin), new_message=True, checkin_id=checkin.id
+        screen=screen_for(svc, language, checkin, staff=student.is_staff),
+        new_message=True,
+        checkin_id=checkin.id,
     )
 
 

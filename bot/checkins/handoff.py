@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.alerts import rules
-from bot.checkins.screens import t
+from bot.checkins.screens import t, voiced
 from bot.checkins.store.checkins import Checkin
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, enqueue, message
@@ -31,7 +31,7 @@ async def on_answer_stored(
                     f"ci:{c.id}:red_flag:{','.join(flags)}",
                     Lane.URGENT,
                     student.chat_id,
-                    t(svc, language, "red_flag_advice"),
+                    t(svc, language, voiced("red_flag_advice", student.is_staff)),
                     person_id=student.id,
                 ),
                 now=now,

@@ -92,7 +92,8 @@ def next_text(
     return t(svc, language, key, next=when, **extra)
 
 
-def screen_for(svc: Services, language: str, c: Checkin) -> Screen:
+def screen_for(svc: Services, language: str, c: Checkin, *, staff: bool) -> Screen:
+    """The check-in's current step; `staff` words it for an isolated staff member."""
     header = header_text(svc, language, c.slot, c.scheduled_at)
     step = c.step
     if step == "temperature":
@@ -169,7 +170,7 @@ def screen_for(svc: Services, language: str, c: Checkin) -> Screen:
     if step == "note":
         if c.note:
             return Screen(
-                f"{header}\n\n{t(svc, language, 'ask.note_kept')}",
+                f"{header}\n\n{t(svc, language, voiced('ask.note_kept', staff))}",
                 Keyboard.column(
                     (
                         button(
@@ -182,10 +183,10 @@ def screen_for(svc: Services, language: str, c: Checkin) -> Screen:
                 ),
             )
         return Screen(
-            f"{header}\n\n{t(svc, language, 'ask.note')}",
+            f"{header}\n\n{t(svc, language, voiced('ask.note', staff))}",
             Keyboard.of((button(t(svc, language, "btn.skip"), c.id, Verb.KEEP_NOTE),)),
         )
-    return _summary_screen(svc, language, c, header)
+    return _summary_screen(svc, language, c, header, staff)
 
 
 def temperature_screen(
@@ -208,7 +209,7 @@ def no_thermometer(svc: Services, language: str, checkin_id: int, kind: str) -> 
     return button(t(svc, language, f"btn.no_thermometer.{kind}"), checkin_id, Verb.NO_THERMOMETER)
 
 
-def _summary_screen(svc: Services, language: str, c: Checkin, header: str) -> Screen:
+def _summary_screen(svc: Services, language: str, c: Checkin, header: str, staff: bool) -> Screen:
     sep = t(svc, language, "list_separator")
     if c.symptoms is None:
         symptoms = "—"
@@ -232,7 +233,7 @@ def _summary_screen(svc: Services, language: str, c: Checkin, header: str) -> Sc
     closes = schedule.clock_time(c.closes_at, svc.tz)
     if c.status == "answered":
         lines.append(t(svc, language, "summary.submitted", closes=closes))
-        lines += _in_touch(svc, language, c)
+        lines += _in_touch(svc, language, c, staff)
         buttons: tuple[Button, ...] = (button(t(svc, language, "btn.edit"), c.id, Verb.EDIT),)
     else:
         lines.append(t(svc, language, "summary.check", closes=closes))
@@ -243,16 +244,16 @@ def _summary_screen(svc: Services, language: str, c: Checkin, header: str) -> Sc
     return Screen("\n".join(lines), Keyboard.of(buttons))
 
 
-def _in_touch(svc: Services, language: str, c: Checkin) -> list[str]:
+def _in_touch(svc: Services, language: str, c: Checkin, staff: bool) -> list[str]:
     """An abnormal answer is not just "submitted": say who will be in touch."""
     current = dataclasses.replace(checkin_store.facts(c), screen=rules.partial_screen(c.screen))
     signals = rules.evaluate_answers(current, rules.Thresholds.from_config(svc.config.alerts))
     kinds = {s.kind for s in signals}
     lines = []
     if kinds & {rules.AlertKind.FEVER, rules.AlertKind.SYMPTOMS}:
-        lines.append(t(svc, language, "summary.in_touch_health"))
+        lines.append(t(svc, language, voiced("summary.in_touch_health", staff)))
     if rules.AlertKind.SCREEN in kinds:
-        lines.append(t(svc, language, "summary.in_touch_counselor"))
+        lines.append(t(svc, language, voiced("summary.in_touch_counselor", staff)))
     return lines
 
 
@@ -306,6 +307,12 @@ def _preview(note: str) -> str:
 
 def number(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
+
+
+def voiced(key: str, staff: bool) -> str:
+    """A student's wording, or its twin in the staff table: an isolated teacher has no class
+    teacher, and what they write and answer reaches the school doctor."""
+    return f"staff.{key.rsplit('.', 1)[-1]}" if staff else key
 
 
 def t(svc: Services, language: str, key: str, **params: Any) -> str:
