@@ -3,16 +3,21 @@ that every view is audited and every answer uncacheable."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from bot.core.config import Config
+from tests.conftest import SHANGHAI
 from tests.fakeapi import FakeBotAPI
 from tests.harness import Harness
 from tests.seed import USER_IDS
+from tests.test_school_plans import BOARDING
 from tests.webapp import base_url, client, csrf_of, dashboard_config, init_data, launch, morning
 
 
@@ -216,3 +221,65 @@ async def test_a_bureau_admin_sees_every_school_and_drills_down(
     assert ("dashboard_trends", None) in actions
     assert any(a == "ledger_export" for a, _ in actions)
     assert ("today", m.ids["S901"]) in actions
+
+
+def slot_rows(page: str) -> list[list[str]]:
+    """The cells of the slots table's rows, tags stripped."""
+    table = re.search(r'<table class="slots">(.*?)</table>', page, re.S)
+    assert table, "no slots table"
+    rows = re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S)[1:]
+    return [[re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td>(.*?)</td>", r)] for r in rows]
+
+
+async def test_the_county_view_counts_every_plans_rounds_as_each_school_does(
+    harness: Harness, http: aiohttp.ClientSession
+) -> None:
+    harness.config = dataclasses.replace(harness.config, schools=(BOARDING,))
+    await harness.restart()
+    await morning(harness)
+    assert (
+        await launch(http, harness, init_data(USER_IDS["B01"], harness.svc.now()))
+    ).status == 200
+    county = slot_rows((await get(http, harness, "/today"))[1])
+    ids = {r[0]: int(r[1]) for r in await harness.svc.db.fetchall("SELECT name, id FROM schools")}
+    own = {
+        name: slot_rows((await get(http, harness, f"/today?school={ids[name]}"))[1])
+        for name in ("城关一中", "实验小学")
+    }
+    # One row per slot of each timetable, the plan named first, the counts the school's own.
+    assert [row[0] for row in county] == ["全区统一作息"] * 2 + ["实验小学"] * 2
+    assert [row[1:] for row in county] == own["城关一中"] + own["实验小学"]
+    assert own["实验小学"][0] == ["晨检", "06:50", "进行中", "1", "0", "0", "0"]
+    assert own["城关一中"][0][:2] == ["晨检", "07:30"]
+
+
+async def test_the_nightly_job_counts_yesterday_for_the_trends_ahead(harness: Harness) -> None:
+    m = await morning(harness)
+
+    async def totals() -> list[tuple[object, ...]]:
+        rows = await harness.svc.db.fetchall(
+            "SELECT t.local_date, s.name, t.expected, t.answered, t.fevers"
+            " FROM dashboard_day_totals t JOIN schools s ON s.id = t.school_id"
+            " ORDER BY t.local_date, s.name"
+        )
+        return [tuple(r) for r in rows]
+
+    # While the day runs it is not counted: its rounds are still open.
+    await harness.tick()
+    assert await totals() == []
+    harness.clock.set(datetime(2026, 11, 30, 12, 30, tzinfo=SHANGHAI))
+    await harness.tick()
+    assert await totals() == []
+    harness.clock.set(datetime(2026, 12, 1, 3, 0, tzinfo=SHANGHAI))
+    await harness.tick()
+    # Both of yesterday's rounds, for every bound isolated student of each school.
+    counted = await totals()
+    assert counted == [
+        ("2026-11-30", "城关一中", 6, 2, 2),
+        ("2026-11-30", "实验小学", 2, 1, 1),
+    ], counted
+    assert len(m.alerts) == 3
+    # Counted once: a second run (the next tick, a restart) leaves the rows as they are.
+    await harness.restart()
+    await harness.tick()
+    assert await totals() == counted

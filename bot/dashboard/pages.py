@@ -224,8 +224,15 @@ def _today_title(svc: Services, t: Texts, day: date) -> str:
 def _slots_table(
     svc: Services, t: Texts, slots: Sequence[glance.SlotLine], clock: dict[int, str]
 ) -> str:
+    """One row per slot; with several timetables (schools with plans of their own) the plan
+    each row is of comes first."""
+    several = len({line.plan for line in slots}) > 1
+    plan_cells = [
+        [esc(line.plan or t("dashboard.today.plan_county"))] if several else [] for line in slots
+    ]
     rows = [
         (
+            *cells,
             esc(schedule.slot_name(svc.catalog, t.language, line.slot)),
             esc(clock[line.starts_at]),
             t(f"dashboard.slot_state.{line.state}"),
@@ -234,9 +241,10 @@ def _slots_table(
             str(line.waiting),
             str(line.missed),
         )
-        for line in slots
+        for line, cells in zip(slots, plan_cells, strict=True)
     ]
     head = [
+        *([t("dashboard.today.plan")] if several else []),
         t("dashboard.today.slot"),
         t("dashboard.today.time"),
         t("dashboard.today.state"),
@@ -254,15 +262,8 @@ async def _county_today(svc: Services, viewer: Viewer, t: Texts, scope: Scope) -
     now = svc.now()
     day = today.local_day(svc, now)
     thresholds = Thresholds.from_config(svc.config.alerts)
-    planned = schedule.slot_times(svc.config.checkins, day, svc.tz)
-    rounds = await today_store.rounds_on(svc.db, day.isoformat())
+    rounds = await today_store.rounds_on(svc.db, day.isoformat(), None)
     totals = await store.round_totals(svc.db, day.isoformat(), scope)
-    slots = [
-        replace(line, **vars(totals[line.round_id]))
-        if line.round_id is not None and line.round_id in totals
-        else line
-        for line in glance.slot_lines(planned, rounds, [], now)
-    ]
     schools = await store.school_totals(
         svc.db,
         day.isoformat(),
@@ -271,6 +272,23 @@ async def _county_today(svc: Services, viewer: Viewer, t: Texts, scope: Scope) -
         fever_c=thresholds.fever_warning_c,
         low_mood_max=thresholds.low_mood_max,
     )
+    # Every timetable its schools follow (一校一策), as the chat's /today over several schools.
+    plans = schedule.plans_in_view(
+        svc.config, (s.name for s in schools), (r.plan for r in rounds if r.id in totals)
+    )
+    slots = [
+        replace(line, **vars(totals[line.round_id]))
+        if line.round_id is not None and line.round_id in totals
+        else line
+        for plan in plans
+        for line in glance.slot_lines(
+            schedule.slot_times(svc.config.checkins_for(plan or None), day, svc.tz),
+            [r for r in rounds if r.plan == plan],
+            [],
+            now,
+            plan,
+        )
+    ]
     isolated = sum(s.isolated for s in schools)
     clock = {m: schedule.clock_time(m, svc.tz) for s in slots for m in (s.starts_at, s.closes_at)}
     rows = [
@@ -430,6 +448,29 @@ async def _closed_days(
     return await store.rolled_up_trends(
         svc.db, scope.school_ids, first.isoformat(), last.isoformat()
     )
+
+
+async def count_closed_days(svc: Services, now: int) -> int:
+    """Count the trend window's closed days not counted yet, ahead of the first view of the
+    day (the nightly job); returns how many were counted."""
+    thresholds = Thresholds.from_config(svc.config.alerts)
+    last = today.local_day(svc, now) - timedelta(days=1)
+    first = last - timedelta(days=TREND_DAYS - 1)
+    counted = await store.rolled_up_days(svc.db, first.isoformat(), last.isoformat())
+    done = 0
+    for day in (first + timedelta(days=n) for n in range(TREND_DAYS)):
+        # A late slot's window may run past midnight: such a day waits for the next run.
+        if day.isoformat() in counted or not await store.day_closed(svc.db, day.isoformat(), now):
+            continue
+        async with svc.db.transaction() as tx:
+            await store.roll_up_day(
+                tx,
+                day.isoformat(),
+                fever_c=thresholds.fever_warning_c,
+                low_mood_max=thresholds.low_mood_max,
+            )
+        done += 1
+    return done
 
 
 def _bar(value: float, cls: str) -> str:

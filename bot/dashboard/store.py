@@ -280,6 +280,15 @@ async def rolled_up_days(db: Database, date_from: str, date_to: str) -> set[str]
     return {r[0] for r in rows}
 
 
+async def day_closed(db: Database, local_date: str, now: int) -> bool:
+    """Whether every round of the day has closed by `now`, so its counts are final."""
+    found = await db.scalar(
+        "SELECT 1 FROM rounds WHERE local_date = ? AND closed_at IS NULL AND closes_at > ?",
+        (local_date, now),
+    )
+    return found is None
+
+
 async def roll_up_day(
     tx: aiosqlite.Connection, local_date: str, *, fever_c: float, low_mood_max: int
 ) -> None:
