@@ -25,8 +25,8 @@ from bot.reports.ledger import day_bounds, scope_for, scope_text
 from bot.reports.store import ledger as ledger_store
 from bot.reports.store import stats as stats_store
 from bot.reports.store import today as today_store
-from bot.reports.store.ledger import Scope
 from bot.storage import audit
+from bot.storage.records import Scope
 
 # A page is read, not scrolled for ever: longer lists are counted, not named.
 MAX_ROWS = 200

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.reports.store.ledger import Scope
 from bot.storage.db import Database
+from bot.storage.records import Scope
 
 
 @dataclass(frozen=True)
