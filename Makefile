@@ -4,7 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint setup
+# The dashboard's browser tests drive Debian's chromium through its chromedriver, and a CJK
+# font lets pages in Chinese render as text, not boxes. Installed from the system's packages
+# (never downloaded at test time); root installs them, anyone else through sudo.
+BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk fonts-noto-color-emoji
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint setup browser
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -12,12 +18,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) browser
+
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] \
+		|| ! fc-list :lang=zh | grep -q .; then \
+		( $(SUDO) apt-get update -q && $(SUDO) apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) ) \
+		|| (echo "install $(BROWSER_PACKAGES) for the dashboard's browser tests" >&2; exit 1); \
+	fi
 
 run: $(STAMP)
 	$(BIN)/classcare run
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2
 
 lint: $(STAMP)

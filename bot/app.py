@@ -31,6 +31,8 @@ from bot.storage.db import Database
 log = logging.getLogger(__name__)
 
 AppType = Application[Any, Any, Any, Any, Any, Any]
+# Where the running dashboard server is kept between post_init and post_stop.
+DASHBOARD = "classcare.dashboard"
 
 
 def build_application(config: Config, *, token: str, clock: Clock | None = None) -> AppType:
@@ -130,6 +132,12 @@ class _Lifecycle:
         services.outbox = worker
         application.bot_data[KEY] = services
         await worker.start()
+        if config.dashboard.enabled:
+            from bot.dashboard.server import DashboardServer
+
+            dashboard = DashboardServer(services, application.bot.token)
+            await dashboard.start()
+            application.bot_data[DASHBOARD] = dashboard
         log.info("ClassCare started as @%s", username)
 
 
@@ -146,7 +154,13 @@ async def _post_stop(application: AppType) -> None:
     off there could reach Telegram, be recorded as failed, and go out again.
     """
     services = application.bot_data.get(KEY)
-    if isinstance(services, Services) and services.outbox is not None:
+    if not isinstance(services, Services):
+        return
+    dashboard = application.bot_data.pop(DASHBOARD, None)
+    if dashboard is not None:
+        # First: no page may start reading or acting while the rest shuts down.
+        await dashboard.stop()
+    if services.outbox is not None:
         await services.outbox.stop()
 
 

@@ -83,6 +83,10 @@ async def press_card(update: Update, context: Context) -> None:
         return
     if verb == "message":
         student = await people.person_by_id(svc.db, alert.student_id)
+        if student is not None and not student.is_student:
+            # A colleague's card has no such button: this press was forged or is from elsewhere.
+            await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
+            return
         if student is None or not await contact.open_for_staff(svc, viewer, student):
             await query.answer(svc.catalog.t(language, "contact.unreachable"), show_alert=True)
             return

@@ -12,8 +12,12 @@ from telegram import (
     CallbackQuery,
     ChatMember,
     InlineKeyboardMarkup,
+    MenuButton,
+    MenuButtonCommands,
+    MenuButtonWebApp,
     Update,
     User,
+    WebAppInfo,
 )
 from telegram.constants import ChatType
 from telegram.error import TelegramError
@@ -25,6 +29,7 @@ from bot.core.ids import is_id
 from bot.core.keyboard import Button, Callback, Keyboard, parse
 from bot.core.menus import menu_for
 from bot.core.services import Services, get_services
+from bot.dashboard import sessions
 from bot.people.viewer import viewer
 from bot.storage import people
 from bot.storage.records import Person
@@ -182,9 +187,19 @@ async def _leave(context: Context, chat_id: int, kind: str) -> None:
 
 async def set_menu(context: Context, chat_id: int, role: str, language: str) -> None:
     """Show the person the commands of their role, in their language."""
-    catalog = context.svc.catalog
+    svc = context.svc
+    catalog = svc.catalog
     commands = [BotCommand(c, catalog.t(language, f"menu.{c}")) for c in menu_for(role)]
     await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+    if svc.config.dashboard.enabled:
+        # Staff open the dashboard from the menu button; students and guardians keep the
+        # plain command menu.
+        button: MenuButton = MenuButtonCommands()
+        if role in STAFF_ROLES:
+            button = MenuButtonWebApp(
+                catalog.t(language, "dashboard.menu_button"), WebAppInfo(sessions.app_url(svc))
+            )
+        await context.bot.set_chat_menu_button(chat_id, button)
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,7 @@ async def export_ledger(update: Update, context: Context) -> None:
             actor_id=viewer.person.id,
             now=svc.now(),
             staff=viewer.role in ("doctor", "admin"),
+            staff_notes=viewer.role == "doctor",
         )
         export = await ledger.export_ledger(
             svc.db, svc.catalog, svc.config, request, max_rows=ledger.MAX_ROWS_BOT

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
+from bot.checkins import flow as checkin_flow
 from bot.safeguarding import student_text
 from handlers import alerts as alert_cards
 from handlers import checkin, contact, notices
@@ -34,6 +35,12 @@ async def route_text(update: Update, context: Context) -> None:
             message.text,
             f"text:{message.message_id}",
             forwarded=message.forward_origin is not None,
+        )
+    elif person.is_staff and await checkin_flow.waiting_for(svc, person, svc.now()) == "note":
+        # An isolated colleague's note is their own words to the school doctor; their work
+        # messages (to students, about students) are not screened as theirs.
+        screened = await student_text.screen_staff_note(
+            svc, person, message.text, f"text:{message.message_id}"
         )
     urgent = screened is not None and screened.tier == "urgent"
     for flow in await _flows(update, context, who, crisis=urgent):

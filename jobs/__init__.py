@@ -7,7 +7,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.core.config import Config
-from jobs import consents, escalation, purge, rounds
+from jobs import consents, escalation, purge, rounds, trends
 
 
 def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any], config: Config) -> None:
@@ -16,3 +16,4 @@ def schedule_jobs(application: Application[Any, Any, Any, Any, Any, Any], config
     escalation.schedule(application)
     purge.schedule(application, config)
     consents.schedule(application)
+    trends.schedule(application, config)

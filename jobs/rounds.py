@@ -11,7 +11,7 @@ from bot.checkins import rounds
 from bot.core.services import get_services
 from bot.isolation import periods as isolation
 from bot.reports import digest
-from bot.returns import release
+from bot.returns import opening, release
 
 INTERVAL_SECONDS = 15
 
@@ -25,6 +25,9 @@ async def run_rounds(context: ContextTypes.DEFAULT_TYPE) -> None:
     await isolation.release_due(svc, now)
     await release.release_due(svc, now)
     await release.warn_due(svc, now)
+    # A return whose opening stopped part-way is finished here, as are the declarations of
+    # people who linked an account after it opened.
+    await opening.ask_waiting(svc, now)
     await rounds.run_rounds(svc, now)
     # Right after closing, so the day's digest follows its last round without a second job.
     await digest.send_due(svc, now)

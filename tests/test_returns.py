@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 
 from bot.isolation.store import open_isolation
@@ -203,3 +204,62 @@ async def test_a_large_school_s_list_fits_one_message(harness: Harness) -> None:
     listing = (await users["D01"].wait_for_message(contains="返校名单", since=mark))["text"]
     assert len(listing) <= 4096
     assert "未申报 124" in listing and "另外还有 109 人" in listing
+
+
+def declarations(harness: Harness, user: FakeUser) -> int:
+    return sum(
+        1
+        for c in harness.api.calls
+        if c.method == "sendMessage"
+        and c.chat_id == user.id
+        and any(w in str(c.params.get("text")) for w in ("返校健康申报", "Return declaration"))
+    )
+
+
+async def test_an_opening_stopped_part_way_is_finished_without_asking_anyone_twice(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users = await school(harness, "S001", "S003", "A01")
+    [school_id] = (await store.schools_named(harness.svc.db, ["城关一中"])).values()
+    # The crash: the people were added to the return, and the process died before any of
+    # their declarations was queued.
+    async with harness.svc.db.transaction() as tx:
+        _, count = await store.open_return(
+            tx,
+            return_date=TOMORROW_BUT_ONE,
+            audience="school",
+            school_ids=[school_id],
+            class_id=None,
+            ending=False,
+            opened_by=None,
+            now=harness.svc.now(),
+        )
+    assert count == 4
+    # After the restart the rounds job finishes the opening, and running again asks nobody twice.
+    await harness.tick()
+    await harness.delivered()
+    await harness.tick()
+    await harness.delivered()
+    assert declarations(harness, users["S001"]) == 1
+    assert declarations(harness, users["S003"]) == 1
+
+
+async def test_a_return_opened_in_chunks_asks_everyone_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users = await school(harness, "S001", "S003", "A01")
+    # One person a transaction: the opening must go round its loop to reach everyone.
+    monkeypatch.setattr(opening, "CHUNK", 1)
+    mark = harness.api.mark()
+    await users["A01"].send_text("/return 12-02 初二(3)班")
+    opened = await users["A01"].wait_for_message(contains="返校安排", since=mark)
+    assert "3 人需要填写" in opened["text"] and "已发给 2 人" in opened["text"]
+    await harness.delivered()
+    await harness.tick()
+    await harness.delivered()
+    assert declarations(harness, users["S001"]) == 1
+    assert declarations(harness, users["S003"]) == 1
+    audited = await harness.svc.db.fetchone(
+        "SELECT COUNT(*) FROM audit WHERE action = 'return.open'"
+    )
+    assert audited is not None and audited[0] == 3

@@ -16,7 +16,8 @@ from bot.storage import people
 from tests.conftest import SHANGHAI
 from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
-from tests.steps import data
+from tests.steps import answer_checkin, data, school
+from tests.test_today import command
 
 BOARDING = SchoolPlan(
     name="实验小学",
@@ -177,3 +178,38 @@ def test_a_bad_school_plan_names_the_key(tmp_path: Path, text: str, message: str
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
         load_config(path)
+
+
+def slot_block(text: str, *times: str) -> list[str]:
+    """The /today lines of the slots at these times, as a school's own view shows them."""
+    return [line for line in text.splitlines() if any(f" {t}：" in line for t in times)]
+
+
+async def test_the_bureaus_today_shows_each_plans_rounds_with_each_schools_numbers(
+    planned: Harness,
+) -> None:
+    harness = planned
+    await harness.restart()
+    users = await school(harness, "S001", "S002", "S901", "A01", "T91", "B01")
+    harness.clock.set(datetime(2026, 11, 30, 7, 50, tzinfo=SHANGHAI))
+    await harness.tick()
+    await harness.delivered()
+    await answer_checkin(harness, "S001", temperature=38.6)
+    await answer_checkin(harness, "S901", temperature=36.5)
+
+    bureau = (await command(users["B01"], "/today"))["text"]
+    county = (await command(users["A01"], "/today"))["text"]
+    boarding = (await command(users["T91"], "/today"))["text"]
+    # Each plan under its own heading, with the numbers its schools' own /today shows.
+    assert "全区统一作息：" in bureau and "实验小学（本校作息）：" in bureau
+    assert "晨检 06:50：已完成 1 · 填写中 0 · 未作答 0（09:50 截止）" in bureau
+    assert "午检 12:10：还没开始" in bureau
+    assert "晨检 07:30：已完成 1 · 填写中 0 · 未作答 1（10:30 截止）" in bureau
+    assert "午检 12:30：还没开始" in bureau
+    for own, times in ((county, ("07:30", "12:30")), (boarding, ("06:50", "12:10"))):
+        lines = slot_block(own, *times)
+        assert len(lines) == 2 and all(line in bureau.splitlines() for line in lines)
+    assert bureau.index("全区统一作息") < bureau.index("07:30") < bureau.index("实验小学（本校")
+    assert bureau.index("实验小学（本校") < bureau.index("06:50")
+    # A school's own view keeps its one timetable, without a heading.
+    assert "作息" not in county and "作息" not in boarding

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.alerts.cards import AREA
+from bot.core.keyboard import callback
 from bot.storage import people
 from tests.harness import Harness
 from tests.seed import STAFF_CSV, STUDENTS_CSV, USER_IDS
@@ -103,3 +105,138 @@ def test_cli_isolates_and_releases_a_staff_member(tmp_path: Path) -> None:
     assert ended.returncode == 0 and "isolation ended" in ended.stdout, ended.stderr
     unknown = run_cli("isolation", "start", "T77", "--config", str(config))
     assert unknown.returncode == 1 and "nobody numbered or named 'T77'" in unknown.stderr
+
+
+async def test_an_isolated_teacher_gets_staff_wording_and_a_card_without_message_student(
+    harness: Harness,
+) -> None:
+    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
+    users = {
+        number: await harness.onboard(
+            number, user_id=USER_IDS[number], language_code="en" if number == "T02" else "zh"
+        )
+        for number in ("T01", "T02", "D01", "A01")
+    }
+    for number in ("T01", "T02"):
+        mark = harness.api.mark()
+        await users["A01"].send_text(f"/isolate {number}")
+        await users["A01"].wait_for_message(since=mark)
+    await at(harness, 7, 30)
+
+    # Both teachers type a fever and reach the note step: it names the school doctor.
+    steps = {}
+    for number, fever, none, face in (
+        ("T01", "38.6", "没有不适", "🙂"),
+        ("T02", "38.4", "No symptoms", "🙂"),
+    ):
+        teacher = users[number]
+        await teacher.wait_for_message(contains="36.5")
+        mark = harness.api.mark()
+        await teacher.send_text(fever)
+        step = await teacher.wait_for_message(contains=none, since=mark)
+        for label in (none, face):
+            mark = harness.api.mark()
+            await teacher.press(step["message_id"], data(step, label))
+            step = await teacher.wait_for_message(since=mark)
+        steps[number] = step
+    assert "校医" in steps["T01"]["text"] and "班主任" not in steps["T01"]["text"]
+    assert "school doctor" in steps["T02"]["text"]
+    assert "class teacher" not in steps["T02"]["text"]
+
+    # The summary after sending says who will be in touch: the doctor, not a class teacher.
+    mark = harness.api.mark()
+    await users["T01"].send_text("嗓子有点干")
+    summary = await users["T01"].wait_for_message(contains="提交", since=mark)
+    mark = harness.api.mark()
+    await users["T01"].press(summary["message_id"], data(summary, "提交"))
+    sent = await users["T01"].wait_for_message(contains="已提交", since=mark)
+    assert "校医" in sent["text"] and "班主任" not in sent["text"]
+
+    # The cards about a colleague have no "message student" button, in either language.
+    await harness.delivered()
+    cards = [
+        c
+        for c in harness.api.calls
+        if c.method == "sendMessage" and "教职工：" in str(c.params.get("text"))
+    ]
+    assert cards
+    for card in cards:
+        labels = [b["text"] for row in card.params["reply_markup"]["inline_keyboard"] for b in row]
+        assert "给学生发消息" not in labels and "Message student" not in labels
+        assert "打卡记录" in labels, labels
+    # The note was written to the school doctor: their ledger's staff sheet shows it, the
+    # school admin's only marks that there is one.
+    doctor_book = await ledger_of(users["D01"], "/ledger")
+    assert "嗓子有点干" in str(rows(doctor_book["教职工"]))
+    admin_book = await ledger_of(users["A01"], "/ledger")
+    assert "嗓子有点干" not in str([rows(admin_book[n]) for n in admin_book.sheetnames])
+
+    # A forged "message" press on a colleague's card is refused, and no relay opens.
+    doctor_card = next(c for c in cards if int(c.params["chat_id"]) == USER_IDS["D01"])
+    alert_id = int(data(doctor_card.result, "打卡记录").split(":")[1])
+    mark = harness.api.mark()
+    query = await users["D01"].press(
+        doctor_card.result["message_id"], callback(AREA, alert_id, "message")
+    )
+    refused = await users["D01"].answered(query)
+    assert refused.get("text") == "这个按钮已失效或不属于你，请使用最新的消息。"
+    assert not [c for c in harness.api.calls[mark:] if c.method == "sendMessage"]
+
+
+async def test_an_isolated_teacher_s_note_is_screened_and_reaches_doctor_and_admin_only(
+    harness: Harness,
+) -> None:
+    await harness.seed(staff_csv=STAFF_CSV, students_csv=STUDENTS_CSV)
+    users = {
+        number: await harness.onboard(number, user_id=USER_IDS[number], language_code="zh")
+        for number in ("T01", "T02", "D01", "C01", "A01", "S001")
+    }
+    mark = harness.api.mark()
+    await users["A01"].send_text("/isolate T01")
+    await users["A01"].wait_for_message(since=mark)
+    await at(harness, 7, 30)
+    teacher = users["T01"]
+    await teacher.wait_for_message(contains="36.5")
+    mark = harness.api.mark()
+    await teacher.send_text("36.6")
+    step = await teacher.wait_for_message(contains="没有不适", since=mark)
+    for label in ("没有不适", "🙂"):
+        mark = harness.api.mark()
+        await teacher.press(step["message_id"], data(step, label))
+        step = await teacher.wait_for_message(since=mark)
+    assert "校医" in step["text"]
+
+    mark = harness.api.mark()
+    await teacher.send_text("一个人关在酒店好几天了，我不想活了")
+    care = await teacher.wait_for_message(contains="12356", since=mark)
+    # Worded for an adult, with no button to a student counselor.
+    assert "心理老师" not in care["text"] and not care.get("reply_markup")
+    await harness.delivered()
+    cards = [
+        c
+        for c in harness.api.calls[mark:]
+        if c.method == "sendMessage" and "教职工：王老师" in str(c.params.get("text"))
+    ]
+    assert sorted(int(c.params["chat_id"]) for c in cards) == sorted(
+        [USER_IDS["D01"], USER_IDS["A01"]]
+    )
+    row = await harness.svc.db.fetchone(
+        "SELECT level FROM alerts WHERE kind = 'crisis' ORDER BY id DESC LIMIT 1"
+    )
+    assert row is not None and row[0] == "urgent"
+    # The note is still stored as the answer it was meant to be.
+    person = await people.person_by_telegram(harness.svc.db, USER_IDS["T01"])
+    assert person is not None
+    note = await harness.svc.db.fetchone(
+        "SELECT note FROM checkins WHERE student_id = ?", (person.id,)
+    )
+    assert note is not None and "不想活" in note[0]
+
+    # A teacher's work messages are not theirs to be screened: /msg to a student about a
+    # student's words raises nothing against the teacher.
+    before = await harness.svc.db.fetchone("SELECT COUNT(*) FROM alerts WHERE kind = 'crisis'")
+    mark = harness.api.mark()
+    await users["T02"].send_text("/msg S001 你上次说不想活了，老师很担心你")
+    await users["T02"].wait_for_message(since=mark)
+    after = await harness.svc.db.fetchone("SELECT COUNT(*) FROM alerts WHERE kind = 'crisis'")
+    assert before is not None and after is not None and tuple(after) == tuple(before)

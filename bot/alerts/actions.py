@@ -41,15 +41,20 @@ async def may_act(services: Services, viewer: Viewer, alert: store.Alert) -> boo
     return student is not None and covers_student(viewer, student)
 
 
-async def acknowledge(services: Services, alert_id: int, actor: Person) -> Action:
-    """Take the alert: the first "I'm on it" wins and every other card shows who took it."""
-    return await _act(services, alert_id, actor, "acknowledged")
+async def acknowledge(
+    services: Services, alert_id: int, actor: Person, *, from_chat: bool = True
+) -> Action:
+    """Take the alert: the first "I'm on it" wins and every other card shows who took it. From
+    the chat the actor's own card is edited by the press; from elsewhere it is redrawn too."""
+    return await _act(services, alert_id, actor, "acknowledged", from_chat=from_chat)
 
 
-async def resolve(services: Services, alert_id: int, actor: Person) -> Action:
+async def resolve(
+    services: Services, alert_id: int, actor: Person, *, from_chat: bool = True
+) -> Action:
     """Close the alert; a new signal of its kind will then raise a fresh one. The actor is
     then asked for the 处置情况 line."""
-    return await _act(services, alert_id, actor, "resolved")
+    return await _act(services, alert_id, actor, "resolved", from_chat=from_chat)
 
 
 # How long the next text of a staff member who resolved an alert is taken as its 处置情况 line.
@@ -153,7 +158,9 @@ async def label_not_concern(services: Services, alert_id: int, actor: Person) ->
     return await _act(services, alert_id, actor, NOT_CONCERN)
 
 
-async def _act(services: Services, alert_id: int, actor: Person, event: str) -> Action:
+async def _act(
+    services: Services, alert_id: int, actor: Person, event: str, *, from_chat: bool = True
+) -> Action:
     """Take, resolve or label the alert as the actor, record it, and redraw the other cards;
     the actor's own card comes back to be redrawn by the handler."""
     now = services.now()
@@ -176,7 +183,8 @@ async def _act(services: Services, alert_id: int, actor: Person, event: str) -> 
             await store.add_event(tx, alert_id, now, actor.id, event)
             if event == "resolved":
                 await store.ask_resolution(tx, actor.id, alert_id, now)
-            await refresh_cards(tx, services, fresh, info, now=now, skip_person=actor.id)
+            skip = actor.id if from_chat else None
+            await refresh_cards(tx, services, fresh, info, now=now, skip_person=skip)
     if done:
         log.info("alert %d %s by person %d", alert_id, event, actor.id)
         services.wake_outbox()

@@ -355,12 +355,23 @@ async def render_card(
     if guardian is not None:
         contact = family.contact_text(catalog, language, guardian)
         lines.append(t(language, "alerts.card.guardian", contact=contact))
-    buttons = _card_buttons(catalog, language, alert, call_guardian=guardian is not None)
+    buttons = _card_buttons(
+        catalog,
+        language,
+        alert,
+        call_guardian=guardian is not None,
+        student=info.person.is_student,
+    )
     return "\n".join(lines), buttons
 
 
 def _card_buttons(
-    catalog: Catalog, language: str, alert: store.Alert, *, call_guardian: bool = False
+    catalog: Catalog,
+    language: str,
+    alert: store.Alert,
+    *,
+    call_guardian: bool,
+    student: bool,
 ) -> Keyboard:
     def button(verb: str) -> Button:
         label = catalog.t(language, f"alerts.button.{VERBS[verb]}")
@@ -375,7 +386,9 @@ def _card_buttons(
     settled = call_guardian and alert.kind in SETTLED_BY_CALL and alert.state != "resolved"
     return Keyboard.of(
         first,
-        [button("message"), button("history")],
+        # The relay is the student-safeguarding channel (audited, counted in /contacts): a
+        # doctor or admin reaches an isolated colleague by phone, so their card has no button.
+        [button("message"), button("history")] if student else [button("history")],
         [button("call_guardian")] if settled else [],
         [button("not_concern")] if crisis else [],
     )

@@ -20,6 +20,7 @@ from bot.checkins.screens import (
     next_text,
     no_thermometer,
     refusal_text,
+    said,
     screen_for,
     screen_item,
     t,
@@ -111,14 +112,22 @@ def _by(person: Person) -> int | None:
     return person.id if person.role == "guardian" else None
 
 
+async def _child_name(svc: Services, person: Person, c: Checkin) -> str | None:
+    """The child's name when `person` answers someone else's check-in (a guardian), else None."""
+    if person.id == c.student_id:
+        return None
+    child = await people.person_by_id(svc.db, c.student_id)
+    return child.name if child else ""
+
+
 async def _screen_as(svc: Services, person: Person, language: str, c: Checkin) -> Screen:
     """The check-in's current step; for a guardian, headed with the child it is about and
     asked about the child."""
-    if person.id == c.student_id:
-        return screen_for(svc, language, c)
-    child = await people.person_by_id(svc.db, c.student_id)
-    name = child.name if child else ""
-    return screen_for(svc, language, c, child=name).with_text_above(for_child(svc, language, name))
+    name = await _child_name(svc, person, c)
+    screen = screen_for(svc, language, c, staff=person.is_staff, child=name)
+    if name is None:
+        return screen
+    return screen.with_text_above(for_child(svc, language, name))
 
 
 async def _apply(
@@ -258,7 +267,8 @@ async def typed(
         assert fresh is not None
         screen = await _screen_as(svc, student, language, fresh)
         if len(whole) > NOTE_MAX:
-            cut = t(svc, language, "note_cut", max=NOTE_MAX)
+            child = await _child_name(svc, student, checkin)
+            cut = said(svc, language, voiced("note_cut", student.is_staff), child, max=NOTE_MAX)
             screen = screen.with_text_above(cut)
         return Reply(screen=screen, new_message=True, checkin_id=checkin.id)
     return None
@@ -318,12 +328,9 @@ async def _typed_temperature(
     reading = parse_temperature(text)
     if not isinstance(reading, Reading):
         code = getattr(reading, "code", "not_a_number")
-        child = None
-        if student.id != checkin.student_id:
-            found = await people.person_by_id(svc.db, checkin.student_id)
-            child = found.name if found else ""
+        child = await _child_name(svc, student, checkin)
         screen = Screen(
-            voiced(svc, language, f"temp_error.{code}", child),
+            said(svc, language, f"temp_error.{code}", child),
             Keyboard.of((no_thermometer(svc, language, checkin.id, checkin.isolation_kind),)),
         )
         return Reply(screen=screen, new_message=True)
@@ -420,7 +427,7 @@ async def resume(
         if checkin is None:
             return Reply(screen=Screen(t(svc, language, "not_isolated")), new_message=True)
     return Reply(
-        screen=screen_for(svc, language, checkin, child=child),
+        screen=screen_for(svc, language, checkin, staff=student.is_staff, child=child),
         new_message=True,
         checkin_id=checkin.id,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.alerts import rules
-from bot.checkins.screens import voiced
+from bot.checkins.screens import said, t, voiced
 from bot.checkins.store.checkins import Checkin
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, enqueue, message
@@ -48,11 +48,12 @@ async def on_answer_stored(
 
 
 async def _red_flag_advice(svc: Services, c: Checkin, answerer: Person, language: str) -> str:
-    """What to do now, said to the student, or to the guardian who ticked it for the child."""
+    """What to do now: said to the student (or isolated staff member), or to the guardian who
+    ticked it for the child."""
     if answerer.id == c.student_id:
-        return voiced(svc, language, "red_flag_advice", None)
+        return t(svc, language, voiced("red_flag_advice", answerer.is_staff))
     child = await people.person_by_id(svc.db, c.student_id)
-    return voiced(svc, language, "red_flag_advice", child.name if child else "")
+    return said(svc, language, "red_flag_advice", child.name if child else "")
 
 
 async def on_settled(svc: Services, checkin_id: int) -> None:

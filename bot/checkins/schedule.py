@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -33,6 +34,14 @@ def plans(config: Config) -> list[tuple[str, Checkins]]:
 def plan_name(config: Config, school: str | None) -> str:
     """The plan a school's people follow: the school's name if it has one, else ''."""
     return school if school and config.plan(school) is not None else ""
+
+
+def plans_in_view(config: Config, schools: Iterable[str], round_plans: Iterable[str]) -> list[str]:
+    """The timetables a view over several schools shows, county first: those the schools of
+    its isolated people follow and those of the rounds they were asked in today; the county's
+    when there is none."""
+    wanted = {plan_name(config, school) for school in schools} | set(round_plans)
+    return [name for name, _ in plans(config) if name in wanted] or [""]
 
 
 def local_date(seconds: int, tz: ZoneInfo) -> str:

@@ -92,9 +92,11 @@ def next_text(
     return t(svc, language, key, next=when, **extra)
 
 
-def screen_for(svc: Services, language: str, c: Checkin, child: str | None = None) -> Screen:
-    """The check-in's current step; `child` names the child when a guardian answers for them,
-    so the questions speak to the parent about the child instead of to the child."""
+def screen_for(
+    svc: Services, language: str, c: Checkin, *, staff: bool, child: str | None = None
+) -> Screen:
+    """The check-in's current step; `staff` words it for an isolated staff member, `child`
+    (the child's name) for a guardian answering for them: to the parent, about the child."""
     header = header_text(svc, language, c.slot, c.scheduled_at)
     step = c.step
     if step == "temperature":
@@ -140,18 +142,18 @@ def screen_for(svc: Services, language: str, c: Checkin, child: str | None = Non
                 button(t(svc, language, "btn.done"), c.id, Verb.SYMPTOMS_DONE),
             ]
         )
-        ask = voiced(svc, language, "ask.symptoms", child)
+        ask = said(svc, language, "ask.symptoms", child)
         return Screen(f"{header}\n\n{ask}", Keyboard.of(*rows))
     if step == "mood":
         faces = (
             button(("·" + face + "·") if c.mood == i + 1 else face, c.id, Verb.MOOD, i + 1)
             for i, face in enumerate(MOODS)
         )
-        ask = voiced(svc, language, "ask.mood", child)
+        ask = said(svc, language, "ask.mood", child)
         return Screen(f"{header}\n\n{ask}", Keyboard.of(faces))
     if step == "screen":
         item = screen_item(c)
-        question = voiced(
+        question = said(
             svc,
             language,
             "ask.screen",
@@ -171,13 +173,13 @@ def screen_for(svc: Services, language: str, c: Checkin, child: str | None = Non
             for v in range(SCREEN_OPTIONS)
         )
         if item == 0:
-            intro = voiced(svc, language, "ask.screen_intro", child)
+            intro = said(svc, language, "ask.screen_intro", child)
             question = f"{intro}\n\n{question}"
         return Screen(f"{header}\n\n{question}", options)
     if step == "note":
         if c.note:
             return Screen(
-                f"{header}\n\n{voiced(svc, language, 'ask.note_kept', child)}",
+                f"{header}\n\n{said(svc, language, voiced('ask.note_kept', staff), child)}",
                 Keyboard.column(
                     (
                         button(
@@ -190,10 +192,10 @@ def screen_for(svc: Services, language: str, c: Checkin, child: str | None = Non
                 ),
             )
         return Screen(
-            f"{header}\n\n{voiced(svc, language, 'ask.note', child)}",
+            f"{header}\n\n{said(svc, language, voiced('ask.note', staff), child)}",
             Keyboard.of((button(t(svc, language, "btn.skip"), c.id, Verb.KEEP_NOTE),)),
         )
-    return _summary_screen(svc, language, c, header, child)
+    return _summary_screen(svc, language, c, header, staff, child)
 
 
 def temperature_screen(
@@ -214,7 +216,7 @@ def temperature_screen(
                 Verb.KEEP_TEMP,
             )
         )
-    ask = voiced(svc, language, f"ask.temperature.{kind}", child)
+    ask = said(svc, language, f"ask.temperature.{kind}", child)
     return Screen(f"{header}\n\n{ask}", Keyboard.of(row))
 
 
@@ -224,7 +226,7 @@ def no_thermometer(svc: Services, language: str, checkin_id: int, kind: str) -> 
 
 
 def _summary_screen(
-    svc: Services, language: str, c: Checkin, header: str, child: str | None
+    svc: Services, language: str, c: Checkin, header: str, staff: bool, child: str | None
 ) -> Screen:
     sep = t(svc, language, "list_separator")
     if c.symptoms is None:
@@ -248,8 +250,8 @@ def _summary_screen(
     ]
     closes = schedule.clock_time(c.closes_at, svc.tz)
     if c.status == "answered":
-        lines.append(voiced(svc, language, "summary.submitted", child, closes=closes))
-        lines += _in_touch(svc, language, c, child)
+        lines.append(said(svc, language, "summary.submitted", child, closes=closes))
+        lines += _in_touch(svc, language, c, staff, child)
         buttons: tuple[Button, ...] = (button(t(svc, language, "btn.edit"), c.id, Verb.EDIT),)
     else:
         lines.append(t(svc, language, "summary.check", closes=closes))
@@ -260,16 +262,18 @@ def _summary_screen(
     return Screen("\n".join(lines), Keyboard.of(buttons))
 
 
-def _in_touch(svc: Services, language: str, c: Checkin, child: str | None) -> list[str]:
+def _in_touch(
+    svc: Services, language: str, c: Checkin, staff: bool, child: str | None
+) -> list[str]:
     """An abnormal answer is not just "submitted": say who will be in touch."""
     current = dataclasses.replace(checkin_store.facts(c), screen=rules.partial_screen(c.screen))
     signals = rules.evaluate_answers(current, rules.Thresholds.from_config(svc.config.alerts))
     kinds = {s.kind for s in signals}
     lines = []
     if kinds & {rules.AlertKind.FEVER, rules.AlertKind.SYMPTOMS}:
-        lines.append(voiced(svc, language, "summary.in_touch_health", child))
+        lines.append(said(svc, language, voiced("summary.in_touch_health", staff), child))
     if rules.AlertKind.SCREEN in kinds:
-        lines.append(voiced(svc, language, "summary.in_touch_counselor", child))
+        lines.append(said(svc, language, voiced("summary.in_touch_counselor", staff), child))
     return lines
 
 
@@ -325,16 +329,22 @@ def number(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
 
-def t(svc: Services, language: str, key: str, **params: Any) -> str:
-    return svc.catalog.t(language, f"checkin.{key}", **params)
+def voiced(key: str, staff: bool) -> str:
+    """A student's wording, or its twin in the staff table: an isolated teacher has no class
+    teacher, and what they write and answer reaches the school doctor."""
+    return f"staff.{key.rsplit('.', 1)[-1]}" if staff else key
 
 
-def voiced(svc: Services, language: str, key: str, child: str | None, **params: Any) -> str:
-    """A text that asks about the person checked in: to the student, or, when a guardian
-    answers for a child, to the guardian about that child (the catalogs' checkin.guardian.*)."""
+def said(svc: Services, language: str, key: str, child: str | None, **params: Any) -> str:
+    """A text that asks about the person checked in: as it is, or, when a guardian answers
+    for a child, its twin in the guardian table, said to the parent about that child."""
     if child is None:
         return t(svc, language, key, **params)
     return t(svc, language, f"guardian.{key}", name=child, **params)
+
+
+def t(svc: Services, language: str, key: str, **params: Any) -> str:
+    return svc.catalog.t(language, f"checkin.{key}", **params)
 
 
 def for_child(svc: Services, language: str, name: str) -> str:

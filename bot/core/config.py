@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.symptoms import RED_FLAGS, SYMPTOMS
@@ -261,6 +262,21 @@ class Guardians:
 
 
 @dataclass(frozen=True)
+class Dashboard:
+    """The staff dashboard (a Telegram Mini App) served by the bot's own process."""
+
+    enabled: bool = False
+    # The HTTPS address Telegram opens (a reverse proxy in front of listen:port).
+    public_url: str = ""
+    listen: str = "127.0.0.1"
+    port: int = 8090
+    # How old a Mini App's initData may be when it is exchanged for a session.
+    init_data_max_age_seconds: int = 3600
+    session_minutes: int = 60
+    login_link_minutes: int = 5
+
+
+@dataclass(frozen=True)
 class Config:
     general: General = field(default_factory=General)
     telegram: Telegram = field(default_factory=Telegram)
@@ -278,6 +294,7 @@ class Config:
     returns: Returns = field(default_factory=Returns)
     schools: tuple[SchoolPlan, ...] = ()
     guardians: Guardians = field(default_factory=Guardians)
+    dashboard: Dashboard = field(default_factory=Dashboard)
     source: str = "<defaults>"
 
     def plan(self, school: str | None) -> SchoolPlan | None:
@@ -381,6 +398,24 @@ def _shown(value: Any) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
+def _check_dashboard(dashboard: Dashboard, where: str) -> None:
+    if not dashboard.enabled:
+        return
+    url = urlsplit(dashboard.public_url)
+    # Telegram opens Mini Apps over HTTPS only; plain HTTP is for a browser on this machine.
+    local = url.hostname in ("127.0.0.1", "localhost", "::1")
+    if not url.hostname or not (url.scheme == "https" or (url.scheme == "http" and local)):
+        raise ConfigError(
+            f"{where}: 'dashboard.public_url' must be the dashboard's https:// address when "
+            f"'dashboard.enabled' is true, got {dashboard.public_url!r}"
+        )
+    if not 0 <= dashboard.port <= 65535:
+        raise ConfigError(f"{where}: 'dashboard.port' must be a TCP port")
+    for name in ("init_data_max_age_seconds", "session_minutes", "login_link_minutes"):
+        if getattr(dashboard, name) < 1:
+            raise ConfigError(f"{where}: 'dashboard.{name}' must be at least 1")
+
+
 def _check_semantics(config: Config, where: str) -> None:
     try:
         ZoneInfo(config.general.timezone)
@@ -402,6 +437,7 @@ def _check_semantics(config: Config, where: str) -> None:
         raise ConfigError(f"{where}: 'storage.synchronous' must be FULL, NORMAL or EXTRA")
     if config.contact.reply_route_days < 1:
         raise ConfigError(f"{where}: 'contact.reply_route_days' must be at least 1")
+    _check_dashboard(config.dashboard, where)
     _check_checkins(config.checkins, where, "checkins")
     returns = config.returns
     if not returns.questions_zh_cn or len(returns.questions_zh_cn) != len(returns.questions_en):

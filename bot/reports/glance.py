@@ -43,6 +43,8 @@ class SlotLine:
     waiting: int = 0
     missed: int = 0
     by_guardian: int = 0
+    # The timetable the slot is of: '' for the county's, else the school with its own plan.
+    plan: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,9 @@ def slot_lines(
     rounds: Sequence[Round],
     answers: Sequence[DayCheckin],
     now: int,
+    plan: str = "",
 ) -> tuple[SlotLine, ...]:
+    """The plan's slots with their rounds' counts; answers of other rounds are left out."""
     by_slot = {r.slot: r for r in rounds}
     by_round: dict[int, list[DayCheckin]] = defaultdict(list)
     for c in answers:
@@ -107,7 +111,7 @@ def slot_lines(
     for slot in planned:
         found = by_slot.get(slot.name)
         if found is None:
-            lines.append(SlotLine(slot.name, slot.opens_at, slot.closes_at, "upcoming"))
+            lines.append(SlotLine(slot.name, slot.opens_at, slot.closes_at, "upcoming", plan=plan))
             continue
         if found.state == "not_sent":
             state = "not_sent"
@@ -128,6 +132,7 @@ def slot_lines(
                 waiting=sum(c.status == "open" and not c.started for c in rows),
                 missed=sum(c.status == "missed" for c in rows),
                 by_guardian=sum(c.status == "answered" and c.by_guardian for c in rows),
+                plan=plan,
             )
         )
     return tuple(lines)
@@ -251,7 +256,13 @@ def _slot_texts(
     summary: DaySummary, catalog: Catalog, language: str, tz_clock: dict[int, str]
 ) -> list[str]:
     lines = []
+    # Several timetables (a bureau over schools with plans of their own): each under a heading.
+    headed = len({line.plan for line in summary.slots}) > 1
+    heading: str | None = None
     for line in summary.slots:
+        if headed and line.plan != heading:
+            heading = line.plan
+            lines.append(plan_heading(catalog, language, line.plan))
         counts = catalog.t(
             language,
             f"today.slot.{line.state}",
@@ -275,10 +286,17 @@ def _slot_texts(
     return lines
 
 
+def plan_heading(catalog: Catalog, language: str, plan: str) -> str:
+    """The heading over one timetable's slots: the county's, or a school's own."""
+    if not plan:
+        return catalog.t(language, "today.plan_county")
+    return catalog.t(language, "today.plan_school", school=plan)
+
+
 def _flagged_texts(summary: DaySummary, catalog: Catalog, language: str) -> list[str]:
     lines = [catalog.t(language, "today.flagged", count=len(summary.flagged))]
     for f in summary.flagged[:MAX_LISTED]:
-        why = separator(language).join(_reason(catalog, language, r) for r in f.reasons)
+        why = separator(language).join(reason_text(catalog, language, r) for r in f.reasons)
         lines.append(
             catalog.t(
                 language,
@@ -297,7 +315,7 @@ def separator(language: str) -> str:
     return "、" if language == "zh-CN" else ", "
 
 
-def _reason(catalog: Catalog, language: str, reason: Reason) -> str:
+def reason_text(catalog: Catalog, language: str, reason: Reason) -> str:
     if reason.code == "alert":
         return catalog.t(
             language,

@@ -82,6 +82,8 @@ class Request:
     now: int
     # Whether a sheet of isolated staff is added: for the school doctor and administrators.
     staff: bool = False
+    # Isolated staff write their check-in notes to the school doctor, who reads them there.
+    staff_notes: bool = False
 
 
 @dataclass(frozen=True)
@@ -349,7 +351,7 @@ async def export_ledger_file(
 
 async def _staff_data(db: Database, request: Request, tz: ZoneInfo) -> LedgerData:
     """Isolated staff of the request's scope, for their own sheet; their notes are addressed to
-    nobody who reads a ledger, so only the mark is shown."""
+    the school doctor, so anyone else sees only the mark."""
     return await read_ledger(
         db,
         scope=replace(request.scope, staff=True),
@@ -357,7 +359,7 @@ async def _staff_data(db: Database, request: Request, tz: ZoneInfo) -> LedgerDat
         date_to=request.date_to,
         tz=tz,
         counselor=False,
-        note_text=False,
+        note_text=request.staff_notes,
     )
 
 

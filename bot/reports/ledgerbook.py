@@ -313,7 +313,9 @@ class LedgerBook:
     def add_staff(self, rows: Sequence[LedgerRow], data: LedgerData) -> None:
         """The sheet of isolated staff (教职工), after the days: one row per check-in."""
         words = self._words
-        columns = (*STAFF_COLUMNS, *SLOT_COLUMNS, *STAFF_TAIL)
+        # Staff write their notes to the school doctor: only the doctor's sheet has the column.
+        notes = ("note_text",) if data.note_text else ()
+        columns = (*STAFF_COLUMNS, *SLOT_COLUMNS, *notes, *STAFF_TAIL)
         sheet = self._book.sheet(
             words("staffviews.sheet.staff"), [WIDTHS.get(c, 10) for c in columns]
         )
@@ -339,6 +341,8 @@ class LedgerBook:
             )
             levels = {len(cells) + offset: level for offset, level in slot_levels.items()}
             cells += slot_cells
+            if notes:
+                cells.append(row.note)
             alerts = _day_alerts([row], data)
             if alerts:
                 levels[len(cells)] = max(alerts, key=lambda a: LEVEL_ORDER.get(a.level, 0)).level

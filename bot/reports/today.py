@@ -42,12 +42,12 @@ def local_day(svc: Services, now: int) -> date:
 
 
 async def summarize(
-    svc: Services, scope: Scope, now: int, *, by_school: bool, plan: str = ""
+    svc: Services, scope: Scope, now: int, *, by_school: bool, plan: str | None = None
 ) -> DaySummary:
     """Today in the scope, as of `now`, with the slots of the plan the scope follows (its
-    school's own, or the county's)."""
+    school's own, or the county's ''); with None, a scope over several schools, the slots of
+    every plan its people follow, each plan's apart."""
     day = local_day(svc, now)
-    planned = schedule.slot_times(svc.config.checkins_for(plan or None), day, svc.tz)
     rounds = await store.rounds_on(svc.db, day.isoformat(), plan)
     answers = await store.day_checkins(svc.db, day.isoformat(), scope)
     students = await store.isolated_students(svc.db, scope, now)
@@ -55,6 +55,27 @@ async def summarize(
     midnight, _ = day_bounds(day, day, svc.tz)
     contacted = await store.contacted_since(svc.db, scope, midnight)
     isolated_ids = {s.id for s in students}
+    plan_of_round = {r.id: r.plan for r in rounds}
+    plans = (
+        [plan]
+        if plan is not None
+        else schedule.plans_in_view(
+            svc.config,
+            {s.school_name for s in students},
+            {plan_of_round[c.round_id] for c in answers if c.round_id in plan_of_round},
+        )
+    )
+    slots = tuple(
+        line
+        for p in plans
+        for line in slot_lines(
+            schedule.slot_times(svc.config.checkins_for(p or None), day, svc.tz),
+            [r for r in rounds if r.plan == p],
+            answers,
+            now,
+            p,
+        )
+    )
     flagged = flag_students(
         students,
         [c for c in answers if c.student_id in isolated_ids],
@@ -65,7 +86,7 @@ async def summarize(
     return DaySummary(
         day.isoformat(),
         len(students),
-        slot_lines(planned, rounds, answers, now),
+        slots,
         flagged,
         tuple(s for s in students if s.id not in contacted),
         school_lines(students, flagged) if by_school else (),
@@ -79,6 +100,16 @@ async def plan_of_school(svc: Services, school_id: int | None) -> str:
         return ""
     names = dict(await store.school_ids(svc.db))
     return schedule.plan_name(svc.config, names.get(school_id))
+
+
+async def plan_of_view(svc: Services, viewer: Viewer, scope: Scope) -> str | None:
+    """The one plan a viewer's scope follows, or None for a scope over several schools (a
+    bureau admin, a liaison or a counselor of more than one), which sees every plan's."""
+    if scope.class_ids is not None:
+        return await plan_of_school(svc, viewer.person.school_id)
+    if scope.school_ids is None or len(scope.school_ids) != 1:
+        return None
+    return await plan_of_school(svc, next(iter(scope.school_ids)))
 
 
 def clock_labels(svc: Services, summary: DaySummary) -> dict[int, str]:
@@ -121,7 +152,7 @@ async def view_today(svc: Services, viewer: Viewer, language: str) -> TodayView 
     if scope is None:
         return None
     now = svc.now()
-    plan = await plan_of_school(svc, viewer.person.school_id)
+    plan = await plan_of_view(svc, viewer, scope)
     summary = await summarize(svc, scope, now, by_school=viewer.is_bureau_admin, plan=plan)
     if viewer.role == "doctor":
         summary = health_only(summary)
@@ -195,9 +226,7 @@ async def remind_unanswered(svc: Services, viewer: Viewer, round_id: int) -> Rem
         return None
     now = svc.now()
     day = local_day(svc, now)
-    rounds = await store.rounds_on(
-        svc.db, day.isoformat(), await plan_of_school(svc, viewer.person.school_id)
-    )
+    rounds = await store.rounds_on(svc.db, day.isoformat(), await plan_of_view(svc, viewer, scope))
     found = next((r for r in rounds if r.id == round_id), None)
     if found is None:
         return None

@@ -81,7 +81,29 @@ async def open_return(
     if added.rowcount == 0:
         # Nobody to bring back: no return is left behind for the bureau to watch.
         await tx.execute("DELETE FROM returns WHERE id = ?", (return_id,))
+        return return_id, 0
+    # One statement, so the audit trail of who was added is written with them.
+    await tx.execute(
+        "INSERT INTO audit (at, actor_id, action, student_id, scope)"
+        " SELECT ?, ?, 'return.open', person_id, ? FROM return_people WHERE return_id = ?",
+        (now, opened_by, f"return:{return_id} {return_date} {audience}", return_id),
+    )
     return return_id, added.rowcount
+
+
+async def not_asked(db: Database, *, limit: int) -> list[tuple[int, int]]:
+    """(return id, person id) of people waiting in an open return whose declaration is not in
+    the outbox yet: those left when opening stopped part-way, and those who linked since."""
+    rows = await db.fetchall(
+        "SELECT rp.return_id, rp.person_id FROM return_people rp"
+        " JOIN returns r ON r.id = rp.return_id JOIN people p ON p.id = rp.person_id"
+        " WHERE r.released_at IS NULL AND rp.status = 'waiting' AND p.chat_id IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM outbox o"
+        "  WHERE o.dedup_key = 'rt:' || rp.return_id || ':' || rp.person_id || ':ask')"
+        " ORDER BY rp.return_id, rp.person_id LIMIT ?",
+        (limit,),
+    )
+    return [(r[0], r[1]) for r in rows]
 
 
 async def returning(
@@ -89,6 +111,7 @@ async def returning(
     *,
     return_id: int | None = None,
     person_id: int | None = None,
+    person_ids: list[int] | None = None,
     school_ids: frozenset[int] | None = None,
     open_only: bool = True,
 ) -> list[Returning]:
@@ -99,6 +122,9 @@ async def returning(
     if person_id is not None:
         where.append("rp.person_id = ?")
         params.append(person_id)
+    if person_ids is not None:
+        where.append(f"rp.person_id IN ({','.join('?' * len(person_ids)) or 'NULL'})")
+        params += person_ids
     if school_ids is not None:
         where.append(f"rp.school_id IN ({','.join('?' * len(school_ids)) or 'NULL'})")
         params += sorted(school_ids)

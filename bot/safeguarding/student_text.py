@@ -44,6 +44,24 @@ async def screen_student_text(
     forwarded message is someone else's words: a hit in it is a report about that person."""
     if not student.is_student or not text:
         return None
+    return await _screen(services, student, text, source, forwarded=forwarded, staff=False)
+
+
+async def screen_staff_note(
+    services: Services, person: Person, text: str, source: str
+) -> Screened | None:
+    """Screen the check-in note of an isolated staff member (their own words, to the school
+    doctor); returns the hit, or None. Their alert goes where all their alerts go: the school
+    doctor and the school admin. An urgent hit gets them the hotlines, worded for an adult and
+    without the button to a counselor, whose conversations are for students."""
+    if not person.is_staff or not text:
+        return None
+    return await _screen(services, person, text, source, forwarded=False, staff=True)
+
+
+async def _screen(
+    services: Services, student: Person, text: str, source: str, *, forwarded: bool, staff: bool
+) -> Screened | None:
     hit = crisis.screen_text(text)
     if hit is None:
         return None
@@ -57,8 +75,16 @@ async def screen_student_text(
     ref = f"{source}:{student.id}:{now}:{digest(text)}"
     urgent = hit.tier == "urgent"
     language = student.language or services.config.general.language
-    answer: tuple[str, Keyboard] | None = None
-    if urgent:
+    answer: tuple[str, Keyboard | None] | None = None
+    if staff:
+        if urgent:
+            key = (
+                "alerts.crisis.reply_staff"
+                if hit.about == "self"
+                else "alerts.crisis.reply_staff_other"
+            )
+            answer = services.catalog.t(language, key, hotlines=hotlines(services, language)), None
+    elif urgent:
         answer = crisis_reply(services, language, about=hit.about)
     elif services.config.crisis.concern_offer_talk:
         answer = concern_offer(services, language, about=hit.about)
@@ -100,7 +126,7 @@ async def screen_student_text(
             },
         )
     # The id lets an operator find the alert; what kind of crisis is health data, not for logs.
-    log.warning("crisis language from student %d", student.id)
+    log.warning("crisis language from %s %d", "staff" if staff else "student", student.id)
     services.wake_outbox()
     return Screened(hit.tier, answered)
 

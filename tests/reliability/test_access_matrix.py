@@ -13,16 +13,18 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.core.access import Viewer
+from bot.core.clock import FakeClock
 from bot.people import departures
 from bot.safeguarding import review as crisis_review
 from bot.safeguarding import student_text
 from bot.storage import people
-from tests.fakeapi import FakeUser
+from tests.fakeapi import FakeBotAPI, FakeUser
 from tests.harness import Harness
 from tests.reliability.scene import FEVERISH, open_morning
 from tests.seed import GUARDIANS_CSV, STAFF_CSV, STUDENTS_CSV, USER_IDS
@@ -649,6 +651,13 @@ TABLE: list[Row] = [
         {"student": NA, **staff(BAD), "unbound": NB},
     ),
     Row("td:x", None, {"student": BAD, **staff(BAD), "unbound": NB}),
+    # The dashboard's login link (off in this matrix's config; its endpoints have their own
+    # table below, with the dashboard on).
+    Row(
+        "/web",
+        None,
+        {"student": NA, **staff(("refused", "dashboard.web.disabled")), "unbound": NB},
+    ),
     # Admins' figures and audit trail: everyone else is refused; a school admin reads only
     # their own school's students and staff.
     Row(
@@ -1124,3 +1133,103 @@ async def test_every_action_in_a_group_gives_the_group_nothing(harness: Harness)
         problems.append("a binding changed")
     assert not problems, "\n".join(problems)
     assert group.chat.left
+
+
+# --- the dashboard's endpoints ------------------------------------------------------------------
+
+# (method, path, scope of its student, HTTP status per role). {id} is the scope's student,
+# {alert} their fever alert, {school} the other school (the one a school's staff do not cover).
+# Students, guardians and strangers get no session at all: every endpoint answers them 401.
+OPEN = 200
+DONE = 303
+WEB_ENDPOINTS: list[tuple[str, str, str | None, dict[str, int]]] = [
+    ("GET", "/today", None, dict.fromkeys(STAFF, OPEN)),
+    (
+        "GET",
+        "/today?school={school}",
+        None,
+        {**dict.fromkeys(STAFF, 403), "bureau_admin": OPEN},
+    ),
+    ("GET", "/alerts", None, dict.fromkeys(STAFF, OPEN)),
+    ("GET", "/students/{id}", "own", dict.fromkeys(STAFF, OPEN)),
+    ("GET", "/students/{id}", "other", dict.fromkeys(STAFF, 404)),
+    ("GET", "/students/{id}", "other_free", dict.fromkeys(STAFF, 404)),
+    ("GET", "/trends", None, dict.fromkeys(STAFF, OPEN)),
+    (
+        "GET",
+        "/trends?school={school}",
+        None,
+        {**dict.fromkeys(STAFF, 403), "bureau_admin": OPEN},
+    ),
+    ("GET", "/ledger", None, dict.fromkeys(STAFF, OPEN)),
+    ("GET", "/ledger.xlsx?from=2026-11-30&to=2026-11-30", None, dict.fromkeys(STAFF, OPEN)),
+    (
+        "GET",
+        "/notices",
+        None,
+        {**dict.fromkeys(STAFF, OPEN), "doctor": 403, "counselor": 403},
+    ),
+    ("POST", "/today/remind", None, dict.fromkeys(STAFF, 403)),
+    ("POST", "/notices/999/remind", None, dict.fromkeys(STAFF, 403)),
+    ("POST", "/alerts/{alert}/ack", "other", dict.fromkeys(STAFF, 403)),
+    ("POST", "/alerts/{alert}/resolve", "other", dict.fromkeys(STAFF, 403)),
+    ("POST", "/alerts/{alert}/ack", "own", dict.fromkeys(STAFF, DONE)),
+    ("POST", "/alerts/{alert}/resolve", "own", dict.fromkeys(STAFF, DONE)),
+]
+
+
+@pytest.mark.parametrize("role", (*STAFF, "student", "unbound"))
+async def test_dashboard_endpoints(
+    tmp_path: Path, api: FakeBotAPI, clock: FakeClock, role: str
+) -> None:
+    """Every dashboard endpoint × every role, own and other scope: the status each must get,
+    no refused action changing anything, and no page naming a student outside the scope."""
+    from tests.webapp import client, csrf_of, dashboard_config, init_data, launch
+
+    api.now = lambda: clock.now().timestamp()
+    harness = Harness(dashboard_config(tmp_path, api), api, clock)
+    await harness.start()
+    try:
+        school = await open_school(harness, role)
+        base = harness.config.dashboard.public_url
+        other_school = int(
+            await harness.svc.db.scalar("SELECT id FROM schools WHERE name = '实验小学'")
+        )
+        user_id = UNBOUND_ID if role == "unbound" else USER_IDS[ACTOR[role]]
+        problems = []
+        async with client() as http:
+            signed = await launch(http, harness, init_data(user_id, harness.svc.now()))
+            if role not in STAFF:
+                assert signed.status == 401
+            csrf = ""
+            if role in STAFF:
+                async with http.get(f"{base}/ledger") as r:
+                    csrf = csrf_of(await r.text())
+            for method, path, scope, expect in WEB_ENDPOINTS:
+                if role == "bureau_admin" and scope in OUTSIDE:
+                    continue
+                target = TARGETS[scope][role] if scope else "S001"
+                url = base + path.format(
+                    id=school.ids[target],
+                    alert=school.alerts.get(target, 0),
+                    school=other_school,
+                )
+                want = expect.get(role, 401)
+                before = await snapshot(harness)
+                data = {"csrf": csrf, "round": "999"} if method == "POST" else None
+                async with http.request(method, url, data=data, allow_redirects=False) as r:
+                    got, body = r.status, await r.text(errors="replace")
+                    if r.headers.get("Cache-Control") != "no-store":
+                        problems.append(f"{role} {method} {path}: cacheable")
+                if got != want:
+                    problems.append(f"{role} {method} {path} ({scope}): {got}, expected {want}")
+                after = await snapshot(harness)
+                if want != DONE:
+                    for name in ("isolation", "alert", "checkin", "notice", "contact"):
+                        if before[name] != after[name]:
+                            problems.append(f"{role} {method} {path}: {name} changed")
+                if got == OPEN and "html" in r.headers.get("Content-Type", ""):
+                    problems += [f"{role} {path}: leak {x}" for x in leaks(role, [body], "")]
+        assert not problems, "\n".join(problems)
+    finally:
+        await harness.stop()

@@ -55,12 +55,18 @@ class Recipient:
     school_id: int | None
 
 
-async def rounds_on(db: Database, local_date: str, plan: str = "") -> list[Round]:
-    """The day's rounds of one plan: the county's ('') or a school's own (一校一策)."""
-    rows = await db.fetchall(
-        "SELECT * FROM rounds WHERE local_date = ? AND plan = ? ORDER BY slot_index",
-        (local_date, plan),
-    )
+async def rounds_on(db: Database, local_date: str, plan: str | None = "") -> list[Round]:
+    """The day's rounds of one plan: the county's ('') or a school's own (一校一策); of every
+    plan with None."""
+    if plan is None:
+        rows = await db.fetchall(
+            "SELECT * FROM rounds WHERE local_date = ? ORDER BY plan, slot_index", (local_date,)
+        )
+    else:
+        rows = await db.fetchall(
+            "SELECT * FROM rounds WHERE local_date = ? AND plan = ? ORDER BY slot_index",
+            (local_date, plan),
+        )
     return [Round.from_row(r) for r in rows]
 
 
