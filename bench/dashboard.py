@@ -27,6 +27,8 @@ from bot.core.config import Config
 from bot.core.i18n import Catalog
 from bot.core.services import Services
 from bot.dashboard import pages
+from bot.dashboard.views import today as today_view
+from bot.dashboard.views import trends as trends_view
 from bot.people.viewer import viewer
 from bot.storage.db import Database
 from bot.storage.people import person_by_id
@@ -179,11 +181,11 @@ async def main_async(students: int, repeat: int) -> None:
             first = FIRST.isoformat()
 
             async def today_page() -> None:
-                page = await pages.today_page(svc, county, t, "csrf", None)
+                page = await today_view.today_page(svc, county, t, "csrf", None)
                 assert page is not None and f"第{-(-students // PER_SCHOOL)}中学" in page.body
 
             async def trends_page() -> None:
-                page = await pages.trends_page(svc, county, t, None)
+                page = await trends_view.trends_page(svc, county, t, None)
                 assert page is not None
 
             async def today_baseline() -> None:
@@ -202,7 +204,7 @@ async def main_async(students: int, repeat: int) -> None:
                 )
 
             started = time.perf_counter()
-            counted = await pages.count_closed_days(svc, svc.now())
+            counted = await trends_view.count_closed_days(svc, svc.now())
             nightly = (time.perf_counter() - started) * 1000
             assert counted >= DAYS - 1, counted
             started = time.perf_counter()

@@ -10,7 +10,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.core.config import Config
 from bot.core.services import get_services
-from bot.dashboard import pages
+from bot.dashboard.views import trends as trends_view
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 async def count_trends(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Count the closed days the trend view has not counted yet."""
     svc = get_services(context.bot_data)
-    counted = await pages.count_closed_days(svc, svc.now())
+    counted = await trends_view.count_closed_days(svc, svc.now())
     if counted:
         log.info("dashboard trends: %d day(s) counted", counted)
 

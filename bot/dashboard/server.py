@@ -20,6 +20,11 @@ from bot.alerts import actions as alerts
 from bot.core.access import covers_student, may_see_screen_scores, reads_notes
 from bot.core.services import Services
 from bot.dashboard import pages, sessions, store
+from bot.dashboard.views import alerts as alerts_view
+from bot.dashboard.views import files as files_view
+from bot.dashboard.views import student as student_view
+from bot.dashboard.views import today as today_view
+from bot.dashboard.views import trends as trends_view
 from bot.notices import receipts, reminders
 from bot.reports import ledger, today
 from bot.reports.ledger import RangeError
@@ -210,7 +215,7 @@ async def show_today(request: web.Request) -> web.Response:
     svc = _svc(request)
     t = pages.Texts(svc, pages.language_of(svc, current.viewer))
     school = _int(request.query.get("school"))
-    page = await pages.today_page(svc, current.viewer, t, current.csrf, school)
+    page = await today_view.today_page(svc, current.viewer, t, current.csrf, school)
     if page is None:
         raise _refusal(svc, 403, "refused.scope")
     return _html(_page(svc, current, page, _done(request, svc, current)))
@@ -239,7 +244,7 @@ async def show_alerts(request: web.Request) -> web.Response:
     current = await _current(request)
     svc = _svc(request)
     t = pages.Texts(svc, pages.language_of(svc, current.viewer))
-    page = await pages.alerts_page(svc, current.viewer, t, current.csrf)
+    page = await alerts_view.alerts_page(svc, current.viewer, t, current.csrf)
     return _html(_page(svc, current, page, _done(request, svc, current)))
 
 
@@ -279,7 +284,7 @@ async def show_student(request: web.Request) -> web.Response:
     page = (
         None
         if student_id is None
-        else await pages.student_page(svc, current.viewer, t, student_id)
+        else await student_view.student_page(svc, current.viewer, t, student_id)
     )
     if page is None:
         raise _refusal(svc, 404, "refused.student")
@@ -290,7 +295,7 @@ async def show_trends(request: web.Request) -> web.Response:
     current = await _current(request)
     svc = _svc(request)
     t = pages.Texts(svc, pages.language_of(svc, current.viewer))
-    page = await pages.trends_page(svc, current.viewer, t, _int(request.query.get("school")))
+    page = await trends_view.trends_page(svc, current.viewer, t, _int(request.query.get("school")))
     if page is None:
         raise _refusal(svc, 403, "refused.scope")
     return _html(_page(svc, current, page))
@@ -300,7 +305,7 @@ async def show_ledger(request: web.Request) -> web.Response:
     current = await _current(request)
     svc = _svc(request)
     t = pages.Texts(svc, pages.language_of(svc, current.viewer))
-    return _html(_page(svc, current, pages.ledger_page(svc, t), _done(request, svc, current)))
+    return _html(_page(svc, current, files_view.ledger_page(svc, t), _done(request, svc, current)))
 
 
 async def download_ledger(request: web.Request) -> web.Response:
@@ -354,7 +359,7 @@ async def show_notices(request: web.Request) -> web.Response:
     if current.viewer.role not in ("teacher", "admin"):
         raise _refusal(svc, 403, "refused.scope")
     t = pages.Texts(svc, pages.language_of(svc, current.viewer))
-    page = await pages.notices_page(svc, current.viewer, t, current.csrf)
+    page = await files_view.notices_page(svc, current.viewer, t, current.csrf)
     return _html(_page(svc, current, page, _done(request, svc, current)))
 
 
