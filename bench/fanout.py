@@ -4,6 +4,13 @@ Run from the repository root: `.venv/bin/python -m bench.fanout` (about four min
 The fake API runs in its own process and answers 429 whenever a limit is broken. Printed as one
 table, with a baseline measured in the same run: python-telegram-bot's AIORateLimiter
 (max_retries=3) sending through the same fake API.
+
+With `--guardians G` (and `--students N`, default 60,000) a fourth run (d) builds the district
+of bench.population with G children answered by a guardian (家长代答), opens the morning round
+with the real rounds job (`bot.checkins.rounds.run_rounds`: one prompt per student, the
+guardian-answered ones in their guardian's chat) and delivers it at `--round-rate` per second
+(the budget a 60,000 round at 30/s would take 33 minutes to show), with urgent alerts raised
+meanwhile.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
+from bench import population
+from bot.checkins.rounds import run_rounds
 from bot.core.clock import FakeClock, epoch
 from bot.core.config import Config, Delivery
 from bot.core.i18n import Catalog
@@ -60,10 +69,13 @@ class Run:
     cpu_per_1000: float = 0.0
     alert_p50: float | None = None
     alert_p99: float | None = None
+    note: str = ""
 
 
 @asynccontextmanager
-async def fake_api(global_rate: float, users: int) -> AsyncIterator[str]:
+async def fake_api(
+    global_rate: float, users: int, first_user: int = FIRST_USER
+) -> AsyncIterator[str]:
     """Start `python -m tests.fakeapi` enforcing limits; yield its base URL."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -73,7 +85,7 @@ async def fake_api(global_rate: float, users: int) -> AsyncIterator[str]:
         "--global-rate",
         str(global_rate),
         "--first-user",
-        str(FIRST_USER),
+        str(first_user),
         "--users",
         str(users),
         stdout=asyncio.subprocess.PIPE,
@@ -266,6 +278,92 @@ async def baseline_run(recipients: int, rate: float) -> Run:
     return result
 
 
+async def round_run(students: int, guardians: int, rate: float, alerts: int) -> Run:
+    """(d): the real morning round for `students`, `guardians` of them answered by a guardian,
+    delivered at `rate` per second with `alerts` urgent alerts raised meanwhile."""
+    folder = Path(tempfile.mkdtemp(prefix="fanout-round-"))
+    built = await population.build(folder / "built", students, guardians)
+    chats = students + guardians
+    first = population.FIRST_USER
+    async with fake_api(rate, chats + alerts, first_user=first) as root:
+        db = await Database.open(built)
+        settings = Delivery(rate_per_second=rate)
+        limiter = SharedBudget(settings)
+        bot = ExtBot(
+            TOKEN,
+            base_url=f"{root}/bot",
+            rate_limiter=limiter,
+            request=AiohttpRequest(timeout=20.0),
+        )
+        await bot.initialize()
+        # Today at 07:31 in the district's zone: the default morning slot (07:30) is due.
+        local = datetime.now(population.TZ).replace(hour=7, minute=31, second=0, microsecond=0)
+        clock = FakeClock(local.astimezone(UTC))
+        worker = TimedWorker(db, bot, settings, clock, limiter)
+        config = dataclasses.replace(Config(), delivery=settings)
+        svc = Services(config, db, clock, Catalog.load(), outbox=worker)
+        now = epoch(clock.now())
+        cpu0 = time.process_time()
+        opened_at = time.monotonic()
+        report = await run_rounds(svc, now)
+        open_seconds = time.monotonic() - opened_at
+        assert report.opened == 1, report
+        to_guardians = await db.scalar(
+            "SELECT COUNT(*) FROM outbox o JOIN people p ON p.id = o.person_id"
+            " WHERE o.dedup_key GLOB 'ci:*:prompt*' AND p.role = 'guardian'"
+        )
+        day = local.date().isoformat()
+        async with db.transaction() as tx:
+            batch = await outbox.ensure_batch(tx, "round", f"{day}:morning", now)
+        await worker.start()
+        raised: dict[int, float] = {}
+        expected = students / rate
+        for n in range(alerts):
+            await asyncio.sleep(expected / (alerts + 2))
+            async with db.transaction() as tx:
+                row = await outbox.enqueue(
+                    tx,
+                    Outgoing(
+                        f"a:{n}", Lane.URGENT, first + chats + n, "sendMessage", {"text": "38.2"}
+                    ),
+                    now=epoch(clock.now()),
+                )
+            assert row is not None
+            raised[row] = time.monotonic()
+            worker.wake()
+        while True:
+            done = await outbox.batch_report(db, batch)
+            if done.finished and all(r in worker.sent_at for r in raised):
+                break
+            await asyncio.sleep(0.5)
+        cpu = time.process_time() - cpu0
+        await worker.stop()
+        await bot.shutdown()
+        await db.close()
+        stats = server_stats(root)
+    sent_at = worker.sent_at
+    bulk = sorted(t for i, t in sent_at.items() if i not in raised)
+    latencies = sorted(sent_at[r] - t for r, t in raised.items())
+    result = Run(
+        f"(d) ClassCare round, {students} students, {guardians} answered by a guardian,"
+        f" + {alerts} urgent alerts",
+        rate,
+    )
+    result.sent = done.count("sent")
+    result.lost = students - result.sent
+    result.rate = (len(bulk) - 1) / (bulk[-1] - bulk[0]) if len(bulk) > 1 else 0.0
+    result.got_429 = stats.get("429", 0)
+    result.cpu_per_1000 = cpu / max(1, len(sent_at)) * 1000
+    if latencies:
+        result.alert_p50 = statistics.median(latencies)
+        result.alert_p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    result.note = (
+        f"(d) opened the round (all {students} prompts queued in one transaction) in"
+        f" {open_seconds:.1f} s; {to_guardians} prompts went to guardians' chats."
+    )
+    return result
+
+
 def table(runs: list[Run]) -> str:
     head = (
         "| run | budget/s | sent | lost | achieved/s | achieved ÷ budget | 429s |"
@@ -280,10 +378,11 @@ def table(runs: list[Run]) -> str:
             f" {r.rate / r.budget:.3f} | {r.got_429} | {r.cpu_per_1000 * 1000:.0f} |"
             f" {p50} | {p99} |"
         )
-    return "\n".join(lines)
+    notes = [r.note for r in runs if r.note]
+    return "\n".join(lines + (["", *notes] if notes else []))
 
 
-async def main(quick: bool) -> None:
+async def main(quick: bool, students: int, guardians: int, round_rate: float) -> None:
     scale = 10 if quick else 1
     runs = [
         await baseline_run(600 // scale, 30),
@@ -301,10 +400,18 @@ async def main(quick: bool) -> None:
             notice=True,
         ),
     ]
+    if guardians:
+        runs.append(await round_run(students // scale, guardians // scale, round_rate, 20))
     print(table(runs))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a tenth of the messages")
-    asyncio.run(main(parser.parse_args().quick))
+    parser.add_argument("--students", type=int, default=population.STUDENTS, help="for (d)")
+    parser.add_argument(
+        "--guardians", type=int, default=0, help="(d): children answered by a guardian (家长代答)"
+    )
+    parser.add_argument("--round-rate", type=float, default=1000.0, help="(d)'s budget per second")
+    args = parser.parse_args()
+    asyncio.run(main(args.quick, args.students, args.guardians, args.round_rate))

@@ -56,6 +56,7 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         _command("isolate", isolation.isolate_student),
         _command("release", isolation.release_student),
         _command("answerer", guardians.choose_answerer),
+        _command("child", guardians.show_child),
         CallbackQueryHandler(guardians.press_consent, pattern=r"^gd:"),
         CallbackQueryHandler(isolation.press_release, pattern=r"^rl:"),
         CallbackQueryHandler(checkin.answer_button, pattern=r"^ci:"),

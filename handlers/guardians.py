@@ -5,8 +5,9 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.guardians import consent
+from bot.guardians.childview import child_view
 from bot.guardians.choice import Outcome, set_answerer
-from handlers.common import Context, bound_press, reply, staff_viewer
+from handlers.common import Context, bound_press, bound_sender, reply, staff_viewer
 
 
 async def choose_answerer(update: Update, context: Context) -> None:
@@ -30,6 +31,23 @@ async def choose_answerer(update: Update, context: Context) -> None:
         text = t(who.language, "common.not_allowed")
     else:
         text = t(who.language, f"guardians.answerer.{done.outcome}")
+    await reply(update, context, text)
+
+
+async def show_child(update: Update, context: Context) -> None:
+    """Show a guardian their own children's check-ins of the last week (/child [child])."""
+    bound = await bound_sender(update, context)
+    if bound is None:
+        return
+    who, person = bound
+    svc = context.svc
+    if person.role != "guardian":
+        await reply(update, context, svc.catalog.t(who.language, "common.not_allowed"))
+        return
+    query = " ".join(context.args or []).strip() or None
+    text = await child_view(svc, person, who.language, query)
+    if text is None:
+        text = svc.catalog.t(who.language, "guardians.child_view.not_found")
     await reply(update, context, text)
 
 

@@ -181,7 +181,10 @@ async def _confirm(update: Update, context: Context, who: Sender, notice_id: int
     assert query is not None and who.person is not None
     svc = context.svc
     result = await receipts.confirm(svc, notice_id, who.person)
-    await query.answer(svc.catalog.t(who.language, f"notices.toast.{result}"))
+    # A guardian's tap is a 家长回执: thank them for it as such.
+    agreed = result == "thanks" and who.person.role == "guardian"
+    toast = "notices.toast.thanks_agree" if agreed else f"notices.toast.{result}"
+    await query.answer(svc.catalog.t(who.language, toast))
     if result in ("thanks", "already"):
         try:
             # The receipt is recorded: the button has done its work.

@@ -38,7 +38,12 @@ async def test_guardian_binds_and_the_greeting_names_both_children(harness: Harn
         for c in harness.api.calls
         if c.method == "setMyCommands" and c.params["scope"]["chat_id"] == USER_IDS[MOTHER]
     )
-    assert [c["command"] for c in menu.params["commands"]] == ["checkin", "help", "language"]
+    assert [c["command"] for c in menu.params["commands"]] == [
+        "checkin",
+        "child",
+        "help",
+        "language",
+    ]
 
 
 async def test_guardian_greeting_in_english(harness: Harness) -> None:
@@ -137,6 +142,59 @@ async def test_a_mother_answers_for_two_children_in_two_classes(harness: Harness
     assert any(c.endswith("家长代答") for c in cells), cells
 
 
+async def test_a_parent_answering_reads_texts_about_their_child(harness: Harness) -> None:
+    await seeded(harness)
+    mother = await harness.onboard(MOTHER, user_id=USER_IDS[MOTHER])
+    father = await harness.onboard(FATHER, user_id=USER_IDS[FATHER], language_code="en")
+    mark = harness.api.mark()
+
+    await at(harness, 7, 30)
+
+    prompt = await mother.wait_for_message(contains="家长代答：赵雷", since=mark)
+    assert "请输入孩子（赵雷）现在的体温" in prompt["text"]
+    assert "你现在的体温" not in prompt["text"]
+    english = await father.wait_for_message(contains="Answering for 张小明", since=mark)
+    assert "What is 张小明's temperature right now?" in english["text"]
+    mark = harness.api.mark()
+    await mother.send_text("36.6")
+    step = await mother.wait_for_message(contains="没有不适", since=mark)
+    assert "孩子现在有下面这些不舒服吗" in step["text"]
+    said = []
+    for label in ("没有不适", "🙂", "跳过", "提交"):
+        mark = harness.api.mark()
+        await mother.press(step["message_id"], button(step, label))
+        step = await mother.wait_for_message(since=mark)
+        said.append(step["text"])
+    assert "孩子今天的心情怎么样" in said[0]
+    assert "关于孩子，有什么想告诉班主任的吗" in said[1]
+    assert "已提交，谢谢您" in said[3]
+    assert not any("你今天" in text or "谢谢你" in text for text in said)
+
+
+async def test_a_parent_ticking_a_red_flag_is_told_what_to_do_for_the_child(
+    harness: Harness,
+) -> None:
+    await seeded(harness)
+    mother = await harness.onboard(MOTHER, user_id=USER_IDS[MOTHER])
+    mark = harness.api.mark()
+    await at(harness, 7, 30)
+    await mother.wait_for_message(contains="家长代答：赵雷", since=mark)
+
+    mark = harness.api.mark()
+    await mother.send_text("abc")
+    error = await mother.wait_for_message(contains="体温", since=mark)
+    assert "没看懂这个体温" in error["text"]
+    mark = harness.api.mark()
+    await mother.send_text("37.0")
+    step = await mother.wait_for_message(contains="没有不适", since=mark)
+    mark = harness.api.mark()
+    await mother.press(step["message_id"], button(step, "呼吸困难"))
+
+    advice = await mother.wait_for_message(contains="⚠️", since=mark)
+    assert "您给孩子（赵雷）选的这个情况可能很危险" in advice["text"]
+    assert "告诉你身边的大人" not in advice["text"]
+
+
 async def test_a_bound_student_is_asked_and_a_young_one_through_the_parent(
     harness: Harness,
 ) -> None:
@@ -223,6 +281,22 @@ async def test_answerer_moves_a_students_checkins_to_the_parent(harness: Harness
     await teacher.send_text("/answerer S001 默认")
     await teacher.wait_for_message(contains="恢复按学校的默认设置：由学生本人填写", since=mark)
     assert await harness.svc.db.scalar("SELECT answerer FROM people WHERE number = 'S001'") is None
+
+    # Both changes are staff actions on a student: audited with who, whom, from and to.
+    rows = await harness.svc.db.fetchall(
+        "SELECT p.number, a.action, s.number FROM audit a JOIN people p ON p.id = a.actor_id"
+        " JOIN people s ON s.id = a.student_id WHERE a.action LIKE 'answerer%' ORDER BY a.id"
+    )
+    assert [tuple(r) for r in rows] == [
+        ("T01", "answerer:default:guardian", "S001"),
+        ("T01", "answerer:guardian:default", "S001"),
+    ]
+    admin = await harness.onboard("A01", user_id=USER_IDS["A01"])
+    mark = harness.api.mark()
+    await admin.send_text("/audit 张小明")
+    shown = await admin.wait_for_message(contains="张小明", since=mark)
+    assert "王老师：更改打卡人：学校默认 → 家长 · 张小明（S001）" in shown["text"], shown["text"]
+    assert "更改打卡人：家长 → 学校默认" in shown["text"]
 
 
 def texts_to(harness: Harness, user_id: int, since: int) -> list[str]:
@@ -338,6 +412,7 @@ async def test_a_class_notice_to_parents_counts_receipts_and_reminds_the_rest(
     await tap(teacher, menu, "初二(3)班 家长")
     summary = await teacher.wait_for_message(contains="接收人", since=mark)
     assert "初二(3)班的家长" in summary["text"]
+    assert "家长回执" in summary["text"] and "已阅读并同意" in summary["text"]
     assert "家长 2 人" in summary["text"]
     mark = harness.api.mark()
     await tap(teacher, summary, "发送")
@@ -348,17 +423,32 @@ async def test_a_class_notice_to_parents_counts_receipts_and_reminds_the_rest(
     assert copies_of(student, notice) == []
     [to_father] = copies_of(father, notice)
     [to_mother] = copies_of(mother, notice)
-    await tap(father, to_father, "已读")
+    # A 家长回执 is agreed to, not just read: the button and the footer say so.
+    assert "读完后点下面的“已阅读并同意”按钮" in to_father["text"]
+    labels = [k["text"] for row in to_father["reply_markup"]["inline_keyboard"] for k in row]
+    assert labels == ["✅ 已阅读并同意"]
+    answer = await tap(father, to_father, "已阅读并同意")
+    assert "已收到您的回执" in answer["text"]
     mark = harness.api.mark()
     await tap(teacher, sent, "查看情况")
     report = await teacher.wait_for_message(contains="📊", since=mark)
-    assert "已确认：1 / 2" in report["text"]
+    assert "家长已阅读并同意：1 / 2" in report["text"]
+    assert "还没回执的家长（1 人）" in report["text"]
     assert "张妈妈（张小明的家长）" in report["text"]
 
+    mark = harness.api.mark()
+    await tap(teacher, report, "导出")
+    await harness.api.wait_for(lambda c: c.method == "sendDocument", since=mark)
+    [document] = [d for d in harness.api.documents if d["chat"]["id"] == USER_IDS["T01"]]
+    summary_sheet, receipts = load_workbook(io.BytesIO(document["file_bytes"])).worksheets
+    assert ("已阅读并同意", 1) in list(summary_sheet.iter_rows(values_only=True))
+    assert next(receipts.iter_rows(values_only=True))[7] == "同意时间"
     answer = await tap(teacher, report, "提醒")
     assert "已提醒 1 位" in answer["text"]
     await harness.delivered()
-    assert len(copies_of(mother, "🔔 提醒")) == 1
+    [reminder] = copies_of(mother, "🔔 提醒")
+    assert "请阅读后点“已阅读并同意”" in reminder["text"]
+    assert reminder["reply_markup"]["inline_keyboard"][0][0]["text"] == "✅ 已阅读并同意"
     assert copies_of(father, "🔔 提醒") == []
     rows = await harness.svc.db.fetchall(
         "SELECT p.name, r.confirmed_at IS NOT NULL FROM notice_recipients r"
@@ -470,3 +560,55 @@ async def test_a_guardians_stray_text_photo_and_commands_get_a_guardians_hint(
     heads = [r.split("\n")[0].split(" ")[-1] for r in replies]
     assert heads == ["家长代答：赵雷", "家长代答：周小"]
     assert all("下一次打卡是今天 07:30" in r for r in replies)
+
+
+async def test_child_shows_a_parent_their_childrens_last_week_and_nothing_else(
+    harness: Harness,
+) -> None:
+    await seeded(harness)
+    mother = await harness.onboard(MOTHER, user_id=USER_IDS[MOTHER])
+    menu = next(
+        c
+        for c in harness.api.calls
+        if c.method == "setMyCommands" and c.params["scope"]["chat_id"] == USER_IDS[MOTHER]
+    )
+    assert "child" in [c["command"] for c in menu.params["commands"]]
+    await at(harness, 7, 30)
+    await answer(mother, "36.6", "赵雷")
+    # 周小: a fever, a cough and a note for the teacher; the fever raises an alert card.
+    mark = harness.api.mark()
+    await mother.send_text("38.1")
+    step = await mother.wait_for_message(contains="没有不适", since=mark)
+    for label in ("咳嗽", "完成", "😐"):
+        mark = harness.api.mark()
+        await mother.press(step["message_id"], button(step, label))
+        step = await mother.wait_for_message(since=mark)
+    mark = harness.api.mark()
+    await mother.send_text("他说晚上睡不着，不想活了")
+    step = await mother.wait_for_message(contains="提交", since=mark)
+    mark = harness.api.mark()
+    await mother.press(step["message_id"], button(step, "提交"))
+    await mother.wait_for_message(contains="已提交", since=mark)
+    assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") >= 1
+    await at(harness, 10, 31)
+
+    mark = harness.api.mark()
+    await mother.send_text("/child")
+    shown = await mother.wait_for_message(contains="最近 7 天", since=mark)
+    text = shown["text"]
+    assert "赵雷（城关一中 初二(4)班）" in text and "周小（实验小学 三年级(1)班）" in text
+    assert "11月30日（周一）晨检：36.6 °C，没有不适，心情 🙂 不错 · 您代答" in text, text
+    assert "11月30日（周一）晨检：38.1 °C，咳嗽，心情 😐 一般 · 您代答" in text, text
+    # Nothing but the answers: no note, no alert, no crisis, nobody else's child.
+    for hidden in ("睡不着", "不想活", "提醒", "危机", "张小明", "李华"):
+        assert hidden not in text, hidden
+    viewed = await harness.svc.db.fetchall(
+        "SELECT s.number FROM audit a JOIN people s ON s.id = a.student_id"
+        " WHERE a.action = 'child_view' ORDER BY s.number"
+    )
+    assert [r[0] for r in viewed] == ["S005", "S901"]
+
+    student = await harness.onboard("S001", user_id=USER_IDS["S001"])
+    mark = harness.api.mark()
+    await student.send_text("/child")
+    await student.wait_for_message(contains="你没有权限", since=mark)

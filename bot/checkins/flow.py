@@ -20,6 +20,7 @@ from bot.checkins.screens import (
     next_text,
     no_thermometer,
     refusal_text,
+    said,
     screen_for,
     screen_item,
     t,
@@ -111,13 +112,22 @@ def _by(person: Person) -> int | None:
     return person.id if person.role == "guardian" else None
 
 
-async def _screen_as(svc: Services, person: Person, language: str, c: Checkin) -> Screen:
-    """The check-in's current step; for a guardian, headed with the child it is about."""
-    screen = screen_for(svc, language, c, staff=person.is_staff)
+async def _child_name(svc: Services, person: Person, c: Checkin) -> str | None:
+    """The child's name when `person` answers someone else's check-in (a guardian), else None."""
     if person.id == c.student_id:
-        return screen
+        return None
     child = await people.person_by_id(svc.db, c.student_id)
-    return screen.with_text_above(for_child(svc, language, child.name if child else ""))
+    return child.name if child else ""
+
+
+async def _screen_as(svc: Services, person: Person, language: str, c: Checkin) -> Screen:
+    """The check-in's current step; for a guardian, headed with the child it is about and
+    asked about the child."""
+    name = await _child_name(svc, person, c)
+    screen = screen_for(svc, language, c, staff=person.is_staff, child=name)
+    if name is None:
+        return screen
+    return screen.with_text_above(for_child(svc, language, name))
 
 
 async def _apply(
@@ -257,7 +267,8 @@ async def typed(
         assert fresh is not None
         screen = await _screen_as(svc, student, language, fresh)
         if len(whole) > NOTE_MAX:
-            cut = t(svc, language, voiced("note_cut", student.is_staff), max=NOTE_MAX)
+            child = await _child_name(svc, student, checkin)
+            cut = said(svc, language, voiced("note_cut", student.is_staff), child, max=NOTE_MAX)
             screen = screen.with_text_above(cut)
         return Reply(screen=screen, new_message=True, checkin_id=checkin.id)
     return None
@@ -285,7 +296,7 @@ async def resume_for_children(
     for child in await family.children_of(svc.db, guardian):
         if await isolation_store.open_isolation(svc.db, child.student.id) is None:
             continue
-        answer = await resume(svc, child.student, language, now)
+        answer = await resume(svc, child.student, language, now, child=child.student.name)
         if answer.screen is not None:
             heading = for_child(svc, language, child.student.name)
             answer = dataclasses.replace(answer, screen=answer.screen.with_text_above(heading))
@@ -317,8 +328,9 @@ async def _typed_temperature(
     reading = parse_temperature(text)
     if not isinstance(reading, Reading):
         code = getattr(reading, "code", "not_a_number")
+        child = await _child_name(svc, student, checkin)
         screen = Screen(
-            t(svc, language, f"temp_error.{code}"),
+            said(svc, language, f"temp_error.{code}", child),
             Keyboard.of((no_thermometer(svc, language, checkin.id, checkin.isolation_kind),)),
         )
         return Reply(screen=screen, new_message=True)
@@ -383,8 +395,11 @@ async def _late_typed(
     return Reply(screen=Screen(await late_text(svc, language, latest, now)), new_message=True)
 
 
-async def resume(svc: Services, student: Person, language: str, now: int) -> Reply:
-    """/checkin: show the open check-in at its current step, starting it if need be."""
+async def resume(
+    svc: Services, student: Person, language: str, now: int, child: str | None = None
+) -> Reply:
+    """/checkin: show the open check-in at its current step, starting it if need be; `child`
+    names the student when a guardian asks for it."""
     checkin = await checkin_store.current_checkin(svc.db, student.id, now)
     episode = await isolation_store.open_isolation(svc.db, student.id)
     if checkin is None or checkin.status == "not_sent":
@@ -412,7 +427,7 @@ async def resume(svc: Services, student: Person, language: str, now: int) -> Rep
         if checkin is None:
             return Reply(screen=Screen(t(svc, language, "not_isolated")), new_message=True)
     return Reply(
-        screen=screen_for(svc, language, checkin, staff=student.is_staff),
+        screen=screen_for(svc, language, checkin, staff=student.is_staff, child=child),
         new_message=True,
         checkin_id=checkin.id,
     )

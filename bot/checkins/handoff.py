@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 
 from bot.alerts import rules
-from bot.checkins.screens import t, voiced
+from bot.checkins.screens import said, t, voiced
 from bot.checkins.store.checkins import Checkin
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, enqueue, message
+from bot.storage import people
 from bot.storage.records import Person
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ async def on_answer_stored(
                     f"ci:{c.id}:red_flag:{','.join(flags)}",
                     Lane.URGENT,
                     student.chat_id,
-                    t(svc, language, voiced("red_flag_advice", student.is_staff)),
+                    await _red_flag_advice(svc, c, student, language),
                     person_id=student.id,
                 ),
                 now=now,
@@ -44,6 +45,15 @@ async def on_answer_stored(
     except Exception:
         # The answer is committed; submitting (or closing) evaluates it again.
         log.exception("evaluating the answers of check-in %d failed", c.id)
+
+
+async def _red_flag_advice(svc: Services, c: Checkin, answerer: Person, language: str) -> str:
+    """What to do now: said to the student (or isolated staff member), or to the guardian who
+    ticked it for the child."""
+    if answerer.id == c.student_id:
+        return t(svc, language, voiced("red_flag_advice", answerer.is_staff))
+    child = await people.person_by_id(svc.db, c.student_id)
+    return said(svc, language, "red_flag_advice", child.name if child else "")
 
 
 async def on_settled(svc: Services, checkin_id: int) -> None:

@@ -164,7 +164,13 @@ async def _enqueue_prompts(
                 if asked.by_guardian:
                     header = f"{for_child(svc, language, r.name)}\n{header}"
                 screen = temperature_screen(
-                    svc, language, r.checkin_id, header, r.isolation_kind, kept=None
+                    svc,
+                    language,
+                    r.checkin_id,
+                    header,
+                    r.isolation_kind,
+                    kept=None,
+                    child=r.name if asked.by_guardian else None,
                 )
                 # The first chat's prompt is the check-in's own (link_prompts finds it by key).
                 key = f"ci:{r.checkin_id}:prompt" + (f":{asked.person_id}" if n else "")

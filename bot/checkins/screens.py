@@ -92,12 +92,17 @@ def next_text(
     return t(svc, language, key, next=when, **extra)
 
 
-def screen_for(svc: Services, language: str, c: Checkin, *, staff: bool) -> Screen:
-    """The check-in's current step; `staff` words it for an isolated staff member."""
+def screen_for(
+    svc: Services, language: str, c: Checkin, *, staff: bool, child: str | None = None
+) -> Screen:
+    """The check-in's current step; `staff` words it for an isolated staff member, `child`
+    (the child's name) for a guardian answering for them: to the parent, about the child."""
     header = header_text(svc, language, c.slot, c.scheduled_at)
     step = c.step
     if step == "temperature":
-        return temperature_screen(svc, language, c.id, header, c.isolation_kind, kept=c)
+        return temperature_screen(
+            svc, language, c.id, header, c.isolation_kind, kept=c, child=child
+        )
     if step == "temp_confirm":
         if c.pending_f is None:
             text = t(svc, language, "implausible_confirm", celsius=number(c.pending_c))
@@ -137,19 +142,22 @@ def screen_for(svc: Services, language: str, c: Checkin, *, staff: bool) -> Scre
                 button(t(svc, language, "btn.done"), c.id, Verb.SYMPTOMS_DONE),
             ]
         )
-        return Screen(f"{header}\n\n{t(svc, language, 'ask.symptoms')}", Keyboard.of(*rows))
+        ask = said(svc, language, "ask.symptoms", child)
+        return Screen(f"{header}\n\n{ask}", Keyboard.of(*rows))
     if step == "mood":
         faces = (
             button(("·" + face + "·") if c.mood == i + 1 else face, c.id, Verb.MOOD, i + 1)
             for i, face in enumerate(MOODS)
         )
-        return Screen(f"{header}\n\n{t(svc, language, 'ask.mood')}", Keyboard.of(faces))
+        ask = said(svc, language, "ask.mood", child)
+        return Screen(f"{header}\n\n{ask}", Keyboard.of(faces))
     if step == "screen":
         item = screen_item(c)
-        question = t(
+        question = said(
             svc,
             language,
             "ask.screen",
+            child,
             n=item + 1,
             total=SCREEN_ITEMS,
             item=t(svc, language, f"screen.item{item + 1}"),
@@ -165,12 +173,13 @@ def screen_for(svc: Services, language: str, c: Checkin, *, staff: bool) -> Scre
             for v in range(SCREEN_OPTIONS)
         )
         if item == 0:
-            question = f"{t(svc, language, 'ask.screen_intro')}\n\n{question}"
+            intro = said(svc, language, "ask.screen_intro", child)
+            question = f"{intro}\n\n{question}"
         return Screen(f"{header}\n\n{question}", options)
     if step == "note":
         if c.note:
             return Screen(
-                f"{header}\n\n{t(svc, language, voiced('ask.note_kept', staff))}",
+                f"{header}\n\n{said(svc, language, voiced('ask.note_kept', staff), child)}",
                 Keyboard.column(
                     (
                         button(
@@ -183,14 +192,20 @@ def screen_for(svc: Services, language: str, c: Checkin, *, staff: bool) -> Scre
                 ),
             )
         return Screen(
-            f"{header}\n\n{t(svc, language, voiced('ask.note', staff))}",
+            f"{header}\n\n{said(svc, language, voiced('ask.note', staff), child)}",
             Keyboard.of((button(t(svc, language, "btn.skip"), c.id, Verb.KEEP_NOTE),)),
         )
-    return _summary_screen(svc, language, c, header, staff)
+    return _summary_screen(svc, language, c, header, staff, child)
 
 
 def temperature_screen(
-    svc: Services, language: str, checkin_id: int, header: str, kind: str, kept: Checkin | None
+    svc: Services,
+    language: str,
+    checkin_id: int,
+    header: str,
+    kind: str,
+    kept: Checkin | None,
+    child: str | None = None,
 ) -> Screen:
     row: list[Button] = [no_thermometer(svc, language, checkin_id, kind)]
     if kept is not None and kept.temperature_status is not None:
@@ -201,7 +216,8 @@ def temperature_screen(
                 Verb.KEEP_TEMP,
             )
         )
-    return Screen(f"{header}\n\n{t(svc, language, f'ask.temperature.{kind}')}", Keyboard.of(row))
+    ask = said(svc, language, f"ask.temperature.{kind}", child)
+    return Screen(f"{header}\n\n{ask}", Keyboard.of(row))
 
 
 def no_thermometer(svc: Services, language: str, checkin_id: int, kind: str) -> Button:
@@ -209,7 +225,9 @@ def no_thermometer(svc: Services, language: str, checkin_id: int, kind: str) -> 
     return button(t(svc, language, f"btn.no_thermometer.{kind}"), checkin_id, Verb.NO_THERMOMETER)
 
 
-def _summary_screen(svc: Services, language: str, c: Checkin, header: str, staff: bool) -> Screen:
+def _summary_screen(
+    svc: Services, language: str, c: Checkin, header: str, staff: bool, child: str | None
+) -> Screen:
     sep = t(svc, language, "list_separator")
     if c.symptoms is None:
         symptoms = "—"
@@ -232,8 +250,8 @@ def _summary_screen(svc: Services, language: str, c: Checkin, header: str, staff
     ]
     closes = schedule.clock_time(c.closes_at, svc.tz)
     if c.status == "answered":
-        lines.append(t(svc, language, "summary.submitted", closes=closes))
-        lines += _in_touch(svc, language, c, staff)
+        lines.append(said(svc, language, "summary.submitted", child, closes=closes))
+        lines += _in_touch(svc, language, c, staff, child)
         buttons: tuple[Button, ...] = (button(t(svc, language, "btn.edit"), c.id, Verb.EDIT),)
     else:
         lines.append(t(svc, language, "summary.check", closes=closes))
@@ -244,16 +262,18 @@ def _summary_screen(svc: Services, language: str, c: Checkin, header: str, staff
     return Screen("\n".join(lines), Keyboard.of(buttons))
 
 
-def _in_touch(svc: Services, language: str, c: Checkin, staff: bool) -> list[str]:
+def _in_touch(
+    svc: Services, language: str, c: Checkin, staff: bool, child: str | None
+) -> list[str]:
     """An abnormal answer is not just "submitted": say who will be in touch."""
     current = dataclasses.replace(checkin_store.facts(c), screen=rules.partial_screen(c.screen))
     signals = rules.evaluate_answers(current, rules.Thresholds.from_config(svc.config.alerts))
     kinds = {s.kind for s in signals}
     lines = []
     if kinds & {rules.AlertKind.FEVER, rules.AlertKind.SYMPTOMS}:
-        lines.append(t(svc, language, voiced("summary.in_touch_health", staff)))
+        lines.append(said(svc, language, voiced("summary.in_touch_health", staff), child))
     if rules.AlertKind.SCREEN in kinds:
-        lines.append(t(svc, language, voiced("summary.in_touch_counselor", staff)))
+        lines.append(said(svc, language, voiced("summary.in_touch_counselor", staff), child))
     return lines
 
 
@@ -313,6 +333,14 @@ def voiced(key: str, staff: bool) -> str:
     """A student's wording, or its twin in the staff table: an isolated teacher has no class
     teacher, and what they write and answer reaches the school doctor."""
     return f"staff.{key.rsplit('.', 1)[-1]}" if staff else key
+
+
+def said(svc: Services, language: str, key: str, child: str | None, **params: Any) -> str:
+    """A text that asks about the person checked in: as it is, or, when a guardian answers
+    for a child, its twin in the guardian table, said to the parent about that child."""
+    if child is None:
+        return t(svc, language, key, **params)
+    return t(svc, language, f"guardian.{key}", name=child, **params)
 
 
 def t(svc: Services, language: str, key: str, **params: Any) -> str:

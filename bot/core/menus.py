@@ -5,7 +5,7 @@ from __future__ import annotations
 # Commands per role, in menu order; descriptions come from the catalog key menu.<command>.
 MENUS: dict[str, tuple[str, ...]] = {
     "student": ("checkin", "talk", "help", "language"),
-    "guardian": ("checkin", "help", "language"),
+    "guardian": ("checkin", "child", "help", "language"),
     "teacher": (
         "today",
         "isolate",

@@ -10,7 +10,7 @@ from bot.core.config import ANSWERERS
 from bot.core.services import Services
 from bot.guardians import store
 from bot.guardians.answerer import answerer_for
-from bot.storage import people
+from bot.storage import audit, people
 from bot.storage.records import Person
 
 # What a teacher types for each choice; "default" goes back to the configured rule.
@@ -28,6 +28,11 @@ CHOICES = {
     "default": "default",
     "默认": "default",
 }
+
+
+def audit_action(before: str | None, after: str | None) -> str:
+    """The audit code of an /answerer change: answerer:<from>:<to>, "default" for the rule."""
+    return f"answerer:{before or 'default'}:{after or 'default'}"
 
 
 class Outcome(enum.StrEnum):
@@ -62,8 +67,17 @@ async def set_answerer(svc: Services, viewer: Viewer, args: list[str]) -> Answer
     choice = CHOICES[args[1].casefold()]
     chosen = None if choice == "default" else choice
     assert chosen is None or chosen in ANSWERERS
+    before = await store.answerer_of(svc.db, student.id)
     async with svc.db.transaction() as tx:
         await store.set_answerer(tx, student.id, chosen)
+        # Who answers a child's health check-ins is a staff decision about that child.
+        await audit.record(
+            tx,
+            actor_id=viewer.person.id,
+            action=audit_action(before, chosen),
+            now=svc.now(),
+            student_id=student.id,
+        )
     info = await people.student_info(svc.db, student.id)
     assert info is not None
     in_force = answerer_for(svc.config.guardians, info.school_name, info.class_name, chosen)

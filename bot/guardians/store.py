@@ -327,3 +327,43 @@ async def consent_of(db: Database, student_id: int) -> Consent:
     if row is None:
         return Consent(False, None, None, None)
     return Consent(bool(row[0]), row[1], row[2], row[3])
+
+
+@dataclass(frozen=True)
+class ChildCheckin:
+    """One of a child's check-ins as their guardian may see it: the answers, nothing else."""
+
+    local_date: str
+    slot: str
+    status: str
+    temperature_c: float | None
+    temperature_status: str | None
+    symptoms: tuple[str, ...] | None
+    mood: int | None
+    answered_by: int | None
+
+
+async def child_checkins(db: Database, student_id: int, since: str) -> list[ChildCheckin]:
+    """The child's check-ins from the local date `since` on, oldest first; notes, screen
+    answers and alerts are not read at all."""
+    rows = await db.fetchall(
+        "SELECT r.local_date, r.slot, c.status, c.temperature_c, c.temperature_status,"
+        " c.symptoms, c.mood, c.answered_by FROM checkins c JOIN rounds r ON r.id = c.round_id"
+        " WHERE c.student_id = ? AND r.local_date >= ? ORDER BY r.local_date, r.slot_index",
+        (student_id, since),
+    )
+    return [
+        ChildCheckin(
+            local_date=r["local_date"],
+            slot=r["slot"],
+            status=r["status"],
+            temperature_c=r["temperature_c"],
+            temperature_status=r["temperature_status"],
+            symptoms=None
+            if r["symptoms"] is None
+            else tuple(s for s in r["symptoms"].split(",") if s),
+            mood=r["mood"],
+            answered_by=r["answered_by"],
+        )
+        for r in rows
+    ]

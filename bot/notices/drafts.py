@@ -14,7 +14,9 @@ from bot.notices.render import (
     Media,
     audience_name,
     button,
+    confirm_label,
     counts_text,
+    for_guardians,
     render,
     text_limit,
 )
@@ -135,7 +137,12 @@ async def preview(svc: Services, draft: Draft, viewer: Viewer, language: str) ->
             no_account += n
     return Preview(
         rendered=render(
-            svc.catalog, language, draft.text, viewer.person, draft.needs_confirmation
+            svc.catalog,
+            language,
+            draft.text,
+            viewer.person,
+            draft.needs_confirmation,
+            audience.guardians,
         ),
         audience=await audience_name(svc, language, audience, viewer),
         counts={role: by_role[role] for role in ROLE_ORDER if by_role.get(role)},
@@ -147,7 +154,7 @@ def preview_keyboard(catalog: Catalog, language: str, draft: Draft) -> Keyboard:
     """The recipients' confirm button under the preview copy, pressing it only says so."""
     if not draft.needs_confirmation:
         return Keyboard()
-    label = catalog.t(language, "notices.button.confirm")
+    label = confirm_label(catalog, language, for_guardians(draft.audience))
     return Keyboard.of([Button(label, callback(AREA, draft.id, "noop"))])
 
 
@@ -165,9 +172,12 @@ def preview_summary(catalog: Catalog, language: str, draft: Draft, shown: Previe
     ]
     if shown.no_account:
         lines.append(t(language, "notices.preview.no_account", count=shown.no_account))
-    confirm = (
-        "notices.preview.confirm_on" if draft.needs_confirmation else "notices.preview.confirm_off"
-    )
+    if not draft.needs_confirmation:
+        confirm = "notices.preview.confirm_off"
+    elif for_guardians(draft.audience):
+        confirm = "notices.preview.agree_on"
+    else:
+        confirm = "notices.preview.confirm_on"
     lines.append(t(language, confirm))
     rows = []
     if shown.total > shown.no_account:

@@ -137,7 +137,11 @@ async def report_text(svc: Services, language: str, notice: Notice) -> str:
     ]
     if notice.needs_confirmation:
         reached = copies.get("sent", 0) + copies.get("unknown", 0)
-        lines.append(t(language, "notices.report.confirmed", confirmed=confirmed, reached=reached))
+        # A 家长回执 counts who agreed, in the words the guardians' button used.
+        words = (
+            "notices.report.agreed" if viewer_audience.guardians else "notices.report.confirmed"
+        )
+        lines.append(t(language, words, confirmed=confirmed, reached=reached))
         waiting_for = await receipt_store.unconfirmed_names(svc.db, notice.id)
         if waiting_for and notice.withdrawn_at is None:
             separator = t(language, "notices.audience.separator")
@@ -145,9 +149,12 @@ async def report_text(svc: Services, language: str, notice: Notice) -> str:
                 guardian_name(svc.catalog, language, name, children)
                 for name, children in waiting_for[:REPORT_NAMES]
             )
-            lines.append(
-                t(language, "notices.report.unconfirmed", count=len(waiting_for), names=names)
+            waiting = (
+                "notices.report.not_agreed"
+                if viewer_audience.guardians
+                else "notices.report.unconfirmed"
             )
+            lines.append(t(language, waiting, count=len(waiting_for), names=names))
             if len(waiting_for) > REPORT_NAMES:
                 more = len(waiting_for) - REPORT_NAMES
                 lines.append(t(language, "notices.report.more", count=more))

@@ -9,7 +9,13 @@ from bot.core.i18n import Catalog
 from bot.core.services import Services
 from bot.delivery import outbox
 from bot.delivery.outbox import Lane
-from bot.notices.render import confirm_keyboard, excerpt, local_time, sender_line
+from bot.notices.render import (
+    confirm_keyboard,
+    excerpt,
+    for_guardians,
+    local_time,
+    sender_line,
+)
 from bot.notices.store import notices as notice_store
 from bot.notices.store import receipts as receipt_store
 from bot.notices.store.notices import Notice
@@ -48,11 +54,12 @@ async def remind(svc: Services, notice: Notice) -> RemindOutcome:
         targets = await receipt_store.unconfirmed(tx, notice.id)
         batch_id = await outbox.ensure_batch(tx, "notice_reminder", f"{notice.id}:{now}", now)
         items = []
+        agree = for_guardians(notice.audience)
         for person_id, chat_id, language in targets:
             lang = language or default
             text = svc.catalog.t(
                 lang,
-                "notices.reminder",
+                "notices.reminder_agree" if agree else "notices.reminder",
                 sender=sender_line(svc.catalog, lang, author),
                 at=local_time(svc, notice.created_at),
                 excerpt=excerpt(notice.text, 200),
@@ -63,7 +70,7 @@ async def remind(svc: Services, notice: Notice) -> RemindOutcome:
                     Lane.BULK,
                     chat_id,
                     text,
-                    keyboard=confirm_keyboard(svc.catalog, lang, notice.id),
+                    keyboard=confirm_keyboard(svc.catalog, lang, notice.id, agree),
                     person_id=person_id,
                 )
             )

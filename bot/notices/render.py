@@ -14,7 +14,7 @@ from bot.core.i18n import Catalog
 from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, Outgoing
-from bot.notices.audience import Audience, scope_school
+from bot.notices.audience import Audience, AudienceError, scope_school
 from bot.notices.store import places as place_store
 from bot.notices.store.audiences import Candidate
 from bot.notices.store.notices import Notice
@@ -43,23 +43,43 @@ def sender_line(catalog: Catalog, language: str, author: Person | None) -> str:
     return catalog.t(language, "notices.from_person", name=author.name, role=role)
 
 
+def for_guardians(spec: str | None) -> bool:
+    """A notice to guardians asks a 家长回执: "I have read and agree", not just "read"."""
+    if spec is None:
+        return False
+    try:
+        return Audience.parse(spec).guardians
+    except AudienceError:
+        return False
+
+
 def render(
-    catalog: Catalog, language: str, text: str, author: Person | None, needs_confirmation: bool
+    catalog: Catalog,
+    language: str,
+    text: str,
+    author: Person | None,
+    needs_confirmation: bool,
+    agree: bool = False,
 ) -> str:
-    """The notice as a recipient in this language reads it."""
+    """The notice as a recipient in this language reads it; `agree` for a 家长回执."""
     parts = [
         catalog.t(language, "notices.header", sender=sender_line(catalog, language, author)),
         text,
     ]
     if needs_confirmation:
-        parts.append(catalog.t(language, "notices.footer_confirm"))
+        footer = "notices.footer_agree" if agree else "notices.footer_confirm"
+        parts.append(catalog.t(language, footer))
     return "\n\n".join(parts)
 
 
 def text_limit(catalog: Catalog, author: Person | None) -> int:
     """The longest text that still fits one Telegram message with header and footer in every
     language."""
-    overhead = max(len(render(catalog, lang, "", author, True)) for lang in LANGUAGES)
+    overhead = max(
+        len(render(catalog, lang, "", author, True, agree))
+        for lang in LANGUAGES
+        for agree in (False, True)
+    )
     return TEXT_LIMIT - overhead
 
 
@@ -84,8 +104,15 @@ def ask_text(catalog: Catalog, language: str, draft_id: int, author: Person) -> 
     )
 
 
-def confirm_keyboard(catalog: Catalog, language: str, notice_id: int) -> Keyboard:
-    label = catalog.t(language, "notices.button.confirm")
+def confirm_label(catalog: Catalog, language: str, agree: bool) -> str:
+    """The receipt button: 已读 for students and staff, 已阅读并同意 for a 家长回执."""
+    return catalog.t(language, "notices.button.agree" if agree else "notices.button.confirm")
+
+
+def confirm_keyboard(
+    catalog: Catalog, language: str, notice_id: int, agree: bool = False
+) -> Keyboard:
+    label = confirm_label(catalog, language, agree)
     return Keyboard.of([Button(label, callback(AREA, notice_id, "ok"))])
 
 
@@ -102,10 +129,11 @@ def copies(
     """The outbox rows that bring one recipient the notice: the attachment (alone, when the text
     is too long for a caption) and then the copy that carries the text and the button."""
     assert person.chat_id is not None
-    body = render(catalog, language, text, author, needs_confirmation)
+    agree = person.role == "guardian"
+    body = render(catalog, language, text, author, needs_confirmation, agree)
     payload: dict[str, Any] = {}
     if needs_confirmation:
-        payload["reply_markup"] = confirm_keyboard(catalog, language, notice_id).markup()
+        payload["reply_markup"] = confirm_keyboard(catalog, language, notice_id, agree).markup()
     key = f"nt:{notice_id}:{person.person_id}"
     rows = []
     method = "sendMessage"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.core import xlsx
 from bot.core.clock import from_epoch
 from bot.core.i18n import Catalog
-from bot.notices.render import guardian_name
+from bot.notices.render import for_guardians, guardian_name
 from bot.notices.store.notices import Notice
 from bot.notices.store.reports import Recipient
 
@@ -53,6 +53,8 @@ def receipts_workbook(
             return ""
         return from_epoch(seconds).astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
+    # A 家长回执 counts who read and agreed, in the words the guardians' button used.
+    agree = for_guardians(notice.audience)
     book = xlsx.Book({"unconfirmed": _UNCONFIRMED_FILL}, header_fill=_HEADER_FILL)
     summary = book.sheet(t("notices.xlsx.sheet_summary"), [22, 60])
     states = Counter(state_of(r) for r in recipients)
@@ -64,12 +66,21 @@ def receipts_workbook(
         summary.append([t(f"notices.state.{state}"), states.get(state, 0)])
     if notice.needs_confirmation:
         confirmed = sum(1 for r in recipients if r.confirmed_at is not None)
-        summary.append([t("notices.xlsx.confirmed"), confirmed])
+        summary.append(
+            [t("notices.xlsx.agreed" if agree else "notices.xlsx.confirmed"), confirmed]
+        )
 
     sheet = book.sheet(
         t("notices.xlsx.sheet_receipts"),
         [width for _, width in COLUMNS],
-        [t(f"notices.xlsx.col.{name}") for name, _ in COLUMNS],
+        [
+            t(
+                "notices.xlsx.col.agreed_at"
+                if agree and name == "confirmed_at"
+                else f"notices.xlsx.col.{name}"
+            )
+            for name, _ in COLUMNS
+        ],
     )
     unconfirmed = {7: "unconfirmed"}
     for r in recipients:

@@ -197,6 +197,14 @@ def local_time(seconds: int, tz: ZoneInfo) -> str:
 
 def action_text(catalog: Catalog, language: str, action: str) -> str:
     """An audit code as words; a code the catalog does not know yet shows as itself."""
+    kind, _, change = action.partition(":")
+    if kind == "answerer" and change.count(":") == 1:
+        # answerer:<from>:<to>, as bot/guardians/choice.py records an /answerer change.
+        old, new = (
+            catalog.t_or(language, f"adminviews.answerer.{value}", value)
+            for value in change.split(":")
+        )
+        return catalog.t(language, "adminviews.action.answerer", old=old, new=new)
     return catalog.t_or(language, f"adminviews.action.{action}", action)
 
 

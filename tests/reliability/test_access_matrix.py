@@ -488,7 +488,42 @@ TABLE: list[Row] = [
             ),
             "unbound": NB,
         },
-        changes=("answerer",),
+        # The change goes into the audit trail: who, which student, from what to what.
+        changes=("answerer", "view"),
+    ),
+    # A guardian's view of their own children's check-ins: nobody else has it, and a child of
+    # another family reads as no child at all.
+    Row(
+        "/child",
+        None,
+        {
+            "student": NA,
+            **staff(NA),
+            "guardian": ("allowed", "guardians.child_view.head"),
+            "unbound": NB,
+        },
+        changes=("view",),
+    ),
+    Row(
+        "/child {num}",
+        "own",
+        {
+            "student": NA,
+            **staff(NA),
+            "guardian": ("allowed", "guardians.child_view.head"),
+            "unbound": NB,
+        },
+        changes=("view",),
+    ),
+    Row(
+        "/child {num}",
+        "other",
+        {
+            "student": NA,
+            **staff(NA),
+            "guardian": ("refused", "guardians.child_view.not_found"),
+            "unbound": NB,
+        },
     ),
     # Consent to check-ins: only the primary guardian who was asked answers, about that child.
     Row(
