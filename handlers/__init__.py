@@ -15,6 +15,19 @@ from telegram.ext import (
     filters,
 )
 
+from bot.alerts import cards
+from bot.checkins import screens
+from bot.contact import screens as contact_screens
+from bot.core.keyboard import pattern
+from bot.guardians import consent
+from bot.isolation import screens as isolation_screens
+from bot.notices import render
+from bot.people import language
+from bot.reports import adminviews as audit_views
+from bot.reports import student
+from bot.reports import today as today_report
+from bot.returns import declaration, readiness
+from bot.safeguarding import review
 from handlers import (
     adminviews,
     alerts,
@@ -51,40 +64,42 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         _command("start", onboarding.start),
         _command("help", onboarding.show_help),
         _command("language", onboarding.choose_language),
-        CallbackQueryHandler(onboarding.set_language, pattern=r"^lang:"),
+        CallbackQueryHandler(onboarding.set_language, pattern=pattern(language.AREA)),
         _command("checkin", checkin.start_checkin),
         _command("isolate", isolation.isolate_student),
         _command("release", isolation.release_student),
         _command("answerer", guardians.choose_answerer),
         _command("child", guardians.show_child),
-        CallbackQueryHandler(guardians.press_consent, pattern=r"^gd:"),
-        CallbackQueryHandler(isolation.press_release, pattern=r"^rl:"),
-        CallbackQueryHandler(checkin.answer_button, pattern=r"^ci:"),
+        CallbackQueryHandler(guardians.press_consent, pattern=pattern(consent.AREA)),
+        CallbackQueryHandler(
+            isolation.press_release, pattern=pattern(isolation_screens.RELEASE_AREA)
+        ),
+        CallbackQueryHandler(checkin.answer_button, pattern=pattern(screens.AREA)),
         _command("talk", contact.offer_talk),
         _command("contacts", contact.show_not_contacted),
         _command("msg", contact.write_to_student),
         _command("called", alerts.log_call),
-        CallbackQueryHandler(alerts.press_card, pattern=r"^al:"),
-        CallbackQueryHandler(alerts.press_resolution, pattern=r"^rs:"),
-        CallbackQueryHandler(contact.press_contact, pattern=r"^ct:"),
+        CallbackQueryHandler(alerts.press_card, pattern=pattern(cards.AREA)),
+        CallbackQueryHandler(alerts.press_resolution, pattern=pattern(cards.RESOLUTION_AREA)),
+        CallbackQueryHandler(contact.press_contact, pattern=pattern(contact_screens.AREA)),
         _command("missed", crisis_review.report_missed),
-        CallbackQueryHandler(crisis_review.press_label, pattern=r"^cm:"),
+        CallbackQueryHandler(crisis_review.press_label, pattern=pattern(review.AREA)),
         _command("notice", notices.start_notice),
         _command("notices", notices.list_notices),
-        CallbackQueryHandler(notices.press_button, pattern=r"^nt:"),
+        CallbackQueryHandler(notices.press_button, pattern=pattern(render.AREA)),
         _command("student", staffviews.show_student),
         _command("ledger", staffviews.export_ledger),
-        CallbackQueryHandler(staffviews.choose_student, pattern=r"^sv:"),
+        CallbackQueryHandler(staffviews.choose_student, pattern=pattern(student.AREA)),
         _command("today", today.show_today),
         _command("stats", adminviews.show_stats),
         _command("audit", adminviews.show_audit),
         _command("web", dashboard.send_web_link),
-        CallbackQueryHandler(adminviews.page_audit, pattern=r"^au:"),
-        CallbackQueryHandler(today.press_remind, pattern=r"^td:"),
+        CallbackQueryHandler(adminviews.page_audit, pattern=pattern(audit_views.AREA)),
+        CallbackQueryHandler(today.press_remind, pattern=pattern(today_report.AREA)),
         _command("return", returns.open_return),
         _command("readiness", returns.show_readiness),
-        CallbackQueryHandler(returns.press_declaration, pattern=r"^rt:"),
-        CallbackQueryHandler(returns.press_decision, pattern=r"^rd:"),
+        CallbackQueryHandler(returns.press_declaration, pattern=pattern(declaration.AREA)),
+        CallbackQueryHandler(returns.press_decision, pattern=pattern(readiness.DECISION_AREA)),
         # After every known prefix: a forged or outdated button is still answered.
         CallbackQueryHandler(common.refuse_unknown_button),
         # New messages only: Telegram sends an edit of an old message as an update too, and

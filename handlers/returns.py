@@ -107,7 +107,7 @@ async def press_declaration(update: Update, context: Context) -> None:
         return
     svc = context.svc
     language = press.who.language
-    data = parse(press.query.data, "rt")
+    data = parse(press.query.data, declaration.AREA)
     return_id = data.number(0) if data is not None else None
     step = data.text(1) if data is not None else None
     if data is None or return_id is None or step is None:
@@ -128,7 +128,7 @@ async def press_decision(update: Update, context: Context) -> None:
         return
     svc = context.svc
     language = press.who.language
-    data = parse(press.query.data, "rd")
+    data = parse(press.query.data, readiness.DECISION_AREA)
     return_id = data.number(0) if data is not None else None
     target = data.text(1) if data is not None else None
     if data is None or return_id is None or target is None:

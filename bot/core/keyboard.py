@@ -7,6 +7,7 @@ Callback data is `area:part:part…`, ids and short verbs, never text; Telegram 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,12 @@ def callback(area: str, *parts: str | int) -> str:
     if len(data.encode()) > MAX_CALLBACK_BYTES:
         raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {data!r}")
     return data
+
+
+def pattern(area: str) -> str:
+    """The CallbackQueryHandler pattern of an area's buttons: the registry and the buttons read
+    the same constant."""
+    return f"^{re.escape(area)}{SEPARATOR}"
 
 
 @dataclass(frozen=True)

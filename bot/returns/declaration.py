@@ -11,6 +11,9 @@ from bot.core.services import Services
 from bot.returns import store
 from bot.returns.store import Returning
 
+# rt:<return id>:<question>:y|n and rt:<return id>:ok: a returning person's declaration.
+AREA = "rt"
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -46,12 +49,12 @@ def declaration(svc: Services, language: str, r: Returning) -> Screen:
             total=len(asked),
             question=asked[index],
         )
-        yes = Button(t(language, "returns.declare.yes"), callback("rt", r.return_id, index, "y"))
-        no = Button(t(language, "returns.declare.no"), callback("rt", r.return_id, index, "n"))
+        yes = Button(t(language, "returns.declare.yes"), callback(AREA, r.return_id, index, "y"))
+        no = Button(t(language, "returns.declare.no"), callback(AREA, r.return_id, index, "n"))
         return Screen(f"{head}\n\n{text}", Keyboard.of([yes, no]))
     lines = [f"{'✅' if a == 'y' else '❗'} {q}" for q, a in zip(asked, r.answers, strict=False)]
     text = "\n".join([head, "", *lines, "", t(language, "returns.declare.photo")])
-    submit = Button(t(language, "returns.declare.submit"), callback("rt", r.return_id, "ok"))
+    submit = Button(t(language, "returns.declare.submit"), callback(AREA, r.return_id, "ok"))
     return Screen(text, Keyboard.of([submit]))
 
 

@@ -13,6 +13,9 @@ from bot.core.services import Services
 from bot.returns import store
 from bot.returns.store import Returning
 
+# rd:<return id>:<person id>:c|h and rd:<return id>:all: the doctor's clear and hold.
+DECISION_AREA = "rd"
+
 # Who is still to be decided on: the school is not ready while anyone is.
 UNDECIDED = ("waiting", "ready", "flagged")
 # Names listed per status, and schools in the bureau's view, in one message; the rest are
@@ -137,11 +140,11 @@ def _school_list(svc: Services, viewer: Viewer, language: str, found: list[Retur
                 [
                     Button(
                         t(language, "returns.button.clear", name=r.name),
-                        callback("rd", return_id, r.person_id, "c"),
+                        callback(DECISION_AREA, return_id, r.person_id, "c"),
                     ),
                     Button(
                         t(language, "returns.button.hold", name=r.name),
-                        callback("rd", return_id, r.person_id, "h"),
+                        callback(DECISION_AREA, return_id, r.person_id, "h"),
                     ),
                 ]
             )
@@ -150,7 +153,7 @@ def _school_list(svc: Services, viewer: Viewer, language: str, found: list[Retur
                 [
                     Button(
                         t(language, "returns.button.clear_all", count=counts["ready"]),
-                        callback("rd", return_id, "all"),
+                        callback(DECISION_AREA, return_id, "all"),
                     )
                 ]
             )
