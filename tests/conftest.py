@@ -95,10 +95,11 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def config(tmp_path: Path, api: FakeBotAPI) -> Config:
+def config(request: pytest.FixtureRequest, tmp_path: Path, api: FakeBotAPI) -> Config:
+    """The harness's config; a test marked `paced` sends at Telegram's real limits."""
     from tests.harness import make_config
 
-    return make_config(tmp_path, api)
+    return make_config(tmp_path, api, paced=request.node.get_closest_marker("paced") is not None)
 
 
 @pytest.fixture

@@ -23,17 +23,25 @@ from bot.storage.people import select_people
 from tests.fakeapi import TOKEN, FakeBotAPI, FakeUser
 
 
-def make_config(tmp_path: Path, api: FakeBotAPI, **sections: Any) -> Config:
+def make_config(
+    tmp_path: Path, api: FakeBotAPI, *, paced: bool = False, **sections: Any
+) -> Config:
     """Defaults pointed at the fake API and a database in tmp_path; override sections by name.
 
-    Telegram's one message a second per chat is lifted: the fake API does not enforce it unless
-    a test asks, and each test step would otherwise wait for it. Tests of pacing pass their own
-    `delivery`."""
+    Telegram's sending limits (30 messages a second in all, one a second per chat) are lifted
+    unless `paced`: the fake API does not enforce them unless a test asks, and every reply a
+    test waits for would otherwise wait its turn (the global pacing alone spent two thirds of
+    the access matrix's time). Tests of pacing pass `paced` or their own `delivery`."""
     base = Config()
+    delivery = base.delivery
+    if not paced:
+        delivery = dataclasses.replace(
+            delivery, rate_per_second=1000.0, per_chat_per_second=1000.0
+        )
     config = dataclasses.replace(
         base,
         general=dataclasses.replace(base.general, database=str(tmp_path / "classcare.db")),
-        delivery=dataclasses.replace(base.delivery, per_chat_per_second=50.0),
+        delivery=delivery,
         telegram=Telegram(
             base_url=api.base_url,
             base_file_url=api.base_file_url,

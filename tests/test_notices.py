@@ -362,6 +362,7 @@ async def crowd(harness: Harness, count: int) -> list[FakeUser]:
     return users
 
 
+@pytest.mark.paced
 async def test_restart_mid_notice_completes_without_second_copies(harness: Harness) -> None:
     students = await crowd(harness, 40)
     teacher = (await school_users(harness, "T01"))["T01"]
