@@ -3,6 +3,7 @@ the digests and reports that the closed rounds and the clock make due."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram.ext import Application, ContextTypes
@@ -38,6 +39,8 @@ def schedule(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
     Lateness is allowed and runs coalesce: a busy loop delays a run, it never skips one, and
     the work itself is read from the database, so a late or doubled run changes nothing.
+    The first run time is given outright: APScheduler treats a start date that has passed by
+    the time the scheduler starts (after the migrations) as missed and waits a whole interval.
     """
     assert application.job_queue is not None
     application.job_queue.run_repeating(
@@ -45,5 +48,10 @@ def schedule(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         interval=INTERVAL_SECONDS,
         first=0,
         name="rounds",
-        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        job_kwargs={
+            "misfire_grace_time": None,
+            "coalesce": True,
+            "max_instances": 1,
+            "next_run_time": datetime.now(UTC),
+        },
     )

@@ -76,12 +76,14 @@ class Harness:
         # run_polling would call these hooks; a test drives the lifecycle by hand.
         assert app.post_init is not None
         await app.post_init(app)
-        await app.start()
         # Jobs run when a test says so (tick), at the fake clock's time: a repeating job firing
         # on the wall clock in the middle of a slow test acts at a moment the test did not choose
-        # (an escalation fired by a loaded machine broke the access matrix).
+        # (an escalation fired by a loaded machine broke the access matrix). The scheduler
+        # starts paused, so not even the rounds job's start-up run slips in; the JobQueue
+        # leaves a running scheduler as it is.
         assert app.job_queue is not None
-        app.job_queue.scheduler.pause()
+        app.job_queue.scheduler.start(paused=True)
+        await app.start()
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0.0, timeout=1, drop_pending_updates=False)
         self.app = app

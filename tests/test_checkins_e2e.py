@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -96,6 +96,17 @@ async def test_restart_across_0730_opens_the_round_once(harness: Harness) -> Non
     await harness.tick()
     await harness.delivered()
     assert prompts(harness, "晨检") == [USER_IDS["S001"]]
+
+
+async def test_the_rounds_job_runs_as_the_bot_starts(harness: Harness) -> None:
+    """A round that fell due while the bot was down opens at start-up, not an interval later:
+    APScheduler puts the first run of a job whose start date passed before the scheduler
+    started (the migrations run in between) a whole interval on (it opened 15 s late)."""
+    await harness.restart()
+    assert harness.app is not None and harness.app.job_queue is not None
+    [job] = harness.app.job_queue.get_jobs_by_name("rounds")
+    assert job.next_t is not None
+    assert job.next_t <= datetime.now(UTC)
 
 
 async def test_a_window_closed_while_down_is_not_blamed_on_students(harness: Harness) -> None:
