@@ -131,6 +131,15 @@ async def current_checkin(db: Database, student_id: int, now: int) -> Checkin | 
     return None if row is None else Checkin.from_row(row)
 
 
+async def open_isolation_id(db: Database, student_id: int) -> int | None:
+    """The student's isolation episode that has not ended: a check-in started now belongs to it.
+    None when the student is not isolated."""
+    value = await db.scalar(
+        "SELECT id FROM isolations WHERE student_id = ? AND ended_at IS NULL", (student_id,)
+    )
+    return None if value is None else int(value)
+
+
 async def latest_checkin(db: Database, student_id: int) -> Checkin | None:
     row = await db.fetchone(
         f"{_CHECKIN} WHERE c.student_id = ? ORDER BY r.scheduled_at DESC LIMIT 1", (student_id,)
