@@ -6,10 +6,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import aiosqlite
+
 from bot.checkins import schedule
 from bot.checkins.handoff import on_settled
 from bot.checkins.schedule import slot_name
 from bot.checkins.screens import for_child, header_text, nudge, temperature_screen
+from bot.checkins.store import checkins as checkin_store
 from bot.checkins.store import rounds as round_store
 from bot.checkins.store.rounds import Prompted, Recipient, Round
 from bot.core.config import Checkins
@@ -256,3 +259,14 @@ async def _close(svc: Services, rnd: Round, now: int) -> int:
 
 def _language(svc: Services, language: str | None) -> str:
     return language or svc.config.general.language
+
+
+async def stop_for_ended_isolation(tx: aiosqlite.Connection, isolation_id: int, now: int) -> int:
+    """Stop the check-ins of an ended isolation that nobody answered to the end.
+
+    One submitted before and being edited is open again but was answered: it goes back to
+    answered with the answers it has, as closing its window would do, and stays for closing.
+    Returns how many were cancelled.
+    """
+    await checkin_store.settle_edited(tx, isolation_id)
+    return await checkin_store.cancel_open(tx, isolation_id, now)

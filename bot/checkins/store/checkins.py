@@ -211,18 +211,18 @@ async def set_message(tx: aiosqlite.Connection, checkin_id: int, message_id: int
     await tx.execute("UPDATE checkins SET message_id = ? WHERE id = ?", (message_id, checkin_id))
 
 
-async def cancel_open(tx: aiosqlite.Connection, isolation_id: int, now: int) -> int:
-    """Stop the check-ins of an ended isolation that nobody answered to the end.
-
-    One submitted before and being edited is open again but was answered: it goes back to
-    answered with the answers it has, as closing its window would do, and stays for closing.
-    Returns how many were cancelled.
-    """
+async def settle_edited(tx: aiosqlite.Connection, isolation_id: int) -> None:
+    """Put the isolation's check-ins reopened for editing back to answered, with the answers
+    they have."""
     await tx.execute(
         "UPDATE checkins SET status = 'answered', step = 'summary', pending_c = NULL,"
         " pending_f = NULL WHERE isolation_id = ? AND status = 'open' AND answered_at IS NOT NULL",
         (isolation_id,),
     )
+
+
+async def cancel_open(tx: aiosqlite.Connection, isolation_id: int, now: int) -> int:
+    """Cancel the isolation's check-ins still open; returns how many."""
     cursor = await tx.execute(
         "UPDATE checkins SET status = 'cancelled', closed_at = ?"
         " WHERE isolation_id = ? AND status = 'open'",
