@@ -19,6 +19,8 @@ from bot.core.config import Checkins
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, Outgoing, enqueue_many, ensure_batch, message
 from bot.guardians import family
+from bot.storage.db import Database
+from bot.storage.records import Scope
 
 log = logging.getLogger(__name__)
 # Prompts are built and queued this many at a time, all in the round's one transaction, so a
@@ -270,3 +272,22 @@ async def stop_for_ended_isolation(tx: aiosqlite.Connection, isolation_id: int, 
     """
     await checkin_store.settle_edited(tx, isolation_id)
     return await checkin_store.cancel_open(tx, isolation_id, now)
+
+
+async def day_rounds(db: Database, local_date: str, plan: str | None = "") -> list[Round]:
+    """The rounds of a day as /today, the dashboard and the digest count them: one plan's (the
+    county's '' or a school's own, 一校一策), or every plan's with None."""
+    return await round_store.rounds_on(db, local_date, plan)
+
+
+async def unfinished_nudges(svc: Services, rnd: Round, scope: Scope) -> list[Outgoing]:
+    """A reminder for each reachable student of the scope who has not submitted the round's
+    check-in, saying when it closes, with the button back to it."""
+    closes = schedule.clock_time(rnd.closes_at, svc.tz)
+    items = []
+    for s in await round_store.unanswered(svc.db, rnd.id, scope):
+        language = s.language or svc.catalog.default
+        slot = slot_name(svc.catalog, language, rnd.slot)
+        text = svc.catalog.t(language, "today.nudge", slot=slot, closes=closes)
+        items.append(nudge(svc, f"ci:{s.checkin_id}:nudge", s, language, text))
+    return items
