@@ -115,14 +115,6 @@ async def _corrections(
         await refresh_cards(tx, services, fresh, info, now=now)
 
 
-async def evaluate_pending(services: Services, limit: int = 200) -> int:
-    """Evaluate settled check-ins that a crash or a closing round left unevaluated."""
-    ids = await evaluation.unevaluated(services.db, limit)
-    for checkin_id in ids:
-        await evaluate_checkin(services, checkin_id)
-    return len(ids)
-
-
 async def on_unreachable(services: Services, person_id: int) -> None:
     """The bot cannot reach this person: for a student, tell the class teacher and the
     primary guardian."""

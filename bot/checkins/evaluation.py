@@ -1,6 +1,6 @@
 """A check-in as the alert rules take it: its facts with the student's check-ins before it,
-one still being answered, or the student's last few; and the evaluated_at mark by which the
-check-ins a crash left unevaluated are found again."""
+one still being answered, or the student's last few; and the evaluated_at mark by which
+handoff.hand_on_unevaluated finds the check-ins a crash left unevaluated."""
 
 from __future__ import annotations
 
@@ -62,9 +62,3 @@ async def last_settled(db: Database, student_id: int, count: int) -> list[Checki
 async def mark_evaluated(tx: aiosqlite.Connection, checkin_id: int, now: int) -> None:
     """Record, in the transaction that applied the rules' alerts, that they have run."""
     await store.mark_evaluated(tx, checkin_id, now)
-
-
-async def unevaluated(db: Database, limit: int) -> list[int]:
-    """Answered or missed check-ins the rules have not run over (a crash came between), oldest
-    first."""
-    return await store.pending_evaluations(db, limit)
