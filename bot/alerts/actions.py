@@ -13,6 +13,7 @@ from bot.alerts.cards import refresh_cards, render_card
 from bot.alerts.raising import value_of
 from bot.alerts.store import alerts as alert_store
 from bot.alerts.store import handling as handling_store
+from bot.alerts.store.alerts import Alert
 from bot.core.access import Viewer, covers_student
 from bot.core.keyboard import Keyboard
 from bot.core.services import Services
@@ -29,12 +30,12 @@ class Action:
     """What a button press on a card did, and the actor's card to redraw."""
 
     done: bool
-    alert: alert_store.Alert | None
+    alert: Alert | None
     text: str = ""
     keyboard: Keyboard | None = None
 
 
-async def may_act(services: Services, viewer: Viewer, alert: alert_store.Alert) -> bool:
+async def may_act(services: Services, viewer: Viewer, alert: Alert) -> bool:
     """Staff covering the student now may act on the alert; holding a card from before the
     student moved class (or school) is not enough."""
     if not viewer.is_staff:
@@ -64,9 +65,7 @@ RESOLUTION_MINUTES = 10
 RESOLUTION_LIMIT = 200
 
 
-async def call_offers(
-    services: Services, viewer: Viewer, student: Person
-) -> list[alert_store.Alert]:
+async def call_offers(services: Services, viewer: Viewer, student: Person) -> list[Alert]:
     """The student's unresolved alerts a call by this staff member may have handled: those
     routed to their role or shown to them on a card."""
     if not viewer.is_staff or not covers_student(viewer, student):
@@ -199,7 +198,7 @@ async def _act(
 
 
 async def _label_not_concern(
-    tx: aiosqlite.Connection, alert: alert_store.Alert, actor: Person, now: int
+    tx: aiosqlite.Connection, alert: Alert, actor: Person, now: int
 ) -> bool:
     """Label and resolve the alert, and keep each message it holds as a review example;
     False when someone labelled it first."""

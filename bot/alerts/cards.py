@@ -12,6 +12,7 @@ from bot.alerts.levels import deliver_at, lane
 from bot.alerts.rules import SETTLED_BY_CALL
 from bot.alerts.store import alerts as alert_store
 from bot.alerts.store import handling as handling_store
+from bot.alerts.store.alerts import Alert
 from bot.alerts.wording import clock_text, seen_text
 from bot.core.access import covers_student
 from bot.core.i18n import Catalog
@@ -55,7 +56,7 @@ def read_verb(word: str | None) -> str | None:
 async def add_cards(
     tx: aiosqlite.Connection,
     services: Services,
-    alert: alert_store.Alert,
+    alert: Alert,
     info: StudentInfo,
     recipients: list[Person],
     *,
@@ -80,7 +81,7 @@ async def add_cards(
 async def _send_card(
     tx: aiosqlite.Connection,
     services: Services,
-    alert: alert_store.Alert,
+    alert: Alert,
     info: StudentInfo,
     person: Person,
     *,
@@ -119,7 +120,7 @@ async def _audit_card(
 async def refresh_cards(
     tx: aiosqlite.Connection,
     services: Services,
-    alert: alert_store.Alert,
+    alert: Alert,
     info: StudentInfo,
     *,
     now: int,
@@ -172,7 +173,7 @@ async def refresh_cards(
 async def notify_again(
     tx: aiosqlite.Connection,
     services: Services,
-    alert: alert_store.Alert,
+    alert: Alert,
     info: StudentInfo,
     said: dict[str, Any],
     level: str,
@@ -214,11 +215,7 @@ async def notify_again(
 
 
 def _again_text(
-    services: Services,
-    alert: alert_store.Alert,
-    info: StudentInfo,
-    viewer: Person,
-    said: dict[str, Any],
+    services: Services, alert: Alert, info: StudentInfo, viewer: Person, said: dict[str, Any]
 ) -> str:
     catalog = services.catalog
     language = viewer.language or services.config.general.language
@@ -250,7 +247,7 @@ async def covers(services: Services, person: Person, student: Person) -> bool:
 
 
 async def render_card(
-    services: Services, alert: alert_store.Alert, info: StudentInfo, viewer: Person
+    services: Services, alert: Alert, info: StudentInfo, viewer: Person
 ) -> tuple[str, Keyboard]:
     """The card a staff member sees for an alert, in their language, with its buttons."""
     catalog = services.catalog
@@ -373,7 +370,7 @@ async def render_card(
 def _card_buttons(
     catalog: Catalog,
     language: str,
-    alert: alert_store.Alert,
+    alert: Alert,
     *,
     call_guardian: bool,
     student: bool,
@@ -400,7 +397,7 @@ def _card_buttons(
 
 
 def call_offer(
-    catalog: Catalog, language: str, logged: str, name: str, offers: Sequence[alert_store.Alert]
+    catalog: Catalog, language: str, logged: str, name: str, offers: Sequence[Alert]
 ) -> Screen:
     """After /called: the call is logged, and one button per alert the call may have handled."""
     t = catalog.t

@@ -13,6 +13,7 @@ from bot.alerts import rules
 from bot.alerts.cards import add_cards, notify_again, refresh_cards
 from bot.alerts.levels import LIAISON_STEPS, STEPS, ack_deadline, higher
 from bot.alerts.store import alerts as alert_store
+from bot.alerts.store.alerts import Alert
 from bot.core.services import Services
 from bot.safeguarding.crisis_facts import merge_crisis_facts
 from bot.storage import people
@@ -115,7 +116,7 @@ async def apply_signal(
         await alert_store.escalate_now(tx, alert.id, now)
 
 
-async def routed_staff(services: Services, alert: alert_store.Alert) -> list[Person]:
+async def routed_staff(services: Services, alert: Alert) -> list[Person]:
     audiences = {
         value_of(a) for a in rules.route(rules.AlertKind(alert.kind), rules.Level(alert.level))
     }
@@ -137,9 +138,7 @@ async def escalation_steps(services: Services, student_id: int) -> dict[int, str
     return LIAISON_STEPS if await people.liaisons_of(services.db, student_id) else STEPS
 
 
-async def escalation_targets(
-    services: Services, alert: alert_store.Alert, rank: str
-) -> list[Person]:
+async def escalation_targets(services: Services, alert: Alert, rank: str) -> list[Person]:
     if rank == "liaison":
         return await people.liaisons_of(services.db, alert.student_id)
     staff = await people.staff_for_student(services.db, alert.student_id)
