@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from bot.alerts import actions, cards, history, rules
-from bot.alerts import store as alert_store
+from bot.alerts.store import alerts as alert_store
 from bot.contact import relay as contact
 from bot.storage import people
 from handlers.common import (

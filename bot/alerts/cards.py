@@ -8,9 +8,11 @@ from typing import Any
 
 import aiosqlite
 
-from bot.alerts import store
 from bot.alerts.levels import deliver_at, lane
 from bot.alerts.rules import SETTLED_BY_CALL
+from bot.alerts.store import alerts as alert_store
+from bot.alerts.store import handling as handling_store
+from bot.alerts.store.alerts import Alert
 from bot.alerts.wording import clock_text, seen_text
 from bot.core.access import covers_student
 from bot.core.i18n import Catalog
@@ -54,7 +56,7 @@ def read_verb(word: str | None) -> str | None:
 async def add_cards(
     tx: aiosqlite.Connection,
     services: Services,
-    alert: store.Alert,
+    alert: Alert,
     info: StudentInfo,
     recipients: list[Person],
     *,
@@ -67,7 +69,7 @@ async def add_cards(
     for person in recipients:
         if person.chat_id is None:
             continue
-        if not await store.add_card(
+        if not await alert_store.add_card(
             tx, alert.id, person.id, reason=reason, deliver_at=deliver, now=now
         ):
             continue
@@ -79,7 +81,7 @@ async def add_cards(
 async def _send_card(
     tx: aiosqlite.Connection,
     services: Services,
-    alert: store.Alert,
+    alert: Alert,
     info: StudentInfo,
     person: Person,
     *,
@@ -102,7 +104,7 @@ async def _send_card(
         now=now,
     )
     if outbox_id is not None:
-        await store.point_card(tx, alert.id, person.id, outbox_id, deliver)
+        await alert_store.point_card(tx, alert.id, person.id, outbox_id, deliver)
         await _audit_card(tx, person, info, now)
 
 
@@ -118,7 +120,7 @@ async def _audit_card(
 async def refresh_cards(
     tx: aiosqlite.Connection,
     services: Services,
-    alert: store.Alert,
+    alert: Alert,
     info: StudentInfo,
     *,
     now: int,
@@ -126,7 +128,7 @@ async def refresh_cards(
     skip_person: int | None = None,
 ) -> None:
     """Bring every recipient's card up to date: edit it, or send it anew when `resend`."""
-    cards = await store.cards(tx, alert.id)
+    cards = await alert_store.cards(tx, alert.id)
     recipients = {
         p.id: p for p in await people.people_by_ids(services.db, [c.person_id for c in cards])
     }
@@ -171,7 +173,7 @@ async def refresh_cards(
 async def notify_again(
     tx: aiosqlite.Connection,
     services: Services,
-    alert: store.Alert,
+    alert: Alert,
     info: StudentInfo,
     said: dict[str, Any],
     level: str,
@@ -179,7 +181,7 @@ async def notify_again(
 ) -> None:
     """Tell of a new crisis message in a new message, as a reply to the card: the owner once
     someone took the alert, every recipient while nobody has."""
-    cards = {c.person_id: c for c in await store.cards(tx, alert.id)}
+    cards = {c.person_id: c for c in await alert_store.cards(tx, alert.id)}
     if alert.state == "acknowledged" and alert.owner_id is not None:
         ids = [alert.owner_id]
     else:
@@ -213,7 +215,7 @@ async def notify_again(
 
 
 def _again_text(
-    services: Services, alert: store.Alert, info: StudentInfo, viewer: Person, said: dict[str, Any]
+    services: Services, alert: Alert, info: StudentInfo, viewer: Person, said: dict[str, Any]
 ) -> str:
     catalog = services.catalog
     language = viewer.language or services.config.general.language
@@ -245,7 +247,7 @@ async def covers(services: Services, person: Person, student: Person) -> bool:
 
 
 async def render_card(
-    services: Services, alert: store.Alert, info: StudentInfo, viewer: Person
+    services: Services, alert: Alert, info: StudentInfo, viewer: Person
 ) -> tuple[str, Keyboard]:
     """The card a staff member sees for an alert, in their language, with its buttons."""
     catalog = services.catalog
@@ -304,7 +306,7 @@ async def render_card(
     if alert.escalation_step:
         lines.append(t(language, f"alerts.card.escalated{alert.escalation_step}"))
     call = (
-        await store.call_info(services.db, alert.handled_call_id)
+        await handling_store.call_info(services.db, alert.handled_call_id)
         if alert.handled_call_id
         else None
     )
@@ -368,7 +370,7 @@ async def render_card(
 def _card_buttons(
     catalog: Catalog,
     language: str,
-    alert: store.Alert,
+    alert: Alert,
     *,
     call_guardian: bool,
     student: bool,
@@ -395,7 +397,7 @@ def _card_buttons(
 
 
 def call_offer(
-    catalog: Catalog, language: str, logged: str, name: str, offers: Sequence[store.Alert]
+    catalog: Catalog, language: str, logged: str, name: str, offers: Sequence[Alert]
 ) -> Screen:
     """After /called: the call is logged, and one button per alert the call may have handled."""
     t = catalog.t
