@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.alerts import rules
-from bot.alerts.cards import refresh_cards, render_card
+from bot.alerts.cards import refresh_cards
 from bot.alerts.raising import value_of
+from bot.alerts.screens import render_card
 from bot.alerts.store import alerts as alert_store
 from bot.alerts.store import handling as handling_store
 from bot.alerts.store.alerts import Alert
