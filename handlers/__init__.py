@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.alerts import cards
+from bot.alerts import screens as alert_screens
 from bot.checkins import screens
 from bot.contact import screens as contact_screens
 from bot.core.keyboard import pattern
@@ -79,8 +79,10 @@ def _handlers() -> list[BaseHandler[Any, Any, Any]]:
         _command("contacts", contact.show_not_contacted),
         _command("msg", contact.write_to_student),
         _command("called", alerts.log_call),
-        CallbackQueryHandler(alerts.press_card, pattern=pattern(cards.AREA)),
-        CallbackQueryHandler(alerts.press_resolution, pattern=pattern(cards.RESOLUTION_AREA)),
+        CallbackQueryHandler(alerts.press_card, pattern=pattern(alert_screens.AREA)),
+        CallbackQueryHandler(
+            alerts.press_resolution, pattern=pattern(alert_screens.RESOLUTION_AREA)
+        ),
         CallbackQueryHandler(contact.press_contact, pattern=pattern(contact_screens.AREA)),
         _command("missed", crisis_review.report_missed),
         CallbackQueryHandler(crisis_review.press_label, pattern=pattern(review.AREA)),

@@ -9,8 +9,8 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.alerts import actions, cards, history, rules
-from bot.alerts import store as alert_store
+from bot.alerts import actions, history, rules, screens
+from bot.alerts.store import alerts as alert_store
 from bot.contact import relay as contact
 from bot.storage import people
 from handlers.common import (
@@ -35,7 +35,7 @@ async def press_card(update: Update, context: Context) -> None:
         return
     svc = context.svc
     query, who, language = press.query, press.who, press.who.language
-    alert_id, verb = press.id_at(0), cards.read_verb(press.data.text(1))
+    alert_id, verb = press.id_at(0), screens.read_verb(press.data.text(1))
     if len(press.data) != 2 or alert_id is None or verb is None:
         await query.answer(svc.catalog.t(language, "common.bad_button"), show_alert=True)
         return
@@ -69,7 +69,7 @@ async def press_card(update: Update, context: Context) -> None:
         }
         action = await act[verb](svc, alert_id, press.person)
         already = "alerts.toast.labelled" if verb == "not_concern" else "alerts.toast.already"
-        key = f"alerts.toast.{cards.VERBS[verb]}" if action.done else already
+        key = f"alerts.toast.{screens.VERBS[verb]}" if action.done else already
         await query.answer(svc.catalog.t(language, key))
         try:
             await query.edit_message_text(
@@ -124,7 +124,7 @@ async def log_call(update: Update, context: Context) -> None:
         await reply(update, context, text)
         return
     # One tap says this call was the handling of an alert, which stops its escalation.
-    screen = cards.call_offer(svc.catalog, who.language, text, found[0].name, offers)
+    screen = screens.call_offer(svc.catalog, who.language, text, found[0].name, offers)
     await context.bot.send_message(who.chat_id, screen.text, reply_markup=markup(screen.keyboard))
 
 
@@ -150,7 +150,7 @@ async def _press_call(context: Context, press: Press, alert_id: int) -> None:
 
 async def ask_resolution(context: Context, chat_id: int, language: str, alert_id: int) -> None:
     """Ask the staff member who resolved an alert for one line on what was done."""
-    screen = cards.resolution_ask(context.svc.catalog, language, alert_id)
+    screen = screens.resolution_ask(context.svc.catalog, language, alert_id)
     await context.bot.send_message(chat_id, screen.text, reply_markup=markup(screen.keyboard))
 
 

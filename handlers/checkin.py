@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.checkins import flow
+from bot.checkins import flow, typed_text
 from bot.checkins.flow import Reply
 from bot.checkins.screens import AREA
 from bot.core.ids import is_id
@@ -109,7 +109,7 @@ async def waiting_for(update: Update, context: Context, who: Sender) -> str | No
         return None
     assert who.person is not None
     svc = context.svc
-    return await flow.waiting_for(svc, who.person, svc.now())
+    return await typed_text.waiting_for(svc, who.person, svc.now())
 
 
 async def button_hint(update: Update, context: Context, who: Sender) -> str | None:
@@ -118,7 +118,7 @@ async def button_hint(update: Update, context: Context, who: Sender) -> str | No
         return None
     assert who.person is not None
     svc = context.svc
-    return await flow.button_hint(svc, who.person, who.language, svc.now())
+    return await typed_text.button_hint(svc, who.person, who.language, svc.now())
 
 
 async def handle_text(update: Update, context: Context, who: Sender) -> bool:
@@ -128,7 +128,7 @@ async def handle_text(update: Update, context: Context, who: Sender) -> bool:
         return False
     assert who.person is not None
     svc = context.svc
-    answer = await flow.typed(svc, who.person, who.language, message.text, svc.now())
+    answer = await typed_text.typed(svc, who.person, who.language, message.text, svc.now())
     if answer is None:
         return False
     await _send(context, who.chat_id, answer)

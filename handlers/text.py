@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot.checkins import flow as checkin_flow
+from bot.checkins import typed_text as checkin_text
 from bot.safeguarding import student_text
 from handlers import alerts as alert_cards
 from handlers import checkin, contact, notices
@@ -36,7 +36,7 @@ async def route_text(update: Update, context: Context) -> None:
             f"text:{message.message_id}",
             forwarded=message.forward_origin is not None,
         )
-    elif person.is_staff and await checkin_flow.waiting_for(svc, person, svc.now()) == "note":
+    elif person.is_staff and await checkin_text.waiting_for(svc, person, svc.now()) == "note":
         # An isolated colleague's note is their own words to the school doctor; their work
         # messages (to students, about students) are not screened as theirs.
         screened = await student_text.screen_staff_note(

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from bot.app import connect
-from bot.checkins import flow
+from bot.checkins import flow, typed_text
 from bot.checkins.flow import Reply
 from bot.checkins.rounds import RoundsReport, run_rounds
 from bot.checkins.screens import AREA, Verb
@@ -639,7 +639,7 @@ class School:
 
     async def type(self, number: str, text: str) -> Reply | None:
         student = await self.student(number)
-        return await flow.typed(
+        return await typed_text.typed(
             self.svc, student, student.language or "zh-CN", text, self.svc.now()
         )
 

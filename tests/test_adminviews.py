@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.alerts import store as alerts_store
+from bot.alerts.store import alerts as alerts_store
 from bot.checkins.store import rounds as round_store
 from bot.core.clock import epoch
 from bot.core.i18n import Catalog

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.checkins import flow
+from bot.checkins import flow, typed_text
 from bot.checkins.flow import Reply
 from bot.checkins.store import checkins as checkin_store
 from bot.isolation import periods as isolation
@@ -285,7 +285,7 @@ async def test_a_note_too_long_is_cut_and_the_student_told(
     assert summary is not None and summary.screen is not None
     told = "留言太长了，只保存了前 1000 个字" in summary.screen.text
     assert told is cut
-    assert (await school.checkin_of("S001")).note == typed[: flow.NOTE_MAX]
+    assert (await school.checkin_of("S001")).note == typed[: typed_text.NOTE_MAX]
     # The summary, note and all, still fits in one Telegram message.
     assert len(summary.screen.text.encode("utf-16-le")) // 2 <= 4096
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.alerts.cards import AREA
+from bot.alerts.screens import AREA
 from bot.core.keyboard import callback
 from bot.storage import people
 from tests.harness import Harness

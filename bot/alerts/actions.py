@@ -8,9 +8,13 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.alerts import rules, store
-from bot.alerts.cards import refresh_cards, render_card
+from bot.alerts import rules
+from bot.alerts.cards import refresh_cards
 from bot.alerts.raising import value_of
+from bot.alerts.screens import render_card
+from bot.alerts.store import alerts as alert_store
+from bot.alerts.store import handling as handling_store
+from bot.alerts.store.alerts import Alert
 from bot.core.access import Viewer, covers_student
 from bot.core.keyboard import Keyboard
 from bot.core.services import Services
@@ -26,12 +30,12 @@ class Action:
     """What a button press on a card did, and the actor's card to redraw."""
 
     done: bool
-    alert: store.Alert | None
+    alert: Alert | None
     text: str = ""
     keyboard: Keyboard | None = None
 
 
-async def may_act(services: Services, viewer: Viewer, alert: store.Alert) -> bool:
+async def may_act(services: Services, viewer: Viewer, alert: Alert) -> bool:
     """Staff covering the student now may act on the alert; holding a card from before the
     student moved class (or school) is not enough."""
     if not viewer.is_staff:
@@ -61,15 +65,15 @@ RESOLUTION_MINUTES = 10
 RESOLUTION_LIMIT = 200
 
 
-async def call_offers(services: Services, viewer: Viewer, student: Person) -> list[store.Alert]:
+async def call_offers(services: Services, viewer: Viewer, student: Person) -> list[Alert]:
     """The student's unresolved alerts a call by this staff member may have handled: those
     routed to their role or shown to them on a card."""
     if not viewer.is_staff or not covers_student(viewer, student):
         return []
     offers = []
-    for alert in await store.open_alerts_for_student(services.db, student.id):
+    for alert in await alert_store.open_alerts_for_student(services.db, student.id):
         routes = rules.route(rules.AlertKind(alert.kind), rules.Level(alert.level))
-        held = {c.person_id for c in await store.cards(services.db, alert.id)}
+        held = {c.person_id for c in await alert_store.cards(services.db, alert.id)}
         if viewer.person.role in {value_of(a) for a in routes} or viewer.person.id in held:
             offers.append(alert)
     return offers
@@ -80,30 +84,32 @@ async def handle_by_call(services: Services, alert_id: int, actor: Person) -> st
     stops its escalation. Returns what came of it: resolved, acknowledged, noted (someone has
     it already), gone (resolved already), no_call (no call logged since the alert opened)."""
     now = services.now()
-    alert = await store.alert_by_id(services.db, alert_id)
+    alert = await alert_store.alert_by_id(services.db, alert_id)
     info = await people.student_info(services.db, alert.student_id) if alert else None
     if alert is None or info is None or alert.state == "resolved":
         return "gone"
-    call_id = await store.latest_call(services.db, actor.id, alert.student_id, alert.opened_at)
+    call_id = await handling_store.latest_call(
+        services.db, actor.id, alert.student_id, alert.opened_at
+    )
     if call_id is None:
         return "no_call"
     async with services.db.transaction() as tx:
-        current = await store.alert_by_id(tx, alert_id)
+        current = await alert_store.alert_by_id(tx, alert_id)
         if current is None or current.state == "resolved":
             return "gone"
-        await store.set_handled_call(tx, alert_id, call_id, now)
-        await store.add_event(tx, alert_id, now, actor.id, "handled:call")
+        await handling_store.set_handled_call(tx, alert_id, call_id, now)
+        await alert_store.add_event(tx, alert_id, now, actor.id, "handled:call")
         if current.kind in rules.SETTLED_BY_CALL:
-            await store.resolve(tx, alert_id, actor.id, now)
-            await store.add_event(tx, alert_id, now, actor.id, "resolved")
-            await store.ask_resolution(tx, actor.id, alert_id, now)
+            await alert_store.resolve(tx, alert_id, actor.id, now)
+            await alert_store.add_event(tx, alert_id, now, actor.id, "resolved")
+            await handling_store.ask_resolution(tx, actor.id, alert_id, now)
             outcome = "resolved"
-        elif await store.acknowledge(tx, alert_id, actor.id, now):
-            await store.add_event(tx, alert_id, now, actor.id, "acknowledged")
+        elif await alert_store.acknowledge(tx, alert_id, actor.id, now):
+            await alert_store.add_event(tx, alert_id, now, actor.id, "acknowledged")
             outcome = "acknowledged"
         else:
             outcome = "noted"
-        fresh = await store.alert_by_id(tx, alert_id)
+        fresh = await alert_store.alert_by_id(tx, alert_id)
         assert fresh is not None
         await refresh_cards(tx, services, fresh, info, now=now)
     log.info("alert %d handled by a call of person %d: %s", alert_id, actor.id, outcome)
@@ -114,7 +120,7 @@ async def handle_by_call(services: Services, alert_id: int, actor: Person) -> st
 async def resolution_waiting(services: Services, person: Person) -> int | None:
     """The alert whose 处置情况 line the person's next text is, if one waits for it."""
     since = services.now() - RESOLUTION_MINUTES * 60
-    return await store.waiting_resolution(services.db, person.id, since)
+    return await handling_store.waiting_resolution(services.db, person.id, since)
 
 
 async def record_resolution(services: Services, person: Person, alert_id: int, text: str) -> bool:
@@ -124,18 +130,18 @@ async def record_resolution(services: Services, person: Person, alert_id: int, t
     if len(line) > RESOLUTION_LIMIT:
         return False
     now = services.now()
-    alert = await store.alert_by_id(services.db, alert_id)
+    alert = await alert_store.alert_by_id(services.db, alert_id)
     info = await people.student_info(services.db, alert.student_id) if alert else None
     async with services.db.transaction() as tx:
-        await store.drop_resolution_prompt(tx, person.id)
+        await handling_store.drop_resolution_prompt(tx, person.id)
         if (
             info is None
             or not line
-            or not await store.set_resolution(tx, alert_id, line, person.id, now)
+            or not await handling_store.set_resolution(tx, alert_id, line, person.id, now)
         ):
             return True
-        await store.add_event(tx, alert_id, now, person.id, "resolution")
-        fresh = await store.alert_by_id(tx, alert_id)
+        await alert_store.add_event(tx, alert_id, now, person.id, "resolution")
+        fresh = await alert_store.alert_by_id(tx, alert_id)
         assert fresh is not None
         await refresh_cards(tx, services, fresh, info, now=now)
     services.wake_outbox()
@@ -145,7 +151,7 @@ async def record_resolution(services: Services, person: Person, alert_id: int, t
 async def skip_resolution(services: Services, person: Person, alert_id: int) -> None:
     """Stop waiting for the person's 处置情况 line for this alert."""
     async with services.db.transaction() as tx:
-        await store.drop_resolution_prompt(tx, person.id, alert_id)
+        await handling_store.drop_resolution_prompt(tx, person.id, alert_id)
 
 
 NOT_CONCERN = "labelled:not_concern"
@@ -163,7 +169,7 @@ async def _act(
     """Take, resolve or label the alert as the actor, record it, and redraw the other cards;
     the actor's own card comes back to be redrawn by the handler."""
     now = services.now()
-    alert = await store.alert_by_id(services.db, alert_id)
+    alert = await alert_store.alert_by_id(services.db, alert_id)
     if alert is None or (event == NOT_CONCERN and alert.kind != "crisis"):
         return Action(False, alert)
     info = await people.student_info(services.db, alert.student_id)
@@ -171,17 +177,17 @@ async def _act(
         return Action(False, alert)
     async with services.db.transaction() as tx:
         if event == "acknowledged":
-            done = await store.acknowledge(tx, alert_id, actor.id, now)
+            done = await alert_store.acknowledge(tx, alert_id, actor.id, now)
         elif event == "resolved":
-            done = await store.resolve(tx, alert_id, actor.id, now)
+            done = await alert_store.resolve(tx, alert_id, actor.id, now)
         else:
             done = await _label_not_concern(tx, alert, actor, now)
-        fresh = await store.alert_by_id(tx, alert_id)
+        fresh = await alert_store.alert_by_id(tx, alert_id)
         assert fresh is not None
         if done:
-            await store.add_event(tx, alert_id, now, actor.id, event)
+            await alert_store.add_event(tx, alert_id, now, actor.id, event)
             if event == "resolved":
-                await store.ask_resolution(tx, actor.id, alert_id, now)
+                await handling_store.ask_resolution(tx, actor.id, alert_id, now)
             skip = actor.id if from_chat else None
             await refresh_cards(tx, services, fresh, info, now=now, skip_person=skip)
     if done:
@@ -192,15 +198,15 @@ async def _act(
 
 
 async def _label_not_concern(
-    tx: aiosqlite.Connection, alert: store.Alert, actor: Person, now: int
+    tx: aiosqlite.Connection, alert: Alert, actor: Person, now: int
 ) -> bool:
     """Label and resolve the alert, and keep each message it holds as a review example;
     False when someone labelled it first."""
-    if not await store.label(tx, alert.id, "not_concern", actor.id, now):
+    if not await alert_store.label(tx, alert.id, "not_concern", actor.id, now):
         return False
-    await store.resolve(tx, alert.id, actor.id, now)
+    await alert_store.resolve(tx, alert.id, actor.id, now)
     # Read inside the transaction: a message merged since the press is kept as well.
-    current = await store.alert_by_id(tx, alert.id)
+    current = await alert_store.alert_by_id(tx, alert.id)
     assert current is not None
     await review.keep_not_concern(
         tx,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from bot.alerts import store
 from bot.alerts.cards import add_cards, refresh_cards
 from bot.alerts.levels import ack_deadline
 from bot.alerts.raising import escalation_steps, escalation_targets
+from bot.alerts.store import alerts as alert_store
 from bot.core.services import Services
 from bot.storage import people
 from bot.storage.records import Person
@@ -20,7 +20,7 @@ async def escalate_due(services: Services) -> int:
     alerts moved a step. Each step is recorded in alert_events."""
     now = services.now()
     moved = 0
-    for alert_id in await store.due_escalations(services.db, now):
+    for alert_id in await alert_store.due_escalations(services.db, now):
         if await escalate(services, alert_id, now):
             moved += 1
     if moved:
@@ -29,7 +29,7 @@ async def escalate_due(services: Services) -> int:
 
 
 async def escalate(services: Services, alert_id: int, now: int) -> bool:
-    alert = await store.alert_by_id(services.db, alert_id)
+    alert = await alert_store.alert_by_id(services.db, alert_id)
     if alert is None or alert.state != "open":
         return False
     info = await people.student_info(services.db, alert.student_id)
@@ -37,10 +37,10 @@ async def escalate(services: Services, alert_id: int, now: int) -> bool:
         return False
     steps = await escalation_steps(services, alert.student_id)
     async with services.db.transaction() as tx:
-        current = await store.alert_by_id(tx, alert_id)
+        current = await alert_store.alert_by_id(tx, alert_id)
         if current is None or current.state != "open" or current.escalation_step >= len(steps):
             if current is not None and current.state == "open":
-                await store.set_escalation(tx, alert_id, current.escalation_step, None, now)
+                await alert_store.set_escalation(tx, alert_id, current.escalation_step, None, now)
             return False
         step = current.escalation_step
         targets: list[Person] = []
@@ -52,9 +52,9 @@ async def escalate(services: Services, alert_id: int, now: int) -> bool:
             ]
             last = step == len(steps)
             next_at = None if last else ack_deadline(services, current.level, now)
-            await store.set_escalation(tx, alert_id, step, next_at, now)
-            await store.add_event(tx, alert_id, now, None, f"escalated:{step}")
-        current = await store.alert_by_id(tx, alert_id)
+            await alert_store.set_escalation(tx, alert_id, step, next_at, now)
+            await alert_store.add_event(tx, alert_id, now, None, f"escalated:{step}")
+        current = await alert_store.alert_by_id(tx, alert_id)
         assert current is not None
         await refresh_cards(tx, services, current, info, now=now)
         # A liaison is a bureau officer: their card is a bureau card (alert_cards.reason).

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 
 import aiosqlite
 
-from bot.alerts import rules, store
+from bot.alerts import rules
 from bot.alerts.cards import refresh_cards
 from bot.alerts.raising import apply_signal, value_of
+from bot.alerts.store import alerts as alert_store
 from bot.checkins import evaluation
 from bot.core.services import Services
 from bot.guardians import nudges
@@ -103,14 +104,14 @@ async def _corrections(
     for kind, value in corrected.items():
         if kind in raised:
             continue
-        existing = await store.open_alert(tx, info.person.id, kind)
+        existing = await alert_store.open_alert(tx, info.person.id, kind)
         if existing is None or existing.facts.get("corrected") == value:
             continue
-        if not await store.source_applied(tx, existing.id, f"{kind}:ci:{checkin.id}:"):
+        if not await alert_store.source_applied(tx, existing.id, f"{kind}:ci:{checkin.id}:"):
             continue
-        await store.set_facts(tx, existing.id, {**existing.facts, "corrected": value}, now)
-        await store.add_event(tx, existing.id, now, None, "corrected")
-        fresh = await store.alert_by_id(tx, existing.id)
+        await alert_store.set_facts(tx, existing.id, {**existing.facts, "corrected": value}, now)
+        await alert_store.add_event(tx, existing.id, now, None, "corrected")
+        fresh = await alert_store.alert_by_id(tx, existing.id)
         assert fresh is not None
         await refresh_cards(tx, services, fresh, info, now=now)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.alerts import rules, store
+from bot.alerts import rules
+from bot.alerts.store import alerts as alert_store
 from bot.checkins.evaluation import last_settled
 from bot.checkins.schedule import slot_name
 from bot.core.access import Viewer, may_see_screen_scores
@@ -15,7 +16,7 @@ HISTORY_ROWS = 6
 async def history_text(services: Services, alert_id: int, viewer: Viewer) -> str | None:
     """The student's last few check-ins as a short table, as the viewer's role may see them.
     The view is audited. None if the alert is unknown."""
-    alert = await store.alert_by_id(services.db, alert_id)
+    alert = await alert_store.alert_by_id(services.db, alert_id)
     if alert is None:
         return None
     info = await people.student_info(services.db, alert.student_id)

@@ -9,9 +9,11 @@ from typing import Any
 
 import aiosqlite
 
-from bot.alerts import rules, store
+from bot.alerts import rules
 from bot.alerts.cards import add_cards, notify_again, refresh_cards
 from bot.alerts.levels import LIAISON_STEPS, STEPS, ack_deadline, higher
+from bot.alerts.store import alerts as alert_store
+from bot.alerts.store.alerts import Alert
 from bot.core.services import Services
 from bot.safeguarding.crisis_facts import merge_crisis_facts
 from bot.storage import people
@@ -45,12 +47,12 @@ async def apply_signal(
     kind, level, facts = _signal_parts(signal)
     facts.update(extra or {})
     key = f"{kind}:{source}:{digest(json.dumps(facts, sort_keys=True, default=str))}"
-    existing = await store.open_alert(tx, info.person.id, kind)
-    if await store.signal_seen(tx, key):
+    existing = await alert_store.open_alert(tx, info.person.id, kind)
+    if await alert_store.signal_seen(tx, key):
         if existing is not None and "corrected" in existing.facts:
             # Answered abnormal again after a correction: the card says so again.
-            await store.set_facts(tx, existing.id, facts, now)
-            fresh = await store.alert_by_id(tx, existing.id)
+            await alert_store.set_facts(tx, existing.id, facts, now)
+            fresh = await alert_store.alert_by_id(tx, existing.id)
             assert fresh is not None
             await refresh_cards(tx, services, fresh, info, now=now)
         return
@@ -60,7 +62,7 @@ async def apply_signal(
     student_id = info.person.id
     again = False
     if existing is None:
-        alert_id = await store.insert_alert(
+        alert_id = await alert_store.insert_alert(
             tx,
             student_id=student_id,
             kind=kind,
@@ -70,7 +72,7 @@ async def apply_signal(
             next_escalation_at=ack_deadline(services, level, now),
             now=now,
         )
-        await store.add_event(tx, alert_id, now, None, f"raised:{level}")
+        await alert_store.add_event(tx, alert_id, now, None, f"raised:{level}")
         raised = True
     else:
         alert_id = existing.id
@@ -84,8 +86,8 @@ async def apply_signal(
             if candidate is not None:
                 next_at = candidate if next_at is None else min(next_at, candidate)
         # A later answer of the same check-in (a second symptom ticked) is not a new sighting.
-        again = not await store.source_applied(tx, alert_id, f"{kind}:{source}:")
-        await store.merge_signal(
+        again = not await alert_store.source_applied(tx, alert_id, f"{kind}:{source}:")
+        await alert_store.merge_signal(
             tx,
             alert_id,
             level=new_level,
@@ -95,9 +97,9 @@ async def apply_signal(
             now=now,
             again=again,
         )
-        await store.add_event(tx, alert_id, now, None, f"updated:{new_level}")
-    await store.claim_signal(tx, key, alert_id, now)
-    alert = await store.alert_by_id(tx, alert_id)
+        await alert_store.add_event(tx, alert_id, now, None, f"updated:{new_level}")
+    await alert_store.claim_signal(tx, key, alert_id, now)
+    alert = await alert_store.alert_by_id(tx, alert_id)
     assert alert is not None
     if existing is not None:
         # A higher level must make a sound: the cards are sent again rather than edited.
@@ -111,10 +113,10 @@ async def apply_signal(
     unreachable = not any(p.chat_id for p in routed)
     if unreachable and alert.escalation_step == 0 and due is not None and due > now:
         # Nobody it is for has linked Telegram: waiting for their answer only delays it.
-        await store.escalate_now(tx, alert.id, now)
+        await alert_store.escalate_now(tx, alert.id, now)
 
 
-async def routed_staff(services: Services, alert: store.Alert) -> list[Person]:
+async def routed_staff(services: Services, alert: Alert) -> list[Person]:
     audiences = {
         value_of(a) for a in rules.route(rules.AlertKind(alert.kind), rules.Level(alert.level))
     }
@@ -136,7 +138,7 @@ async def escalation_steps(services: Services, student_id: int) -> dict[int, str
     return LIAISON_STEPS if await people.liaisons_of(services.db, student_id) else STEPS
 
 
-async def escalation_targets(services: Services, alert: store.Alert, rank: str) -> list[Person]:
+async def escalation_targets(services: Services, alert: Alert, rank: str) -> list[Person]:
     if rank == "liaison":
         return await people.liaisons_of(services.db, alert.student_id)
     staff = await people.staff_for_student(services.db, alert.student_id)

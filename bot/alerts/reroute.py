@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.alerts import store
 from bot.alerts.cards import add_cards, refresh_cards
 from bot.alerts.escalation import escalate
 from bot.alerts.levels import ack_deadline
 from bot.alerts.raising import routed_staff
+from bot.alerts.store import alerts as alert_store
 from bot.core.services import Services
 from bot.storage import people
 from bot.storage.records import Person
@@ -22,8 +22,8 @@ async def reroute_from(services: Services, departed: Person) -> int:
     many alerts were handed on; each is recorded in alert_events."""
     now = services.now()
     moved = 0
-    for alert_id in await store.unresolved_held_by(services.db, departed.id):
-        alert = await store.alert_by_id(services.db, alert_id)
+    for alert_id in await alert_store.unresolved_held_by(services.db, departed.id):
+        alert = await alert_store.alert_by_id(services.db, alert_id)
         info = await people.student_info(services.db, alert.student_id) if alert else None
         if alert is None or info is None:
             continue
@@ -32,11 +32,11 @@ async def reroute_from(services: Services, departed: Person) -> int:
         ]
         async with services.db.transaction() as tx:
             # An alert its owner took cannot wait for someone who is gone.
-            await store.reopen(
+            await alert_store.reopen(
                 tx, alert_id, departed.id, ack_deadline(services, alert.level, now), now
             )
-            await store.add_event(tx, alert_id, now, None, "rerouted")
-            current = await store.alert_by_id(tx, alert_id)
+            await alert_store.add_event(tx, alert_id, now, None, "rerouted")
+            current = await alert_store.alert_by_id(tx, alert_id)
             assert current is not None
             await refresh_cards(tx, services, current, info, now=now)
             await add_cards(tx, services, current, info, routed, reason="routed", now=now)

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.alerts.store import reader
 from bot.storage.db import Database
 
 
@@ -78,28 +79,14 @@ class Card:
     deliver_at: int
 
 
-async def _one(conn: Database | aiosqlite.Connection, sql: str, params: Any) -> sqlite3.Row | None:
-    if isinstance(conn, Database):
-        return await conn.fetchone(sql, params)
-    async with conn.execute(sql, params) as cursor:
-        return await cursor.fetchone()
-
-
-async def _all(conn: Database | aiosqlite.Connection, sql: str, params: Any) -> list[sqlite3.Row]:
-    if isinstance(conn, Database):
-        return await conn.fetchall(sql, params)
-    async with conn.execute(sql, params) as cursor:
-        return list(await cursor.fetchall())
-
-
 async def alert_by_id(conn: Database | aiosqlite.Connection, alert_id: int) -> Alert | None:
-    row = await _one(conn, "SELECT * FROM alerts WHERE id = ?", (alert_id,))
+    row = await reader.one(conn, "SELECT * FROM alerts WHERE id = ?", (alert_id,))
     return None if row is None else Alert.from_row(row)
 
 
 async def open_alert(tx: aiosqlite.Connection, student_id: int, kind: str) -> Alert | None:
     """The student's unresolved alert of this kind (at most one, by alerts_one_open)."""
-    row = await _one(
+    row = await reader.one(
         tx,
         "SELECT * FROM alerts WHERE student_id = ? AND kind = ? AND state != 'resolved'",
         (student_id, kind),
@@ -119,7 +106,7 @@ async def claim_signal(tx: aiosqlite.Connection, key: str, alert_id: int, now: i
 async def source_applied(tx: aiosqlite.Connection, alert_id: int, prefix: str) -> bool:
     """Whether a signal whose key starts with prefix (a kind and a source) fed this alert."""
     # A range on the key (the primary key) rather than substr(), which would read every signal.
-    row = await _one(
+    row = await reader.one(
         tx,
         "SELECT 1 FROM alert_signals WHERE key >= ? AND key < ? AND alert_id = ?",
         (prefix, _after_prefix(prefix), alert_id),
@@ -144,7 +131,7 @@ async def set_facts(
 
 
 async def signal_seen(tx: aiosqlite.Connection, key: str) -> bool:
-    row = await _one(tx, "SELECT 1 FROM alert_signals WHERE key = ?", (key,))
+    row = await reader.one(tx, "SELECT 1 FROM alert_signals WHERE key = ?", (key,))
     return row is not None
 
 
@@ -280,7 +267,7 @@ async def add_event(
 
 
 async def cards(conn: Database | aiosqlite.Connection, alert_id: int) -> list[Card]:
-    rows = await _all(
+    rows = await reader.all(
         conn,
         "SELECT alert_id, person_id, outbox_id, reason, deliver_at FROM alert_cards"
         " WHERE alert_id = ? ORDER BY created_at, person_id",
@@ -345,86 +332,5 @@ async def reopen(
         " next_escalation_at = ?, updated_at = ?, revision = revision + 1"
         " WHERE id = ? AND state = 'acknowledged' AND owner_id = ?",
         (next_at, now, alert_id, owner_id),
-    )
-    return cursor.rowcount == 1
-
-
-# --- how an alert was handled --------------------------------------------------------------
-
-
-async def latest_call(
-    conn: Database | aiosqlite.Connection, staff_id: int, student_id: int, since: int
-) -> int | None:
-    """The id of the last phone call this staff member logged to the student since then."""
-    row = await _one(
-        conn,
-        "SELECT id FROM contacts WHERE staff_id = ? AND student_id = ? AND direction = 'call'"
-        " AND at >= ? ORDER BY at DESC, id DESC LIMIT 1",
-        (staff_id, student_id, since),
-    )
-    return None if row is None else int(row[0])
-
-
-async def call_info(conn: Database | aiosqlite.Connection, call_id: int) -> tuple[int, int] | None:
-    """(staff id, time) of a logged phone call."""
-    row = await _one(conn, "SELECT staff_id, at FROM contacts WHERE id = ?", (call_id,))
-    return None if row is None else (int(row[0]), int(row[1]))
-
-
-async def set_handled_call(
-    tx: aiosqlite.Connection, alert_id: int, call_id: int, now: int
-) -> None:
-    await tx.execute(
-        "UPDATE alerts SET handled_call_id = ?, updated_at = ?, revision = revision + 1"
-        " WHERE id = ?",
-        (call_id, now, alert_id),
-    )
-
-
-async def ask_resolution(
-    tx: aiosqlite.Connection, person_id: int, alert_id: int, now: int
-) -> None:
-    """Wait for this person's 处置情况 line for the alert (a newer question replaces it)."""
-    await tx.execute(
-        "INSERT INTO resolution_prompts (person_id, alert_id, asked_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (person_id) DO UPDATE SET alert_id = excluded.alert_id,"
-        " asked_at = excluded.asked_at",
-        (person_id, alert_id, now),
-    )
-
-
-async def waiting_resolution(db: Database, person_id: int, since: int) -> int | None:
-    """The alert whose 处置情况 line this person's next text is: asked since `since`, and
-    nothing begun after it that also waits for their text (a conversation, a notice's text)."""
-    row = await db.fetchone(
-        "SELECT r.alert_id FROM resolution_prompts r WHERE r.person_id = ? AND r.asked_at >= ?"
-        " AND NOT EXISTS (SELECT 1 FROM contact_sessions s WHERE s.person_id = r.person_id"
-        "  AND s.started_at > r.asked_at)"
-        " AND NOT EXISTS (SELECT 1 FROM notice_drafts d WHERE d.author_id = r.person_id"
-        "  AND d.stage = 'text' AND d.updated_at > r.asked_at)",
-        (person_id, since),
-    )
-    return None if row is None else int(row[0])
-
-
-async def drop_resolution_prompt(
-    tx: aiosqlite.Connection, person_id: int, alert_id: int | None = None
-) -> bool:
-    """Stop waiting for the person's line (for that alert only, when given)."""
-    cursor = await tx.execute(
-        "DELETE FROM resolution_prompts WHERE person_id = ? AND (? IS NULL OR alert_id = ?)",
-        (person_id, alert_id, alert_id),
-    )
-    return cursor.rowcount == 1
-
-
-async def set_resolution(
-    tx: aiosqlite.Connection, alert_id: int, text: str, person_id: int, now: int
-) -> bool:
-    """Store the 处置情况 line of a resolved alert."""
-    cursor = await tx.execute(
-        "UPDATE alerts SET resolution = ?, resolution_by = ?, resolution_at = ?, updated_at = ?,"
-        " revision = revision + 1 WHERE id = ? AND state = 'resolved'",
-        (text, person_id, now, now, alert_id),
     )
     return cursor.rowcount == 1
