@@ -7,7 +7,8 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from bot.alerts import escalation, evaluate
+from bot.alerts import escalation
+from bot.checkins.handoff import hand_on_unevaluated
 from bot.core.services import get_services
 
 log = logging.getLogger(__name__)
@@ -18,7 +19,7 @@ INTERVAL_SECONDS = 30
 async def run_escalation(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Move overdue alerts up a step and pick up check-ins a crash left unevaluated."""
     services = get_services(context.bot_data)
-    evaluated = await evaluate.evaluate_pending(services)
+    evaluated = await hand_on_unevaluated(services)
     moved = await escalation.escalate_due(services)
     if evaluated or moved:
         log.info(

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from bot.alerts import actions
-from bot.alerts.evaluate import evaluate_checkin, evaluate_pending, on_unreachable
+from bot.alerts.evaluate import evaluate_checkin, on_unreachable
+from bot.checkins.handoff import hand_on_unevaluated
 from bot.core.services import Services
 from bot.delivery import outbox
 from bot.safeguarding import student_text
@@ -345,7 +346,7 @@ async def test_pending_evaluations_are_picked_up_by_the_job(
     await harness.delivered()
     assert await harness.svc.db.scalar("SELECT COUNT(*) FROM alerts") == 1
     await users["T01"].wait_for_message(contains="38.2")
-    assert await evaluate_pending(harness.svc) == 0
+    assert await hand_on_unevaluated(harness.svc) == 0
 
 
 async def outbox_statuses(harness: Harness) -> dict[str, int]:

@@ -143,6 +143,40 @@ async def test_im_on_it_in_the_dashboard_updates_every_chat_card(
         assert r.status == 403
 
 
+async def test_the_student_page_lists_contacts_and_trends_show_how_long_alerts_waited(
+    harness: Harness, http: aiohttp.ClientSession
+) -> None:
+    m = await morning(harness)
+    teacher = harness.api.user(USER_IDS["T01"])
+    await teacher.send_text("/called S002")
+    await teacher.wait_for_message(contains="已记录")
+    assert (
+        await launch(http, harness, init_data(USER_IDS["T01"], harness.svc.now()))
+    ).status == 200
+    _, student = await get(http, harness, f"/students/{m.ids['S002']}")
+    contacts = student.split("近 14 天的联系记录")[1]
+    assert "电话" in contacts and "王老师" in contacts and "近期没有联系记录" not in contacts
+    _, other = await get(http, harness, f"/students/{m.ids['S001']}")
+    assert "近期没有联系记录" in other
+
+    harness.clock.advance(minutes=7)
+    _, page = await get(http, harness, "/alerts")
+    action = f"{base_url(harness)}/alerts/{m.alerts['S002']}/ack"
+    async with http.post(action, data={"csrf": csrf_of(page)}, allow_redirects=False) as r:
+        assert r.status == 303
+    waited = await harness.svc.db.scalar(
+        "SELECT acknowledged_at - opened_at FROM alerts WHERE id = ?", (m.alerts["S002"],)
+    )
+    minutes = round(waited / 60)
+    _, trends = await get(http, harness, "/trends")
+    assert f"{minutes} 分钟" in trends
+    async with client() as bureau:
+        now = harness.svc.now()
+        assert (await launch(bureau, harness, init_data(USER_IDS["B01"], now))).status == 200
+        _, county = await get(bureau, harness, "/trends")
+    assert f"这段时间提醒的接手用时中位数：{minutes} 分钟" in county
+
+
 async def test_a_session_ends_with_its_time_and_with_the_binding(
     harness: Harness, http: aiohttp.ClientSession
 ) -> None:

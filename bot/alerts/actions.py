@@ -18,8 +18,7 @@ from bot.alerts.store.alerts import Alert
 from bot.core.access import Viewer, covers_student
 from bot.core.keyboard import Keyboard
 from bot.core.services import Services
-from bot.safeguarding import store as review_store
-from bot.safeguarding.crisis_facts import crisis_parts
+from bot.safeguarding import review
 from bot.storage import people
 from bot.storage.records import Person
 
@@ -209,18 +208,12 @@ async def _label_not_concern(
     # Read inside the transaction: a message merged since the press is kept as well.
     current = await alert_store.alert_by_id(tx, alert.id)
     assert current is not None
-    for said in crisis_parts(current.facts).values():
-        text = str(said.get("message") or said.get("span") or "")
-        if not text:
-            continue
-        await review_store.add_example(
-            tx,
-            source="not_concern",
-            text=text,
-            label="none",
-            labelled_by=actor.id,
-            now=now,
-            student_id=alert.student_id,
-            alert_id=alert.id,
-        )
+    await review.keep_not_concern(
+        tx,
+        current.facts,
+        student_id=alert.student_id,
+        alert_id=alert.id,
+        labelled_by=actor.id,
+        now=now,
+    )
     return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from typing import TYPE_CHECKING
 
 import aiosqlite
 
@@ -12,11 +13,14 @@ from bot.alerts import rules
 from bot.alerts.cards import refresh_cards
 from bot.alerts.raising import apply_signal, value_of
 from bot.alerts.store import alerts as alert_store
-from bot.checkins.store import checkins as checkin_store
+from bot.checkins import evaluation
 from bot.core.services import Services
 from bot.guardians import nudges
 from bot.storage import people
 from bot.storage.records import StudentInfo
+
+if TYPE_CHECKING:
+    from bot.checkins.store.checkins import Checkin
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +33,11 @@ async def evaluate_checkin(services: Services, checkin_id: int) -> None:
     """Run the rules over a settled check-in and the student's history, raise or update the
     alerts, and mark it evaluated, all in one transaction; a second evaluation changes nothing."""
     db = services.db
-    checkin = await checkin_store.checkin_by_id(db, checkin_id)
-    if checkin is None or checkin.status not in ("answered", "missed"):
+    found = await evaluation.settled(db, checkin_id)
+    if found is None:
         return
+    checkin, current, earlier = found.checkin, found.current, found.earlier
     info = await people.student_info(db, checkin.student_id)
-    history = await checkin_store.checkin_history(db, checkin.student_id, limit=30)
-    current = checkin_store.facts(checkin)
-    # Only what came before: a late evaluation must not treat later check-ins as history.
-    when = (current.local_date, current.slot_index)
-    earlier = [h for h in history if (h.local_date, h.slot_index) < when]
     if checkin.status == "missed":
         signals = rules.evaluate_missed(current, earlier, thresholds(services))
     else:
@@ -52,7 +52,7 @@ async def evaluate_checkin(services: Services, checkin_id: int) -> None:
                 )
             if checkin.status == "answered":
                 await _corrections(tx, services, info, checkin, signals, now)
-        await checkin_store.mark_evaluated(tx, checkin_id, now)
+        await evaluation.mark_evaluated(tx, checkin_id, now)
     if signals:
         log.info("check-in %d raised %d signal(s)", checkin_id, len(signals))
         services.wake_outbox()
@@ -62,15 +62,14 @@ async def evaluate_answers(services: Services, checkin_id: int) -> list[rules.Si
     """Raise or update alerts from the answers of a check-in still being filled in, the moment
     they are stored; submitting later finds the same signals already applied. Returns them."""
     db = services.db
-    checkin = await checkin_store.checkin_by_id(db, checkin_id)
-    if checkin is None or checkin.status != "open":
+    found = await evaluation.being_answered(db, checkin_id)
+    if found is None:
         return []
+    checkin = found.checkin
     info = await people.student_info(db, checkin.student_id)
     if info is None:
         return []
-    current = dataclasses.replace(
-        checkin_store.facts(checkin), screen=rules.partial_screen(checkin.screen)
-    )
+    current = dataclasses.replace(found.current, screen=rules.partial_screen(checkin.screen))
     signals = rules.evaluate_answers(current, thresholds(services))
     now = services.now()
     async with db.transaction() as tx:
@@ -88,7 +87,7 @@ async def _corrections(
     tx: aiosqlite.Connection,
     services: Services,
     info: StudentInfo,
-    checkin: checkin_store.Checkin,
+    checkin: Checkin,
     signals: list[rules.Signal],
     now: int,
 ) -> None:
@@ -115,14 +114,6 @@ async def _corrections(
         fresh = await alert_store.alert_by_id(tx, existing.id)
         assert fresh is not None
         await refresh_cards(tx, services, fresh, info, now=now)
-
-
-async def evaluate_pending(services: Services, limit: int = 200) -> int:
-    """Evaluate settled check-ins that a crash or a closing round left unevaluated."""
-    ids = await checkin_store.pending_evaluations(services.db, limit)
-    for checkin_id in ids:
-        await evaluate_checkin(services, checkin_id)
-    return len(ids)
 
 
 async def on_unreachable(services: Services, person_id: int) -> None:

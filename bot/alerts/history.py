@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.alerts import rules
 from bot.alerts.store import alerts as alert_store
+from bot.checkins.evaluation import last_settled
 from bot.checkins.schedule import slot_name
-from bot.checkins.store import checkins as checkin_store
 from bot.core.access import Viewer, may_see_screen_scores
 from bot.core.services import Services
 from bot.storage import audit, people
@@ -22,7 +22,7 @@ async def history_text(services: Services, alert_id: int, viewer: Viewer) -> str
     info = await people.student_info(services.db, alert.student_id)
     if info is None:
         return None
-    rows = (await checkin_store.checkin_history(services.db, alert.student_id))[-HISTORY_ROWS:]
+    rows = await last_settled(services.db, alert.student_id, HISTORY_ROWS)
     language = viewer.person.language or services.config.general.language
     scores = may_see_screen_scores(viewer)
     catalog = services.catalog

@@ -28,7 +28,6 @@ from bot.checkins.store.checkins import Checkin
 from bot.core.services import Services
 from bot.core.symptoms import SYMPTOMS
 from bot.guardians import family
-from bot.isolation import store as isolation_store
 from bot.storage import people
 from bot.storage.records import Person
 
@@ -217,7 +216,7 @@ async def resume_for_children(
     """/checkin from a guardian: each isolated child's check-in, one message each."""
     replies = []
     for child in await family.children_of(svc.db, guardian):
-        if await isolation_store.open_isolation(svc.db, child.student.id) is None:
+        if await checkin_store.open_isolation_id(svc.db, child.student.id) is None:
             continue
         answer = await resume(svc, child.student, language, now, child=child.student.name)
         if answer.screen is not None:
@@ -233,11 +232,11 @@ async def resume(
     """/checkin: show the open check-in at its current step, starting it if need be; `child`
     names the student when a guardian asks for it."""
     checkin = await checkin_store.current_checkin(svc.db, student.id, now)
-    episode = await isolation_store.open_isolation(svc.db, student.id)
+    isolation_id = await checkin_store.open_isolation_id(svc.db, student.id)
     if checkin is None or checkin.status == "not_sent":
         plan = await round_store.plan_of(svc.db, student.id, [p.name for p in svc.config.schools])
         rnd = await round_store.open_round_now(svc.db, now, plan)
-        if episode is None:
+        if isolation_id is None:
             return Reply(screen=Screen(t(svc, language, "not_isolated")), new_message=True)
         if rnd is None:
             nxt = schedule.next_slot(svc.config.checkins_for(plan), svc.tz, now)
@@ -249,7 +248,7 @@ async def resume(
                 tx,
                 rnd.id,
                 student.id,
-                episode.id,
+                isolation_id,
                 with_screen=schedule.is_screen_slot(
                     svc.config.checkins_for(plan), rnd.local_date, rnd.slot_index
                 ),

@@ -7,6 +7,7 @@ import logging
 
 from bot.alerts import rules
 from bot.checkins.screens import said, t, voiced
+from bot.checkins.store import checkins as checkin_store
 from bot.checkins.store.checkins import Checkin
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, enqueue, message
@@ -65,3 +66,14 @@ async def on_settled(svc: Services, checkin_id: int) -> None:
     except Exception:
         # The answer is committed; the alerts job re-evaluates whatever evaluated_at misses.
         log.exception("evaluating check-in %d failed; left for the alerts job", checkin_id)
+
+
+async def hand_on_unevaluated(svc: Services, limit: int = 200) -> int:
+    """Hand the alert rules again the settled check-ins a crash or a failed hook left
+    unevaluated, oldest first; returns how many."""
+    if svc.on_checkin_settled is None:
+        return 0
+    ids = await checkin_store.pending_evaluations(svc.db, limit)
+    for checkin_id in ids:
+        await svc.on_checkin_settled(svc, checkin_id)
+    return len(ids)

@@ -6,16 +6,21 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import aiosqlite
+
 from bot.checkins import schedule
 from bot.checkins.handoff import on_settled
 from bot.checkins.schedule import slot_name
 from bot.checkins.screens import for_child, header_text, nudge, temperature_screen
+from bot.checkins.store import checkins as checkin_store
 from bot.checkins.store import rounds as round_store
 from bot.checkins.store.rounds import Prompted, Recipient, Round
 from bot.core.config import Checkins
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, Outgoing, enqueue_many, ensure_batch, message
 from bot.guardians import family
+from bot.storage.db import Database
+from bot.storage.records import Scope
 
 log = logging.getLogger(__name__)
 # Prompts are built and queued this many at a time, all in the round's one transaction, so a
@@ -256,3 +261,33 @@ async def _close(svc: Services, rnd: Round, now: int) -> int:
 
 def _language(svc: Services, language: str | None) -> str:
     return language or svc.config.general.language
+
+
+async def stop_for_ended_isolation(tx: aiosqlite.Connection, isolation_id: int, now: int) -> int:
+    """Stop the check-ins of an ended isolation that nobody answered to the end.
+
+    One submitted before and being edited is open again but was answered: it goes back to
+    answered with the answers it has, as closing its window would do, and stays for closing.
+    Returns how many were cancelled.
+    """
+    await checkin_store.settle_edited(tx, isolation_id)
+    return await checkin_store.cancel_open(tx, isolation_id, now)
+
+
+async def day_rounds(db: Database, local_date: str, plan: str | None = "") -> list[Round]:
+    """The rounds of a day as /today, the dashboard and the digest count them: one plan's (the
+    county's '' or a school's own, 一校一策), or every plan's with None."""
+    return await round_store.rounds_on(db, local_date, plan)
+
+
+async def unfinished_nudges(svc: Services, rnd: Round, scope: Scope) -> list[Outgoing]:
+    """A reminder for each reachable student of the scope who has not submitted the round's
+    check-in, saying when it closes, with the button back to it."""
+    closes = schedule.clock_time(rnd.closes_at, svc.tz)
+    items = []
+    for s in await round_store.unanswered(svc.db, rnd.id, scope):
+        language = s.language or svc.catalog.default
+        slot = slot_name(svc.catalog, language, rnd.slot)
+        text = svc.catalog.t(language, "today.nudge", slot=slot, closes=closes)
+        items.append(nudge(svc, f"ci:{s.checkin_id}:nudge", s, language, text))
+    return items

@@ -7,13 +7,12 @@ import logging
 from dataclasses import dataclass
 
 from bot.checkins import schedule
-from bot.checkins.store import checkins as checkin_store
+from bot.checkins.rounds import stop_for_ended_isolation
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, Outgoing, enqueue
 from bot.isolation import store
-from bot.reports.store import today as today_store
 from bot.storage import people
-from bot.storage.records import Isolation, Person, Scope
+from bot.storage.records import Isolation, Person
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +102,7 @@ async def end_isolation(
             end_date=schedule.local_date(now, svc.tz),
             ended_by=actor_id,
         )
-        cancelled = await checkin_store.cancel_open(tx, current.id, now)
+        cancelled = await stop_for_ended_isolation(tx, current.id, now)
         await store.audit(
             tx, at=now, actor_id=actor_id, action="isolation.end", student_id=student.id
         )
@@ -137,10 +136,10 @@ async def release_due(svc: Services, now: int) -> int:
     a teacher's /release would (check-ins stop, the return message goes out)."""
     if not svc.config.isolation.auto_release:
         return 0
-    due = await today_store.due_releases(svc.db, schedule.local_date(now, svc.tz), Scope())
+    due = await store.due_for_release(svc.db, schedule.local_date(now, svc.tz))
     ended = 0
-    for item in due:
-        student = await people.person_by_id(svc.db, item.student_id)
+    for student_id in due:
+        student = await people.person_by_id(svc.db, student_id)
         if student is None:
             continue
         outcome = await end_isolation(svc, student, actor_id=None, now=now)

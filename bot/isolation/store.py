@@ -27,6 +27,19 @@ async def open_isolation(db: Database | aiosqlite.Connection, student_id: int) -
     return None if row is None else Isolation.from_row(row)
 
 
+async def due_for_release(db: Database, local_date: str) -> list[int]:
+    """Students still isolated on or after their planned end date, earliest first; isolated
+    staff are released by hand, as /today lists only students as due."""
+    rows = await db.fetchall(
+        "SELECT p.id FROM isolations i JOIN people p ON p.id = i.student_id"
+        " WHERE i.ended_at IS NULL AND i.planned_end_date IS NOT NULL"
+        " AND i.planned_end_date <= ? AND p.role = 'student'"
+        " ORDER BY i.planned_end_date, p.number",
+        (local_date,),
+    )
+    return [int(r[0]) for r in rows]
+
+
 async def insert_isolation(
     tx: aiosqlite.Connection,
     *,

@@ -1,15 +1,17 @@
 """What /stats and /audit show an admin: the figures and audit entries of their scope, read and
-shaped into one message."""
+shaped into one message; and how long alerts waited to be taken, for the dashboard's trends."""
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from bot.checkins.schedule import local_date
 from bot.core.access import Viewer, covers_student
+from bot.core.clock import from_epoch
 from bot.core.i18n import Catalog
 from bot.core.keyboard import Button, Keyboard, callback
 from bot.core.services import Services
@@ -18,7 +20,7 @@ from bot.reports.ledger import day_bounds, scope_for
 from bot.reports.store import stats as store
 from bot.reports.store.ledger import find_students
 from bot.storage import people
-from bot.storage.records import Person
+from bot.storage.records import Person, Scope
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,28 @@ async def stats_text(svc: Services, viewer: Viewer, language: str) -> str:
         delivery=await store.delivery_problems(svc.db, scope, since),
         by_school=viewer.is_bureau_admin,
     )
+
+
+@dataclass(frozen=True)
+class AckWaits:
+    """Seconds from opening to acknowledgement of the alerts acknowledged so far: by the local
+    day each opened (YYYY-MM-DD), and all of them."""
+
+    by_day: dict[str, list[int]]
+    every: list[int]
+
+
+async def ack_waits(svc: Services, scope: Scope, since: int) -> AckWaits:
+    """How long the scope's alerts opened since `since` waited for someone to take them."""
+    by_day: dict[str, list[int]] = defaultdict(list)
+    every = []
+    for a in await store.alerts_opened(svc.db, scope, since):
+        if a.acknowledged_at is None:
+            continue
+        day = from_epoch(a.opened_at).astimezone(svc.tz).date().isoformat()
+        by_day[day].append(a.acknowledged_at - a.opened_at)
+        every.append(a.acknowledged_at - a.opened_at)
+    return AckWaits(dict(by_day), every)
 
 
 # Audit entries per message; the buttons page through older ones.

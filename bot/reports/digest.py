@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.checkins import schedule
+from bot.checkins.rounds import day_rounds
 from bot.checkins.schedule import slot_name
 from bot.core.clock import epoch
 from bot.core.services import Services
@@ -52,7 +53,7 @@ async def send_due(svc: Services, now: int) -> int:
 
 async def _rounds_done(svc: Services, day: str, plan: str, slots: int) -> bool:
     """Whether every slot of the plan's day has a round and all of them are closed."""
-    rounds = await store.rounds_on(svc.db, day, plan)
+    rounds = await day_rounds(svc.db, day, plan)
     if len(rounds) < slots:
         return False
     return all(r.state == "not_sent" or r.closed_at is not None for r in rounds)

@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from bot.alerts.rules import Thresholds
 from bot.checkins import schedule
-from bot.checkins.store.rounds import Round
 from bot.core.i18n import Catalog
 from bot.reports.store.today import DayCheckin, IsolatedStudent, OpenAlert
+
+if TYPE_CHECKING:
+    from bot.checkins.store.rounds import Round
 
 # A list longer than this on a phone is a wall of names; the rest is counted, not named.
 MAX_LISTED = 30

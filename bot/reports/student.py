@@ -19,7 +19,7 @@ from bot.core.services import Services
 from bot.guardians import consent, family
 from bot.reports import charts
 from bot.reports.store import ledger as store
-from bot.reports.store.ledger import LedgerRow
+from bot.reports.store.ledger import Contact, LedgerRow
 from bot.storage import audit, people
 from bot.storage.records import Isolation, Person, Scope
 
@@ -164,6 +164,18 @@ async def student_view(
         )
     await _audit(services, viewer, student_id)
     return StudentView(text, png, header, student.name, _reachable(student))
+
+
+async def recent_contacts(services: Services, student_id: int, days: int) -> list[Contact]:
+    """Relayed messages and logged calls between staff and the student in the last `days`
+    days, oldest first; the caller has checked the viewer may see the student."""
+    now = services.now()
+    return await store.contacts(
+        services.db,
+        start_at=now - days * 86400,
+        end_at=now + 1,
+        scope=Scope(student_id=student_id),
+    )
 
 
 def _reachable(student: Person) -> int | None:

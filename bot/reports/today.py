@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.alerts.rules import Thresholds
-from bot.checkins import schedule, screens
+from bot.checkins import schedule
+from bot.checkins.rounds import day_rounds, unfinished_nudges
 from bot.core.access import Viewer
 from bot.core.clock import from_epoch
 from bot.core.i18n import Catalog
@@ -48,7 +49,7 @@ async def summarize(
     school's own, or the county's ''); with None, a scope over several schools, the slots of
     every plan its people follow, each plan's apart."""
     day = local_day(svc, now)
-    rounds = await store.rounds_on(svc.db, day.isoformat(), plan)
+    rounds = await day_rounds(svc.db, day.isoformat(), plan)
     answers = await store.day_checkins(svc.db, day.isoformat(), scope)
     students = await store.isolated_students(svc.db, scope, now)
     alerts = await store.open_alerts(svc.db, scope)
@@ -226,22 +227,15 @@ async def remind_unanswered(svc: Services, viewer: Viewer, round_id: int) -> Rem
         return None
     now = svc.now()
     day = local_day(svc, now)
-    rounds = await store.rounds_on(svc.db, day.isoformat(), await plan_of_view(svc, viewer, scope))
+    rounds = await day_rounds(svc.db, day.isoformat(), await plan_of_view(svc, viewer, scope))
     found = next((r for r in rounds if r.id == round_id), None)
     if found is None:
         return None
     if found.state != "opened" or found.closed_at is not None or now >= found.closes_at:
         return Reminded("closed")
-    students = await store.unanswered(svc.db, round_id, scope)
-    if not students:
+    items = await unfinished_nudges(svc, found, scope)
+    if not items:
         return Reminded("none")
-    closes = schedule.clock_time(found.closes_at, svc.tz)
-    items = []
-    for s in students:
-        language = s.language or svc.catalog.default
-        slot = schedule.slot_name(svc.catalog, language, found.slot)
-        text = svc.catalog.t(language, "today.nudge", slot=slot, closes=closes)
-        items.append(screens.nudge(svc, f"ci:{s.checkin_id}:nudge", s, language, text))
     async with svc.db.transaction() as tx:
         queued = await enqueue_many(tx, items, now=now)
         await audit.record(

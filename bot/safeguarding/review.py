@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 from zoneinfo import ZoneInfo
+
+import aiosqlite
 
 from bot.core import xlsx
 from bot.core.access import Viewer
@@ -17,6 +19,7 @@ from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
 from bot.safeguarding import screen as crisis
 from bot.safeguarding import store
+from bot.safeguarding.crisis_facts import crisis_parts
 from bot.storage import audit
 from bot.storage.db import Database
 from bot.storage.records import Person
@@ -72,6 +75,33 @@ async def record_missed(
     # Who reported, not what: the text is a student's health data.
     log.info("person %d reported a message the crisis screen missed", viewer.person.id)
     return example_id
+
+
+async def keep_not_concern(
+    tx: aiosqlite.Connection,
+    facts: dict[str, Any],
+    *,
+    student_id: int,
+    alert_id: int,
+    labelled_by: int,
+    now: int,
+) -> None:
+    """Keep each message a crisis alert held as an example labelled "none": the counselor said
+    the screen raised it for nothing."""
+    for said in crisis_parts(facts).values():
+        text = str(said.get("message") or said.get("span") or "")
+        if not text:
+            continue
+        await store.add_example(
+            tx,
+            source="not_concern",
+            text=text,
+            label="none",
+            labelled_by=labelled_by,
+            now=now,
+            student_id=student_id,
+            alert_id=alert_id,
+        )
 
 
 async def label_missed(services: Services, person: Person, example_id: int, label: str) -> bool:

@@ -131,6 +131,15 @@ async def current_checkin(db: Database, student_id: int, now: int) -> Checkin | 
     return None if row is None else Checkin.from_row(row)
 
 
+async def open_isolation_id(db: Database, student_id: int) -> int | None:
+    """The student's isolation episode that has not ended: a check-in started now belongs to it.
+    None when the student is not isolated."""
+    value = await db.scalar(
+        "SELECT id FROM isolations WHERE student_id = ? AND ended_at IS NULL", (student_id,)
+    )
+    return None if value is None else int(value)
+
+
 async def latest_checkin(db: Database, student_id: int) -> Checkin | None:
     row = await db.fetchone(
         f"{_CHECKIN} WHERE c.student_id = ? ORDER BY r.scheduled_at DESC LIMIT 1", (student_id,)
@@ -202,18 +211,18 @@ async def set_message(tx: aiosqlite.Connection, checkin_id: int, message_id: int
     await tx.execute("UPDATE checkins SET message_id = ? WHERE id = ?", (message_id, checkin_id))
 
 
-async def cancel_open(tx: aiosqlite.Connection, isolation_id: int, now: int) -> int:
-    """Stop the check-ins of an ended isolation that nobody answered to the end.
-
-    One submitted before and being edited is open again but was answered: it goes back to
-    answered with the answers it has, as closing its window would do, and stays for closing.
-    Returns how many were cancelled.
-    """
+async def settle_edited(tx: aiosqlite.Connection, isolation_id: int) -> None:
+    """Put the isolation's check-ins reopened for editing back to answered, with the answers
+    they have."""
     await tx.execute(
         "UPDATE checkins SET status = 'answered', step = 'summary', pending_c = NULL,"
         " pending_f = NULL WHERE isolation_id = ? AND status = 'open' AND answered_at IS NOT NULL",
         (isolation_id,),
     )
+
+
+async def cancel_open(tx: aiosqlite.Connection, isolation_id: int, now: int) -> int:
+    """Cancel the isolation's check-ins still open; returns how many."""
     cursor = await tx.execute(
         "UPDATE checkins SET status = 'cancelled', closed_at = ?"
         " WHERE isolation_id = ? AND status = 'open'",

@@ -11,6 +11,7 @@ import aiosqlite
 
 from bot.checkins.store.reader import fetch_all, fetch_one
 from bot.storage.db import Database
+from bot.storage.records import Scope
 
 
 @dataclass(frozen=True)
@@ -308,6 +309,35 @@ async def plan_of(db: Database, person_id: int, plans: Sequence[str]) -> str:
         {"id": person_id, "plans": json.dumps(list(plans))},
     )
     return str(value or "")
+
+
+async def rounds_on(db: Database, local_date: str, plan: str | None = "") -> list[Round]:
+    """The day's rounds of one plan: the county's ('') or a school's own (一校一策); of every
+    plan with None."""
+    if plan is None:
+        rows = await db.fetchall(
+            "SELECT * FROM rounds WHERE local_date = ? ORDER BY plan, slot_index", (local_date,)
+        )
+    else:
+        rows = await db.fetchall(
+            "SELECT * FROM rounds WHERE local_date = ? AND plan = ? ORDER BY slot_index",
+            (local_date, plan),
+        )
+    return [Round.from_row(r) for r in rows]
+
+
+async def unanswered(db: Database, round_id: int, scope: Scope) -> list[Recipient]:
+    """The scope's bound students who have not submitted this round's check-in yet."""
+    condition, params = scope.where("p")
+    rows = await db.fetchall(
+        "SELECT c.id, c.student_id, p.chat_id, p.language FROM checkins c"
+        " JOIN people p ON p.id = c.student_id"
+        " WHERE c.round_id = ? AND c.status = 'open' AND c.answered_at IS NULL"
+        " AND p.chat_id IS NOT NULL"
+        f" AND p.unreachable_at IS NULL AND {condition} ORDER BY c.id",
+        [round_id, *params],
+    )
+    return [Recipient(*r) for r in rows]
 
 
 async def open_round_now(db: Database, now: int, plan: str = "") -> Round | None:

@@ -17,8 +17,6 @@ from bot.dashboard.pages import (
     table,
 )
 from bot.reports import student as student_report
-from bot.reports.store import ledger as ledger_store
-from bot.storage.records import Scope
 
 
 async def student_page(svc: Services, viewer: Viewer, t: Texts, student_id: int) -> Page | None:
@@ -36,13 +34,7 @@ async def student_page(svc: Services, viewer: Viewer, t: Texts, student_id: int)
     lines = view.text.split("\n")
     parts.append('<ul class="history">' + "".join(f"<li>{esc(x)}</li>" for x in lines[1:]))
     parts.append("</ul>")
-    now = svc.now()
-    contacts = await ledger_store.contacts(
-        svc.db,
-        start_at=now - CONTACT_DAYS * 86400,
-        end_at=now + 1,
-        scope=Scope(student_id=student_id),
-    )
+    contacts = await student_report.recent_contacts(svc, student_id, CONTACT_DAYS)
     parts.append(f"<h2>{t('dashboard.student.contacts', days=CONTACT_DAYS)}</h2>")
     if contacts:
         rows = [

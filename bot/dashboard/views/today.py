@@ -8,6 +8,7 @@ from datetime import date
 
 from bot.alerts.rules import Thresholds
 from bot.checkins import schedule
+from bot.checkins.rounds import day_rounds
 from bot.core.access import Viewer
 from bot.core.services import Services
 from bot.dashboard import store
@@ -24,7 +25,6 @@ from bot.dashboard.pages import (
 )
 from bot.reports import glance, today
 from bot.reports.ledger import scope_text
-from bot.reports.store import today as today_store
 from bot.storage.records import Scope
 
 
@@ -141,7 +141,7 @@ async def _county_today(svc: Services, viewer: Viewer, t: Texts, scope: Scope) -
     now = svc.now()
     day = today.local_day(svc, now)
     thresholds = Thresholds.from_config(svc.config.alerts)
-    rounds = await today_store.rounds_on(svc.db, day.isoformat(), None)
+    rounds = await day_rounds(svc.db, day.isoformat(), None)
     totals = await store.round_totals(svc.db, day.isoformat(), scope)
     schools = await store.school_totals(
         svc.db,

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
 from datetime import date, timedelta
 
 from bot.alerts.rules import Thresholds
 from bot.core.access import Viewer
-from bot.core.clock import from_epoch
 from bot.core.services import Services
 from bot.dashboard import store
 from bot.dashboard.pages import (
@@ -21,9 +19,8 @@ from bot.dashboard.pages import (
     narrowed,
     table,
 )
-from bot.reports import today
+from bot.reports import adminviews, today
 from bot.reports.ledger import day_bounds, scope_text
-from bot.reports.store import stats as stats_store
 from bot.storage.records import Scope
 
 
@@ -110,12 +107,7 @@ async def trends_page(
             low_mood_max=thresholds.low_mood_max,
         )
     since, _ = day_bounds(first, first, svc.tz)
-    opened = await stats_store.alerts_opened(svc.db, scope, since)
-    acks: dict[str, list[int]] = defaultdict(list)
-    for a in opened:
-        if a.acknowledged_at is not None:
-            day = from_epoch(a.opened_at).astimezone(svc.tz).date().isoformat()
-            acks[day].append(a.acknowledged_at - a.opened_at)
+    acks = await adminviews.ack_waits(svc, scope, since)
     show_mood = viewer.role != "doctor"
     head = [t("dashboard.col.day")]
     if by_school:
@@ -136,7 +128,7 @@ async def trends_page(
         ]
         if show_mood:
             row.append(str(d.low_moods or 0))
-        waits = acks.get(d.local_date) if not by_school else None
+        waits = acks.by_day.get(d.local_date) if not by_school else None
         row.append(
             t("dashboard.age.minutes", count=round(statistics.median(waits) / 60))
             if waits
@@ -144,10 +136,8 @@ async def trends_page(
         )
         rows.append(row)
     body = table(head, rows, "trends") if rows else f"<p>{t('dashboard.trends.none')}</p>"
-    if by_school and opened:
-        waits = [a.acknowledged_at - a.opened_at for a in opened if a.acknowledged_at]
-        if waits:
-            median = round(statistics.median(waits) / 60)
-            body += f"<p>{t('dashboard.trends.ack_all', minutes=median)}</p>"
+    if by_school and acks.every:
+        median = round(statistics.median(acks.every) / 60)
+        body += f"<p>{t('dashboard.trends.ack_all', minutes=median)}</p>"
     await audit_view(svc, viewer, "dashboard_trends", scope_text(scope, first, last), ())
     return Page(t("dashboard.trends.title", days=TREND_DAYS), body)

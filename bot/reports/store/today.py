@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.checkins.store.rounds import Recipient as Student
-from bot.checkins.store.rounds import Round
 from bot.storage.db import Database
 from bot.storage.records import Scope
 
@@ -53,21 +51,6 @@ class Recipient:
     chat_id: int
     language: str | None
     school_id: int | None
-
-
-async def rounds_on(db: Database, local_date: str, plan: str | None = "") -> list[Round]:
-    """The day's rounds of one plan: the county's ('') or a school's own (一校一策); of every
-    plan with None."""
-    if plan is None:
-        rows = await db.fetchall(
-            "SELECT * FROM rounds WHERE local_date = ? ORDER BY plan, slot_index", (local_date,)
-        )
-    else:
-        rows = await db.fetchall(
-            "SELECT * FROM rounds WHERE local_date = ? AND plan = ? ORDER BY slot_index",
-            (local_date, plan),
-        )
-    return [Round.from_row(r) for r in rows]
 
 
 async def isolated_students(db: Database, scope: Scope, now: int) -> list[IsolatedStudent]:
@@ -175,20 +158,6 @@ async def day_notes(db: Database, local_date: str, scope: Scope) -> list[DayNote
         [local_date, *params],
     )
     return [DayNote(*r) for r in rows]
-
-
-async def unanswered(db: Database, round_id: int, scope: Scope) -> list[Student]:
-    """The scope's bound students who have not submitted this round's check-in yet."""
-    condition, params = scope.where("p")
-    rows = await db.fetchall(
-        "SELECT c.id, c.student_id, p.chat_id, p.language FROM checkins c"
-        " JOIN people p ON p.id = c.student_id"
-        " WHERE c.round_id = ? AND c.status = 'open' AND c.answered_at IS NULL"
-        " AND p.chat_id IS NOT NULL"
-        f" AND p.unreachable_at IS NULL AND {condition} ORDER BY c.id",
-        [round_id, *params],
-    )
-    return [Student(*r) for r in rows]
 
 
 async def batch_exists(db: Database, kind: str, ref: str) -> bool:
