@@ -355,19 +355,19 @@ async def test_review_export_opens_in_openpyxl_without_names(
     body = {row[0]: row[1:5] for row in rows[1:]}
     # The screen learns: what it says of a missed message today is whatever it says now.
     hyperlink = '=HYPERLINK("x") 我想消失在这个世界上'
-    now = screen_text(hyperlink)
     words = Catalog.load()
-    said = (
-        "未检出"
-        if now is None
-        else ("紧急" if now.tier == "urgent" else "需关注")
-        + " · "
-        + words.t("zh-CN", f"alerts.crisis_category.{now.category}")
-    )
+
+    def said(text: str) -> str:
+        now = screen_text(text)
+        if now is None:
+            return "未检出"
+        tier = "紧急" if now.tier == "urgent" else "需关注"
+        return f"{tier} · {words.t('zh-CN', f'alerts.crisis_category.{now.category}')}"
+
     assert body == {
         "我不想活了": ("不需要关注", "不需要关注", "紧急 · 不想活下去的念头", "不需要关注"),
-        hyperlink: ("绝望或想消失（需关注）", "需关注", said, "筛查漏掉"),
-        "好累啊今天": ("（还没选）", None, "未检出", "筛查漏掉"),
+        hyperlink: ("绝望或想消失（需关注）", "需关注", said(hyperlink), "筛查漏掉"),
+        "好累啊今天": ("（还没选）", None, said("好累啊今天"), "筛查漏掉"),
     }
     cells = [c for row in sheet.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells), "a text became a formula"
