@@ -463,3 +463,18 @@ def test_the_model_reads_a_long_message_to_the_end() -> None:
 )
 def test_the_model_stays_quiet_on_ordinary_days(text: str) -> None:
     assert screen_text(text) is None
+
+
+READINGS = [f"{tenths / 10:.1f}" for tenths in range(350, 421)] + ["36", "37", "38", "39"]
+# How a student types the temperature step, and the plainest check-in notes after a reading.
+FORMS = ("{}", "{}度", "{}℃", "{} °C", "{}°", "体温{}", "{}C")
+NOTES = ("没有不适", "no symptoms", "有点咳嗽", "有点累", "头疼", "嗓子疼", "流鼻涕", "fine")
+
+
+def test_a_temperature_reading_is_never_a_sign() -> None:
+    """Every reading from 35.0 to 42.0, as typed and with a plain note: a model that learned
+    which numbers opened urgent notes in its training sets read "37.0" alone as a wish to die."""
+    typed = [form.format(value) for value in READINGS for form in FORMS]
+    noted = [f"{value} {note}" for value in READINGS for note in NOTES]
+    flagged = [(text, hit.category) for text in typed + noted if (hit := screen_text(text))]
+    assert flagged == []

@@ -4,8 +4,11 @@ The lexicon (bot/crisis_lexicon.py) names exact phrases; students say the same t
 no list names. This model scores a piece of normalised text (bot.crisis folds traditional
 characters, leet, spacing and case first, so both halves read the same text) by summing one
 weight per class for every feature present: each character 1- to 4-gram, and for Latin script
-each word and pair of words. A softmax over the classes gives the probability that the piece is
-ordinary talk ("none"), distress, a peer report, or one of the urgent warning signs. The weights
+each word and pair of words. Every digit reads as 0: a number says something (30 pills, the
+18th floor) but which number does not, and a temperature that happened to open urgent
+check-in notes in the training sets ("37.0 ...") made "37.0" alone read as a wish to die. A
+softmax over the classes gives the probability that the piece is ordinary talk ("none"),
+distress, a peer report, or one of the urgent warning signs. The weights
 are trained offline by `python -m bench.crisis_train` on the labelled sets in tests/data and
 shipped in bot/safeguarding/model.json.gz (gzipped JSON); nothing is downloaded or trained at run
 time, and every score can be explained by listing the features behind it (`explain`).
@@ -43,6 +46,7 @@ MAX_N = 4
 _SIZES = tuple(range(1, MAX_N + 1))
 _WORD = re.compile(r"[a-z][a-z']*")
 _SPACE = re.compile(r"\s+")
+_DIGIT = re.compile(r"[0-9]")
 WEIGHTS_FILE = "model.json.gz"
 
 Floats = npt.NDArray[np.float64]
@@ -51,7 +55,7 @@ Floats = npt.NDArray[np.float64]
 def clause_features(clause: str) -> set[str]:
     """The features of one clause: character 1..4-grams and, for Latin script, words and word
     pairs."""
-    text = _SPACE.sub(" ", clause).strip()
+    text = _DIGIT.sub("0", _SPACE.sub(" ", clause).strip())
     size = len(text)
     found = {text[i : i + n] for n in _SIZES for i in range(size - n + 1)}
     words = _WORD.findall(text)
