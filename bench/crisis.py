@@ -36,6 +36,7 @@ SETS = (
     ("held-out 3", DATA / "crisis_heldout3.tsv"),
     ("held-out 4", DATA / "crisis_heldout4.tsv"),
     ("held-out 5", DATA / "crisis_heldout5.tsv"),
+    ("held-out 6", DATA / "crisis_heldout6.tsv"),
     # Ordinary messages only (check-in replies, chatter): how often the screen cries wolf.
     ("held-out everyday", DATA / "crisis_everyday_heldout.tsv"),
 )
