@@ -71,7 +71,22 @@ async def wait_until(driver: webdriver.Chrome, check: Callable[[], bool], what: 
         if await off_loop(check):
             return
         await asyncio.sleep(0.05)
-    raise AssertionError(f"browser never showed {what}; at {driver.current_url}")
+    raise AssertionError(f"browser never showed {what}; at {await address(driver)}")
+
+
+# Every WebDriver call goes through off_loop, reads included: chromedriver answers a read only
+# once the page has loaded, and the page is served by this loop (a read made on it waited out
+# chromedriver's five-minute page-load timeout, then failed).
+async def text_of(driver: webdriver.Chrome, by: str, selector: str) -> str:
+    return await off_loop(lambda: driver.find_element(by, selector).text)
+
+
+async def address(driver: webdriver.Chrome) -> str:
+    return await off_loop(lambda: driver.current_url)
+
+
+async def click(driver: webdriver.Chrome, by: str, selector: str) -> None:
+    await off_loop(lambda: driver.find_element(by, selector).click())
 
 
 async def open_mini_app(driver: webdriver.Chrome, harness: Harness, data: str) -> None:
@@ -84,7 +99,7 @@ async def shot(driver: webdriver.Chrome, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     # The whole page, not only the first screen.
     height = await off_loop(driver.execute_script, "return document.body.scrollHeight")
-    width = driver.get_window_size()["width"]
+    width = (await off_loop(driver.get_window_size))["width"]
     await off_loop(driver.set_window_size, width, max(int(height) + 120, 600))
     assert await off_loop(driver.save_screenshot, str(path))
     assert path.stat().st_size > 5000, f"{name}: an empty screenshot"
@@ -120,24 +135,24 @@ async def test_a_class_teacher_takes_an_alert_from_the_mini_app(
     await off_loop(browser.set_window_size, *PHONE)
     await open_mini_app(browser, harness, init_data(USER_IDS["T01"], harness.svc.now()))
     await wait_until(browser, lambda: browser.current_url.endswith("/today"), "today")
-    page = browser.find_element(By.TAG_NAME, "main").text
+    page = await text_of(browser, By.TAG_NAME, "main")
     # The class's round, its flagged student and why.
     assert "晨检" in page and "李华" in page and "38.6" in page
     assert "赵雷" not in page
     # The initData is gone from the address and the history.
-    assert "tgWebAppData" not in browser.current_url
+    assert "tgWebAppData" not in await address(browser)
     differ, ink, loaded = await off_loop(browser.execute_script, GLYPH_PROBE, "晨检")
     assert ink > 100 and differ > 100 and loaded, "CJK text renders as boxes"
     await shot(browser, "teacher-today-phone")
     await off_loop(browser.get, f"{base_url(harness)}/alerts")
     alert = m.alerts["S002"]
-    card = browser.find_element(By.ID, f"alert-{alert}")
-    assert "李华" in card.text and "发热" in card.text
+    card = await text_of(browser, By.ID, f"alert-{alert}")
+    assert "李华" in card and "发热" in card
     await shot(browser, "teacher-alerts-phone")
     mark = harness.api.mark()
-    await off_loop(card.find_element(By.CSS_SELECTOR, "button.ack").click)
+    await click(browser, By.CSS_SELECTOR, f"#alert-{alert} button.ack")
     await wait_until(browser, lambda: "done=ack" in browser.current_url, "the action's outcome")
-    assert "王老师 正在处理" in browser.find_element(By.ID, f"alert-{alert}").text
+    assert "王老师 正在处理" in await text_of(browser, By.ID, f"alert-{alert}")
     await shot(browser, "teacher-alert-taken-phone")
     await harness.delivered()
     teacher = harness.api.user(USER_IDS["T01"])
@@ -156,19 +171,20 @@ async def test_a_bureau_admin_drills_down_from_the_county_to_a_students_chart(
     await off_loop(browser.set_window_size, *DESKTOP)
     await open_mini_app(browser, harness, init_data(USER_IDS["B01"], harness.svc.now()))
     await wait_until(browser, lambda: browser.current_url.endswith("/today"), "today")
-    schools = browser.find_element(By.CSS_SELECTOR, "table.schools").text
+    schools = await text_of(browser, By.CSS_SELECTOR, "table.schools")
     assert "城关一中" in schools and "实验小学" in schools
     await shot(browser, "bureau-today-desktop")
-    await off_loop(browser.find_element(By.LINK_TEXT, "实验小学").click)
+    await click(browser, By.LINK_TEXT, "实验小学")
     await wait_until(browser, lambda: "school=" in browser.current_url, "the school")
-    assert "周小" in browser.find_element(By.CSS_SELECTOR, "table.flagged").text
+    assert "周小" in await text_of(browser, By.CSS_SELECTOR, "table.flagged")
     await shot(browser, "bureau-school-desktop")
-    await off_loop(browser.find_element(By.LINK_TEXT, "周小").click)
+    await click(browser, By.LINK_TEXT, "周小")
     await wait_until(browser, lambda: "/students/" in browser.current_url, "the student")
-    chart = browser.find_element(By.CSS_SELECTOR, "img.chart")
-    width = await off_loop(browser.execute_script, "return arguments[0].naturalWidth", chart)
+    width = await off_loop(
+        browser.execute_script, "return document.querySelector('img.chart').naturalWidth"
+    )
     assert width > 300, "the chart did not load"
-    assert "38.6" in browser.find_element(By.TAG_NAME, "main").text
+    assert "38.6" in await text_of(browser, By.TAG_NAME, "main")
     await shot(browser, "bureau-student-desktop")
     for path, name in (("/trends", "trends"), ("/notices", "notices"), ("/ledger", "ledger")):
         await off_loop(browser.get, base_url(harness) + path)
@@ -193,15 +209,17 @@ async def test_forged_and_expired_launches_get_401_in_the_browser(
     forged = init_data(teacher, now, token="654321:ANOTHER-BOT-token")
     expired = init_data(teacher, now - 2 * 3600)
     await open_mini_app(browser, harness, forged)
-    refused = browser.find_element(By.ID, "refused")
+    refused = await off_loop(browser.find_element, By.ID, "refused")
     await wait_until(browser, refused.is_displayed, "the refusal")
-    assert browser.current_url.rstrip("/") == base_url(harness)
+    assert (await address(browser)).rstrip("/") == base_url(harness)
     await shot(browser, "refused-launch")
     await open_mini_app(browser, harness, expired)
-    await wait_until(browser, browser.find_element(By.ID, "refused").is_displayed, "refusal")
+    await wait_until(
+        browser, lambda: browser.find_element(By.ID, "refused").is_displayed(), "refusal"
+    )
     for data in (forged, expired, forged.replace("Test", "Evil")):
         status = await off_loop(browser.execute_async_script, FETCH_STATUS, data)
         assert status == 401
     await off_loop(browser.get, f"{base_url(harness)}/today")
-    assert "Telegram" in browser.find_element(By.TAG_NAME, "main").text
-    assert not browser.get_cookies()
+    assert "Telegram" in await text_of(browser, By.TAG_NAME, "main")
+    assert not await off_loop(browser.get_cookies)
