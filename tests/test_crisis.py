@@ -400,7 +400,8 @@ def test_span_is_always_a_substring_of_the_original(text: str) -> None:
 
 
 def test_shipped_model_was_trained_on_the_data_in_the_repository() -> None:
-    """Anyone who changes a training file must retrain: `python -m bench.crisis_train --write`."""
+    """Anyone who changes a training file or how a clause becomes features must retrain:
+    `python -m bench.crisis_train --write`."""
     model = crisis_model.load()
     assert model.version == crisis_train.data_hash(crisis_train.training_files())
     assert model.classes == crisis_model.CLASSES
