@@ -11,8 +11,9 @@ from bot.checkins.rounds import stop_for_ended_isolation
 from bot.core.services import Services
 from bot.delivery.outbox import Lane, Outgoing, enqueue
 from bot.isolation import store
+from bot.isolation.store import DueRelease
 from bot.storage import people
-from bot.storage.records import Isolation, Person
+from bot.storage.records import Isolation, Person, Scope
 
 log = logging.getLogger(__name__)
 
@@ -131,15 +132,21 @@ async def end_isolation(
     return Outcome(Result.ENDED, current, None, told)
 
 
+async def due_for_release(svc: Services, local_date: str, scope: Scope) -> list[DueRelease]:
+    """The scope's students still isolated on or after their planned end date, earliest first:
+    what /today offers to release and what auto-release ends."""
+    return await store.due_releases(svc.db, local_date, scope)
+
+
 async def release_due(svc: Services, now: int) -> int:
     """With [isolation] auto_release, end every isolation whose planned end date has come, as
     a teacher's /release would (check-ins stop, the return message goes out)."""
     if not svc.config.isolation.auto_release:
         return 0
-    due = await store.due_for_release(svc.db, schedule.local_date(now, svc.tz))
+    due = await due_for_release(svc, schedule.local_date(now, svc.tz), Scope())
     ended = 0
-    for student_id in due:
-        student = await people.person_by_id(svc.db, student_id)
+    for item in due:
+        student = await people.person_by_id(svc.db, item.student_id)
         if student is None:
             continue
         outcome = await end_isolation(svc, student, actor_id=None, now=now)

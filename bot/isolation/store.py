@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import aiosqlite
 
 from bot.storage.db import Database
-from bot.storage.records import Isolation, Person
+from bot.storage.records import Isolation, Person, Scope
 
 _ISOLATION = (
     "SELECT id, student_id, kind, start_date, planned_end_date, started_at, ended_at"
@@ -27,17 +29,29 @@ async def open_isolation(db: Database | aiosqlite.Connection, student_id: int) -
     return None if row is None else Isolation.from_row(row)
 
 
-async def due_for_release(db: Database, local_date: str) -> list[int]:
-    """Students still isolated on or after their planned end date, earliest first; isolated
-    staff are released by hand, as /today lists only students as due."""
+@dataclass(frozen=True)
+class DueRelease:
+    """An isolated student whose planned end date (隔离结束) has come."""
+
+    student_id: int
+    name: str
+    number: str
+    start_date: str
+    planned_end_date: str
+
+
+async def due_releases(db: Database, local_date: str, scope: Scope) -> list[DueRelease]:
+    """Students in scope still isolated on or after their planned end date, earliest first."""
+    condition, params = scope.where("p")
     rows = await db.fetchall(
-        "SELECT p.id FROM isolations i JOIN people p ON p.id = i.student_id"
+        "SELECT p.id, p.name, p.number, i.start_date, i.planned_end_date FROM isolations i"
+        " JOIN people p ON p.id = i.student_id"
         " WHERE i.ended_at IS NULL AND i.planned_end_date IS NOT NULL"
-        " AND i.planned_end_date <= ? AND p.role = 'student'"
+        f" AND i.planned_end_date <= ? AND {condition}"
         " ORDER BY i.planned_end_date, p.number",
-        (local_date,),
+        [local_date, *params],
     )
-    return [int(r[0]) for r in rows]
+    return [DueRelease(*r) for r in rows]
 
 
 async def insert_isolation(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.alerts.rules import Thresholds
 from bot.checkins import schedule
@@ -16,6 +17,7 @@ from bot.core.i18n import Catalog
 from bot.core.keyboard import Button, Keyboard, Screen, callback
 from bot.core.services import Services
 from bot.delivery.outbox import enqueue_many
+from bot.isolation.periods import due_for_release
 from bot.isolation.screens import release_button
 from bot.reports.glance import (
     DaySummary,
@@ -31,6 +33,9 @@ from bot.reports.ledger import day_bounds, scope_for, scope_text
 from bot.reports.store import today as store
 from bot.storage import audit
 from bot.storage.records import Scope
+
+if TYPE_CHECKING:
+    from bot.isolation.store import DueRelease
 
 # td:<round id>:remind: remind those who have not finished the round.
 AREA = "td"
@@ -130,7 +135,7 @@ class TodayView:
     text: str
     remind: SlotLine | None
     # Students whose planned end date has come, for a viewer who may release them.
-    due: tuple[store.DueRelease, ...] = ()
+    due: tuple[DueRelease, ...] = ()
 
 
 def today_screen(catalog: Catalog, language: str, view: TodayView) -> Screen:
@@ -171,9 +176,9 @@ async def view_today(svc: Services, viewer: Viewer, language: str) -> TodayView 
                 staff, svc.catalog, language, tz_clock=clock_labels(svc, staff)
             )
             staff_flagged = {f.student.id for f in staff.flagged}
-    due: tuple[store.DueRelease, ...] = ()
+    due: tuple[DueRelease, ...] = ()
     if viewer.role in ("teacher", "admin"):
-        due = tuple(await store.due_releases(svc.db, summary.local_date, scope))
+        due = tuple(await due_for_release(svc, summary.local_date, scope))
         if due:
             text += "\n\n" + _due_text(svc.catalog, language, due)
     day = date.fromisoformat(summary.local_date)
@@ -193,7 +198,7 @@ async def view_today(svc: Services, viewer: Viewer, language: str) -> TodayView 
     return TodayView(text, summary.remindable, due)
 
 
-def _due_text(catalog: Catalog, language: str, due: Sequence[store.DueRelease]) -> str:
+def _due_text(catalog: Catalog, language: str, due: Sequence[DueRelease]) -> str:
     """Who is due for release today (or overdue), with start and planned end."""
     lines = [catalog.t(language, "today.due_title", count=len(due))]
     lines += [

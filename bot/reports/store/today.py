@@ -114,31 +114,6 @@ async def contacted_since(db: Database, scope: Scope, since: int) -> frozenset[i
 
 
 @dataclass(frozen=True)
-class DueRelease:
-    """An isolated student whose planned end date (隔离结束) has come."""
-
-    student_id: int
-    name: str
-    number: str
-    start_date: str
-    planned_end_date: str
-
-
-async def due_releases(db: Database, local_date: str, scope: Scope) -> list[DueRelease]:
-    """Students in scope still isolated on or after their planned end date, earliest first."""
-    condition, params = scope.where("p")
-    rows = await db.fetchall(
-        "SELECT p.id, p.name, p.number, i.start_date, i.planned_end_date FROM isolations i"
-        " JOIN people p ON p.id = i.student_id"
-        " WHERE i.ended_at IS NULL AND i.planned_end_date IS NOT NULL"
-        f" AND i.planned_end_date <= ? AND {condition}"
-        " ORDER BY i.planned_end_date, p.number",
-        [local_date, *params],
-    )
-    return [DueRelease(*r) for r in rows]
-
-
-@dataclass(frozen=True)
 class DayNote:
     """A note a student wrote to the class teacher in a check-in of the day."""
 
