@@ -11,6 +11,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.core.services import get_services
 from bot.guardians.consent import ask_pending
+from jobs.every import run_every
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +26,5 @@ async def run_consents(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def schedule(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Lateness is allowed and runs coalesce: a doubled run asks nobody twice."""
-    assert application.job_queue is not None
-    application.job_queue.run_repeating(
-        run_consents,
-        interval=INTERVAL_SECONDS,
-        first=10,
-        name="consents",
-        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
-    )
+    """A doubled run asks nobody twice."""
+    run_every(application, run_consents, seconds=INTERVAL_SECONDS, first=10, name="consents")

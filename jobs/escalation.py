@@ -10,6 +10,7 @@ from telegram.ext import Application, ContextTypes
 from bot.alerts import escalation
 from bot.checkins.handoff import hand_on_unevaluated
 from bot.core.services import get_services
+from jobs.every import run_every
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +29,4 @@ async def run_escalation(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def schedule(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """One repeating job; lateness is allowed and runs coalesce, since all work is read from the
-    database and a doubled run changes nothing."""
-    assert application.job_queue is not None
-    application.job_queue.run_repeating(
-        run_escalation,
-        interval=INTERVAL_SECONDS,
-        first=5,
-        name="escalation",
-        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
-    )
+    run_every(application, run_escalation, seconds=INTERVAL_SECONDS, first=5, name="escalation")

@@ -3,7 +3,6 @@ the digests and reports that the closed rounds and the clock make due."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from telegram.ext import Application, ContextTypes
@@ -13,6 +12,7 @@ from bot.core.services import get_services
 from bot.isolation import periods as isolation
 from bot.reports import digest
 from bot.returns import opening, release
+from jobs.every import run_every
 
 INTERVAL_SECONDS = 15
 
@@ -35,23 +35,5 @@ async def run_rounds(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def schedule(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """One repeating job; it runs at start-up too, so a round due while down is handled then.
-
-    Lateness is allowed and runs coalesce: a busy loop delays a run, it never skips one, and
-    the work itself is read from the database, so a late or doubled run changes nothing.
-    The first run time is given outright: APScheduler treats a start date that has passed by
-    the time the scheduler starts (after the migrations) as missed and waits a whole interval.
-    """
-    assert application.job_queue is not None
-    application.job_queue.run_repeating(
-        run_rounds,
-        interval=INTERVAL_SECONDS,
-        first=0,
-        name="rounds",
-        job_kwargs={
-            "misfire_grace_time": None,
-            "coalesce": True,
-            "max_instances": 1,
-            "next_run_time": datetime.now(UTC),
-        },
-    )
+    """One repeating job; it runs at start-up too, so a round due while down is handled then."""
+    run_every(application, run_rounds, seconds=INTERVAL_SECONDS, first=0, name="rounds")
