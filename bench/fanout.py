@@ -168,7 +168,6 @@ async def worker_run(
         await bot.initialize()
         clock = FakeClock(datetime.now(UTC))
         worker = TimedWorker(db, bot, settings, clock, limiter)
-        sent_at = worker.sent_at
         now = epoch(clock.now())
         config = dataclasses.replace(Config(), delivery=settings)
         if notice:
@@ -198,40 +197,70 @@ async def worker_run(
                     batch_id=batch,
                 )
         await worker.start()
-        raised: dict[int, float] = {}
-        expected = recipients / rate
-        for n in range(alerts):
-            await asyncio.sleep(expected / (alerts + 2))
-            async with db.transaction() as tx:
-                row = await outbox.enqueue(
-                    tx,
-                    Outgoing(
-                        f"a:{n}",
-                        Lane.URGENT,
-                        FIRST_USER + recipients + n,
-                        "sendMessage",
-                        {"text": "38.2"},
-                    ),
-                    now=epoch(clock.now()),
-                )
-            assert row is not None
-            raised[row] = time.monotonic()
-            worker.wake()
-        while True:
-            report = await outbox.batch_report(db, batch)
-            if report.finished and all(r in sent_at for r in raised):
-                break
-            await asyncio.sleep(0.2)
+        spacing = recipients / rate / (alerts + 2)
+        first_alert = FIRST_USER + recipients
+        raised = await raise_alerts(db, worker, clock, alerts, spacing, first_alert)
+        report = await finished(db, batch, worker, raised, poll=0.2)
         cpu = time.process_time() - cpu0
         await worker.stop()
         await bot.shutdown()
         await db.close()
         stats = server_stats(root)
+    return measured(Run(label, rate), recipients, report, worker, raised, cpu, stats)
+
+
+async def raise_alerts(
+    db: Database,
+    worker: TimedWorker,
+    clock: FakeClock,
+    count: int,
+    spacing: float,
+    first_chat: int,
+) -> dict[int, float]:
+    """Queue `count` urgent alerts `spacing` seconds apart while the batch is being sent; the
+    outbox row of each, with when it was raised."""
+    raised: dict[int, float] = {}
+    for n in range(count):
+        await asyncio.sleep(spacing)
+        async with db.transaction() as tx:
+            row = await outbox.enqueue(
+                tx,
+                Outgoing(f"a:{n}", Lane.URGENT, first_chat + n, "sendMessage", {"text": "38.2"}),
+                now=epoch(clock.now()),
+            )
+        assert row is not None
+        raised[row] = time.monotonic()
+        worker.wake()
+    return raised
+
+
+async def finished(
+    db: Database, batch: int, worker: TimedWorker, raised: dict[int, float], poll: float
+) -> outbox.BatchReport:
+    """Wait until the batch is finished and every raised alert was sent; the batch's report."""
+    while True:
+        report = await outbox.batch_report(db, batch)
+        if report.finished and all(r in worker.sent_at for r in raised):
+            return report
+        await asyncio.sleep(poll)
+
+
+def measured(
+    result: Run,
+    queued: int,
+    report: outbox.BatchReport,
+    worker: TimedWorker,
+    raised: dict[int, float],
+    cpu: float,
+    stats: dict[str, int],
+) -> Run:
+    """Fill a run's figures: what was sent and lost, the bulk rate (alerts left out), the fake
+    API's 429s, CPU per 1,000 sends and how long the alerts waited."""
+    sent_at = worker.sent_at
     bulk = sorted(t for i, t in sent_at.items() if i not in raised)
     latencies = sorted(sent_at[r] - t for r, t in raised.items())
-    result = Run(label, rate)
     result.sent = report.count("sent")
-    result.lost = recipients - result.sent
+    result.lost = queued - result.sent
     result.rate = (len(bulk) - 1) / (bulk[-1] - bulk[0]) if len(bulk) > 1 else 0.0
     result.got_429 = stats.get("429", 0)
     result.cpu_per_1000 = cpu / max(1, len(sent_at)) * 1000
@@ -316,47 +345,19 @@ async def round_run(students: int, guardians: int, rate: float, alerts: int) -> 
         async with db.transaction() as tx:
             batch = await outbox.ensure_batch(tx, "round", f"{day}:morning", now)
         await worker.start()
-        raised: dict[int, float] = {}
-        expected = students / rate
-        for n in range(alerts):
-            await asyncio.sleep(expected / (alerts + 2))
-            async with db.transaction() as tx:
-                row = await outbox.enqueue(
-                    tx,
-                    Outgoing(
-                        f"a:{n}", Lane.URGENT, first + chats + n, "sendMessage", {"text": "38.2"}
-                    ),
-                    now=epoch(clock.now()),
-                )
-            assert row is not None
-            raised[row] = time.monotonic()
-            worker.wake()
-        while True:
-            done = await outbox.batch_report(db, batch)
-            if done.finished and all(r in worker.sent_at for r in raised):
-                break
-            await asyncio.sleep(0.5)
+        spacing = students / rate / (alerts + 2)
+        raised = await raise_alerts(db, worker, clock, alerts, spacing, first + chats)
+        done = await finished(db, batch, worker, raised, poll=0.5)
         cpu = time.process_time() - cpu0
         await worker.stop()
         await bot.shutdown()
         await db.close()
         stats = server_stats(root)
-    sent_at = worker.sent_at
-    bulk = sorted(t for i, t in sent_at.items() if i not in raised)
-    latencies = sorted(sent_at[r] - t for r, t in raised.items())
-    result = Run(
+    label = (
         f"(d) ClassCare round, {students} students, {guardians} answered by a guardian,"
-        f" + {alerts} urgent alerts",
-        rate,
+        f" + {alerts} urgent alerts"
     )
-    result.sent = done.count("sent")
-    result.lost = students - result.sent
-    result.rate = (len(bulk) - 1) / (bulk[-1] - bulk[0]) if len(bulk) > 1 else 0.0
-    result.got_429 = stats.get("429", 0)
-    result.cpu_per_1000 = cpu / max(1, len(sent_at)) * 1000
-    if latencies:
-        result.alert_p50 = statistics.median(latencies)
-        result.alert_p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    result = measured(Run(label, rate), students, done, worker, raised, cpu, stats)
     result.note = (
         f"(d) opened the round (all {students} prompts queued in one transaction) in"
         f" {open_seconds:.1f} s; {to_guardians} prompts went to guardians' chats."
