@@ -32,13 +32,7 @@ async def _closed_days(
     counted = await store.rolled_up_days(svc.db, first.isoformat(), last.isoformat())
     for day in span:
         if day.isoformat() not in counted:
-            async with svc.db.transaction() as tx:
-                await store.roll_up_day(
-                    tx,
-                    day.isoformat(),
-                    fever_c=thresholds.fever_warning_c,
-                    low_mood_max=thresholds.low_mood_max,
-                )
+            await _roll_up(svc, day, thresholds)
     return await store.rolled_up_trends(
         svc.db, scope.school_ids, first.isoformat(), last.isoformat()
     )
@@ -56,15 +50,20 @@ async def count_closed_days(svc: Services, now: int) -> int:
         # A late slot's window may run past midnight: such a day waits for the next run.
         if day.isoformat() in counted or not await store.day_closed(svc.db, day.isoformat(), now):
             continue
-        async with svc.db.transaction() as tx:
-            await store.roll_up_day(
-                tx,
-                day.isoformat(),
-                fever_c=thresholds.fever_warning_c,
-                low_mood_max=thresholds.low_mood_max,
-            )
+        await _roll_up(svc, day, thresholds)
         done += 1
     return done
+
+
+async def _roll_up(svc: Services, day: date, thresholds: Thresholds) -> None:
+    """Count one day's totals per school, with the thresholds /today flags by."""
+    async with svc.db.transaction() as tx:
+        await store.roll_up_day(
+            tx,
+            day.isoformat(),
+            fever_c=thresholds.fever_warning_c,
+            low_mood_max=thresholds.low_mood_max,
+        )
 
 
 def _bar(value: float, cls: str) -> str:
